@@ -1,0 +1,48 @@
+import type { Alert } from '../spec/alert.js';
+import type { BenignReason } from '../spec/evidence.js';
+
+/**
+ * One finding of an enricher. The pipeline gives it an evidence id and records the enricher as its
+ * source, so enrichers only say what they saw.
+ */
+export interface Finding {
+  kind: string;
+  /** One sentence an analyst can check. */
+  claim: string;
+  /** Signed log-likelihood ratio (natural log): + toward malicious, − toward benign, 0 = context. */
+  weight: number;
+  /** Alert field paths, file names or digests the claim rests on. */
+  refs: string[];
+  benignReason?: BenignReason;
+  /** ATT&CK technique ids read from the event itself. */
+  attack?: string[];
+  detail?: string;
+}
+
+export interface EnrichContext {
+  /** Alert time in epoch milliseconds (stream time, not wall-clock: replays must not look ahead). */
+  timeMs: number;
+}
+
+/**
+ * An offline enricher: a pure function of the alert and the data it loaded when created.
+ * Enrichers that keep state over the stream (context, memory) say so in `observe`.
+ */
+export interface EnricherV1 {
+  readonly id: string;
+  /** One line: what it checks, for the README and the trace. */
+  readonly description: string;
+  enrich(alert: Alert, context: EnrichContext): Finding[];
+  /** Called for every alert, duplicates included, after enrich: update streaming state. */
+  observe?(alert: Alert, context: EnrichContext): void;
+}
+export type Enricher = EnricherV1;
+
+/** Entities of one kind, deduplicated, in order of appearance. */
+export function entityValues(alert: Alert, kind: Alert['entities'][number]['kind']): string[] {
+  const values: string[] = [];
+  for (const entity of alert.entities) {
+    if (entity.kind === kind && !values.includes(entity.value)) values.push(entity.value);
+  }
+  return values;
+}
