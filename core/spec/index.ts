@@ -6,3 +6,4 @@ export * from './suppression.js';
 export * from './plugin.js';
 export * from './ocsf.js';
 export * from './errors.js';
+export * from './zod-issues.js';

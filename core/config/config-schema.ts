@@ -1,0 +1,148 @@
+import { z } from 'zod';
+
+/** Where verdicts, dispositions and the audit log live. */
+export const StoreConfigSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('sqlite'), path: z.string().optional() }).strict(),
+  z.object({ kind: z.literal('postgres'), url: z.string().min(1) }).strict(),
+]);
+
+const probability = z.number().gt(0).lt(1);
+
+/**
+ * The decide stage. Defaults are documented in docs/config.md and examples/verdict.config.yaml.
+ * p ≥ truePositive → true_positive; p ≤ benign → benign_positive / false_positive; else inconclusive.
+ */
+export const DecideConfigSchema = z
+  .object({
+    thresholds: z
+      .object({ truePositive: probability.default(0.6), benign: probability.default(0.2) })
+      .strict()
+      .default({ truePositive: 0.6, benign: 0.2 })
+      .refine((value) => value.benign < value.truePositive, {
+        message: 'benign must be below truePositive (the band between them is the abstain band)',
+      }),
+    /** Prior probability of malice by severity, before any evidence or learned history. */
+    severityPrior: z
+      .object({
+        informational: probability.default(0.1),
+        low: probability.default(0.2),
+        medium: probability.default(0.35),
+        high: probability.default(0.5),
+        critical: probability.default(0.65),
+        unset: probability.default(0.3),
+      })
+      .strict()
+      .default({ informational: 0.1, low: 0.2, medium: 0.35, high: 0.5, critical: 0.65, unset: 0.3 }),
+    /** No single evidence item may move the log-odds by more than this. */
+    maxWeightPerEvidence: z.number().positive().default(4),
+    /** Per-enricher multipliers on evidence weights (1 = as emitted, 0 = observe only). */
+    enricherWeights: z.record(z.string(), z.number().min(0).max(4)).default({}),
+  })
+  .strict();
+
+export const GroupConfigSchema = z
+  .object({
+    /** Alerts with the same rule and key entities in one bucket of this many seconds are duplicates. */
+    bucketSeconds: z.number().int().positive().default(600),
+    /** Most fingerprints remembered for duplicate lookup (bounded memory). */
+    maxTracked: z.number().int().positive().default(50_000),
+  })
+  .strict();
+
+export const ContextConfigSchema = z
+  .object({
+    /** Sliding window for "what else is happening on this host / user / address". */
+    windowSeconds: z.number().int().positive().default(1800),
+    /** A rule is new on a host only once the host has been watched this long. */
+    warmupSeconds: z.number().int().nonnegative().default(21_600),
+    /** Distinct hours a rule must have fired on an entity before it counts as routine there. */
+    routineMinHours: z.number().int().positive().default(6),
+    /** Most entities tracked at once (bounded memory; the least recently seen are dropped). */
+    maxEntities: z.number().int().positive().default(20_000),
+  })
+  .strict();
+
+export const MemoryConfigSchema = z
+  .object({
+    /** Pseudo-count of the prior when blending in learned dispositions (higher = learns slower). */
+    priorStrength: z.number().positive().default(3),
+    /** Dispositions lose half their weight after this many days. */
+    halfLifeDays: z.number().positive().default(30),
+  })
+  .strict();
+
+export const ActionPolicyRuleSchema = z
+  .object({
+    name: z.string().min(1),
+    actions: z.array(z.string()).default([]),
+    minCriticality: z.enum(['low', 'medium', 'high', 'critical']).optional(),
+    maxConfidence: z.number().min(0).max(1).optional(),
+    requiresApproval: z.boolean(),
+  })
+  .strict();
+
+export const PolicyConfigSchema = z
+  .object({
+    /** Close alerts judged benign / false in the console (off by default; tags and comments are always written). */
+    closeBenign: z.boolean().default(false),
+    /** First matching rule wins; when none matches, the action's blast radius decides. */
+    approvalRules: z.array(ActionPolicyRuleSchema).default([]),
+  })
+  .strict();
+
+/** Field map for generic JSON / CSV input: Alert field → dotted path(s) in the record. */
+export const FieldMapSchema = z
+  .object({
+    id: z.string().optional(),
+    title: z.string(),
+    ruleName: z.string().optional(),
+    ruleId: z.string().optional(),
+    ruleAuthor: z.string().optional(),
+    description: z.string().optional(),
+    severity: z.string().optional(),
+    time: z.string(),
+    /** How the time field is written; `auto` reads ISO 8601, epoch seconds or milliseconds. */
+    timeFormat: z.enum(['auto', 'iso', 'epoch_seconds', 'epoch_millis']).default('auto'),
+    product: z.string().optional(),
+    /** Split the product off the title at the first `separator` (e.g. `Wazuh: …`). */
+    productPrefixSeparator: z.string().optional(),
+    category: z.string().optional(),
+    attack: z.string().optional(),
+    /** Entities: kind → role → path. */
+    entities: z
+      .array(
+        z
+          .object({
+            kind: z.string(),
+            path: z.string(),
+            role: z.enum(['actor', 'target', 'source', 'destination', 'related']).default('related'),
+          })
+          .strict(),
+      )
+      .default([]),
+    /** Values mapped onto Verdict severities, e.g. {"1": "low", "urgent": "critical"}. */
+    severityMap: z.record(z.string(), z.string()).default({}),
+    /** Record fields copied into alert.fields (dotted paths). */
+    keepFields: z.array(z.string()).default([]),
+  })
+  .strict();
+export type FieldMap = z.infer<typeof FieldMapSchema>;
+
+export const VerdictConfigSchema = z
+  .object({
+    store: StoreConfigSchema.default({ kind: 'sqlite' }),
+    decide: DecideConfigSchema.default(DecideConfigSchema.parse({})),
+    group: GroupConfigSchema.default(GroupConfigSchema.parse({})),
+    context: ContextConfigSchema.default(ContextConfigSchema.parse({})),
+    memory: MemoryConfigSchema.default(MemoryConfigSchema.parse({})),
+    policy: PolicyConfigSchema.default(PolicyConfigSchema.parse({})),
+    /** Named field maps for `verdict triage --map NAME` on generic JSON / CSV. */
+    fieldMaps: z.record(z.string(), FieldMapSchema).default({}),
+    /** Per-enricher options, validated by each enricher's own schema. */
+    enrichers: z.record(z.string(), z.unknown()).default({}),
+    /** Enricher ids to leave out. */
+    disabledEnrichers: z.array(z.string()).default([]),
+  })
+  .strict();
+export type VerdictConfig = z.infer<typeof VerdictConfigSchema>;
+export type DecideConfig = z.infer<typeof DecideConfigSchema>;

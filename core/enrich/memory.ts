@@ -1,0 +1,170 @@
+import type { Alert } from '../spec/alert.js';
+import type { AnalystVerdict } from '../spec/disposition.js';
+import type { EnrichContext, EnricherV1, Finding } from './enricher.js';
+
+const DAY_MS = 86_400_000;
+
+/** Decayed disposition counts for one key (a rule, a rule on an entity, or an entity). */
+interface Tally {
+  malicious: number;
+  benign: number;
+  falsePositive: number;
+  lastMs: number;
+  lastAlertId: string | undefined;
+}
+
+export interface LearnedDisposition {
+  ruleName: string;
+  /** `kind:value` keys of the alert's host and user entities. */
+  entityKeys: string[];
+  verdict: AnalystVerdict;
+  timeMs: number;
+  alertId?: string;
+}
+
+/**
+ * What analysts decided before, by rule, by rule on an entity, and by entity, with exponential
+ * forgetting. Rebuilt from the store's dispositions at start; updated as feedback arrives.
+ */
+export class MemoryIndex {
+  readonly byRule = new Map<string, Tally>();
+  readonly byRuleEntity = new Map<string, Tally>();
+  readonly byEntity = new Map<string, Tally>();
+  private readonly halfLifeMs: number;
+  /** Bumped on every learn: duplicate caches compare it to know their verdicts are stale. */
+  generation = 0;
+
+  constructor(halfLifeDays = 30) {
+    this.halfLifeMs = halfLifeDays * DAY_MS;
+  }
+
+  learn(disposition: LearnedDisposition): void {
+    const rule = disposition.ruleName.toLowerCase();
+    this.add(this.byRule, rule, disposition);
+    for (const entityKey of disposition.entityKeys) {
+      this.add(this.byRuleEntity, `${rule}\u0000${entityKey}`, disposition);
+      this.add(this.byEntity, entityKey, disposition);
+    }
+    this.generation += 1;
+  }
+
+  /** Counts decayed to `nowMs` (never negative time: a replay never looks ahead). */
+  read(map: Map<string, Tally>, key: string, nowMs: number): Tally | undefined {
+    const tally = map.get(key);
+    if (!tally) return undefined;
+    const factor = Math.pow(0.5, Math.max(0, nowMs - tally.lastMs) / this.halfLifeMs);
+    return {
+      malicious: tally.malicious * factor,
+      benign: tally.benign * factor,
+      falsePositive: tally.falsePositive * factor,
+      lastMs: tally.lastMs,
+      lastAlertId: tally.lastAlertId,
+    };
+  }
+
+  private add(map: Map<string, Tally>, key: string, disposition: LearnedDisposition): void {
+    const existing = map.get(key);
+    const tally = existing ? this.read(map, key, Math.max(existing.lastMs, disposition.timeMs))! : { malicious: 0, benign: 0, falsePositive: 0, lastMs: disposition.timeMs, lastAlertId: undefined };
+    if (disposition.verdict === 'true_positive') tally.malicious += 1;
+    else if (disposition.verdict === 'benign_positive') tally.benign += 1;
+    else tally.falsePositive += 1;
+    tally.lastMs = Math.max(tally.lastMs, disposition.timeMs);
+    tally.lastAlertId = disposition.alertId ?? tally.lastAlertId;
+    map.set(key, tally);
+  }
+}
+
+/** The host and user keys memory files a disposition under. */
+export function memoryEntityKeys(entities: ReadonlyArray<{ kind: string; value: string }>): string[] {
+  const keys: string[] = [];
+  for (const entity of entities) {
+    if (entity.kind === 'host' || entity.kind === 'user') {
+      const key = `${entity.kind}:${entity.value.toLowerCase()}`;
+      if (!keys.includes(key)) keys.push(key);
+    }
+  }
+  return keys;
+}
+
+export interface MemoryEnricherOptions {
+  memory: MemoryIndex;
+  /** Pseudo-count of the prior when blending in history. */
+  priorStrength: number;
+  /** The prior the decide stage starts from, for this alert. */
+  priorFor(alert: Alert): number;
+}
+
+const logit = (p: number): number => Math.log(p / (1 - p));
+const clampProbability = (p: number): number => Math.min(0.995, Math.max(0.005, p));
+
+/**
+ * Turns history into evidence: a Beta-smoothed rate of malicious dispositions for the rule, then
+ * for the rule on this host/user (shrunk toward the rule's rate), and any confirmed compromise of
+ * the entity. Each weight is the log-odds step from the level before it.
+ */
+export function createMemoryEnricher(options: MemoryEnricherOptions): EnricherV1 {
+  const { memory, priorStrength } = options;
+  return {
+    id: 'memory',
+    description: 'How analysts dispositioned this rule, this rule on this host or user, and this entity before.',
+    enrich(alert: Alert, context: EnrichContext): Finding[] {
+      const findings: Finding[] = [];
+      const now = context.timeMs;
+      const rule = alert.ruleName.toLowerCase();
+      const prior = options.priorFor(alert);
+      let level = prior;
+      const ruleTally = memory.read(memory.byRule, rule, now);
+      if (ruleTally) {
+        const total = ruleTally.malicious + ruleTally.benign + ruleTally.falsePositive;
+        const rate = clampProbability((ruleTally.malicious + priorStrength * prior) / (total + priorStrength));
+        findings.push(tallyFinding(`"${alert.ruleName}"`, ruleTally, total, logit(rate) - logit(level), now, 'memory:rule'));
+        level = rate;
+      }
+      let best: { key: string; tally: Tally; total: number } | undefined;
+      for (const entityKey of memoryEntityKeys(alert.entities)) {
+        const tally = memory.read(memory.byRuleEntity, `${rule}\u0000${entityKey}`, now);
+        if (!tally) continue;
+        const total = tally.malicious + tally.benign + tally.falsePositive;
+        if (!best || total > best.total) best = { key: entityKey, tally, total };
+      }
+      if (best) {
+        const rate = clampProbability((best.tally.malicious + priorStrength * level) / (best.total + priorStrength));
+        findings.push(tallyFinding(`"${alert.ruleName}" on ${best.key.replace(':', ' ')}`, best.tally, best.total, logit(rate) - logit(level), now, 'memory:rule-entity'));
+      }
+      for (const entityKey of memoryEntityKeys(alert.entities)) {
+        const tally = memory.read(memory.byEntity, entityKey, now);
+        if (!tally || tally.malicious < 0.5 || now - tally.lastMs > 7 * DAY_MS) continue;
+        findings.push({
+          kind: 'memory',
+          claim: `Analysts confirmed ${Math.round(tally.malicious)} alert${tally.malicious >= 1.5 ? 's' : ''} on ${entityKey.replace(':', ' ')} as malicious in the last ${formatAge(now - tally.lastMs)}${tally.lastAlertId ? ` (latest ${tally.lastAlertId})` : ''}.`,
+          weight: Math.min(1.5, 0.5 * tally.malicious),
+          refs: [`memory:entity:${entityKey}`],
+        });
+      }
+      return findings;
+    },
+  };
+}
+
+function tallyFinding(subject: string, tally: Tally, total: number, weight: number, now: number, ref: string): Finding {
+  const benignShare = tally.benign >= tally.falsePositive;
+  const closed = tally.benign + tally.falsePositive;
+  return {
+    kind: 'memory',
+    claim: `Analysts closed ${formatCount(closed)} of ${formatCount(total)} earlier ${subject} alerts as ${benignShare ? 'benign' : 'false positive'} and confirmed ${formatCount(tally.malicious)} (latest ${formatAge(now - tally.lastMs)} ago${tally.lastAlertId ? `, ${tally.lastAlertId}` : ''}).`,
+    weight,
+    refs: [ref],
+    ...(weight < 0 ? { benignReason: benignShare ? ('expected_activity' as const) : ('detection_error' as const) } : {}),
+  };
+}
+
+function formatCount(value: number): string {
+  return Number.isInteger(value) ? String(value) : value.toFixed(1);
+}
+
+function formatAge(milliseconds: number): string {
+  const minutes = Math.max(0, Math.round(milliseconds / 60_000));
+  if (minutes < 120) return `${minutes} min`;
+  const hours = Math.round(minutes / 60);
+  return hours < 48 ? `${hours} h` : `${Math.round(hours / 24)} days`;
+}

@@ -1,0 +1,87 @@
+import { createHash } from 'node:crypto';
+import type { FieldMap } from '../config/config-schema.js';
+import { ATTACK_ID_PATTERN, EntityKindSchema, type Alert, type Entity } from '../spec/alert.js';
+import { InvalidAlertError } from '../spec/errors.js';
+import { asString, finalizeAlert, parseSeverity, parseTime, pushEntity, readPath, readString, readStrings } from './finalize.js';
+
+/**
+ * Generic JSON objects and CSV rows → Alert through a declarative field map, so any SIEM export
+ * can be triaged without a plugin. The map is config; this function is pure.
+ */
+export function normalizeWithFieldMap(record: unknown, map: FieldMap, platform = 'generic'): Alert {
+  if (record === null || typeof record !== 'object' || Array.isArray(record)) {
+    throw new InvalidAlertError([{ path: '', message: 'each record must be a JSON object (or a CSV row with a header)' }]);
+  }
+  const rawTitle = readString(record, map.title);
+  let title = rawTitle;
+  let product = map.product ? readString(record, map.product) : undefined;
+  if (rawTitle && map.productPrefixSeparator) {
+    const at = rawTitle.indexOf(map.productPrefixSeparator);
+    if (at > 0) {
+      product ??= rawTitle.slice(0, at).trim();
+      title = rawTitle.slice(at + map.productPrefixSeparator.length).trim() || rawTitle;
+    }
+  }
+  const rawTime = readPath(record, map.time);
+  const time = parseTime(rawTime, map.timeFormat);
+  if (rawTime !== undefined && time === undefined) {
+    throw new InvalidAlertError([{ path: map.time, message: 'not a time: write ISO 8601 or epoch seconds/milliseconds, or set fieldMap.timeFormat' }]);
+  }
+  const entities: Entity[] = [];
+  for (const mapping of map.entities) {
+    const kind = EntityKindSchema.safeParse(mapping.kind);
+    if (!kind.success) continue; // the config schema names bad kinds at load time
+    for (const value of readStrings(record, mapping.path)) {
+      pushEntity(entities, { kind: kind.data, value, role: mapping.role });
+    }
+  }
+  const attack = map.attack
+    ? readStrings(record, map.attack)
+        .flatMap((value) => value.split(/[\s,;]+/))
+        .map((value) => value.toUpperCase())
+        .filter((value) => ATTACK_ID_PATTERN.test(value))
+    : [];
+  const fields: Record<string, string> = {};
+  for (const path of map.keepFields) {
+    const value = asString(readPath(record, path));
+    if (value !== undefined) fields[path] = value;
+  }
+  const ruleName = (map.ruleName ? readString(record, map.ruleName) : undefined) ?? rawTitle;
+  const id = (map.id ? readString(record, map.id) : undefined) ?? digestId(record);
+  return finalizeMapped(map, {
+    id,
+    source: { platform, product, nativeIds: map.id && readString(record, map.id) ? { id } : {} },
+    title: title ?? '',
+    ruleName: ruleName ?? '',
+    ruleId: map.ruleId ? readString(record, map.ruleId) : undefined,
+    ruleAuthor: map.ruleAuthor ? readString(record, map.ruleAuthor) : undefined,
+    description: map.description ? readString(record, map.description) : undefined,
+    severity: map.severity ? parseSeverity(readPath(record, map.severity), map.severityMap) : undefined,
+    time: time ?? '',
+    entities,
+    attack: [...new Set(attack)],
+    category: map.category ? readString(record, map.category) : undefined,
+    fields,
+    raw: record,
+  });
+}
+
+/** Names the record's own field (`name → title`) so the operator knows what to fix in the export or map. */
+function finalizeMapped(map: FieldMap, input: Parameters<typeof finalizeAlert>[0]): Alert {
+  try {
+    return finalizeAlert(input);
+  } catch (error) {
+    if (!(error instanceof InvalidAlertError)) throw error;
+    const sourceOf: Record<string, string | undefined> = { title: map.title, ruleName: map.ruleName ?? map.title, time: map.time };
+    throw new InvalidAlertError(
+      error.issues.map((issue) => {
+        const source = sourceOf[issue.path];
+        return source ? { path: source, message: `${issue.message} (mapped to ${issue.path}); the record has no usable value there` } : issue;
+      }),
+    );
+  }
+}
+
+function digestId(record: object): string {
+  return `gen-${createHash('sha256').update(JSON.stringify(record)).digest('hex').slice(0, 16)}`;
+}

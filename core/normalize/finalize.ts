@@ -1,0 +1,93 @@
+import { AlertV1Schema, type Alert, type AlertInput, type Entity } from '../spec/alert.js';
+import { InvalidAlertError } from '../spec/errors.js';
+import { toFieldIssues } from '../spec/zod-issues.js';
+
+/**
+ * The last step of every normalizer: validate strictly and raise InvalidAlertError naming the
+ * field. Normalizers parse vendor payloads leniently; what they hand over must be exact.
+ */
+export function finalizeAlert(input: AlertInput): Alert {
+  const parsed = AlertV1Schema.safeParse(input);
+  if (!parsed.success) throw new InvalidAlertError(toFieldIssues(parsed.error));
+  return parsed.data;
+}
+
+/** Reads `a.b.c` from a record; a key containing dots (`kibana.alert.rule.name`) wins over nesting. */
+export function readPath(record: unknown, dottedPath: string): unknown {
+  if (record === null || typeof record !== 'object') return undefined;
+  const object = record as Record<string, unknown>;
+  if (dottedPath in object) return object[dottedPath];
+  const dot = dottedPath.indexOf('.');
+  if (dot === -1) return undefined;
+  // Try the longest flat prefix first so mixed flat/nested documents resolve.
+  for (let end = dottedPath.lastIndexOf('.'); end > 0; end = dottedPath.lastIndexOf('.', end - 1)) {
+    const head = dottedPath.slice(0, end);
+    if (head in object) return readPath(object[head], dottedPath.slice(end + 1));
+  }
+  return undefined;
+}
+
+/** A scalar as a trimmed string; arrays give their first scalar; anything else is undefined. */
+export function readString(record: unknown, dottedPath: string): string | undefined {
+  return asString(readPath(record, dottedPath));
+}
+
+export function asString(value: unknown): string | undefined {
+  if (Array.isArray(value)) return value.length > 0 ? asString(value[0]) : undefined;
+  if (typeof value === 'string') return value.trim() === '' ? undefined : value.trim();
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  if (typeof value === 'boolean') return String(value);
+  return undefined;
+}
+
+/** Every scalar under a path (arrays flattened), as strings. */
+export function readStrings(record: unknown, dottedPath: string): string[] {
+  const value = readPath(record, dottedPath);
+  const values = Array.isArray(value) ? value : [value];
+  return values.map(asString).filter((item): item is string => item !== undefined);
+}
+
+/**
+ * Parses a time written as ISO 8601, epoch seconds or epoch milliseconds into ISO 8601.
+ * Returns undefined when it is none of those, so the caller can name the field.
+ */
+export function parseTime(value: unknown, format: 'auto' | 'iso' | 'epoch_seconds' | 'epoch_millis' = 'auto'): string | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  const text = String(value).trim();
+  const numeric = /^-?\d+(\.\d+)?$/.test(text) ? Number(text) : undefined;
+  let millis: number;
+  if (format === 'epoch_seconds' || (format === 'auto' && numeric !== undefined && Math.abs(numeric) < 1e11)) {
+    if (numeric === undefined) return undefined;
+    millis = numeric * 1000;
+  } else if (format === 'epoch_millis' || (format === 'auto' && numeric !== undefined)) {
+    if (numeric === undefined) return undefined;
+    millis = numeric;
+  } else {
+    millis = Date.parse(text);
+  }
+  if (!Number.isFinite(millis)) return undefined;
+  const date = new Date(millis);
+  return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
+}
+
+/** Adds an entity unless the same kind and value is already there. */
+export function pushEntity(entities: Entity[], entity: Entity): void {
+  if (!entities.some((existing) => existing.kind === entity.kind && existing.value === entity.value)) {
+    entities.push(entity);
+  }
+}
+
+/** Reads a severity word or number (1–5, OCSF-style ids) as a Verdict severity. */
+export function parseSeverity(value: unknown, map: Record<string, string> = {}): Alert['severity'] {
+  const text = asString(value)?.toLowerCase();
+  if (text === undefined) return undefined;
+  const mapped = (map[text] ?? text).toLowerCase();
+  switch (mapped) {
+    case 'informational': case 'info': case 'information': case '1': return 'informational';
+    case 'low': case '2': return 'low';
+    case 'medium': case 'moderate': case '3': return 'medium';
+    case 'high': case '4': return 'high';
+    case 'critical': case 'fatal': case 'urgent': case '5': case '6': return 'critical';
+    default: return undefined;
+  }
+}
