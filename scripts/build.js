@@ -7,7 +7,7 @@ const packageJson = JSON.parse(readFileSync(new URL('../package.json', import.me
 const external = Object.keys(packageJson.dependencies ?? {});
 
 await build({
-  entryPoints: ['core/cli/main.ts'],
+  entryPoints: ['bin/verdict.ts'],
   outfile: 'dist/verdict.js',
   bundle: true,
   platform: 'node',

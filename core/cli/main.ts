@@ -1,0 +1,73 @@
+import { Command, CommanderError } from 'commander';
+import { loadConfig } from '../config/load-config.js';
+import { VerdictError } from '../spec/errors.js';
+import type { PlatformPluginV1 } from '../spec/plugin.js';
+import { createRuntime, type VerdictRuntime } from '../runtime/runtime.js';
+import { VERDICT_VERSION } from '../version.js';
+import { registerExplainCommand } from './explain-command.js';
+import { registerFeedbackCommand } from './feedback-command.js';
+import { registerSuppressCommand } from './suppress-command.js';
+import { registerTriageCommand, type CliDeps } from './triage-command.js';
+
+export interface CliOptions {
+  /** Platform plugins wired by the entry point (core never imports a plugin itself). */
+  plugins: readonly PlatformPluginV1[];
+  /** More commands (serve, token, run, backtest), each given the same dependencies. */
+  commands?: ReadonlyArray<(program: Command, deps: CliDeps) => void>;
+}
+
+export function buildProgram(options: CliOptions): Command {
+  const deps: CliDeps = {
+    async openRuntime(configFile: string | undefined): Promise<VerdictRuntime> {
+      return createRuntime(loadConfig(configFile), { plugins: options.plugins });
+    },
+  };
+  const program = new Command('verdict')
+    .description('Triage security alerts offline: a verdict, a calibrated confidence, the evidence and a recommended response.')
+    .version(VERDICT_VERSION)
+    .showHelpAfterError()
+    .exitOverride();
+  registerTriageCommand(program, deps);
+  registerFeedbackCommand(program, deps);
+  registerExplainCommand(program, deps);
+  registerSuppressCommand(program, deps);
+  for (const register of options.commands ?? []) register(program, deps);
+  program
+    .command('dead-letters')
+    .description('List records that could not be triaged, with the field and the reason')
+    .option('-c, --config <file>', 'config file (YAML or JSON)')
+    .option('-n, --limit <n>', 'how many', '20')
+    .action(async (commandOptions: { config?: string; limit: string }) => {
+      const runtime = await deps.openRuntime(commandOptions.config);
+      try {
+        for (const item of await runtime.repository.listDeadLetters(Number(commandOptions.limit) || 20)) {
+          process.stdout.write(`${item.createdAt}\t${item.source}\t${item.reason}\n\t${item.record.slice(0, 200)}\n`);
+        }
+      } finally {
+        await runtime.close();
+      }
+    });
+  return program;
+}
+
+/** Runs the CLI; user errors print one clear line (no stack) and set a non-zero exit code. */
+export async function runCli(argv: readonly string[], options: CliOptions): Promise<void> {
+  const program = buildProgram(options);
+  try {
+    await program.parseAsync(argv as string[]);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      process.exitCode = error.exitCode;
+      return;
+    }
+    if (VerdictError.isInstance(error)) {
+      process.stderr.write(`verdict: ${error.message}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    process.stderr.write(`verdict: unexpected error: ${(error as Error).message}\n`);
+    if (process.env.VERDICT_DEBUG) process.stderr.write(`${(error as Error).stack}\n`);
+    else process.stderr.write('This is a bug in Verdict; rerun with VERDICT_DEBUG=1 for details and report it.\n');
+    process.exitCode = 70;
+  }
+}

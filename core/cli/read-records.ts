@@ -1,0 +1,62 @@
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { parse as parseCsv } from 'csv-parse';
+import { ConfigError } from '../spec/errors.js';
+
+export type InputFormat = 'jsonl' | 'json' | 'csv';
+
+/** A record, or the reason a line could not be read as one (it still goes to dead letters). */
+export type InputRecord = { record: unknown } | { unreadable: string; line: number; text: string };
+
+export function detectFormat(file: string, explicit?: string): InputFormat {
+  if (explicit === 'jsonl' || explicit === 'json' || explicit === 'csv') return explicit;
+  if (explicit !== undefined) throw new ConfigError(`--input-format ${explicit} is not supported: use jsonl, json or csv`);
+  if (file.endsWith('.csv')) return 'csv';
+  if (file.endsWith('.json')) return 'json';
+  return 'jsonl';
+}
+
+/** Size in bytes when known (a file), for the progress bar. */
+export function inputSize(file: string): number | undefined {
+  return file === '-' ? undefined : statSync(file).size;
+}
+
+/**
+ * Streams records from a file or stdin without loading JSONL or CSV whole. A JSON array is read
+ * whole (it cannot be split safely). A line that is not JSON is yielded as unreadable, not thrown.
+ */
+export async function* readRecords(file: string, format: InputFormat, onBytes?: (bytes: number) => void): AsyncGenerator<InputRecord> {
+  if (file !== '-' && !existsSync(file)) {
+    throw new ConfigError(`input file ${file} does not exist: pass a JSONL, JSON or CSV file, or - for stdin`);
+  }
+  const stream = file === '-' ? process.stdin : createReadStream(file);
+  if (onBytes) stream.on('data', (chunk: Buffer | string) => onBytes(typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length));
+  if (format === 'csv') {
+    const parser = stream.pipe(parseCsv({ columns: true, skip_empty_lines: true, trim: true, relax_column_count: true }));
+    for await (const row of parser) yield { record: row as unknown };
+    return;
+  }
+  if (format === 'json') {
+    let text = '';
+    for await (const chunk of stream) text += chunk.toString();
+    let document: unknown;
+    try {
+      document = JSON.parse(text);
+    } catch (error) {
+      throw new ConfigError(`input file ${file} is not valid JSON (${(error as Error).message}); for one JSON object per line use .jsonl or --input-format jsonl`);
+    }
+    for (const record of Array.isArray(document) ? document : [document]) yield { record };
+    return;
+  }
+  const lines = createInterface({ input: stream, crlfDelay: Infinity });
+  let lineNumber = 0;
+  for await (const line of lines) {
+    lineNumber += 1;
+    if (line.trim() === '') continue;
+    try {
+      yield { record: JSON.parse(line) as unknown };
+    } catch (error) {
+      yield { unreadable: `line ${lineNumber} is not JSON: ${(error as Error).message}`, line: lineNumber, text: line };
+    }
+  }
+}

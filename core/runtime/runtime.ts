@@ -1,0 +1,145 @@
+import type { LoadedConfig } from '../config/load-config.js';
+import type { Alert } from '../spec/alert.js';
+import { DispositionV1Schema, type Disposition } from '../spec/disposition.js';
+import { InvalidAlertError, VerdictError } from '../spec/errors.js';
+import type { PlatformPluginV1 } from '../spec/plugin.js';
+import type { TriageResult } from '../spec/result.js';
+import { toFieldIssues } from '../spec/zod-issues.js';
+import { MemoryIndex, memoryEntityKeys } from '../enrich/memory.js';
+import { createTriageEngine, type TriageEngine } from '../pipeline/engine.js';
+import { openStore } from '../store/open-store.js';
+import type { DeadLetter, StoredDisposition, VerdictRepository } from '../store/repository.js';
+import { buildEnrichers } from './enricher-registry.js';
+import { createNormalizer, type NormalizeOptions, type Normalizer } from './normalize-registry.js';
+
+export interface VerdictRuntime {
+  loaded: LoadedConfig;
+  engine: TriageEngine;
+  repository: VerdictRepository;
+  normalizer: Normalizer;
+  /** Normalize, triage and store a batch; bad records go to dead letters and the batch goes on. */
+  triageRecords(records: readonly unknown[], options: NormalizeOptions & { source: string }): Promise<BatchOutcome>;
+  /** Validate, match to its verdict, store, and teach memory. */
+  recordDisposition(input: unknown, source: string): Promise<StoredDisposition>;
+  /** Reload suppressions after they change. */
+  reloadSuppressions(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface BatchOutcome {
+  results: TriageResult[];
+  /** Index in the batch and why it failed, for every record that did not become a verdict. */
+  failures: Array<{ index: number; error: VerdictError; deadLetter: DeadLetter }>;
+}
+
+export interface RuntimeOptions {
+  plugins?: readonly PlatformPluginV1[];
+  repository?: VerdictRepository;
+}
+
+/** Everything a command or the server needs: config → store → memory → enrichers → engine. */
+export async function createRuntime(loaded: LoadedConfig, options: RuntimeOptions = {}): Promise<VerdictRuntime> {
+  const { config } = loaded;
+  const repository = options.repository ?? (await openStore(config.store, loaded.home, loaded.baseDir));
+  const memory = new MemoryIndex(config.memory.halfLifeDays);
+  for (const disposition of await repository.listDispositions()) {
+    memory.learn({ ruleName: disposition.ruleName, entityKeys: disposition.entityKeys, verdict: disposition.verdict, timeMs: Date.parse(disposition.time), ...(disposition.alertId ? { alertId: disposition.alertId } : {}) });
+  }
+  const { enrichers, suppression } = buildEnrichers({ config, baseDir: loaded.baseDir, memory });
+  suppression.replace(await repository.listSuppressions());
+  const engine = createTriageEngine({ config, enrichers, memory });
+  const normalizer = createNormalizer(options.plugins ?? []);
+
+  async function triageRecords(records: readonly unknown[], batchOptions: NormalizeOptions & { source: string }): Promise<BatchOutcome> {
+    const results: TriageResult[] = [];
+    const stored: Array<{ result: TriageResult; entityKeys: string[] }> = [];
+    const failures: BatchOutcome['failures'] = [];
+    for (let index = 0; index < records.length; index += 1) {
+      let alert: Alert;
+      try {
+        alert = normalizer.normalize(records[index], batchOptions);
+      } catch (error) {
+        const verdictError = VerdictError.isInstance(error) ? error : new InvalidAlertError([{ path: '', message: (error as Error).message }]);
+        const deadLetter: DeadLetter = {
+          source: batchOptions.source,
+          reason: verdictError.message,
+          issues: verdictError instanceof InvalidAlertError ? verdictError.issues : [],
+          record: safeStringify(records[index]),
+          createdAt: new Date().toISOString(),
+        };
+        await repository.addDeadLetter(deadLetter);
+        failures.push({ index, error: verdictError, deadLetter });
+        continue;
+      }
+      const result = engine.triage(alert);
+      results.push(result);
+      stored.push({ result, entityKeys: alert.entities.filter((entity) => entity.kind !== 'process').map((entity) => `${entity.kind}:${entity.value}`) });
+    }
+    await repository.saveResults(stored);
+    return { results, failures };
+  }
+
+  async function recordDisposition(input: unknown, source: string): Promise<StoredDisposition> {
+    const parsed = DispositionV1Schema.safeParse(input);
+    if (!parsed.success) throw new InvalidAlertError(toFieldIssues(parsed.error));
+    const disposition: Disposition = parsed.data;
+    let ruleName = disposition.ruleName;
+    let entityKeys = disposition.entities?.map((entity) => `${entity.kind}:${entity.value.toLowerCase()}`);
+    let alertId = disposition.alertId;
+    if (ruleName === undefined || entityKeys === undefined) {
+      const match = disposition.alertId
+        ? await repository.getResult(disposition.alertId).then(async (result) => (result ? { result, entityKeys: await repository.getEntityKeys(result.alertId) } : undefined))
+        : await repository.getResultByFingerprint(disposition.fingerprint!);
+      if (!match) {
+        throw new InvalidAlertError([{
+          path: disposition.alertId ? 'alertId' : 'fingerprint',
+          message: `no stored verdict has this ${disposition.alertId ? 'alert id' : 'fingerprint'}: triage the alert first, or give ruleName and entities`,
+        }]);
+      }
+      ruleName ??= match.result.ruleName;
+      entityKeys ??= match.entityKeys;
+      alertId ??= match.result.alertId;
+    }
+    const keys = memoryEntityKeys(entityKeys.map((key) => ({ kind: key.slice(0, key.indexOf(':')), value: key.slice(key.indexOf(':') + 1) })));
+    const stored: StoredDisposition = {
+      alertId,
+      fingerprint: disposition.fingerprint,
+      ruleName,
+      entityKeys: keys,
+      verdict: disposition.verdict,
+      analyst: disposition.analyst,
+      time: disposition.time,
+      note: disposition.note,
+      platform: disposition.platform ?? source,
+    };
+    await repository.saveDisposition(stored);
+    engine.learn({ ruleName, entityKeys: keys, verdict: disposition.verdict, timeMs: Date.parse(disposition.time), ...(alertId ? { alertId } : {}) });
+    return stored;
+  }
+
+  return {
+    loaded,
+    engine,
+    repository,
+    normalizer,
+    triageRecords,
+    recordDisposition,
+    async reloadSuppressions() {
+      suppression.replace(await repository.listSuppressions());
+    },
+    async close() {
+      await repository.close();
+    },
+  };
+}
+
+function safeStringify(value: unknown): string {
+  try {
+    return typeof value === 'string' ? value : JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
+
+/** Re-exported for entry points that wire the runtime. */
+export type { Alert };

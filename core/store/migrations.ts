@@ -1,0 +1,80 @@
+/**
+ * Schema migrations, in order. Each runs once, inside a transaction, and is recorded in
+ * schema_migrations. Written in the SQL both SQLite and PostgreSQL accept; never edit a shipped
+ * migration — add the next one.
+ */
+export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string }> = [
+  {
+    version: 1,
+    name: 'initial',
+    sql: `
+CREATE TABLE verdicts (
+  alert_id TEXT PRIMARY KEY,
+  fingerprint TEXT NOT NULL,
+  rule_name TEXT NOT NULL,
+  platform TEXT NOT NULL,
+  verdict TEXT NOT NULL,
+  confidence REAL NOT NULL,
+  probability REAL NOT NULL,
+  alert_time TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  duplicate_of TEXT,
+  body TEXT NOT NULL
+);
+CREATE INDEX verdicts_fingerprint ON verdicts (fingerprint);
+CREATE INDEX verdicts_rule ON verdicts (rule_name, alert_time);
+CREATE INDEX verdicts_time ON verdicts (alert_time);
+CREATE TABLE verdict_entities (
+  alert_id TEXT NOT NULL,
+  entity TEXT NOT NULL,
+  PRIMARY KEY (alert_id, entity)
+);
+CREATE INDEX verdict_entities_entity ON verdict_entities (entity);
+CREATE TABLE dispositions (
+  id TEXT PRIMARY KEY,
+  alert_id TEXT,
+  fingerprint TEXT,
+  rule_name TEXT NOT NULL,
+  entity_keys TEXT NOT NULL,
+  verdict TEXT NOT NULL,
+  analyst TEXT NOT NULL,
+  decided_at TEXT NOT NULL,
+  note TEXT,
+  platform TEXT
+);
+CREATE TABLE suppressions (
+  name TEXT PRIMARY KEY,
+  body TEXT NOT NULL,
+  expires_at TEXT NOT NULL
+);
+CREATE TABLE dead_letters (
+  id INTEGER PRIMARY KEY GENERATED_ID,
+  source TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  issues TEXT NOT NULL,
+  record TEXT NOT NULL,
+  created_at TEXT NOT NULL
+);
+CREATE TABLE audit_log (
+  id INTEGER PRIMARY KEY GENERATED_ID,
+  at TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  action TEXT NOT NULL,
+  target TEXT NOT NULL,
+  detail TEXT NOT NULL
+);
+CREATE TABLE checkpoints (
+  name TEXT PRIMARY KEY,
+  value TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+`,
+  },
+];
+
+/** `GENERATED_ID` marks an auto-increment key; each dialect spells it its own way. */
+export function migrationSql(sql: string, dialect: 'sqlite' | 'postgres'): string {
+  return dialect === 'sqlite'
+    ? sql.replaceAll('INTEGER PRIMARY KEY GENERATED_ID', 'INTEGER PRIMARY KEY AUTOINCREMENT')
+    : sql.replaceAll('INTEGER PRIMARY KEY GENERATED_ID', 'BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY');
+}
