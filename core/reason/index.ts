@@ -1,0 +1,11 @@
+export * from './reason-config.js';
+export * from './routing.js';
+export * from './pseudonymize.js';
+export * from './egress-ledger.js';
+export * from './injection.js';
+export * from './prompts.js';
+export * from './model-answer.js';
+export * from './score-band.js';
+export * from './reason-tools.js';
+export { ModelUnavailableError } from './model-client.js';
+export * from './reasoner.js';
