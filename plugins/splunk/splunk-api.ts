@@ -99,7 +99,9 @@ export function createSplunkApi(config: SplunkConfig, options: SplunkApiOptions 
         headers['Content-Type'] = 'application/x-www-form-urlencoded';
       }
       try {
-        return await getService().request(path, method, request.query, request.form, body, headers, config.requestTimeoutMs);
+        // No response-timeout argument: Context.request passes it on as Http.request's `isAsync`
+        // flag, which switches the SDK to raw needle responses (splunk-sdk 2.0.2).
+        return await getService().request(path, method, request.query, request.form, body, headers);
       } catch (failure) {
         throw sdkFailure(operation, failure, secrets);
       }

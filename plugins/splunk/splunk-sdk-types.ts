@@ -38,7 +38,6 @@ export interface SplunkSdkService {
     post: Record<string, string | string[]> | undefined,
     body: string | undefined,
     headers: Record<string, string>,
-    responseTimeout?: number,
   ): Promise<SplunkSdkResponse>;
 }
 

@@ -42,6 +42,7 @@ export interface SplunkEmulator {
   state: SplunkEmulatorState;
   requests: RequestRecord[];
   injectFaults(plan: FaultPlan): void;
+  clearFaults(): void;
   setDisposition(eventId: string, disposition: string, options?: { user?: string; comment?: string; status?: string }): ReviewRow;
   close(): Promise<void>;
 }
@@ -339,6 +340,7 @@ export async function startSplunkEmulator(options: SplunkEmulatorOptions = {}): 
     state,
     requests,
     injectFaults: (plan) => void faults.push({ ...plan }),
+    clearFaults: () => void faults.splice(0),
     setDisposition: (eventId, disposition, setOptions) => state.setDisposition(eventId, disposition, setOptions),
     close: () => new Promise<void>((resolve, reject) => {
       server.closeAllConnections();
