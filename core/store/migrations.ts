@@ -70,6 +70,38 @@ CREATE TABLE checkpoints (
 );
 `,
   },
+  {
+    version: 2,
+    name: 'tokens-and-approvals',
+    // Times are ISO 8601 UTC strings (toISOString), so text order is time order in both dialects.
+    sql: `
+CREATE TABLE api_tokens (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  scopes TEXT NOT NULL,
+  secret_hash TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  expires_at TEXT,
+  revoked_at TEXT,
+  last_used_at TEXT
+);
+CREATE TABLE approvals (
+  id TEXT PRIMARY KEY,
+  alert_id TEXT NOT NULL,
+  action TEXT NOT NULL,
+  requested_by TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  expires_at TEXT NOT NULL,
+  status TEXT NOT NULL,
+  decided_by TEXT,
+  decided_at TEXT,
+  comment TEXT
+);
+CREATE INDEX approvals_status ON approvals (status, created_at);
+CREATE INDEX approvals_alert ON approvals (alert_id);
+CREATE INDEX approvals_expiry ON approvals (status, expires_at);
+`,
+  },
 ];
 
 /** `GENERATED_ID` marks an auto-increment key; each dialect spells it its own way. */

@@ -1,7 +1,7 @@
 import type { AnalystVerdict } from '../spec/disposition.js';
 import type { FieldIssue } from '../spec/errors.js';
 import type { Suppression } from '../spec/suppression.js';
-import type { TriageResult, Verdict } from '../spec/result.js';
+import type { RecommendedAction, TriageResult, Verdict } from '../spec/result.js';
 
 /** A disposition as memory needs it: matched to its rule and entities at import time. */
 export interface StoredDisposition {
@@ -58,6 +58,60 @@ export interface StoredResult {
   entityKeys: string[];
 }
 
+/** What a token may do; `admin` may do everything. */
+export const TOKEN_SCOPES = ['triage', 'feedback', 'approve', 'admin'] as const;
+export type TokenScope = (typeof TOKEN_SCOPES)[number];
+
+/** An API token as stored: only the SHA-256 of its secret is kept, never the secret. */
+export interface ApiToken {
+  id: string;
+  /** Who holds it (a person or a system); approvals compare holders by this name. */
+  name: string;
+  scopes: TokenScope[];
+  /** Hex SHA-256 of the secret part of the token. */
+  secretHash: string;
+  createdAt: string;
+  expiresAt: string | undefined;
+  revokedAt: string | undefined;
+  lastUsedAt: string | undefined;
+}
+
+export type ApprovalStatus = 'pending' | 'approved' | 'rejected' | 'expired';
+
+/** A recommended action that policy says needs a human before anything runs it. */
+export interface Approval {
+  id: string;
+  alertId: string;
+  action: RecommendedAction;
+  /** Token name of whoever submitted the alert; they may never decide it. */
+  requestedBy: string;
+  createdAt: string;
+  expiresAt: string;
+  status: ApprovalStatus;
+  decidedBy: string | undefined;
+  decidedAt: string | undefined;
+  comment: string | undefined;
+}
+
+export interface ApprovalQuery {
+  status?: ApprovalStatus;
+  alertId?: string;
+  limit: number;
+  cursor?: string;
+}
+
+export interface ApprovalPage {
+  items: Approval[];
+  nextCursor: string | undefined;
+}
+
+export interface ApprovalDecision {
+  status: 'approved' | 'rejected' | 'expired';
+  decidedBy: string;
+  decidedAt: string;
+  comment: string | undefined;
+}
+
 /**
  * Everything Verdict persists, behind one interface so SQLite (embedded) and PostgreSQL (shared)
  * are interchangeable. Asynchronous because PostgreSQL is; the triage hot path never waits on it.
@@ -80,5 +134,22 @@ export interface VerdictRepository {
   listAudit(limit: number): Promise<AuditEntry[]>;
   getCheckpoint(name: string): Promise<string | undefined>;
   setCheckpoint(name: string, value: string): Promise<void>;
+  createToken(token: ApiToken): Promise<void>;
+  getToken(id: string): Promise<ApiToken | undefined>;
+  listTokens(): Promise<ApiToken[]>;
+  /** False when there is no such token or it was already revoked. */
+  revokeToken(id: string, at: string): Promise<boolean>;
+  touchToken(id: string, at: string): Promise<void>;
+  /** Inserts new approvals; an approval whose id exists already is left as it is. */
+  saveApprovals(approvals: readonly Approval[]): Promise<void>;
+  getApproval(id: string): Promise<Approval | undefined>;
+  /** Newest first, keyset-paged over (createdAt, id). */
+  listApprovals(query: ApprovalQuery): Promise<ApprovalPage>;
+  /** Decides a pending approval atomically; false when it was no longer pending. */
+  decideApproval(id: string, decision: ApprovalDecision): Promise<boolean>;
+  /** Marks every pending approval whose expiresAt is at or before `now` expired; returns how many. */
+  expireApprovals(now: string): Promise<number>;
+  /** Resolves when the store answers a trivial query (readiness). */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }

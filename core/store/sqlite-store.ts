@@ -1,12 +1,22 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { createHash } from 'node:crypto';
 import Database from 'better-sqlite3';
 import type { Suppression } from '../spec/suppression.js';
 import type { TriageResult } from '../spec/result.js';
 import { MIGRATIONS, migrationSql } from './migrations.js';
-import { decodeCursor, encodeCursor, MAX_RECORD_BYTES } from './paging.js';
-import type { AuditEntry, DeadLetter, StoredDisposition, StoredResult, VerdictPage, VerdictQuery, VerdictRepository } from './repository.js';
+import { MAX_RECORD_BYTES } from './paging.js';
+import { buildApprovalListQuery, buildVerdictListQuery, SQL, toPage } from './queries.js';
+import type { Approval, AuditEntry, DeadLetter, StoredDisposition, StoredResult, VerdictPage, VerdictQuery, VerdictRepository } from './repository.js';
+import {
+  approvalFromRow,
+  approvalParameters,
+  auditFromRow,
+  deadLetterFromRow,
+  dispositionFromRow,
+  dispositionParameters,
+  tokenFromRow,
+  tokenParameters,
+} from './row-mapping.js';
 
 /** The embedded default store: one SQLite file (WAL mode), or `:memory:` for tests. */
 export function createSqliteRepository(file: string): VerdictRepository {
@@ -47,7 +57,13 @@ export function createSqliteRepository(file: string): VerdictRepository {
   const selectByFingerprint = db.prepare<[string], { body: string; alert_id: string }>(
     'SELECT body, alert_id FROM verdicts WHERE fingerprint = ? ORDER BY created_at LIMIT 1',
   );
-  const selectEntities = db.prepare<[string], { entity: string }>('SELECT entity FROM verdict_entities WHERE alert_id = ?');
+  const selectEntities = db.prepare<[string], { entity: string }>('SELECT entity FROM verdict_entities WHERE alert_id = ? ORDER BY entity');
+  const insertDisposition = db.prepare(SQL.insertDisposition);
+  const selectToken = db.prepare(SQL.selectToken);
+  const insertApproval = db.prepare(SQL.insertApproval);
+  const saveApprovalsMany = db.transaction((approvals: readonly Approval[]) => {
+    for (const approval of approvals) insertApproval.run(...approvalParameters(approval));
+  });
 
   return {
     kind: 'sqlite',
@@ -67,62 +83,15 @@ export function createSqliteRepository(file: string): VerdictRepository {
       return selectEntities.all(alertId).map((row) => row.entity);
     },
     async listResults(query: VerdictQuery): Promise<VerdictPage> {
-      const where: string[] = [];
-      const parameters: unknown[] = [];
-      if (query.rule) {
-        where.push('v.rule_name = ?');
-        parameters.push(query.rule);
-      }
-      if (query.verdict) {
-        where.push('v.verdict = ?');
-        parameters.push(query.verdict);
-      }
-      if (query.since) {
-        where.push('v.alert_time >= ?');
-        parameters.push(query.since);
-      }
-      if (query.entity) {
-        where.push('v.alert_id IN (SELECT alert_id FROM verdict_entities WHERE entity = ?)');
-        parameters.push(query.entity.toLowerCase());
-      }
-      const cursor = decodeCursor(query.cursor);
-      if (cursor) {
-        where.push('(v.alert_time < ? OR (v.alert_time = ? AND v.alert_id < ?))');
-        parameters.push(cursor.time, cursor.time, cursor.id);
-      }
-      const sql = `SELECT v.body, v.alert_time, v.alert_id FROM verdicts v ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-        ORDER BY v.alert_time DESC, v.alert_id DESC LIMIT ?`;
-      const rows = db.prepare(sql).all(...parameters, query.limit + 1) as Array<{ body: string; alert_time: string; alert_id: string }>;
-      const page = rows.slice(0, query.limit);
-      const last = page[page.length - 1];
-      return {
-        items: page.map((row) => JSON.parse(row.body) as TriageResult),
-        nextCursor: rows.length > query.limit && last ? encodeCursor(last.alert_time, last.alert_id) : undefined,
-      };
+      const { sql, parameters } = buildVerdictListQuery(query);
+      const rows = db.prepare(sql).all(...parameters) as Array<{ body: string; alert_time: string; alert_id: string }>;
+      return toPage(rows, query.limit, (row) => ({ time: row.alert_time, id: row.alert_id }), (row) => JSON.parse(row.body) as TriageResult);
     },
     async saveDisposition(disposition: StoredDisposition) {
-      const id = createHash('sha256')
-        .update(`${disposition.alertId ?? ''}|${disposition.fingerprint ?? ''}|${disposition.analyst}|${disposition.time}|${disposition.verdict}`)
-        .digest('hex')
-        .slice(0, 24);
-      db.prepare(
-        `INSERT OR IGNORE INTO dispositions (id, alert_id, fingerprint, rule_name, entity_keys, verdict, analyst, decided_at, note, platform)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      ).run(id, disposition.alertId ?? null, disposition.fingerprint ?? null, disposition.ruleName, JSON.stringify(disposition.entityKeys), disposition.verdict, disposition.analyst, disposition.time, disposition.note ?? null, disposition.platform ?? null);
+      insertDisposition.run(...dispositionParameters(disposition));
     },
     async listDispositions() {
-      const rows = db.prepare('SELECT * FROM dispositions ORDER BY decided_at').all() as Array<Record<string, string | null>>;
-      return rows.map((row) => ({
-        alertId: row.alert_id ?? undefined,
-        fingerprint: row.fingerprint ?? undefined,
-        ruleName: row.rule_name ?? '',
-        entityKeys: JSON.parse(row.entity_keys ?? '[]') as string[],
-        verdict: row.verdict as StoredDisposition['verdict'],
-        analyst: row.analyst ?? 'unknown',
-        time: row.decided_at ?? '',
-        note: row.note ?? undefined,
-        platform: row.platform ?? undefined,
-      }));
+      return (db.prepare('SELECT * FROM dispositions ORDER BY decided_at, id').all() as Array<Record<string, unknown>>).map(dispositionFromRow);
     },
     async addSuppression(suppression: Suppression) {
       db.prepare('INSERT INTO suppressions (name, body, expires_at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET body = excluded.body, expires_at = excluded.expires_at')
@@ -139,22 +108,13 @@ export function createSqliteRepository(file: string): VerdictRepository {
         .run(deadLetter.source, deadLetter.reason, JSON.stringify(deadLetter.issues), deadLetter.record.slice(0, MAX_RECORD_BYTES), deadLetter.createdAt);
     },
     async listDeadLetters(limit) {
-      const rows = db.prepare('SELECT * FROM dead_letters ORDER BY id DESC LIMIT ?').all(limit) as Array<Record<string, string | number>>;
-      return rows.map((row) => ({
-        id: Number(row.id),
-        source: String(row.source),
-        reason: String(row.reason),
-        issues: JSON.parse(String(row.issues)) as DeadLetter['issues'],
-        record: String(row.record),
-        createdAt: String(row.created_at),
-      }));
+      return (db.prepare('SELECT * FROM dead_letters ORDER BY id DESC LIMIT ?').all(limit) as Array<Record<string, unknown>>).map(deadLetterFromRow);
     },
     async appendAudit(entry: AuditEntry) {
       db.prepare('INSERT INTO audit_log (at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)').run(entry.time, entry.actor, entry.action, entry.target, entry.detail);
     },
     async listAudit(limit) {
-      const rows = db.prepare('SELECT * FROM audit_log ORDER BY id DESC LIMIT ?').all(limit) as Array<Record<string, string | number>>;
-      return rows.map((row) => ({ id: Number(row.id), time: String(row.at), actor: String(row.actor), action: String(row.action), target: String(row.target), detail: String(row.detail) }));
+      return (db.prepare('SELECT * FROM audit_log ORDER BY id DESC LIMIT ?').all(limit) as Array<Record<string, unknown>>).map(auditFromRow);
     },
     async getCheckpoint(name) {
       const row = db.prepare('SELECT value FROM checkpoints WHERE name = ?').get(name) as { value: string } | undefined;
@@ -163,6 +123,43 @@ export function createSqliteRepository(file: string): VerdictRepository {
     async setCheckpoint(name, value) {
       db.prepare('INSERT INTO checkpoints (name, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at')
         .run(name, value, new Date().toISOString());
+    },
+    async createToken(token) {
+      db.prepare(SQL.insertToken).run(...tokenParameters(token));
+    },
+    async getToken(id) {
+      const row = selectToken.get(id) as Record<string, unknown> | undefined;
+      return row ? tokenFromRow(row) : undefined;
+    },
+    async listTokens() {
+      return (db.prepare(SQL.listTokens).all() as Array<Record<string, unknown>>).map(tokenFromRow);
+    },
+    async revokeToken(id, at) {
+      return db.prepare(SQL.revokeToken).run(at, id).changes > 0;
+    },
+    async touchToken(id, at) {
+      db.prepare(SQL.touchToken).run(at, id);
+    },
+    async saveApprovals(approvals) {
+      saveApprovalsMany(approvals);
+    },
+    async getApproval(id) {
+      const row = db.prepare(SQL.selectApproval).get(id) as Record<string, unknown> | undefined;
+      return row ? approvalFromRow(row) : undefined;
+    },
+    async listApprovals(query) {
+      const { sql, parameters } = buildApprovalListQuery(query);
+      const rows = db.prepare(sql).all(...parameters) as Array<Record<string, unknown>>;
+      return toPage(rows, query.limit, (row) => ({ time: String(row.created_at), id: String(row.id) }), approvalFromRow);
+    },
+    async decideApproval(id, decision) {
+      return db.prepare(SQL.decideApproval).run(decision.status, decision.decidedBy, decision.decidedAt, decision.comment ?? null, id).changes > 0;
+    },
+    async expireApprovals(now) {
+      return db.prepare(SQL.expireApprovals).run(now, now).changes;
+    },
+    async ping() {
+      db.prepare('SELECT 1').get();
     },
     async close() {
       db.close();

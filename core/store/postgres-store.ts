@@ -1,0 +1,261 @@
+import pg from 'pg';
+import { VerdictError } from '../spec/errors.js';
+import type { Suppression } from '../spec/suppression.js';
+import type { TriageResult } from '../spec/result.js';
+import { MIGRATIONS, migrationSql } from './migrations.js';
+import { MAX_RECORD_BYTES } from './paging.js';
+import { buildApprovalListQuery, buildVerdictListQuery, SQL, toPage, toPostgresPlaceholders } from './queries.js';
+import type { StoredResult, VerdictRepository } from './repository.js';
+import {
+  approvalFromRow,
+  approvalParameters,
+  auditFromRow,
+  deadLetterFromRow,
+  dispositionFromRow,
+  dispositionParameters,
+  tokenFromRow,
+  tokenParameters,
+} from './row-mapping.js';
+
+/** Any key: migrations from several Verdict processes starting at once run one after another. */
+const MIGRATION_LOCK_KEY = 7_316_001;
+/** Rows per multi-row INSERT: far under PostgreSQL's 65,535 bind parameters. */
+const ROWS_PER_STATEMENT = 500;
+
+type Row = Record<string, unknown>;
+
+/**
+ * The shared store: PostgreSQL through a connection pool (`store: {kind: postgres, url}`). Same
+ * tables, migrations and semantics as the SQLite store; the shared repository suite holds both to it.
+ */
+export async function createPostgresRepository(url: string): Promise<VerdictRepository> {
+  const pool = new pg.Pool({ connectionString: url, max: 10 });
+  // An idle client losing its connection must not crash the process; the next query reports it.
+  pool.on('error', () => undefined);
+  try {
+    await migrate(pool);
+  } catch (error) {
+    await pool.end();
+    throw new VerdictError(`could not open the PostgreSQL store at ${describeUrl(url)}: ${(error as Error).message}; check store.url and that the server is running`, { cause: error });
+  }
+
+  async function rows(sql: string, parameters: readonly unknown[] = []): Promise<Row[]> {
+    return (await pool.query(toPostgresPlaceholders(sql), parameters as unknown[])).rows as Row[];
+  }
+  async function changes(sql: string, parameters: readonly unknown[]): Promise<number> {
+    return (await pool.query(toPostgresPlaceholders(sql), parameters as unknown[])).rowCount ?? 0;
+  }
+
+  async function getEntityKeys(alertId: string): Promise<string[]> {
+    return (await rows('SELECT entity FROM verdict_entities WHERE alert_id = ? ORDER BY entity', [alertId])).map((row) => String(row.entity));
+  }
+
+  return {
+    kind: 'postgres',
+    async saveResults(items) {
+      if (items.length === 0) return;
+      await transaction(pool, async (client) => {
+        for (const chunk of chunks(lastPerAlert(items), ROWS_PER_STATEMENT)) {
+          await client.query(insertVerdicts(chunk.length), chunk.flatMap(({ result }) => verdictParameters(result)));
+          const entities = chunk.flatMap(({ result, entityKeys }) => entityKeys.map((key) => [result.alertId, key.toLowerCase()]));
+          for (const entityChunk of chunks(entities, ROWS_PER_STATEMENT * 4)) {
+            await client.query(
+              `INSERT INTO verdict_entities (alert_id, entity) VALUES ${placeholders(entityChunk.length, 2)} ON CONFLICT DO NOTHING`,
+              entityChunk.flat(),
+            );
+          }
+        }
+      });
+    },
+    async getResult(alertId) {
+      const [row] = await rows('SELECT body FROM verdicts WHERE alert_id = ?', [alertId]);
+      return row ? (JSON.parse(String(row.body)) as TriageResult) : undefined;
+    },
+    async getResultByFingerprint(fingerprint) {
+      const [row] = await rows('SELECT body, alert_id FROM verdicts WHERE fingerprint = ? ORDER BY created_at LIMIT 1', [fingerprint]);
+      if (!row) return undefined;
+      return { result: JSON.parse(String(row.body)) as TriageResult, entityKeys: await getEntityKeys(String(row.alert_id)) };
+    },
+    getEntityKeys,
+    async listResults(query) {
+      const { sql, parameters } = buildVerdictListQuery(query);
+      const found = await rows(sql, parameters);
+      return toPage(found, query.limit, (row) => ({ time: String(row.alert_time), id: String(row.alert_id) }), (row) => JSON.parse(String(row.body)) as TriageResult);
+    },
+    async saveDisposition(disposition) {
+      await changes(SQL.insertDisposition, dispositionParameters(disposition));
+    },
+    async listDispositions() {
+      return (await rows('SELECT * FROM dispositions ORDER BY decided_at, id')).map(dispositionFromRow);
+    },
+    async addSuppression(suppression) {
+      await changes(
+        'INSERT INTO suppressions (name, body, expires_at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET body = excluded.body, expires_at = excluded.expires_at',
+        [suppression.name, JSON.stringify(suppression), suppression.expiresAt],
+      );
+    },
+    async listSuppressions() {
+      return (await rows('SELECT body FROM suppressions ORDER BY name')).map((row) => JSON.parse(String(row.body)) as Suppression);
+    },
+    async removeSuppression(name) {
+      return (await changes('DELETE FROM suppressions WHERE name = ?', [name])) > 0;
+    },
+    async addDeadLetter(deadLetter) {
+      await changes('INSERT INTO dead_letters (source, reason, issues, record, created_at) VALUES (?, ?, ?, ?, ?)', [
+        deadLetter.source,
+        deadLetter.reason,
+        JSON.stringify(deadLetter.issues),
+        deadLetter.record.slice(0, MAX_RECORD_BYTES),
+        deadLetter.createdAt,
+      ]);
+    },
+    async listDeadLetters(limit) {
+      return (await rows('SELECT * FROM dead_letters ORDER BY id DESC LIMIT ?', [limit])).map(deadLetterFromRow);
+    },
+    async appendAudit(entry) {
+      await changes('INSERT INTO audit_log (at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)', [entry.time, entry.actor, entry.action, entry.target, entry.detail]);
+    },
+    async listAudit(limit) {
+      return (await rows('SELECT * FROM audit_log ORDER BY id DESC LIMIT ?', [limit])).map(auditFromRow);
+    },
+    async getCheckpoint(name) {
+      const [row] = await rows('SELECT value FROM checkpoints WHERE name = ?', [name]);
+      return row ? String(row.value) : undefined;
+    },
+    async setCheckpoint(name, value) {
+      await changes(
+        'INSERT INTO checkpoints (name, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at',
+        [name, value, new Date().toISOString()],
+      );
+    },
+    async createToken(token) {
+      await changes(SQL.insertToken, tokenParameters(token));
+    },
+    async getToken(id) {
+      const [row] = await rows(SQL.selectToken, [id]);
+      return row ? tokenFromRow(row) : undefined;
+    },
+    async listTokens() {
+      return (await rows(SQL.listTokens)).map(tokenFromRow);
+    },
+    async revokeToken(id, at) {
+      return (await changes(SQL.revokeToken, [at, id])) > 0;
+    },
+    async touchToken(id, at) {
+      await changes(SQL.touchToken, [at, id]);
+    },
+    async saveApprovals(approvals) {
+      if (approvals.length === 0) return;
+      await transaction(pool, async (client) => {
+        for (const approval of approvals) await client.query(toPostgresPlaceholders(SQL.insertApproval), approvalParameters(approval));
+      });
+    },
+    async getApproval(id) {
+      const [row] = await rows(SQL.selectApproval, [id]);
+      return row ? approvalFromRow(row) : undefined;
+    },
+    async listApprovals(query) {
+      const { sql, parameters } = buildApprovalListQuery(query);
+      return toPage(await rows(sql, parameters), query.limit, (row) => ({ time: String(row.created_at), id: String(row.id) }), approvalFromRow);
+    },
+    async decideApproval(id, decision) {
+      return (await changes(SQL.decideApproval, [decision.status, decision.decidedBy, decision.decidedAt, decision.comment ?? null, id])) > 0;
+    },
+    async expireApprovals(now) {
+      return changes(SQL.expireApprovals, [now, now]);
+    },
+    async ping() {
+      await pool.query('SELECT 1');
+    },
+    async close() {
+      await pool.end();
+    },
+  };
+}
+
+async function migrate(pool: pg.Pool): Promise<void> {
+  await transaction(pool, async (client) => {
+    await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
+    await client.query('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
+    const applied = new Set((await client.query<{ version: number }>('SELECT version FROM schema_migrations')).rows.map((row) => row.version));
+    for (const migration of MIGRATIONS) {
+      if (applied.has(migration.version)) continue;
+      await client.query(migrationSql(migration.sql, 'postgres'));
+      await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [migration.version, migration.name, new Date().toISOString()]);
+    }
+  });
+}
+
+async function transaction(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<void>): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    await work(client);
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+function verdictParameters(result: TriageResult): unknown[] {
+  return [
+    result.alertId,
+    result.fingerprint,
+    result.ruleName,
+    result.platform,
+    result.verdict,
+    result.confidence,
+    result.probabilityMalicious,
+    result.alertTime,
+    result.createdAt,
+    result.duplicateOf ?? null,
+    JSON.stringify(result),
+  ];
+}
+
+function insertVerdicts(count: number): string {
+  return `INSERT INTO verdicts (alert_id, fingerprint, rule_name, platform, verdict, confidence, probability, alert_time, created_at, duplicate_of, body)
+    VALUES ${placeholders(count, 11)}
+    ON CONFLICT (alert_id) DO UPDATE SET fingerprint = excluded.fingerprint, rule_name = excluded.rule_name, platform = excluded.platform,
+      verdict = excluded.verdict, confidence = excluded.confidence, probability = excluded.probability, alert_time = excluded.alert_time,
+      created_at = excluded.created_at, duplicate_of = excluded.duplicate_of, body = excluded.body`;
+}
+
+/** `($1, $2), ($3, $4)` for `count` rows of `width` columns. */
+function placeholders(count: number, width: number): string {
+  const groups: string[] = [];
+  for (let row = 0; row < count; row += 1) {
+    groups.push(`(${Array.from({ length: width }, (_, column) => `$${row * width + column + 1}`).join(', ')})`);
+  }
+  return groups.join(', ');
+}
+
+/** One INSERT … ON CONFLICT DO UPDATE may not touch a row twice, so a batch keeps each alert's last result (as SQLite's row-by-row upsert would). */
+function lastPerAlert(items: readonly StoredResult[]): StoredResult[] {
+  const byAlert = new Map<string, StoredResult>();
+  for (const item of items) {
+    const earlier = byAlert.get(item.result.alertId);
+    byAlert.delete(item.result.alertId);
+    byAlert.set(item.result.alertId, earlier ? { result: item.result, entityKeys: [...new Set([...earlier.entityKeys, ...item.entityKeys])] } : item);
+  }
+  return [...byAlert.values()];
+}
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const result: T[][] = [];
+  for (let start = 0; start < items.length; start += size) result.push(items.slice(start, start + size));
+  return result;
+}
+
+/** host:port/database only: the URL may carry a password. */
+function describeUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.hostname || 'localhost'}${parsed.port ? `:${parsed.port}` : ''}${parsed.pathname}`;
+  } catch {
+    return '(unparsable store.url)';
+  }
+}

@@ -1,0 +1,101 @@
+import { decodeCursor, encodeCursor } from './paging.js';
+import type { ApprovalQuery, VerdictQuery } from './repository.js';
+
+/**
+ * SQL both stores run, written once with `?` placeholders (PostgreSQL numbers them with
+ * `toPostgresPlaceholders`). Only statements the two dialects spell the same way live here.
+ */
+export const SQL = {
+  insertDisposition: `INSERT INTO dispositions (id, alert_id, fingerprint, rule_name, entity_keys, verdict, analyst, decided_at, note, platform)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+  insertToken: `INSERT INTO api_tokens (id, name, scopes, secret_hash, created_at, expires_at, revoked_at, last_used_at)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+  selectToken: 'SELECT * FROM api_tokens WHERE id = ?',
+  listTokens: 'SELECT * FROM api_tokens ORDER BY created_at, id',
+  revokeToken: 'UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL',
+  touchToken: 'UPDATE api_tokens SET last_used_at = ? WHERE id = ?',
+  insertApproval: `INSERT INTO approvals (id, alert_id, action, requested_by, created_at, expires_at, status, decided_by, decided_at, comment)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+  selectApproval: 'SELECT * FROM approvals WHERE id = ?',
+  // The status guard makes a decision atomic: of two concurrent deciders exactly one wins.
+  decideApproval: `UPDATE approvals SET status = ?, decided_by = ?, decided_at = ?, comment = ? WHERE id = ? AND status = 'pending'`,
+  expireApprovals: `UPDATE approvals SET status = 'expired', decided_at = ? WHERE status = 'pending' AND expires_at <= ?`,
+} as const;
+
+export interface BuiltQuery {
+  sql: string;
+  parameters: unknown[];
+}
+
+/** Newest verdicts first, keyset-paged over (alert_time, alert_id); fetches one extra row to know if a next page exists. */
+export function buildVerdictListQuery(query: VerdictQuery): BuiltQuery {
+  const where: string[] = [];
+  const parameters: unknown[] = [];
+  if (query.rule) {
+    where.push('v.rule_name = ?');
+    parameters.push(query.rule);
+  }
+  if (query.verdict) {
+    where.push('v.verdict = ?');
+    parameters.push(query.verdict);
+  }
+  if (query.since) {
+    where.push('v.alert_time >= ?');
+    parameters.push(query.since);
+  }
+  if (query.entity) {
+    where.push('v.alert_id IN (SELECT alert_id FROM verdict_entities WHERE entity = ?)');
+    parameters.push(query.entity.toLowerCase());
+  }
+  const cursor = decodeCursor(query.cursor);
+  if (cursor) {
+    where.push('(v.alert_time < ? OR (v.alert_time = ? AND v.alert_id < ?))');
+    parameters.push(cursor.time, cursor.time, cursor.id);
+  }
+  const sql = `SELECT v.body, v.alert_time, v.alert_id FROM verdicts v ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+    ORDER BY v.alert_time DESC, v.alert_id DESC LIMIT ?`;
+  return { sql, parameters: [...parameters, query.limit + 1] };
+}
+
+/** Newest approvals first, keyset-paged over (created_at, id). */
+export function buildApprovalListQuery(query: ApprovalQuery): BuiltQuery {
+  const where: string[] = [];
+  const parameters: unknown[] = [];
+  if (query.status) {
+    where.push('status = ?');
+    parameters.push(query.status);
+  }
+  if (query.alertId) {
+    where.push('alert_id = ?');
+    parameters.push(query.alertId);
+  }
+  const cursor = decodeCursor(query.cursor);
+  if (cursor) {
+    where.push('(created_at < ? OR (created_at = ? AND id < ?))');
+    parameters.push(cursor.time, cursor.time, cursor.id);
+  }
+  const sql = `SELECT * FROM approvals ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id DESC LIMIT ?`;
+  return { sql, parameters: [...parameters, query.limit + 1] };
+}
+
+/** Cuts the extra row off a `limit + 1` fetch and turns the last kept row into the next cursor. */
+export function toPage<Row, Item>(
+  rows: readonly Row[],
+  limit: number,
+  key: (row: Row) => { time: string; id: string },
+  map: (row: Row) => Item,
+): { items: Item[]; nextCursor: string | undefined } {
+  const page = rows.slice(0, limit);
+  const last = page[page.length - 1];
+  const lastKey = last === undefined ? undefined : key(last);
+  return {
+    items: page.map(map),
+    nextCursor: rows.length > limit && lastKey ? encodeCursor(lastKey.time, lastKey.id) : undefined,
+  };
+}
+
+/** `?` → `$1, $2, …` (no statement here has a `?` inside a literal). */
+export function toPostgresPlaceholders(sql: string): string {
+  let index = 0;
+  return sql.replace(/\?/g, () => `$${(index += 1)}`);
+}

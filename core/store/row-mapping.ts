@@ -1,0 +1,112 @@
+import { createHash } from 'node:crypto';
+import type { RecommendedAction } from '../spec/result.js';
+import type { ApiToken, Approval, AuditEntry, DeadLetter, StoredDisposition, TokenScope } from './repository.js';
+
+/**
+ * Row ↔ record mapping shared by the SQLite and PostgreSQL stores, so both read the same columns
+ * the same way. Rows come back as plain objects keyed by column name.
+ */
+type Row = Record<string, unknown>;
+
+/** The same disposition imported twice (same alert, analyst, time and verdict) is stored once. */
+export function dispositionId(disposition: StoredDisposition): string {
+  return createHash('sha256')
+    .update(`${disposition.alertId ?? ''}|${disposition.fingerprint ?? ''}|${disposition.analyst}|${disposition.time}|${disposition.verdict}`)
+    .digest('hex')
+    .slice(0, 24);
+}
+
+export function dispositionParameters(disposition: StoredDisposition): unknown[] {
+  return [
+    dispositionId(disposition),
+    disposition.alertId ?? null,
+    disposition.fingerprint ?? null,
+    disposition.ruleName,
+    JSON.stringify(disposition.entityKeys),
+    disposition.verdict,
+    disposition.analyst,
+    disposition.time,
+    disposition.note ?? null,
+    disposition.platform ?? null,
+  ];
+}
+
+export function dispositionFromRow(row: Row): StoredDisposition {
+  return {
+    alertId: optionalText(row.alert_id),
+    fingerprint: optionalText(row.fingerprint),
+    ruleName: String(row.rule_name ?? ''),
+    entityKeys: JSON.parse(String(row.entity_keys ?? '[]')) as string[],
+    verdict: row.verdict as StoredDisposition['verdict'],
+    analyst: String(row.analyst ?? 'unknown'),
+    time: String(row.decided_at ?? ''),
+    note: optionalText(row.note),
+    platform: optionalText(row.platform),
+  };
+}
+
+export function deadLetterFromRow(row: Row): DeadLetter {
+  return {
+    id: Number(row.id),
+    source: String(row.source),
+    reason: String(row.reason),
+    issues: JSON.parse(String(row.issues)) as DeadLetter['issues'],
+    record: String(row.record),
+    createdAt: String(row.created_at),
+  };
+}
+
+export function auditFromRow(row: Row): AuditEntry {
+  return { id: Number(row.id), time: String(row.at), actor: String(row.actor), action: String(row.action), target: String(row.target), detail: String(row.detail) };
+}
+
+export function tokenParameters(token: ApiToken): unknown[] {
+  return [token.id, token.name, JSON.stringify(token.scopes), token.secretHash, token.createdAt, token.expiresAt ?? null, token.revokedAt ?? null, token.lastUsedAt ?? null];
+}
+
+export function tokenFromRow(row: Row): ApiToken {
+  return {
+    id: String(row.id),
+    name: String(row.name),
+    scopes: JSON.parse(String(row.scopes)) as TokenScope[],
+    secretHash: String(row.secret_hash),
+    createdAt: String(row.created_at),
+    expiresAt: optionalText(row.expires_at),
+    revokedAt: optionalText(row.revoked_at),
+    lastUsedAt: optionalText(row.last_used_at),
+  };
+}
+
+export function approvalParameters(approval: Approval): unknown[] {
+  return [
+    approval.id,
+    approval.alertId,
+    JSON.stringify(approval.action),
+    approval.requestedBy,
+    approval.createdAt,
+    approval.expiresAt,
+    approval.status,
+    approval.decidedBy ?? null,
+    approval.decidedAt ?? null,
+    approval.comment ?? null,
+  ];
+}
+
+export function approvalFromRow(row: Row): Approval {
+  return {
+    id: String(row.id),
+    alertId: String(row.alert_id),
+    action: JSON.parse(String(row.action)) as RecommendedAction,
+    requestedBy: String(row.requested_by),
+    createdAt: String(row.created_at),
+    expiresAt: String(row.expires_at),
+    status: row.status as Approval['status'],
+    decidedBy: optionalText(row.decided_by),
+    decidedAt: optionalText(row.decided_at),
+    comment: optionalText(row.comment),
+  };
+}
+
+function optionalText(value: unknown): string | undefined {
+  return value === null || value === undefined ? undefined : String(value);
+}
