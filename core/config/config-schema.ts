@@ -116,6 +116,8 @@ export const FieldMapSchema = z
             kind: z.string(),
             path: z.string(),
             role: z.enum(['actor', 'target', 'source', 'destination', 'related']).default('related'),
+            /** Entity properties read from other paths, e.g. {image: Image, parentImage: ParentImage}. */
+            properties: z.record(z.string(), z.string()).optional(),
           })
           .strict(),
       )
@@ -124,6 +126,8 @@ export const FieldMapSchema = z
     severityMap: z.record(z.string(), z.string()).default({}),
     /** Record fields copied into alert.fields (dotted paths). */
     keepFields: z.array(z.string()).default([]),
+    /** Every scalar under these objects is copied into alert.fields under its own key (e.g. EventData). */
+    keepFieldsUnder: z.array(z.string()).default([]),
   })
   .strict();
 export type FieldMap = z.infer<typeof FieldMapSchema>;

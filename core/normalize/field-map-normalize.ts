@@ -32,7 +32,12 @@ export function normalizeWithFieldMap(record: unknown, map: FieldMap, platform =
     const kind = EntityKindSchema.safeParse(mapping.kind);
     if (!kind.success) continue; // the config schema names bad kinds at load time
     for (const value of readStrings(record, mapping.path)) {
-      pushEntity(entities, { kind: kind.data, value, role: mapping.role });
+      const properties: Record<string, string> = {};
+      for (const [name, path] of Object.entries(mapping.properties ?? {})) {
+        const property = readString(record, path);
+        if (property !== undefined) properties[name] = property;
+      }
+      pushEntity(entities, { kind: kind.data, value, role: mapping.role, ...(mapping.properties ? { properties } : {}) });
     }
   }
   const attack = map.attack
@@ -45,6 +50,16 @@ export function normalizeWithFieldMap(record: unknown, map: FieldMap, platform =
   for (const path of map.keepFields) {
     const value = asString(readPath(record, path));
     if (value !== undefined) fields[path] = value;
+  }
+  for (const path of map.keepFieldsUnder) {
+    const found = readPath(record, path);
+    for (const object of Array.isArray(found) ? found : [found]) {
+      if (object === null || typeof object !== 'object' || Array.isArray(object)) continue;
+      for (const [key, value] of Object.entries(object)) {
+        const text = asString(value);
+        if (text !== undefined && fields[key] === undefined) fields[key] = text;
+      }
+    }
   }
   const ruleName = (map.ruleName ? readString(record, map.ruleName) : undefined) ?? rawTitle;
   const id = (map.id ? readString(record, map.id) : undefined) ?? digestId(record);

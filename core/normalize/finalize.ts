@@ -12,9 +12,16 @@ export function finalizeAlert(input: AlertInput): Alert {
   return parsed.data;
 }
 
-/** Reads `a.b.c` from a record; a key containing dots (`kibana.alert.rule.name`) wins over nesting. */
+/**
+ * Reads `a.b.c` from a record; a key containing dots (`kibana.alert.rule.name`) wins over nesting.
+ * Through an array, the path continues into every element (`events.EventData.Image`).
+ */
 export function readPath(record: unknown, dottedPath: string): unknown {
   if (record === null || typeof record !== 'object') return undefined;
+  if (Array.isArray(record)) {
+    const values = record.map((element) => readPath(element, dottedPath)).filter((value) => value !== undefined);
+    return values.length === 0 ? undefined : values.flat();
+  }
   const object = record as Record<string, unknown>;
   if (dottedPath in object) return object[dottedPath];
   const dot = dottedPath.indexOf('.');

@@ -1,0 +1,155 @@
+import type { Alert } from '../spec/alert.js';
+import type { AnalystVerdict } from '../spec/disposition.js';
+import { VerdictError } from '../spec/errors.js';
+import type { TriageResult, Verdict } from '../spec/result.js';
+import { memoryEntityKeys } from '../enrich/memory.js';
+import type { TriageEngine } from '../pipeline/engine.js';
+import { MetricsAccumulator, TechniqueAccumulator, type DatasetMetrics, type ExpectedLabel } from './metrics.js';
+import { BaselineMemory } from './baselines.js';
+import { LatencyRecorder } from './latency.js';
+import { RuleBreakdown, type RuleRow, type MissedGroup } from './rule-breakdown.js';
+
+export interface BacktestItem {
+  /** The native payload exactly as the platform would deliver it (no labels inside). */
+  native: unknown;
+  platform?: string;
+  expected: ExpectedLabel;
+  /** Group for the group view; undefined = the item is its own group. */
+  groupKey?: string;
+  /** Expected ATT&CK technique ids, when the source labels them. */
+  expectedTechniques?: string[];
+}
+
+export interface BacktestOptions {
+  engine: TriageEngine;
+  normalize(native: unknown, platform: string | undefined): Alert;
+  /** Share of alerts whose true label reaches Verdict as an analyst disposition (default 0.05). */
+  feedbackShare?: number;
+  /** Stream-time delay before that disposition arrives (default 3600 s). */
+  feedbackDelaySeconds?: number;
+  /** Seed of the analyst's sampling, so a back-test is reproducible. */
+  seed?: number;
+  /** Called with each result (the report's "what would have happened" lists, a progress bar). */
+  onResult?(result: TriageResult, item: BacktestItem): void;
+}
+
+export interface BacktestReport {
+  metrics: DatasetMetrics;
+  baselines: { ruleMemory: DatasetMetrics; ruleHostMemory: DatasetMetrics; closeNothing: DatasetMetrics };
+  techniques: ReturnType<TechniqueAccumulator['summary']> | null;
+  perRule: RuleRow[];
+  missed: MissedGroup[];
+  feedback: { given: number; share: number; delaySeconds: number };
+  deadLetters: { count: number; examples: string[] };
+  throughput: { alerts: number; seconds: number; alertsPerSecond: number; p50Ms: number; p99Ms: number };
+}
+
+interface PendingDisposition {
+  dueMs: number;
+  ruleName: string;
+  hostKey: string | undefined;
+  entityKeys: string[];
+  verdict: AnalystVerdict;
+  timeMs: number;
+  alertId: string;
+}
+
+/**
+ * Shadow mode: replays a labelled stream in time order through a fresh engine, simulating
+ * analysts who disposition a share of alerts after a delay. Verdict learns only from those
+ * dispositions; the baselines learn from the same ones.
+ */
+export async function runBacktest(items: AsyncIterable<BacktestItem> | Iterable<BacktestItem>, options: BacktestOptions): Promise<BacktestReport> {
+  const share = options.feedbackShare ?? 0.05;
+  const delayMs = (options.feedbackDelaySeconds ?? 3600) * 1000;
+  const random = mulberry32(options.seed ?? 20_240_601);
+  const metrics = new MetricsAccumulator();
+  const ruleMemory = new MetricsAccumulator();
+  const ruleHostMemory = new MetricsAccumulator();
+  const closeNothing = new MetricsAccumulator();
+  const baselineMemory = new BaselineMemory();
+  const techniques = new TechniqueAccumulator();
+  const breakdown = new RuleBreakdown();
+  const latency = new LatencyRecorder();
+  const pending: PendingDisposition[] = [];
+  let pendingHead = 0;
+  let given = 0;
+  const deadLetters = { count: 0, examples: [] as string[] };
+  const started = performance.now();
+
+  for await (const item of items) {
+    const begin = performance.now();
+    let alert: Alert;
+    try {
+      alert = options.normalize(item.native, item.platform);
+    } catch (error) {
+      if (!VerdictError.isInstance(error)) throw error;
+      deadLetters.count += 1;
+      if (deadLetters.examples.length < 5) deadLetters.examples.push(error.message);
+      continue;
+    }
+    const timeMs = Date.parse(alert.time);
+    while (pendingHead < pending.length && pending[pendingHead]!.dueMs <= timeMs) {
+      const disposition = pending[pendingHead++]!;
+      options.engine.learn(disposition);
+      baselineMemory.learn(disposition.ruleName, disposition.hostKey, disposition.verdict === 'true_positive');
+      given += 1;
+    }
+    if (pendingHead > 10_000) {
+      pending.splice(0, pendingHead);
+      pendingHead = 0;
+    }
+    const result = options.engine.triage(alert);
+    latency.record(performance.now() - begin);
+    const hostKey = memoryEntityKeys(alert.entities).find((key) => key.startsWith('host:'));
+    const outcome = { expected: item.expected, probabilityMalicious: result.probabilityMalicious, rule: alert.ruleName, ...(item.groupKey ? { groupKey: item.groupKey } : {}) };
+    metrics.add({ ...outcome, verdict: result.verdict });
+    ruleMemory.add({ ...outcome, verdict: baselineVerdict(baselineMemory.shouldClose(alert.ruleName, undefined)), probabilityMalicious: baselineMemory.rate(alert.ruleName, undefined) });
+    ruleHostMemory.add({ ...outcome, verdict: baselineVerdict(baselineMemory.shouldClose(alert.ruleName, hostKey)), probabilityMalicious: baselineMemory.rate(alert.ruleName, hostKey) });
+    closeNothing.add({ ...outcome, verdict: 'inconclusive', probabilityMalicious: 0.5 });
+    breakdown.add(alert, result, item.expected);
+    if (item.expectedTechniques && item.expectedTechniques.length > 0) techniques.add(item.expectedTechniques, result.attack.map((technique) => technique.id));
+    options.onResult?.(result, item);
+    if (item.expected !== 'ambiguous' && random() < share) {
+      pending.push({
+        dueMs: timeMs + delayMs,
+        ruleName: alert.ruleName,
+        hostKey,
+        entityKeys: memoryEntityKeys(alert.entities),
+        verdict: item.expected === 'malicious' ? 'true_positive' : 'false_positive',
+        timeMs: timeMs + delayMs,
+        alertId: alert.id,
+      });
+    }
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const summary = metrics.summary();
+  const techniqueSummary = techniques.summary();
+  return {
+    metrics: summary,
+    baselines: { ruleMemory: ruleMemory.summary(), ruleHostMemory: ruleHostMemory.summary(), closeNothing: closeNothing.summary() },
+    techniques: techniqueSummary.items > 0 ? techniqueSummary : null,
+    perRule: breakdown.rows(),
+    missed: breakdown.missed(),
+    feedback: { given, share, delaySeconds: delayMs / 1000 },
+    deadLetters,
+    throughput: { alerts: summary.alerts, seconds, alertsPerSecond: summary.alerts / Math.max(seconds, 1e-9), p50Ms: latency.percentile(0.5), p99Ms: latency.percentile(0.99) },
+  };
+}
+
+/** A suppression-list baseline either closes the alert or leaves it for an analyst. */
+function baselineVerdict(shouldClose: boolean): Verdict {
+  return shouldClose ? 'false_positive' : 'inconclusive';
+}
+
+/** Small, fast, seedable PRNG (mulberry32): the analysts' sampling must be reproducible. */
+export function mulberry32(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let value = state;
+    value = Math.imul(value ^ (value >>> 15), value | 1);
+    value ^= value + Math.imul(value ^ (value >>> 7), value | 61);
+    return ((value ^ (value >>> 14)) >>> 0) / 4294967296;
+  };
+}

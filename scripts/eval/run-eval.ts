@@ -1,0 +1,133 @@
+// npm run eval -- --data DIR --out FILE.json [--config F] [--renderings generic,ocsf,splunk] [--limit N]
+// Replays every data set in DIR through the platform normalizers and the offline engine, as a
+// fresh deployment each, with simulated analyst feedback; writes the metrics JSON.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../../core/config/load-config.js';
+import { runBacktest, type BacktestItem, type BacktestReport } from '../../core/backtest/backtest.js';
+import { createOfflineEngine } from '../../core/runtime/engine-factory.js';
+import { createNormalizer } from '../../core/runtime/normalize-registry.js';
+import { FieldMapSchema } from '../../core/config/config-schema.js';
+import { VERDICT_VERSION } from '../../core/version.js';
+import { normalizeSplunkAlert } from '../../plugins/splunk/splunk-normalize.js';
+import { aitGroupKey, expectedLabel, loadAitSorted } from './ait-source.js';
+import { discoverDatasets, type DatasetSource } from './datasets.js';
+import { AIT_EXPORT_FIELD_MAP, renderAitRow, type Rendering } from './render-ait.js';
+import { renderSigmaTest, SIGMA_EXPORT_FIELD_MAP, type SigmaVariant } from './render-sigma.js';
+import { loadSigmaTests, sigmaEventTime } from './sigma-source.js';
+import { summarizeDataset, type DatasetSummary } from './summarize.js';
+
+const ALL_RENDERINGS: Rendering[] = ['generic', 'ocsf', 'splunk'];
+
+const { values } = parseArgs({
+  options: {
+    data: { type: 'string', default: '../shared/eval' },
+    out: { type: 'string', default: 'out/eval.json' },
+    config: { type: 'string' },
+    renderings: { type: 'string', default: ALL_RENDERINGS.join(',') },
+    limit: { type: 'string' },
+    only: { type: 'string' },
+    quiet: { type: 'boolean', default: false },
+  },
+});
+
+const renderings = values.renderings!.split(',').map((value) => value.trim()) as Rendering[];
+for (const rendering of renderings) {
+  if (!ALL_RENDERINGS.includes(rendering)) throw new Error(`--renderings: unknown rendering ${rendering}; use ${ALL_RENDERINGS.join(', ')}`);
+}
+const limit = values.limit === undefined ? undefined : Number(values.limit);
+const loaded = loadConfig(values.config);
+const normalizer = createNormalizer([]);
+const aitMap = FieldMapSchema.parse(AIT_EXPORT_FIELD_MAP);
+const sigmaMap = FieldMapSchema.parse(SIGMA_EXPORT_FIELD_MAP);
+const log = (text: string): void => {
+  if (!values.quiet) process.stderr.write(`${text}\n`);
+};
+
+/** Runs one data set in one rendering as a fresh deployment. */
+async function replay(items: BacktestItem[], fieldMap: typeof aitMap): Promise<BacktestReport> {
+  const { engine } = createOfflineEngine(loaded);
+  return runBacktest(items, {
+    engine,
+    normalize: (native, platform) =>
+      platform === 'splunk' ? normalizeSplunkAlert(native) : normalizer.normalize(native, { platform: platform ?? 'generic', fieldMap }),
+  });
+}
+
+function aitItems(rows: Awaited<ReturnType<typeof loadAitSorted>>, rendering: Rendering): BacktestItem[] {
+  return rows.map((row) => ({ native: renderAitRow(row, rendering), platform: rendering, expected: expectedLabel(row.labels), groupKey: aitGroupKey(row) }));
+}
+
+function sigmaItems(tests: ReturnType<typeof loadSigmaTests>, rendering: Rendering, variant: SigmaVariant): BacktestItem[] {
+  return tests.map((test) => ({
+    native: renderSigmaTest(test, rendering, variant),
+    platform: rendering,
+    expected: test.labels.expectedVerdict === 'true_positive' ? 'malicious' : 'benign',
+    expectedTechniques: test.labels.expectedTechniques,
+  }));
+}
+
+async function evaluate(source: DatasetSource): Promise<{ byRendering: Record<string, DatasetSummary>; blind?: Record<string, DatasetSummary> }> {
+  const byRendering: Record<string, DatasetSummary> = {};
+  if (source.kind === 'ait') {
+    let rows = await loadAitSorted(source.file, source.scenario);
+    if (limit !== undefined) rows = rows.slice(0, limit);
+    for (const rendering of renderings) {
+      const report = await replay(aitItems(rows, rendering), aitMap);
+      byRendering[rendering] = summarizeDataset(report);
+      log(`${source.name} [${rendering}] ${formatLine(byRendering[rendering]!)}`);
+    }
+    return { byRendering };
+  }
+  let tests = loadSigmaTests(source.directory);
+  tests.sort((left, right) => Date.parse(sigmaEventTime(left.events[0]!)) - Date.parse(sigmaEventTime(right.events[0]!)));
+  if (limit !== undefined) tests = tests.slice(0, limit);
+  const blind: Record<string, DatasetSummary> = {};
+  for (const rendering of renderings) {
+    byRendering[rendering] = summarizeDataset(await replay(sigmaItems(tests, rendering, 'full'), sigmaMap));
+    blind[rendering] = summarizeDataset(await replay(sigmaItems(tests, rendering, 'blind'), sigmaMap));
+    log(`${source.name} [${rendering}] ${formatLine(byRendering[rendering]!)} blind techniques recall ${format(blind[rendering]!.techniques?.parent.recall)} (exact ${format(blind[rendering]!.techniques?.exact.recall)})`);
+  }
+  return { byRendering, blind };
+}
+
+function formatLine(summary: DatasetSummary): string {
+  const m = summary.metrics;
+  return `alerts ${m.alerts} recall ${format(m.truePositiveRecall)} precision ${format(m.autoClosePrecision)} reduction ${format(m.reduction)} abstain ${format(m.abstainRate)} groupRecall ${format(m.groupRecall)} groupReduction ${format(m.groupReduction)} ece ${format(m.ece)} (${Math.round(summary.throughput.alertsPerSecond)} alerts/s)`;
+}
+
+function format(value: number | null | undefined): string {
+  return value === null || value === undefined ? 'n/a' : value.toFixed(4);
+}
+
+const sources = discoverDatasets(values.data!).filter((source) => !values.only || source.name.startsWith(values.only));
+const primary = renderings[0]!;
+const output = {
+  datasets: {} as Record<string, unknown>,
+  baselines: { ruleMemory: {} as Record<string, unknown>, ruleHostMemory: {} as Record<string, unknown>, closeNothing: {} as Record<string, unknown> },
+  renderings: {} as Record<string, Record<string, unknown>>,
+  blindVariant: {} as Record<string, Record<string, unknown>>,
+  details: {} as Record<string, unknown>,
+  engine: { version: VERDICT_VERSION, config: loaded.file ?? 'defaults', configDigest: createOfflineEngine(loaded).engine.configDigest, primaryRendering: primary, renderings },
+};
+for (const source of sources) {
+  const { byRendering, blind } = await evaluate(source);
+  const main = byRendering[primary]!;
+  const blindMain = blind?.[primary];
+  output.datasets[source.name] = {
+    ...main.headline,
+    techniqueAccuracy: source.kind === 'sigma' ? (main.techniques?.accuracy ?? null) : null,
+    blindTechniqueRecall: blindMain?.techniques ? blindMain.techniques.parent.recall : null,
+    blindTechniqueRecallExact: blindMain?.techniques ? blindMain.techniques.exact.recall : null,
+  };
+  output.baselines.ruleMemory[source.name] = main.baselines.ruleMemory;
+  output.baselines.ruleHostMemory[source.name] = main.baselines.ruleHostMemory;
+  output.baselines.closeNothing[source.name] = main.baselines.closeNothing;
+  output.renderings[source.name] = Object.fromEntries(Object.entries(byRendering).map(([rendering, summary]) => [rendering, summary.headline]));
+  if (blind) output.blindVariant[source.name] = Object.fromEntries(Object.entries(blind).map(([rendering, summary]) => [rendering, { ...summary.headline, techniques: summary.techniques }]));
+  output.details[source.name] = main.details;
+}
+mkdirSync(path.dirname(path.resolve(values.out!)), { recursive: true });
+writeFileSync(values.out!, `${JSON.stringify(output, null, 2)}\n`);
+log(`wrote ${values.out}`);
