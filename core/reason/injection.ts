@@ -29,6 +29,10 @@ const PATTERNS: InjectionPattern[] = [
   { id: 'addressing-ai', pattern: /\b(AI|LLM|assistant|language model|chatbot|GPT|copilot|triage (bot|agent|model|system)|security analyst bot)\b\s*[,:]\s*\S/i },
   { id: 'output-format', pattern: /(\{\s*"?(verdict|confidence|probabilityMalicious|citedEvidenceIds)"?\s*:|\b(respond|reply|answer|output|return)\s+(only\s+)?(with|exactly)\b)/i },
   { id: 'role-markers', pattern: /(<\|im_start\|>|<\|im_end\|>|<\|system\|>|<\|assistant\|>|\[\/?INST\]|<<\/?SYS>>|<\/s>|^\s*(system|assistant|developer)\s*:|#{2,}\s*(system|instructions?)\b|END[_ ]ALERT[_ ]DATA|BEGIN[_ ](SYSTEM|INSTRUCTIONS))/im },
+  {
+    id: 'foreign-language',
+    pattern: /\b(ignorier\w*\s+(alle\s+)?(vorherigen\s+|bisherigen\s+)?(Anweisungen|Regeln)|als\s+(harmlos|gutartig|Fehlalarm)\s+(markieren|einstufen)|ignore[zr]?\s+(toutes\s+)?les\s+(instructions|consignes)|(marquer|classer)\s+comme\s+(b[ée]nin|faux\s+positif)|ignora\s+(todas\s+)?las\s+instrucciones|(marcar|clasificar)\s+como\s+(benigno|falso\s+positivo))/i,
+  },
   { id: 'tool-steering', pattern: /\b(call|invoke|use|run)\s+(the\s+)?(tool|function)\b|\b(lookupEntityHistory|lookupThreatIntel|searchPlatform)\b/i },
 ];
 
@@ -53,6 +57,8 @@ function alertTexts(alert: Alert): Array<{ path: string; text: string }> {
 export function normalizeForScan(text: string): string[] {
   const cleaned = text.normalize('NFKC').replace(/[\u200b-\u200f\u2060\ufeff\u00ad]/g, '').replace(/\s+/g, ' ');
   const variants = [cleaned];
+  // File and host names join words with underscores, which regex word boundaries do not split.
+  if (cleaned.includes('_')) variants.push(cleaned.replace(/_+/g, ' '));
   if (/%[0-9a-f]{2}/i.test(cleaned)) {
     try {
       variants.push(decodeURIComponent(cleaned.replace(/\+/g, ' ')));

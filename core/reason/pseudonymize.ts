@@ -101,7 +101,7 @@ export function createPseudonymizer(options: PseudonymizerOptions): Pseudonymize
       if (name && !SHARED_PROFILES.has(name.toLowerCase())) register(name, 'USER');
     }
     if (internalSuffixes.length === 0) return;
-    for (const match of text.matchAll(/(?<![\w.-])(?:[A-Za-z0-9-]+\.)+[A-Za-z0-9-]+(?![\w-])/g)) {
+    for (const match of text.matchAll(/(?<![\w.@-])(?:[A-Za-z0-9-]+\.)+[A-Za-z0-9-]+(?![\w-])/g)) {
       if (isInternalName(match[0])) register(match[0], 'HOST');
     }
   }

@@ -92,8 +92,9 @@ export async function runToolCall(
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
-      controller.abort();
+      // Reject before aborting: a tool that settles on abort must not win the race.
       reject(new Error(`timed out after ${limits.timeoutMs} ms`));
+      controller.abort();
     }, limits.timeoutMs);
   });
   try {

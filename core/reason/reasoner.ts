@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { lookupTechnique, tacticsOf } from '../enrich/attack-catalog.js';
 import type { Alert } from '../spec/alert.js';
+import { ConfigError } from '../spec/errors.js';
 import type { TraceStep, TriageResult } from '../spec/result.js';
 import { runConversation, type ConversationOutcome } from './conversation.js';
 import { buildDataView, renderUserMessage } from './data-block.js';
@@ -58,6 +59,11 @@ export function createReasoner(configInput: ReasonConfigInput, options: Reasoner
   const endpoint = describeEndpoint(config.provider);
   const band = { thresholds: options.thresholds, maxLogitShift: config.maxLogitShift, strongEvidenceWeight: config.strongEvidenceWeight };
   const firstCallFloor = estimateTokens(system) + config.provider.maxTokens;
+  if (config.budget.perAlert < firstCallFloor) {
+    throw new ConfigError(
+      `reason.budget.perAlert (${config.budget.perAlert}) is below one model call (~${firstCallFloor} tokens: prompt ${prompt.version} plus provider.maxTokens); raise it or lower maxTokens`,
+    );
+  }
   let hourState = emptyHourBudget(now());
   const reasoned = new Set<string>();
   const stats: ReasonerStats = { reasoned: 0, degraded: 0, skipped: { duplicate: 0, 'already-reasoned': 0, policy: 0, 'hour-budget': 0 }, modelCalls: 0, tokens: 0 };

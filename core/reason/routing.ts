@@ -52,14 +52,22 @@ export function isHighImpact(result: TriageResult): boolean {
   return result.recommendedActions.some((action) => action.requiresApproval || action.blastRadius === 'high');
 }
 
-/** A stable number in [0, 1) from the fingerprint (FNV-1a), so sampling is reproducible. */
+/**
+ * A stable number in [0, 1) from the fingerprint, so sampling is reproducible: FNV-1a, then the
+ * murmur3 finalizer, because FNV alone spreads similar short strings poorly over the top bits.
+ */
 export function sampleUnit(fingerprint: string): number {
   let hash = 0x811c9dc5;
   for (let index = 0; index < fingerprint.length; index++) {
     hash ^= fingerprint.charCodeAt(index);
-    hash = Math.imul(hash, 0x01000193) >>> 0;
+    hash = Math.imul(hash, 0x01000193);
   }
-  return hash / 0x1_0000_0000;
+  hash ^= hash >>> 16;
+  hash = Math.imul(hash, 0x85ebca6b);
+  hash ^= hash >>> 13;
+  hash = Math.imul(hash, 0xc2b2ae35);
+  hash ^= hash >>> 16;
+  return (hash >>> 0) / 0x1_0000_0000;
 }
 
 export function decideRoute(input: {
@@ -85,7 +93,7 @@ export function decideRoute(input: {
     return { shouldReason: false, skip: 'policy', because: `routing policy ${policy.when} does not ask the model for a ${result.verdict} verdict` };
   }
   const remaining = remainingHourTokens(input.hourState, input.budget, input.nowMs);
-  if (input.estimate > remaining || input.estimate > input.budget.perAlert) {
+  if (input.estimate > remaining) {
     return {
       shouldReason: false,
       skip: 'hour-budget',

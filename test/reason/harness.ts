@@ -1,0 +1,75 @@
+import type { ReasonConfigInput } from '../../core/reason/reason-config.js';
+import type { OpenAIEmulator, RecordedRequest, ScriptedReply } from '../emulators/openai/openai-emulator.js';
+
+export const TEST_KEY = 'sk-test-verdict-9f8e7d6c5b4a';
+export const TEST_ENV = { VERDICT_TEST_KEY: TEST_KEY };
+
+export function reasonConfig(emulator: OpenAIEmulator, overrides: Partial<ReasonConfigInput> = {}): ReasonConfigInput {
+  const { provider, ...rest } = overrides;
+  return {
+    provider: {
+      baseURL: emulator.baseURL,
+      model: 'gpt-test',
+      apiKey: { env: 'VERDICT_TEST_KEY' },
+      timeoutMs: 2_000,
+      maxRetries: 2,
+      pricePer1kInput: 0.5,
+      pricePer1kOutput: 1.5,
+      ...provider,
+    },
+    ...rest,
+  };
+}
+
+export interface AnswerFields {
+  verdict: string;
+  confidence: number;
+  rationale?: string;
+  citedEvidenceIds?: string[];
+  techniqueIds?: string[];
+  [extra: string]: unknown;
+}
+
+export function answer(fields: AnswerFields): ScriptedReply {
+  return {
+    kind: 'answer',
+    content: { rationale: 'The cited evidence supports this reading.', citedEvidenceIds: ['ev-1'], techniqueIds: [], ...fields },
+  };
+}
+
+interface Message {
+  role: string;
+  content: string | null;
+  tool_calls?: unknown[];
+}
+
+export function messagesOf(request: RecordedRequest): Message[] {
+  return (request.body as { messages: Message[] }).messages;
+}
+
+/** The evidence ids the reasoner told the model it may cite (from the first user message). */
+export function citableIds(request: RecordedRequest): string[] {
+  const user = messagesOf(request).find((message) => message.role === 'user')?.content ?? '';
+  const line = /Evidence ids you may cite: (.*)\./.exec(user)?.[1] ?? '';
+  return line === '(none)' ? [] : line.split(', ');
+}
+
+export function hasTools(request: RecordedRequest): boolean {
+  return Array.isArray((request.body as { tools?: unknown[] }).tools);
+}
+
+export function toolMessages(request: RecordedRequest): Message[] {
+  return messagesOf(request).filter((message) => message.role === 'tool');
+}
+
+/** Seven-word runs of the system prompt, to look for it in stored output. */
+export function promptShingles(systemPrompt: string): string[] {
+  const words = systemPrompt.toLowerCase().replace(/[^a-z0-9_]+/g, ' ').trim().split(' ');
+  const shingles: string[] = [];
+  for (let index = 0; index + 7 <= words.length; index += 3) shingles.push(words.slice(index, index + 7).join(' '));
+  return shingles;
+}
+
+export function normalizedWords(text: string): string {
+  return text.toLowerCase().replace(/[^a-z0-9_]+/g, ' ');
+}
