@@ -7,7 +7,7 @@ import type { TriageEngine } from '../pipeline/engine.js';
 import { MetricsAccumulator, TechniqueAccumulator, type DatasetMetrics, type ExpectedLabel } from './metrics.js';
 import { BaselineMemory } from './baselines.js';
 import { LatencyRecorder } from './latency.js';
-import { RuleBreakdown, type RuleRow, type MissedGroup } from './rule-breakdown.js';
+import { RuleBreakdown, type GroupRow, type RuleRow, type MissedGroup } from './rule-breakdown.js';
 
 export interface BacktestItem {
   /** The native payload exactly as the platform would deliver it (no labels inside). */
@@ -39,6 +39,7 @@ export interface BacktestReport {
   techniques: ReturnType<TechniqueAccumulator['summary']> | null;
   perRule: RuleRow[];
   missed: MissedGroup[];
+  groups: GroupRow[];
   feedback: { given: number; share: number; delaySeconds: number };
   deadLetters: { count: number; examples: string[] };
   throughput: { alerts: number; seconds: number; alertsPerSecond: number; p50Ms: number; p99Ms: number };
@@ -108,6 +109,7 @@ export async function runBacktest(items: AsyncIterable<BacktestItem> | Iterable<
     ruleHostMemory.add({ ...outcome, verdict: baselineVerdict(baselineMemory.shouldClose(alert.ruleName, hostKey)), probabilityMalicious: baselineMemory.rate(alert.ruleName, hostKey) });
     closeNothing.add({ ...outcome, verdict: 'inconclusive', probabilityMalicious: 0.5 });
     breakdown.add(alert, result, item.expected);
+    breakdown.addGroup(item.groupKey, result, item.expected);
     if (item.expectedTechniques && item.expectedTechniques.length > 0) techniques.add(item.expectedTechniques, result.attack.map((technique) => technique.id));
     options.onResult?.(result, item);
     if (item.expected !== 'ambiguous' && random() < share) {
@@ -131,6 +133,7 @@ export async function runBacktest(items: AsyncIterable<BacktestItem> | Iterable<
     techniques: techniqueSummary.items > 0 ? techniqueSummary : null,
     perRule: breakdown.rows(),
     missed: breakdown.missed(),
+    groups: breakdown.groups(),
     feedback: { given, share, delaySeconds: delayMs / 1000 },
     deadLetters,
     throughput: { alerts: summary.alerts, seconds, alertsPerSecond: summary.alerts / Math.max(seconds, 1e-9), p50Ms: latency.percentile(0.5), p99Ms: latency.percentile(0.99) },

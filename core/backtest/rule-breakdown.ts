@@ -25,10 +25,42 @@ export interface MissedGroup {
   summary: string;
 }
 
+export interface GroupRow {
+  group: string;
+  expected: ExpectedLabel;
+  alerts: number;
+  closed: number;
+  truePositiveVerdicts: number;
+  inconclusive: number;
+  /** Summary of the first alert left open (for benign groups) or closed (for attack groups). */
+  example: string | undefined;
+}
+
 /** Per-rule agreement, what would have been auto-closed, and which attacks would have been missed. */
 export class RuleBreakdown {
   private readonly rules = new Map<string, RuleRow>();
   private readonly missedGroups = new Map<string, MissedGroup>();
+  private readonly groupRows = new Map<string, GroupRow>();
+
+  addGroup(groupKey: string | undefined, result: TriageResult, expected: ExpectedLabel): void {
+    if (groupKey === undefined || expected === 'ambiguous') return;
+    let row = this.groupRows.get(groupKey);
+    if (!row) {
+      row = { group: groupKey.replaceAll('\u0000', ' | '), expected, alerts: 0, closed: 0, truePositiveVerdicts: 0, inconclusive: 0, example: undefined };
+      this.groupRows.set(groupKey, row);
+    }
+    row.alerts += 1;
+    const closed = result.verdict === 'benign_positive' || result.verdict === 'false_positive';
+    if (closed) row.closed += 1;
+    if (result.verdict === 'true_positive') row.truePositiveVerdicts += 1;
+    if (result.verdict === 'inconclusive') row.inconclusive += 1;
+    if (row.example === undefined && (expected === 'benign') !== closed) row.example = `${result.verdict} ${result.probabilityMalicious}: ${result.summary.slice(0, 300)}`;
+  }
+
+  /** Groups sorted worst first: attack groups by share closed, then benign groups by share left open. */
+  groups(): GroupRow[] {
+    return [...this.groupRows.values()].sort((left, right) => badness(right) - badness(left));
+  }
 
   add(alert: Alert, result: TriageResult, expected: ExpectedLabel): void {
     let row = this.rules.get(alert.ruleName);
@@ -66,4 +98,8 @@ export class RuleBreakdown {
   missed(): MissedGroup[] {
     return [...this.missedGroups.values()].sort((left, right) => right.count - left.count);
   }
+}
+
+function badness(row: GroupRow): number {
+  return row.expected === 'malicious' ? 1 + row.closed / row.alerts : 1 - row.closed / row.alerts;
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ServerConfigSchema } from './server-config.js';
 
 /** Where verdicts, dispositions and the audit log live. */
 export const StoreConfigSchema = z.discriminatedUnion('kind', [
@@ -146,6 +147,8 @@ export const VerdictConfigSchema = z
     enrichers: z.record(z.string(), z.unknown()).default({}),
     /** Enricher ids to leave out. */
     disabledEnrichers: z.array(z.string()).default([]),
+    /** `verdict serve`: listen address, TLS, limits (see server-config.ts). */
+    server: ServerConfigSchema.default(ServerConfigSchema.parse({})),
   })
   .strict();
 export type VerdictConfig = z.infer<typeof VerdictConfigSchema>;

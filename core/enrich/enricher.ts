@@ -22,6 +22,15 @@ export interface Finding {
 export interface EnrichContext {
   /** Alert time in epoch milliseconds (stream time, not wall-clock: replays must not look ahead). */
   timeMs: number;
+  /** Evidence gathered by the enrichers that ran before this one (read-only). */
+  evidence: ReadonlyArray<Readonly<Finding & { source: string }>>;
+}
+
+/** What the pipeline concluded about an alert, reported back to stateful enrichers. */
+export interface ObservedOutcome {
+  probabilityMalicious: number;
+  /** Probability from what the alert says by itself: prior plus all evidence except stream context. */
+  intrinsicProbability: number;
 }
 
 /**
@@ -33,8 +42,8 @@ export interface EnricherV1 {
   /** One line: what it checks, for the README and the trace. */
   readonly description: string;
   enrich(alert: Alert, context: EnrichContext): Finding[];
-  /** Called for every alert, duplicates included, after enrich: update streaming state. */
-  observe?(alert: Alert, context: EnrichContext): void;
+  /** Called for every alert, duplicates included, after decide: update streaming state. */
+  observe?(alert: Alert, context: EnrichContext, outcome: ObservedOutcome): void;
 }
 export type Enricher = EnricherV1;
 

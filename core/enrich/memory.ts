@@ -3,6 +3,8 @@ import type { AnalystVerdict } from '../spec/disposition.js';
 import type { EnrichContext, EnricherV1, Finding } from './enricher.js';
 
 const DAY_MS = 86_400_000;
+/** A confirmed compromise of a host or account raises its other alerts for this long. */
+const ENTITY_INCIDENT_MS = 2 * 3_600_000;
 
 /** Decayed disposition counts for one key (a rule, a rule on an entity, or an entity). */
 interface Tally {
@@ -133,11 +135,11 @@ export function createMemoryEnricher(options: MemoryEnricherOptions): EnricherV1
       }
       for (const entityKey of memoryEntityKeys(alert.entities)) {
         const tally = memory.read(memory.byEntity, entityKey, now);
-        if (!tally || tally.malicious < 0.5 || now - tally.lastMs > 7 * DAY_MS) continue;
+        if (!tally || tally.malicious < 0.5 || now - tally.lastMs > ENTITY_INCIDENT_MS) continue;
         findings.push({
           kind: 'memory',
           claim: `Analysts confirmed ${Math.round(tally.malicious)} alert${tally.malicious >= 1.5 ? 's' : ''} on ${entityKey.replace(':', ' ')} as malicious in the last ${formatAge(now - tally.lastMs)}${tally.lastAlertId ? ` (latest ${tally.lastAlertId})` : ''}.`,
-          weight: Math.min(1.5, 0.5 * tally.malicious),
+          weight: Math.min(0.5, 0.25 * tally.malicious),
           refs: [`memory:entity:${entityKey}`],
         });
       }

@@ -11,6 +11,8 @@ export interface Decision {
   probabilityMalicious: number;
   confidence: number;
   prior: number;
+  /** Probability from the alert alone: everything except stream-context evidence. */
+  intrinsicProbability: number;
   /** Evidence weights as applied (after clamping and per-enricher multipliers), by evidence id. */
   appliedWeights: Map<string, number>;
   trace: TraceStep[];
@@ -31,6 +33,7 @@ export function decide(alert: Alert, evidence: readonly Evidence[], config: Deci
   let score = logit(prior);
   const trace: TraceStep[] = [];
   const appliedWeights = new Map<string, number>();
+  let contextScore = 0;
   let expectedActivity = 0;
   let detectionError = 0;
   for (const item of evidence) {
@@ -39,6 +42,7 @@ export function decide(alert: Alert, evidence: readonly Evidence[], config: Deci
     const weight = Math.max(-cap, Math.min(cap, item.weight)) * multiplier;
     appliedWeights.set(item.id, weight);
     score += weight;
+    if (item.source === 'context') contextScore += weight;
     if (weight < 0 && item.benignReason === 'expected_activity') expectedActivity -= weight;
     if (weight < 0 && item.benignReason === 'detection_error') detectionError -= weight;
     trace.push({
@@ -67,7 +71,7 @@ export function decide(alert: Alert, evidence: readonly Evidence[], config: Deci
     scoreAfter: round(probabilityMalicious),
     evidenceIds: [],
   });
-  return { verdict, probabilityMalicious, confidence, prior, appliedWeights, trace };
+  return { verdict, probabilityMalicious, confidence, prior, intrinsicProbability: sigmoid(score - contextScore), appliedWeights, trace };
 }
 
 export function round(value: number, digits = 3): number {

@@ -3,7 +3,7 @@ import type { Alert } from '../spec/alert.js';
 import type { Evidence } from '../spec/evidence.js';
 import type { TraceStep, TriageResult } from '../spec/result.js';
 import type { VerdictConfig } from '../config/config-schema.js';
-import type { EnrichContext, EnricherV1 } from '../enrich/enricher.js';
+import type { EnrichContext, EnricherV1, ObservedOutcome } from '../enrich/enricher.js';
 import type { LearnedDisposition, MemoryIndex } from '../enrich/memory.js';
 import { VERDICT_VERSION } from '../version.js';
 import { decide, round } from './decide.js';
@@ -31,6 +31,7 @@ export interface TriageEngine {
 interface CachedVerdict {
   result: TriageResult;
   generation: number;
+  outcome: ObservedOutcome;
 }
 
 /**
@@ -44,30 +45,31 @@ export function createTriageEngine(options: TriageEngineOptions): TriageEngine {
   const recent = new Map<string, CachedVerdict>();
   const stats = { triaged: 0, duplicates: 0 };
 
-  function observe(alert: Alert, context: EnrichContext): void {
-    for (const enricher of enrichers) enricher.observe?.(alert, context);
+  function observe(alert: Alert, context: EnrichContext, outcome: ObservedOutcome): void {
+    for (const enricher of enrichers) enricher.observe?.(alert, context, outcome);
   }
 
   function triage(alert: Alert): TriageResult {
     const timeMs = Date.parse(alert.time);
-    const context: EnrichContext = { timeMs };
+    const evidence: Evidence[] = [];
+    const context: EnrichContext = { timeMs, evidence };
     const fingerprint = fingerprintAlert(alert, config.group.bucketSeconds, timeMs);
     stats.triaged += 1;
     const cached = recent.get(fingerprint);
     if (cached && cached.generation === memory.generation) {
       stats.duplicates += 1;
-      observe(alert, context);
+      observe(alert, context, cached.outcome);
       return asDuplicate(alert, cached.result, clock());
     }
 
-    const evidence: Evidence[] = [];
     for (const enricher of enrichers) {
       for (const finding of enricher.enrich(alert, context)) {
         evidence.push({ id: `ev-${evidence.length + 1}`, source: enricher.id, ...finding });
       }
     }
-    observe(alert, context);
     const decision = decide(alert, evidence, config.decide);
+    const outcome: ObservedOutcome = { probabilityMalicious: decision.probabilityMalicious, intrinsicProbability: decision.intrinsicProbability };
+    observe(alert, context, outcome);
     const { summary, attack } = explain(alert, decision.verdict, decision.probabilityMalicious, evidence, decision.appliedWeights);
     const recommendedActions = recommend(alert, decision.verdict, decision.confidence, evidence, config.policy);
     const trace: TraceStep[] = [
@@ -109,16 +111,16 @@ export function createTriageEngine(options: TriageEngineOptions): TriageEngine {
       alertTime: alert.time,
       createdAt: clock().toISOString(),
     };
-    remember(fingerprint, result);
+    remember(fingerprint, result, outcome);
     return result;
   }
 
-  function remember(fingerprint: string, result: TriageResult): void {
+  function remember(fingerprint: string, result: TriageResult, outcome: ObservedOutcome): void {
     if (recent.size >= config.group.maxTracked) {
       const oldest = recent.keys().next().value;
       if (oldest !== undefined) recent.delete(oldest);
     }
-    recent.set(fingerprint, { result, generation: memory.generation });
+    recent.set(fingerprint, { result, generation: memory.generation, outcome });
   }
 
   return {

@@ -1,5 +1,10 @@
 import type { z } from 'zod';
 import type { EnricherV1 } from '../enrich/enricher.js';
+import { createDomainUrlEnricher, DomainUrlOptionsSchema } from '../enrich/domain-url.js';
+import { createEmailEnricher, EmailOptionsSchema } from '../enrich/email.js';
+import { createInventoryEnricher, InventoryOptionsSchema } from '../enrich/inventory.js';
+import { createNetworkEnricher, NetworkOptionsSchema } from '../enrich/network.js';
+import { createThreatIntelEnricher, ThreatIntelOptionsSchema } from '../enrich/threat-intel.js';
 
 /** An enricher that reads its own options section (`enrichers.<id>` in the config file). */
 export interface ConfigurableEnricher {
@@ -17,5 +22,10 @@ function entry<Schema extends z.ZodType>(
 }
 
 /** Offline enrichers configured from `enrichers.<id>`, in the order their evidence is listed. */
-export const CONFIGURABLE_ENRICHERS: ConfigurableEnricher[] = [];
-void entry;
+export const CONFIGURABLE_ENRICHERS: ConfigurableEnricher[] = [
+  entry('threat-intel', ThreatIntelOptionsSchema, (options, baseDir) => createThreatIntelEnricher(options, { baseDir })),
+  entry('network', NetworkOptionsSchema, (options, baseDir) => createNetworkEnricher(options, { baseDir })),
+  entry('domain-url', DomainUrlOptionsSchema, (options, baseDir) => createDomainUrlEnricher(options, { baseDir })),
+  entry('email', EmailOptionsSchema, (options, baseDir) => createEmailEnricher(options, { baseDir })),
+  entry('inventory', InventoryOptionsSchema, (options, baseDir) => createInventoryEnricher(options, { baseDir })),
+];

@@ -22,8 +22,8 @@ export interface BuiltEnrichers {
 }
 
 /**
- * Builds the enricher chain from config. Stateful stream enrichers (context, memory) come last
- * so their evidence reads after the facts about the alert itself.
+ * Builds the enricher chain from config. Stateful stream enrichers (memory, then context) come
+ * last so their evidence reads after the facts about the alert itself.
  */
 export function buildEnrichers(context: EnricherBuildContext): BuiltEnrichers {
   const { config, baseDir, memory } = context;
@@ -47,7 +47,6 @@ export function buildEnrichers(context: EnricherBuildContext): BuiltEnrichers {
   }
   const suppression = createSuppressionEnricher();
   if (!disabled.has('suppression')) enrichers.push(suppression);
-  if (!disabled.has('context')) enrichers.push(createContextEnricher(config.context));
   if (!disabled.has('memory')) {
     enrichers.push(
       createMemoryEnricher({
@@ -57,5 +56,7 @@ export function buildEnrichers(context: EnricherBuildContext): BuiltEnrichers {
       }),
     );
   }
+  // Context runs last: it reads the evidence before it (to judge history during an incident).
+  if (!disabled.has('context')) enrichers.push(createContextEnricher(config.context));
   return { enrichers, suppression };
 }

@@ -29,6 +29,7 @@ const { values } = parseArgs({
     limit: { type: 'string' },
     only: { type: 'string' },
     quiet: { type: 'boolean', default: false },
+    explain: { type: 'string' },
   },
 });
 
@@ -48,8 +49,20 @@ const log = (text: string): void => {
 /** Runs one data set in one rendering as a fresh deployment. */
 async function replay(items: BacktestItem[], fieldMap: typeof aitMap): Promise<BacktestReport> {
   const { engine } = createOfflineEngine(loaded);
+  const explainPattern = values.explain ? new RegExp(values.explain, 'i') : undefined;
+  let explained = 0;
   return runBacktest(items, {
     engine,
+    // --explain PATTERN prints the evidence of wrongly decided alerts whose group matches (tuning aid).
+    onResult: explainPattern
+      ? (result, item) => {
+          const isWrong = item.expected === 'malicious' ? result.verdict === 'benign_positive' || result.verdict === 'false_positive' : item.expected === 'benign' && result.verdict !== 'benign_positive' && result.verdict !== 'false_positive';
+          if (!isWrong || explained >= 6 || !explainPattern.test(item.groupKey ?? result.ruleName) || result.duplicateOf) return;
+          explained += 1;
+          log(`-- ${result.alertId} ${result.alertTime} expected ${item.expected} got ${result.verdict} p=${result.probabilityMalicious}`);
+          for (const evidence of result.evidence) log(`   ${evidence.weight.toFixed(2).padStart(6)} [${evidence.source}] ${evidence.claim.slice(0, 200)}`);
+        }
+      : undefined,
     normalize: (native, platform) =>
       platform === 'splunk' ? normalizeSplunkAlert(native) : normalizer.normalize(native, { platform: platform ?? 'generic', fieldMap }),
   });

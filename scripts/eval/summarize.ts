@@ -53,6 +53,7 @@ export function summarizeDataset(report: BacktestReport): DatasetSummary {
       throughput: report.throughput,
       perRule: report.perRule,
       missed: report.missed.slice(0, 50),
+      groupRows: report.groups,
     },
   };
 }

@@ -3,7 +3,7 @@ import { createEmailEnricher, parseAuthenticationResults, parseReceivedSpf } fro
 import { AlertV1Schema, type Alert, type AlertInput } from '../../../core/spec/alert.js';
 import { ConfigError } from '../../../core/spec/errors.js';
 
-const context = { timeMs: Date.parse('2026-03-02T09:15:00Z') };
+const context = { timeMs: Date.parse('2026-03-02T09:15:00Z'), evidence: [] };
 
 function makeAlert(overrides: Partial<AlertInput>): Alert {
   return AlertV1Schema.parse({

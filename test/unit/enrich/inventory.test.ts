@@ -14,7 +14,7 @@ import { ConfigError, VerdictError } from '../../../core/spec/errors.js';
 
 const examplesDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../examples');
 const exampleOptions = { assets: [{ path: 'inventory/assets.csv' }], identities: [{ path: 'inventory/identities.csv' }] };
-const context = { timeMs: Date.parse('2026-03-02T09:15:00Z') };
+const context = { timeMs: Date.parse('2026-03-02T09:15:00Z'), evidence: [] };
 
 function makeAlert(overrides: Partial<AlertInput>): Alert {
   return AlertV1Schema.parse({

@@ -1,0 +1,120 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { LogController, type FastifyError, type FastifyInstance } from 'fastify';
+import type { VerdictRuntime } from '../runtime/runtime.js';
+import { InvalidAlertError } from '../spec/errors.js';
+import type { PlatformPluginV1 } from '../spec/plugin.js';
+import { createAuthenticator } from './auth.js';
+import { errorBody, HttpError } from './http-error.js';
+import { createServerLogger, requestLogFields } from './logging.js';
+import { createServerMetrics } from './metrics.js';
+import { createRateLimiter } from './rate-limit.js';
+import { registerApprovalRoutes } from './routes/approval-routes.js';
+import { registerFeedbackRoutes } from './routes/feedback-routes.js';
+import { registerHookRoutes } from './routes/hook-routes.js';
+import { registerOperationsRoutes } from './routes/operations-routes.js';
+import { registerTriageRoutes } from './routes/triage-routes.js';
+import type { ServerContext, ServerOptions } from './server-context.js';
+import { resolveServerOptions } from './server-options.js';
+import { hasScope } from './tokens.js';
+
+export interface CreateServerInput {
+  runtime: VerdictRuntime;
+  /** Already wired into the runtime's normalizer; listed here for the routes that describe platforms. */
+  plugins?: readonly PlatformPluginV1[];
+  /** Anything not given comes from the runtime config's `server:` section. */
+  options?: Partial<ServerOptions>;
+}
+
+const REQUEST_ID_PATTERN = /^[\w.:-]{1,128}$/;
+
+/**
+ * The triage service. Returns the Fastify instance unstarted, so `verdict serve` and tests decide
+ * where it listens (`await server.listen({ host, port })`). Nothing a client sends can make it
+ * answer 500: every client mistake becomes a 4xx naming what to fix.
+ */
+export function createServer(input: CreateServerInput): FastifyInstance {
+  const { runtime } = input;
+  const options = resolveServerOptions(runtime.loaded.config.server, input.options);
+  const logger = createServerLogger(options.logLevel, options.logStream);
+  const metrics = createServerMetrics();
+  metrics.instrumentRepository(runtime.repository);
+  const context: ServerContext = { runtime, options, metrics };
+  const authenticator = createAuthenticator(runtime.repository, (error) => logger.warn({ 'error.message': (error as Error).message }, 'could not record token use'));
+  const limiter = createRateLimiter(options.rateLimit);
+
+  const app = Fastify({
+    loggerInstance: logger,
+    // Requests are logged once, on completion, with ECS fields (see onResponse below).
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'http.request.id' }),
+    genReqId: (request) => {
+      const given = request.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID_PATTERN.test(given) ? given : randomUUID();
+    },
+    bodyLimit: options.bodyLimitBytes,
+    routerOptions: { maxParamLength: 512 },
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+    return503OnClosing: true,
+    ...(options.tls ? { https: { cert: options.tls.cert, key: options.tls.key } } : {}),
+  }) as unknown as FastifyInstance;
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+    const auth = request.routeOptions.config.auth ?? { kind: 'public' };
+    if (auth.kind === 'public') return;
+    const now = options.clock();
+    let limitKey: string;
+    if (auth.kind === 'token') {
+      const principal = await authenticator.authenticate(request.headers.authorization, now);
+      request.principal = principal;
+      if (auth.scopes.length > 0 && !hasScope(principal.scopes, auth.scopes)) {
+        throw new HttpError(403, `this token lacks the ${auth.scopes.join(' or ')} scope: create one with \`verdict token create --scope ${auth.scopes[0]}\``);
+      }
+      limitKey = `token:${principal.tokenId}`;
+    } else {
+      limitKey = `hook:${(request.params as { platform?: string }).platform ?? ''}`;
+    }
+    const taken = limiter.take(limitKey, now.getTime());
+    if (!taken.allowed) {
+      throw new HttpError(429, `rate limit of ${options.rateLimit.requestsPerSecond} requests/s (burst ${options.rateLimit.burst}) exceeded: retry after ${taken.retryAfterSeconds} s`, {
+        headers: { 'retry-after': String(taken.retryAfterSeconds) },
+      });
+    }
+  });
+
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    metrics.observeRequest({ method: request.method, route, statusCode: reply.statusCode }, reply.elapsedTime / 1000);
+    request.log.info(
+      requestLogFields({ method: request.method, path: request.url.split('?')[0] ?? '', route, statusCode: reply.statusCode, durationMs: reply.elapsedTime, principal: request.principal?.name }),
+      'request completed',
+    );
+  });
+
+  app.setErrorHandler((error: FastifyError | HttpError | Error, request, reply) => {
+    if (error instanceof HttpError) {
+      return reply.code(error.statusCode).headers(error.headers).send(errorBody(error.statusCode, error.message, request.id, error.errors));
+    }
+    if (error instanceof InvalidAlertError) {
+      return reply.code(400).send(errorBody(400, error.message, request.id, error.issues));
+    }
+    const statusCode = (error as FastifyError).statusCode;
+    if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) {
+      const message = statusCode === 413 ? `the request body is larger than ${options.bodyLimitBytes} bytes: send fewer alerts per request` : error.message;
+      return reply.code(statusCode).send(errorBody(statusCode, message, request.id));
+    }
+    request.log.error({ 'error.type': error.name, 'error.message': error.message, 'error.stack_trace': error.stack }, 'request failed');
+    return reply.code(500).send(errorBody(500, 'internal error: the server log has the details under this request id', request.id));
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    reply.code(404).send(errorBody(404, `no route ${request.method} ${request.url.split('?')[0]}: see /openapi.json`, request.id));
+  });
+
+  registerTriageRoutes(app, context);
+  registerFeedbackRoutes(app, context);
+  registerApprovalRoutes(app, context);
+  registerHookRoutes(app, context);
+  registerOperationsRoutes(app, context);
+  return app;
+}
