@@ -31,7 +31,23 @@ const ANALYST_VERDICT_BY_DISPOSITION: Record<string, Disposition['verdict']> = {
   'disposition:4': 'false_positive',
 };
 
-export function createSplunkPlugin(configInput: unknown, options: SplunkPluginOptions = {}): PlatformPluginV1 {
+/**
+ * The Splunk add-on. Without a config it normalizes and renders only (the service's push path:
+ * the alert action and `| verdict` send rows, nothing calls Splunk back); with one it also pulls
+ * notables, writes verdicts back and reads analyst dispositions.
+ */
+export function createSplunkPlugin(configInput?: unknown, options: SplunkPluginOptions = {}): PlatformPluginV1 {
+  if (configInput === undefined) {
+    const renderOptions = { esVersion: 7 as const, closeOnBenign: false, hecSourcetype: 'verdict:result' };
+    return {
+      specificationVersion: 'v1',
+      platform: 'splunk',
+      capabilities: { pull: false, deliver: false, dispositions: false, search: false },
+      detect: looksLikeSplunkAlert,
+      normalizeAlert: normalizeSplunkAlert,
+      renderResult: (result: TriageResult): RenderedOutput => renderSplunkResult(result, renderOptions),
+    };
+  }
   const config: SplunkConfig = parseSplunkConfig(configInput);
   const api = options.api ?? createSplunkApi(config, options);
   const now = options.now ?? Date.now;

@@ -35,7 +35,7 @@ function startStandInService(recorded: Recorded[]): Promise<Server> {
       const results: unknown[] = [];
       const errors: unknown[] = [];
       body.alerts.forEach((alert, index) => {
-        if (alert.fail === 'yes') return void errors.push({ index, message: 'alert has no rule name' });
+        if (alert.fail === 'yes') return void errors.push({ index, path: 'rule_name', message: 'missing' }, { index, path: '_time', message: 'unreadable' });
         results.push({ alertId: `row-${index}`, verdict: index % 2 === 0 ? 'true_positive' : 'benign_positive', confidence: 0.8, probabilityMalicious: 0.75, summary: `Résumé ✓ für ${String(alert.user ?? 'nobody')}` });
       });
       response.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ results, errors }));
@@ -157,7 +157,7 @@ describe('Splunk app Python forwarders (python3)', () => {
     expect(rows.map((row) => row.verdict)).toEqual(['true_positive', 'benign_positive', 'true_positive', 'error', 'benign_positive']);
     expect(rows[0]).toMatchObject({ user: 'Jürgen 漢字 🙂', process: 'powershell -enc "SQBFAFgA", -nop', verdict_confidence: '0.8', verdict_probability: '0.75', verdict_summary: 'Résumé ✓ für Jürgen 漢字 🙂' });
     expect(rows[2]).toMatchObject({ user: 'ada\nlovelace', __mv_user: '$ada$;$lovelace$' });
-    expect(rows[3]).toMatchObject({ verdict: 'error', verdict_summary: 'alert has no rule name' });
+    expect(rows[3]).toMatchObject({ verdict: 'error', verdict_summary: 'rule_name: missing; _time: unreadable' });
     expect(rows[4]).toMatchObject({ verdict_summary: 'Résumé ✓ für Zoë' });
 
     expect(recorded.map((request) => request.body.alerts.length)).toEqual([2, 1, 2]);

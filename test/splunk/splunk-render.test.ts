@@ -80,3 +80,14 @@ describe('Splunk render', () => {
     expect(Object.values(payload.kvRow).every((value) => ['string', 'number', 'boolean'].includes(typeof value))).toBe(true);
   });
 });
+
+describe('Splunk plugin without a transport config', () => {
+  it('normalizes and renders for the push path, and offers no transport', async () => {
+    const { createSplunkPlugin } = await import('../../plugins/splunk/splunk-plugin.js');
+    const plugin = createSplunkPlugin();
+    expect(plugin).toMatchObject({ platform: 'splunk', specificationVersion: 'v1', capabilities: { pull: false, deliver: false, dispositions: false, search: false } });
+    expect(plugin.pullAlerts).toBeUndefined();
+    expect(plugin.normalizeAlert({ _time: '1700000000', search_name: 'Row from | verdict', dest: 'web01' }).entities).toEqual([{ kind: 'host', value: 'web01', role: 'target' }]);
+    expect((plugin.renderResult(makeTriageResult()).payload as SplunkWriteBack).notableUpdate?.disposition).toBe('disposition:1');
+  });
+});

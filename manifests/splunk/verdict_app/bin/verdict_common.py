@@ -101,16 +101,23 @@ def triage(service_url, token, rows, timeout=60, verify_tls=True):
 def align_results(answer, count):
     """One (result, error) pair per input row, in input order.
 
-    Results carry `index` when the service sends it; otherwise they are in input order with the
-    rows listed in `errors[].index` left out.
+    The service lists one error per failing field, each with the row's `index`; results carry
+    no index and come in input order with the failed rows left out. A result that does carry
+    `index` is placed by it.
     """
     results = [r for r in answer.get("results") or [] if isinstance(r, dict)]
-    errors = [e for e in answer.get("errors") or [] if isinstance(e, dict)]
+    messages = {}
+    for error in answer.get("errors") or []:
+        if not isinstance(error, dict) or not isinstance(error.get("index"), int):
+            continue
+        text = error.get("message") or "invalid alert"
+        if error.get("path"):
+            text = "%s: %s" % (error["path"], text)
+        messages.setdefault(error["index"], []).append(text)
     paired = [(None, None)] * count
-    for error in errors:
-        index = error.get("index")
-        if isinstance(index, int) and 0 <= index < count:
-            paired[index] = (None, error)
+    for index, texts in messages.items():
+        if 0 <= index < count:
+            paired[index] = (None, {"message": "; ".join(texts)})
     if results and all(isinstance(r.get("index"), int) for r in results):
         for result in results:
             if 0 <= result["index"] < count:
