@@ -160,4 +160,38 @@ describe('Splunk emulator driven by the real splunk-sdk client', () => {
     const sent = await fetch(url, { method: 'POST', headers: { Authorization: `Splunk ${HEC_TOKEN}`, 'X-Splunk-Request-Channel': 'c-1' }, body });
     expect(await sent.json()).toMatchObject({ text: 'Success', code: 0, ackId: expect.any(Number) });
   });
+
+  it('a 503 storm and a restart mid-run lose nothing and write nothing twice (checkpoint after write-back)', async () => {
+    const fresh = await startSplunkEmulator({ users: { verdict_svc: 'pw' }, hecTokens: { [HEC_TOKEN]: {} } });
+    try {
+      const notables = loadAitNotables('santos', { distinct: true, limit: 10 });
+      fresh.state.addNotables(notables);
+      const config = { baseUrl: fresh.url, auth: { username: 'verdict_svc', password: 'pw' }, hecUrl: fresh.url, hecToken: HEC_TOKEN, initialEarliest: '0', indexLagSeconds: 0, pageSize: 3, maxRetries: 2 };
+      let storedCheckpoint: string | undefined;
+      const runConnector = async (): Promise<void> => {
+        const splunk = createSplunkPlugin(config, { sleep: noSleep }); // a new process: only the stored checkpoint survives
+        for (;;) {
+          const page = await splunk.pullAlerts!(storedCheckpoint);
+          if (page.alerts.length === 0) return;
+          for (const native of page.alerts) {
+            const alert = splunk.normalizeAlert(native);
+            const result = makeTriageResult({ alertId: alert.id, ruleName: alert.ruleName, verdict: 'false_positive', probabilityMalicious: 0.1 });
+            await splunk.deliverResult!(splunk.renderResult(result), result);
+          }
+          storedCheckpoint = page.checkpoint;
+        }
+      };
+      // The KV write fails past maxRetries after the notable was already updated: the run dies mid-delivery.
+      fresh.injectFaults({ status: 503, count: 3, match: /storage\/collections\/data/, method: 'POST' });
+      await expect(runConnector()).rejects.toMatchObject({ statusCode: 503 });
+      await runConnector(); // restart from the stored checkpoint
+      for (const notable of notables) {
+        const writes = fresh.state.reviews.filter((review) => review.rule_id === notable.event_id);
+        expect(writes, String(notable.event_id)).toHaveLength(1);
+      }
+      expect(fresh.state.collection('verdict_results')!.size).toBe(notables.length);
+    } finally {
+      await fresh.close();
+    }
+  });
 });

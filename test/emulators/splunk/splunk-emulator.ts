@@ -27,6 +27,8 @@ export interface FaultPlan {
   retryAfterSeconds?: number;
   /** Only requests whose path matches are failed. */
   match?: RegExp;
+  /** Only requests with this method are failed. */
+  method?: string;
 }
 
 export interface RequestRecord {
@@ -73,7 +75,7 @@ export async function startSplunkEmulator(options: SplunkEmulatorOptions = {}): 
     };
     const fail = (status: number, text: string): void => send(status, { messages: [{ type: status >= 500 ? 'ERROR' : 'WARN', text }] });
 
-    const fault = faults.find((plan) => plan.count > 0 && (!plan.match || plan.match.test(url.pathname)));
+    const fault = faults.find((plan) => plan.count > 0 && (!plan.match || plan.match.test(url.pathname)) && (!plan.method || plan.method === method));
     if (fault) {
       fault.count -= 1;
       const headers: Record<string, string> = fault.retryAfterSeconds === undefined ? {} : { 'Retry-After': String(fault.retryAfterSeconds) };
