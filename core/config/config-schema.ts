@@ -147,6 +147,16 @@ export const VerdictConfigSchema = z
     enrichers: z.record(z.string(), z.unknown()).default({}),
     /** Enricher ids to leave out. */
     disabledEnrichers: z.array(z.string()).default([]),
+    /** Connector settings per platform (`platforms.splunk: {...}`), validated by that plugin. */
+    platforms: z.record(z.string(), z.unknown()).default({}),
+    /** `verdict run`: seconds between polls, and how many alerts per pull at most. */
+    connector: z
+      .object({
+        pollSeconds: z.number().positive().default(30),
+        dispositionLookbackSeconds: z.number().int().nonnegative().default(86_400),
+      })
+      .strict()
+      .default({ pollSeconds: 30, dispositionLookbackSeconds: 86_400 }),
     /** `verdict serve`: listen address, TLS, limits (see server-config.ts). */
     server: ServerConfigSchema.default(ServerConfigSchema.parse({})),
   })
