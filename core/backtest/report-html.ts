@@ -1,10 +1,13 @@
 import type { BacktestReport } from './backtest.js';
 import { baselineChart } from './report-baseline-chart.js';
-import { formatDecimal, formatInteger, formatPercent, html, table, type SafeHtml } from './report-markup.js';
+import { formatDecimal, formatInteger, formatPercent, html, SafeHtml, table } from './report-markup.js';
 import { reliabilityChart } from './report-reliability.js';
 import { ruleFalsePositiveChart } from './report-rule-chart.js';
 import { headlineTiles, missedSection, runNotes, worstGroupsSection } from './report-sections.js';
 import { REPORT_CSP, REPORT_CSS } from './report-style.js';
+
+/** Static and pinned by hash in the CSP: the one string the page trusts without escaping. */
+const STYLESHEET = new SafeHtml(REPORT_CSS);
 
 export interface BacktestHtmlInput {
   title: string;
@@ -29,7 +32,7 @@ export function renderBacktestHtml(input: BacktestHtmlInput): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
 <title>${input.title}</title>
-<style>${new SafeHtmlCss()}</style>
+<style>${STYLESHEET}</style>
 </head>
 <body>
 <main>
@@ -42,13 +45,6 @@ ${input.datasets.length === 0 ? html`<p>No data sets were back-tested.</p>` : se
 </html>
 `;
   return page.value;
-}
-
-/** The stylesheet is static and pinned by hash in the CSP; it is the one unescaped string. */
-class SafeHtmlCss {
-  toString(): string {
-    return REPORT_CSS;
-  }
 }
 
 function datasetSection(name: string, report: BacktestReport, id: string): SafeHtml {

@@ -81,6 +81,8 @@ export function coordinate(value: number): number {
 export interface Column {
   label: string;
   isNumeric?: boolean;
+  /** A short token (a verdict, a timestamp) that reads badly when wrapped. */
+  isShort?: boolean;
 }
 
 /** A table with a header row; `rowClasses` marks rows (e.g. "missed") for highlighting. */
@@ -88,7 +90,11 @@ export function table(columns: readonly Column[], rows: readonly (readonly HtmlV
   const header = columns.map((column) => html`<th scope="col"${column.isNumeric ? html` class="number"` : ''}>${column.label}</th>`);
   const body = rows.map(
     (cells, rowIndex) =>
-      html`<tr${rowClasses[rowIndex] ? html` class="${rowClasses[rowIndex]}"` : ''}>${cells.map((cell, index) => html`<td class="${columns[index]?.isNumeric ? 'number' : 'text'}">${cell}</td>`)}</tr>`,
+      html`<tr${rowClasses[rowIndex] ? html` class="${rowClasses[rowIndex]}"` : ''}>${cells.map((cell, index) => html`<td class="${cellClass(columns[index])}">${cell}</td>`)}</tr>`,
   );
   return html`<table><thead><tr>${header}</tr></thead><tbody>${body}</tbody></table>`;
+}
+
+function cellClass(column: Column | undefined): string {
+  return column?.isNumeric ? 'number' : column?.isShort ? 'short' : 'text';
 }

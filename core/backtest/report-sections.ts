@@ -44,7 +44,7 @@ export function missedSection(missed: readonly MissedGroup[], id: string): SafeH
   const hidden = missed.slice(MAX_MISSED_ROWS);
   const content = missed.length
     ? html`<p class="callout bad">${formatInteger(sum(missed.map((group) => group.count)))} attacks in ${formatInteger(missed.length)} rule and host groups would have been auto-closed.</p>${table(
-        [{ label: 'Rule' }, { label: 'Host' }, { label: 'Attacks closed', isNumeric: true }, { label: 'First seen' }, { label: 'Verdict given' }, { label: 'Summary' }],
+        [{ label: 'Rule' }, { label: 'Host' }, { label: 'Attacks closed', isNumeric: true }, { label: 'First seen', isShort: true }, { label: 'Verdict given', isShort: true }, { label: 'Summary' }],
         shown.map((group) => [group.rule, group.host, formatInteger(group.count), group.firstTime, group.verdict, group.summary]),
         shown.map(() => 'missed'),
       )}${moreNote(hidden.length, sum(hidden.map((group) => group.count)), 'attacks')}`
@@ -68,7 +68,7 @@ export function worstGroupsSection(groups: readonly GroupRow[], id: string): Saf
     group.example ?? '',
   ]);
   return html`<section aria-labelledby="${id}">${heading}${table(
-    [{ label: 'Group' }, { label: 'Label' }, { label: 'Alerts', isNumeric: true }, { label: 'Auto-closed', isNumeric: true }, { label: 'True positive', isNumeric: true }, { label: 'Inconclusive', isNumeric: true }, { label: 'Example' }],
+    [{ label: 'Group' }, { label: 'Label', isShort: true }, { label: 'Alerts', isNumeric: true }, { label: 'Auto-closed', isNumeric: true }, { label: 'True positive', isNumeric: true }, { label: 'Inconclusive', isNumeric: true }, { label: 'Example' }],
     rows,
     shown.map((group) => (group.expected === 'malicious' ? 'missed' : undefined)),
   )}${moreNote(wrong.length - shown.length, null, '')}</section>`;

@@ -38,7 +38,7 @@ svg circle.verdict{stroke:var(--bg);stroke-width:1;fill-opacity:.85}
 table{border-collapse:collapse;width:100%;margin:8px 0;font-size:.9em}
 th,td{text-align:left;padding:5px 8px;border-bottom:1px solid var(--line);vertical-align:top}
 th{background:var(--panel)}td.number,th.number{text-align:right;font-variant-numeric:tabular-nums}
-td.text{overflow-wrap:anywhere;max-width:420px}
+td.text{overflow-wrap:anywhere;max-width:420px}td.short{white-space:nowrap}
 tr.missed td{background:var(--danger-bg)}tr.missed td:first-child{border-left:4px solid var(--danger)}
 section.missed{border-left:4px solid var(--danger);padding-left:12px}
 .callout{padding:10px 12px;border-radius:8px}.callout.bad{background:var(--danger-bg);color:var(--ink)}
