@@ -39,7 +39,8 @@ export function decide(alert: Alert, evidence: readonly Evidence[], config: Deci
   for (const item of evidence) {
     const multiplier = config.enricherWeights[item.source] ?? 1;
     const cap = config.maxWeightPerEvidence;
-    const weight = Math.max(-cap, Math.min(cap, item.weight)) * multiplier;
+    // Cap after the multiplier: no single item may move the log-odds by more than the cap.
+    const weight = Math.max(-cap, Math.min(cap, item.weight * multiplier));
     appliedWeights.set(item.id, weight);
     score += weight;
     if (item.source === 'context') contextScore += weight;

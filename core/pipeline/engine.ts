@@ -29,6 +29,8 @@ export interface TriageEngine {
 }
 
 interface CachedVerdict {
+  /** Time bucket of the fingerprint: once the stream is two buckets past it, it can never match again. */
+  bucket: number;
   result: TriageResult;
   generation: number;
   outcome: ObservedOutcome;
@@ -59,7 +61,7 @@ export function createTriageEngine(options: TriageEngineOptions): TriageEngine {
     if (cached && cached.generation === memory.generation) {
       stats.duplicates += 1;
       observe(alert, context, cached.outcome);
-      return asDuplicate(alert, cached.result, clock());
+      return asDuplicate(alert, cached.result, config.group.bucketSeconds, clock());
     }
 
     for (const enricher of enrichers) {
@@ -111,16 +113,16 @@ export function createTriageEngine(options: TriageEngineOptions): TriageEngine {
       alertTime: alert.time,
       createdAt: clock().toISOString(),
     };
-    remember(fingerprint, result, outcome);
+    remember(fingerprint, Math.floor(timeMs / 1000 / config.group.bucketSeconds), result, outcome);
     return result;
   }
 
-  function remember(fingerprint: string, result: TriageResult, outcome: ObservedOutcome): void {
-    if (recent.size >= config.group.maxTracked) {
-      const oldest = recent.keys().next().value;
-      if (oldest !== undefined) recent.delete(oldest);
+  function remember(fingerprint: string, bucket: number, result: TriageResult, outcome: ObservedOutcome): void {
+    for (const [key, entry] of recent) {
+      if (recent.size < config.group.maxTracked && entry.bucket >= bucket - 1) break;
+      recent.delete(key);
     }
-    recent.set(fingerprint, { result, generation: memory.generation, outcome });
+    recent.set(fingerprint, { bucket, result, generation: memory.generation, outcome });
   }
 
   return {
@@ -133,24 +135,30 @@ export function createTriageEngine(options: TriageEngineOptions): TriageEngine {
   };
 }
 
-/** A duplicate reuses the earlier verdict and says so, in the summary and the trace. */
-function asDuplicate(alert: Alert, original: TriageResult, now: Date): TriageResult {
-  const step: TraceStep = {
-    stage: 'group',
-    component: 'fingerprint',
-    checked: 'rule + key entities in the same time bucket',
-    found: `duplicate of ${original.alertId}; its verdict is reused`,
-    delta: 0,
-    scoreAfter: original.probabilityMalicious,
-    evidenceIds: [],
-  };
+/**
+ * A duplicate reuses the earlier verdict and says so. It carries one evidence item pointing at the
+ * original instead of a copy of its evidence and trace: `verdict explain` on the original shows
+ * them, and a duplicate costs (and writes back) little.
+ */
+function asDuplicate(alert: Alert, original: TriageResult, bucketSeconds: number, now: Date): TriageResult {
+  const originalId = original.duplicateOf ?? original.alertId;
+  const claim = `Same rule and key entities as alert ${originalId} within the same ${bucketSeconds} s bucket; its verdict is reused.`;
   return {
-    ...original,
     alertId: alert.id,
     platform: alert.source.platform,
-    summary: `Duplicate of ${original.alertId}. ${original.summary}`,
-    trace: [step, ...original.trace.filter((item) => item.stage !== 'group')],
-    duplicateOf: original.duplicateOf ?? original.alertId,
+    ruleName: original.ruleName,
+    ...(original.ruleAuthor ? { ruleAuthor: original.ruleAuthor } : {}),
+    verdict: original.verdict,
+    confidence: original.confidence,
+    probabilityMalicious: original.probabilityMalicious,
+    summary: `Duplicate of ${originalId}. ${original.summary}`,
+    evidence: [{ id: 'ev-1', kind: 'group', claim, weight: 0, source: 'group', refs: [`verdict:${originalId}`] }],
+    attack: original.attack,
+    recommendedActions: original.recommendedActions,
+    trace: [{ stage: 'group', component: 'fingerprint', checked: 'rule + key entities in the same time bucket', found: `duplicate of ${originalId}; its verdict is reused`, delta: 0, scoreAfter: original.probabilityMalicious, evidenceIds: ['ev-1'] }],
+    engine: original.engine,
+    fingerprint: original.fingerprint,
+    duplicateOf: originalId,
     alertTime: alert.time,
     createdAt: now.toISOString(),
   };

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { Alert } from '../spec/alert.js';
 
 /** Entity kinds that identify "the same thing happening again". Command lines vary too much. */
@@ -16,10 +15,30 @@ export function fingerprintAlert(alert: Alert, bucketSeconds: number, timeMs = D
   }
   keys.sort();
   const bucket = Math.floor(timeMs / 1000 / bucketSeconds);
-  return createHash('sha1')
-    .update(`${alert.ruleName.toLowerCase()}\u0000${keys.join('\u0001')}\u0000${bucket}`)
-    .digest('hex')
-    .slice(0, 24);
+  return hash96(`${alert.ruleName.toLowerCase()}\u0000${keys.join('\u0001')}\u0000${bucket}`);
+}
+
+/**
+ * 96-bit non-cryptographic hash (three 32-bit FNV-1a-style lanes with different seeds), hex.
+ * Fingerprints group alerts; they are not a security boundary, and this runs on every alert.
+ */
+export function hash96(text: string): string {
+  let first = 0x811c9dc5;
+  let second = 0x01000193 ^ 0x5bd1e995;
+  let third = 0x9e3779b9;
+  for (let index = 0; index < text.length; index += 1) {
+    const code = text.charCodeAt(index);
+    first = Math.imul(first ^ code, 0x01000193);
+    second = Math.imul(second ^ code, 0x5bd1e995);
+    third = Math.imul(third ^ code, 0x85ebca6b);
+  }
+  second = Math.imul(second ^ (second >>> 15), 0xc2b2ae35);
+  third = Math.imul(third ^ (third >>> 13), 0x27d4eb2f);
+  return hex8(first) + hex8(second) + hex8(third);
+}
+
+function hex8(value: number): string {
+  return (value >>> 0).toString(16).padStart(8, '0');
 }
 
 /** The rule and entities without the time bucket: the key memory and suppressions use. */
