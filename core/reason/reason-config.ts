@@ -50,7 +50,7 @@ export type ReasonProvider = z.infer<typeof ReasonProviderSchema>;
  * When the model is asked. Duplicates and fingerprints already reasoned are never sent, whatever
  * the policy.
  * - `inconclusive-only`: only alerts the offline engine abstained on.
- * - `high-impact`: those, plus alerts whose recommended actions need approval or have a high blast radius.
+ * - `high-impact`: those, plus alerts with a containment recommendation (blast radius medium or high).
  * - `sampled`: those, plus a stable `share` of the others (chosen by fingerprint) for quality control.
  * - `always`: every alert that is not a duplicate.
  */

@@ -47,9 +47,13 @@ export function checkAffordable(input: {
   return 'ok';
 }
 
-/** Actions whose mistakes are expensive: they need approval or touch many users or hosts. */
+/**
+ * Recommendations whose mistakes are expensive: containment that touches hosts, accounts or
+ * mailboxes (blast radius medium or high). Closing or opening a case has none, even when policy
+ * wants an approval for it, so benign verdicts are not all "high impact".
+ */
 export function isHighImpact(result: TriageResult): boolean {
-  return result.recommendedActions.some((action) => action.requiresApproval || action.blastRadius === 'high');
+  return result.recommendedActions.some((action) => action.blastRadius === 'high' || action.blastRadius === 'medium');
 }
 
 /**
@@ -109,7 +113,7 @@ function policyReason(result: TriageResult, policy: RoutingPolicy): string | und
     case 'inconclusive-only':
       return undefined;
     case 'high-impact':
-      return isHighImpact(result) ? 'a recommended action needs approval or has a high blast radius' : undefined;
+      return isHighImpact(result) ? 'a recommended action has a medium or high blast radius' : undefined;
     case 'sampled':
       return sampleUnit(result.fingerprint) < policy.share ? `sampled for quality control (share ${policy.share})` : undefined;
     case 'always':

@@ -45,6 +45,8 @@ export interface OpenAIEmulatorOptions {
   handler?: EmulatorHandler;
   /** When set, requests must carry it as `Authorization: Bearer …` or `api-key: …` (Azure). */
   apiKey?: string;
+  /** False drops bodies once answered (long benchmark replays); tests keep them. Default true. */
+  keepBodies?: boolean;
 }
 
 export async function startOpenAIEmulator(options: OpenAIEmulatorOptions = {}): Promise<OpenAIEmulator> {
@@ -54,6 +56,7 @@ export async function startOpenAIEmulator(options: OpenAIEmulatorOptions = {}): 
   let handler = options.handler;
   const sockets = new Set<Socket>();
   const timers = new Set<NodeJS.Timeout>();
+  const recordedBy = new WeakMap<IncomingMessage, RecordedRequest>();
 
   const wait = (ms: number): Promise<void> =>
     new Promise((resolve) => {
@@ -85,6 +88,7 @@ export async function startOpenAIEmulator(options: OpenAIEmulatorOptions = {}): 
       ...(deployment ? { deployment: decodeURIComponent(deployment) } : {}),
     };
     requests.push(recorded);
+    recordedBy.set(request, recorded);
 
     const isChat = request.method === 'POST' && (url.pathname === '/v1/chat/completions' || deployment !== undefined);
     if (!isChat) return sendError(response, 404, 'invalid_request_error', `Unknown request URL: ${request.method} ${url.pathname}.`);
@@ -136,10 +140,15 @@ export async function startOpenAIEmulator(options: OpenAIEmulatorOptions = {}): 
   }
 
   const server = createServer((request, response) => {
-    handle(request, response).catch((error: unknown) => {
-      if (!response.headersSent) sendError(response, 500, 'server_error', `openai emulator failed: ${String(error)}`);
-      else response.destroy();
-    });
+    handle(request, response)
+      .then(() => {
+        const recorded = recordedBy.get(request);
+        if (options.keepBodies === false && recorded) Object.assign(recorded, { rawBody: '', body: undefined });
+      })
+      .catch((error: unknown) => {
+        if (!response.headersSent) sendError(response, 500, 'server_error', `openai emulator failed: ${String(error)}`);
+        else response.destroy();
+      });
   });
   server.on('connection', (socket) => {
     sockets.add(socket);
