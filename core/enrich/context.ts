@@ -191,7 +191,7 @@ export function createContextEnricher(options: Partial<ContextOptions> = {}): En
           refs,
         });
       }
-    } else if (correlation === 0 && !isBursting && !isNewHere) {
+    } else if (correlation === 0 && !isBursting && !isNewHere && streamStartMs !== undefined && now - streamStartMs >= windowMs) {
       findings.push({ kind: 'context', claim: `Nothing else new or suspicious is happening on ${label} or across the network within ${formatSpan(windowMs)}.`, weight: -0.4, refs, benignReason: 'expected_activity' });
     }
     return findings;
