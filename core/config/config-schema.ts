@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ReasonConfigSchema } from '../reason/reason-config.js';
 import { ServerConfigSchema } from './server-config.js';
 
 /** Where verdicts, dispositions and the audit log live. */
@@ -147,6 +148,8 @@ export const VerdictConfigSchema = z
     enrichers: z.record(z.string(), z.unknown()).default({}),
     /** Enricher ids to leave out. */
     disabledEnrichers: z.array(z.string()).default([]),
+    /** Optional LLM reasoning stage (any OpenAI-compatible endpoint); absent = offline only. */
+    reason: ReasonConfigSchema.optional(),
     /** Connector settings per platform (`platforms.splunk: {...}`), validated by that plugin. */
     platforms: z.record(z.string(), z.unknown()).default({}),
     /** `verdict run`: seconds between polls, and how many alerts per pull at most. */

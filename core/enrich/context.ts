@@ -191,8 +191,8 @@ export function createContextEnricher(options: Partial<ContextOptions> = {}): En
           refs,
         });
       }
-    } else if (correlation === 0 && !isBursting && !isNewHere && streamStartMs !== undefined && now - streamStartMs >= windowMs) {
-      findings.push({ kind: 'context', claim: `Nothing else new or suspicious is happening on ${label} or across the network within ${formatSpan(windowMs)}.`, weight: -0.4, refs, benignReason: 'expected_activity' });
+    } else if (correlation === 0 && !isBursting && !isNewHere) {
+      findings.push({ kind: 'context', claim: `Nothing else new or suspicious has been seen on ${label} or across the network in the last ${formatSpan(windowMs)}.`, weight: -0.4, refs, benignReason: 'expected_activity' });
     }
     return findings;
   }

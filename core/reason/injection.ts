@@ -74,18 +74,40 @@ export function normalizeForScan(text: string): string[] {
   return variants;
 }
 
+interface TextScan {
+  patternIds: string[];
+  snippet: string;
+}
+
+/** Scans of recent texts: titles, host and rule names repeat on almost every alert. */
+const scanCache = new Map<string, TextScan | null>();
+const SCAN_CACHE_LIMIT = 20_000;
+
+function scanText(text: string): TextScan | null {
+  const cached = scanCache.get(text);
+  if (cached !== undefined) return cached;
+  let scan: TextScan | null = null;
+  for (const variant of normalizeForScan(text)) {
+    const hits = PATTERNS.filter(({ pattern }) => pattern.test(variant));
+    if (hits.length === 0) continue;
+    scan ??= { patternIds: [], snippet: snippet(variant, hits[0]!.pattern) };
+    for (const hit of hits) if (!scan.patternIds.includes(hit.id)) scan.patternIds.push(hit.id);
+  }
+  if (scanCache.size >= SCAN_CACHE_LIMIT) scanCache.clear();
+  scanCache.set(text, scan);
+  return scan;
+}
+
 export function detectInjection(alert: Alert): Finding | undefined {
   const refs: string[] = [];
   const patternIds = new Set<string>();
   let firstSnippet: string | undefined;
   for (const { path, text } of alertTexts(alert)) {
-    for (const variant of normalizeForScan(text)) {
-      const hits = PATTERNS.filter(({ pattern }) => pattern.test(variant));
-      if (hits.length === 0) continue;
-      if (!refs.includes(path)) refs.push(path);
-      for (const hit of hits) patternIds.add(hit.id);
-      firstSnippet ??= snippet(variant, hits[0]!.pattern);
-    }
+    const scan = scanText(text);
+    if (!scan) continue;
+    if (!refs.includes(path)) refs.push(path);
+    for (const id of scan.patternIds) patternIds.add(id);
+    firstSnippet ??= scan.snippet;
   }
   if (refs.length === 0) return undefined;
   return {

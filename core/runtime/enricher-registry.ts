@@ -6,6 +6,7 @@ import { createAlertKnowledgeEnricher } from '../enrich/alert-knowledge.js';
 import { createContextEnricher } from '../enrich/context.js';
 import { createMemoryEnricher, type MemoryIndex } from '../enrich/memory.js';
 import { createSuppressionEnricher } from '../enrich/suppression.js';
+import { createInjectionEnricher } from '../reason/injection.js';
 import { priorFor } from '../pipeline/decide.js';
 import { CONFIGURABLE_ENRICHERS as CONFIGURABLE } from './configurable-enrichers.js';
 
@@ -29,13 +30,15 @@ export function buildEnrichers(context: EnricherBuildContext): BuiltEnrichers {
   const { config, baseDir, memory } = context;
   const disabled = new Set(config.disabledEnrichers);
   const enrichers: EnricherV1[] = [];
-  const known = new Set(['knowledge', 'context', 'memory', 'suppression', ...CONFIGURABLE.map((entry) => entry.id)]);
+  const known = new Set(['knowledge', 'prompt-injection', 'context', 'memory', 'suppression', ...CONFIGURABLE.map((entry) => entry.id)]);
   for (const id of [...disabled, ...Object.keys(config.enrichers)]) {
     if (!known.has(id)) {
       throw new ConfigError(`unknown enricher "${id}" in the config: use one of ${[...known].join(', ')}`);
     }
   }
   if (!disabled.has('knowledge')) enrichers.push(createAlertKnowledgeEnricher());
+  // Alert text that addresses an automated triage system is itself suspicious, model or not.
+  if (!disabled.has('prompt-injection')) enrichers.push(createInjectionEnricher());
   for (const entry of CONFIGURABLE) {
     if (disabled.has(entry.id)) continue;
     const parsed = entry.schema.safeParse(config.enrichers[entry.id] ?? {});

@@ -9,12 +9,15 @@ import { MemoryIndex, memoryEntityKeys } from '../enrich/memory.js';
 import { createTriageEngine, type TriageEngine } from '../pipeline/engine.js';
 import { openStore } from '../store/open-store.js';
 import type { DeadLetter, StoredDisposition, VerdictRepository } from '../store/repository.js';
+import { createReasoner, type Reasoner } from '../reason/reasoner.js';
 import { buildEnrichers } from './enricher-registry.js';
 import { createNormalizer, type NormalizeOptions, type Normalizer } from './normalize-registry.js';
 
 export interface VerdictRuntime {
   loaded: LoadedConfig;
   engine: TriageEngine;
+  /** The optional LLM stage, when the config has a `reason` section. */
+  reasoner: Reasoner | undefined;
   repository: VerdictRepository;
   normalizer: Normalizer;
   /** Normalize, triage and store a batch; bad records go to dead letters and the batch goes on. */
@@ -48,6 +51,7 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
   const { enrichers, suppression } = buildEnrichers({ config, baseDir: loaded.baseDir, memory });
   suppression.replace(await repository.listSuppressions());
   const engine = createTriageEngine({ config, enrichers, memory });
+  const reasoner = config.reason ? createReasoner(config.reason, { thresholds: config.decide.thresholds }) : undefined;
   const normalizer = createNormalizer(options.plugins ?? []);
 
   async function triageRecords(records: readonly unknown[], batchOptions: NormalizeOptions & { source: string }): Promise<BatchOutcome> {
@@ -71,7 +75,9 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
         failures.push({ index, error: verdictError, deadLetter });
         continue;
       }
-      const result = engine.triage(alert);
+      const offline = engine.triage(alert);
+      // The model sees only what routing sends it and never fails a batch: an outage is `degraded`.
+      const result = reasoner ? await reasoner.reason({ alert, result: offline }) : offline;
       results.push(result);
       stored.push({ result, entityKeys: alert.entities.filter((entity) => entity.kind !== 'process').map((entity) => `${entity.kind}:${entity.value}`) });
     }
@@ -120,6 +126,7 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
   return {
     loaded,
     engine,
+    reasoner,
     repository,
     normalizer,
     triageRecords,
