@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import type { Suppression } from '../spec/suppression.js';
 import type { TriageResult } from '../spec/result.js';
 import { MIGRATIONS, migrationSql } from './migrations.js';
+import { createGroupCommit } from './sqlite-group-commit.js';
 import { MAX_RECORD_BYTES } from './paging.js';
 import { buildApprovalListQuery, buildVerdictListQuery, SQL, toPage } from './queries.js';
 import type { Approval, AuditEntry, DeadLetter, StoredDisposition, StoredResult, VerdictPage, VerdictQuery, VerdictRepository } from './repository.js';
@@ -26,6 +27,7 @@ export function createSqliteRepository(file: string): VerdictRepository {
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
   migrate(db);
+  const write = createGroupCommit(db);
 
   const insertVerdict = db.prepare(
     `INSERT INTO verdicts (alert_id, fingerprint, rule_name, platform, verdict, confidence, probability, alert_time, created_at, duplicate_of, body)
@@ -61,6 +63,7 @@ export function createSqliteRepository(file: string): VerdictRepository {
   const insertDisposition = db.prepare(SQL.insertDisposition);
   const selectToken = db.prepare(SQL.selectToken);
   const insertApproval = db.prepare(SQL.insertApproval);
+  const insertAudit = db.prepare('INSERT INTO audit_log (at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)');
   const saveApprovalsMany = db.transaction((approvals: readonly Approval[]) => {
     for (const approval of approvals) insertApproval.run(...approvalParameters(approval));
   });
@@ -68,7 +71,7 @@ export function createSqliteRepository(file: string): VerdictRepository {
   return {
     kind: 'sqlite',
     async saveResults(items) {
-      saveMany(items);
+      if (items.length > 0) await write(() => saveMany(items));
     },
     async getResult(alertId) {
       const row = selectResult.get(alertId);
@@ -88,30 +91,32 @@ export function createSqliteRepository(file: string): VerdictRepository {
       return toPage(rows, query.limit, (row) => ({ time: row.alert_time, id: row.alert_id }), (row) => JSON.parse(row.body) as TriageResult);
     },
     async saveDisposition(disposition: StoredDisposition) {
-      insertDisposition.run(...dispositionParameters(disposition));
+      await write(() => insertDisposition.run(...dispositionParameters(disposition)));
     },
     async listDispositions() {
       return (db.prepare('SELECT * FROM dispositions ORDER BY decided_at, id').all() as Array<Record<string, unknown>>).map(dispositionFromRow);
     },
     async addSuppression(suppression: Suppression) {
-      db.prepare('INSERT INTO suppressions (name, body, expires_at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET body = excluded.body, expires_at = excluded.expires_at')
-        .run(suppression.name, JSON.stringify(suppression), suppression.expiresAt);
+      await write(() =>
+        db.prepare('INSERT INTO suppressions (name, body, expires_at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET body = excluded.body, expires_at = excluded.expires_at')
+          .run(suppression.name, JSON.stringify(suppression), suppression.expiresAt));
     },
     async listSuppressions() {
       return (db.prepare('SELECT body FROM suppressions ORDER BY name').all() as Array<{ body: string }>).map((row) => JSON.parse(row.body) as Suppression);
     },
     async removeSuppression(name) {
-      return db.prepare('DELETE FROM suppressions WHERE name = ?').run(name).changes > 0;
+      return write(() => db.prepare('DELETE FROM suppressions WHERE name = ?').run(name).changes > 0);
     },
     async addDeadLetter(deadLetter: DeadLetter) {
-      db.prepare('INSERT INTO dead_letters (source, reason, issues, record, created_at) VALUES (?, ?, ?, ?, ?)')
-        .run(deadLetter.source, deadLetter.reason, JSON.stringify(deadLetter.issues), deadLetter.record.slice(0, MAX_RECORD_BYTES), deadLetter.createdAt);
+      await write(() =>
+        db.prepare('INSERT INTO dead_letters (source, reason, issues, record, created_at) VALUES (?, ?, ?, ?, ?)')
+          .run(deadLetter.source, deadLetter.reason, JSON.stringify(deadLetter.issues), deadLetter.record.slice(0, MAX_RECORD_BYTES), deadLetter.createdAt));
     },
     async listDeadLetters(limit) {
       return (db.prepare('SELECT * FROM dead_letters ORDER BY id DESC LIMIT ?').all(limit) as Array<Record<string, unknown>>).map(deadLetterFromRow);
     },
     async appendAudit(entry: AuditEntry) {
-      db.prepare('INSERT INTO audit_log (at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)').run(entry.time, entry.actor, entry.action, entry.target, entry.detail);
+      await write(() => insertAudit.run(entry.time, entry.actor, entry.action, entry.target, entry.detail));
     },
     async listAudit(limit) {
       return (db.prepare('SELECT * FROM audit_log ORDER BY id DESC LIMIT ?').all(limit) as Array<Record<string, unknown>>).map(auditFromRow);
@@ -121,11 +126,12 @@ export function createSqliteRepository(file: string): VerdictRepository {
       return row?.value;
     },
     async setCheckpoint(name, value) {
-      db.prepare('INSERT INTO checkpoints (name, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at')
-        .run(name, value, new Date().toISOString());
+      await write(() =>
+        db.prepare('INSERT INTO checkpoints (name, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at')
+          .run(name, value, new Date().toISOString()));
     },
     async createToken(token) {
-      db.prepare(SQL.insertToken).run(...tokenParameters(token));
+      await write(() => db.prepare(SQL.insertToken).run(...tokenParameters(token)));
     },
     async getToken(id) {
       const row = selectToken.get(id) as Record<string, unknown> | undefined;
@@ -135,13 +141,13 @@ export function createSqliteRepository(file: string): VerdictRepository {
       return (db.prepare(SQL.listTokens).all() as Array<Record<string, unknown>>).map(tokenFromRow);
     },
     async revokeToken(id, at) {
-      return db.prepare(SQL.revokeToken).run(at, id).changes > 0;
+      return write(() => db.prepare(SQL.revokeToken).run(at, id).changes > 0);
     },
     async touchToken(id, at) {
-      db.prepare(SQL.touchToken).run(at, id);
+      await write(() => db.prepare(SQL.touchToken).run(at, id));
     },
     async saveApprovals(approvals) {
-      saveApprovalsMany(approvals);
+      if (approvals.length > 0) await write(() => saveApprovalsMany(approvals));
     },
     async getApproval(id) {
       const row = db.prepare(SQL.selectApproval).get(id) as Record<string, unknown> | undefined;
@@ -153,15 +159,17 @@ export function createSqliteRepository(file: string): VerdictRepository {
       return toPage(rows, query.limit, (row) => ({ time: String(row.created_at), id: String(row.id) }), approvalFromRow);
     },
     async decideApproval(id, decision) {
-      return db.prepare(SQL.decideApproval).run(decision.status, decision.decidedBy, decision.decidedAt, decision.comment ?? null, id).changes > 0;
+      return write(() => db.prepare(SQL.decideApproval).run(decision.status, decision.decidedBy, decision.decidedAt, decision.comment ?? null, id).changes > 0);
     },
     async expireApprovals(now) {
-      return db.prepare(SQL.expireApprovals).run(now, now).changes;
+      return write(() => db.prepare(SQL.expireApprovals).run(now, now).changes);
     },
     async ping() {
       db.prepare('SELECT 1').get();
     },
     async close() {
+      // Queued after every pending write, so it resolves once they are committed.
+      await write(() => undefined);
       db.close();
     },
   };
