@@ -31,10 +31,10 @@ export const DecideConfigSchema = z
         medium: probability.default(0.35),
         high: probability.default(0.5),
         critical: probability.default(0.65),
-        unset: probability.default(0.3),
+        unset: probability.default(0.25),
       })
       .strict()
-      .default({ informational: 0.1, low: 0.2, medium: 0.35, high: 0.5, critical: 0.65, unset: 0.3 }),
+      .default({ informational: 0.1, low: 0.2, medium: 0.35, high: 0.5, critical: 0.65, unset: 0.25 }),
     /** No single evidence item may move the log-odds by more than this. */
     maxWeightPerEvidence: z.number().positive().default(4),
     /** Per-enricher multipliers on evidence weights (1 = as emitted, 0 = observe only). */

@@ -1,7 +1,8 @@
 // npm run eval -- --data DIR --out FILE.json [--config F] [--renderings generic,ocsf,splunk] [--limit N]
 // Replays every data set in DIR through the platform normalizers and the offline engine, as a
 // fresh deployment each, with simulated analyst feedback; writes the metrics JSON.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import type { TriageResult } from '../../core/spec/result.js';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../../core/config/load-config.js';
@@ -30,6 +31,7 @@ const { values } = parseArgs({
     only: { type: 'string' },
     quiet: { type: 'boolean', default: false },
     explain: { type: 'string' },
+    dump: { type: 'string' },
   },
 });
 
@@ -49,13 +51,16 @@ const log = (text: string): void => {
 /** Runs one data set in one rendering as a fresh deployment. */
 async function replay(items: BacktestItem[], fieldMap: typeof aitMap): Promise<BacktestReport> {
   const { engine } = createOfflineEngine(loaded);
+  const dump = values.dump ? createDump(values.dump) : undefined;
   const explainPattern = values.explain ? new RegExp(values.explain, 'i') : undefined;
   let explained = 0;
   return runBacktest(items, {
     engine,
     // --explain PATTERN prints the evidence of wrongly decided alerts whose group matches (tuning aid).
-    onResult: explainPattern
+    onResult: explainPattern || dump
       ? (result, item) => {
+          dump?.add(result, item);
+          if (!explainPattern) return;
           const isWrong = item.expected === 'malicious' ? result.verdict === 'benign_positive' || result.verdict === 'false_positive' : item.expected === 'benign' && result.verdict !== 'benign_positive' && result.verdict !== 'false_positive';
           if (!isWrong || explained >= 6 || !explainPattern.test(item.groupKey ?? result.ruleName) || result.duplicateOf) return;
           explained += 1;
@@ -66,6 +71,32 @@ async function replay(items: BacktestItem[], fieldMap: typeof aitMap): Promise<B
     normalize: (native, platform) =>
       platform === 'splunk' ? normalizeSplunkAlert(native) : normalizer.normalize(native, { platform: platform ?? 'generic', fieldMap }),
   });
+}
+
+/**
+ * --dump FILE appends one JSON line per distinct verdict (duplicates counted on their original):
+ * its group, label and evidence weights by kind. A tuning aid for weights; not part of the report.
+ */
+function createDump(file: string) {
+  const records = new Map<string, { g: string | undefined; e: string; n: number; p: number; ev: Array<[string, number]> }>();
+  process.on('beforeExit', () => {
+    if (records.size === 0) return;
+    appendFileSync(file, [...records.values()].map((record) => JSON.stringify(record)).join('\n') + '\n');
+    records.clear();
+  });
+  return {
+    add(result: TriageResult, item: BacktestItem): void {
+      if (item.expected === 'ambiguous') return;
+      if (result.duplicateOf) {
+        const original = records.get(result.duplicateOf);
+        if (original && original.g === item.groupKey) original.n += 1;
+        else records.set(result.alertId, { g: item.groupKey, e: item.expected, n: 1, p: result.probabilityMalicious, ev: records.get(result.duplicateOf)?.ev ?? [] });
+        return;
+      }
+      const ev = result.evidence.map((evidence): [string, number] => [`${evidence.source}:${evidence.refs.find((ref) => ref.startsWith('taxonomy:')) ?? evidence.claim.replace(/"[^"]*"/g, 'X').split(' ').slice(0, 5).join(' ')}`, evidence.weight]);
+      records.set(result.alertId, { g: item.groupKey, e: item.expected, n: 1, p: result.probabilityMalicious, ev });
+    },
+  };
 }
 
 function aitItems(rows: Awaited<ReturnType<typeof loadAitSorted>>, rendering: Rendering): BacktestItem[] {
