@@ -175,7 +175,7 @@ export const KNOWN_TOOLS: readonly TechniqueRule[] = [
   { id: 'tool-tor', pattern: /(?:^|\\)(?:tor\.exe$|tor browser\\)/, techniques: ['T1090.003'], weight: 1.5, claim: 'is the Tor client or Tor Browser' },
   { id: 'tool-rclone', pattern: /(?:^|\\)(?:rclone|megasync|megacmd\w*|restic)(?:\.exe)?$/, techniques: ['T1567.002'], weight: 1, claim: 'is a cloud-sync tool used to exfiltrate data' },
   { id: 'tool-miners', pattern: /(?:^|\\)(?:xmrig\w*|xmr-stak\w*|minerd|cpuminer\w*|nicehash\w*|phoenixminer|t-rex|lolminer|nbminer)(?:\.exe)?$/, techniques: ['T1496'], weight: 2.5, claim: 'is a cryptocurrency miner' },
-  { id: 'tool-dirlister', pattern: /(?:^|\\)(?:dirlister|everything|sharpshares|sharefinder|softperfect|netview)(?:\.exe)?$/, techniques: ['T1083', 'T1135'], weight: 0.5, claim: 'is a file and share listing tool' },
+  { id: 'tool-dirlister', pattern: /(?:^|\\)(?:dirlister|sharpshares|sharefinder|netview)(?:\.exe)?$/, techniques: ['T1083', 'T1135'], weight: 0.5, claim: 'is a file and share listing tool' },
   { id: 'tool-sdelete', pattern: /(?:^|\\)sdelete(?:64a?)?(?:\.exe)?$/, techniques: ['T1070.004', 'T1485'], weight: 1, claim: 'is SDelete, a secure file wiper' },
   { id: 'tool-sysinternals-recon', pattern: /(?:^|\\)(?:psloggedon|pslist|psinfo|psgetsid|psfile|psservice|pskill|pspasswd|psshutdown|pssuspend|accesschk)(?:64)?(?:\.exe)?$/, techniques: ['T1588.002'], weight: 0.5, claim: 'is a Sysinternals PsTools utility' },
   { id: 'tool-hash-crackers', pattern: /(?:^|\\)(?:hashcat|john|hydra|medusa|ncrack)(?:\.exe)?$/, techniques: ['T1110'], weight: 2, claim: 'is a password cracking or guessing tool' },
@@ -280,6 +280,11 @@ export const REGISTRY_RULES: readonly RegistryRule[] = [
   { id: 'reg-scheduled-task-action', pattern: /\\schedule\\taskcache\\tasks\\\{[^\\]+\}\\actions$/i, techniques: ['T1053.005'], weight: 1, claim: 'writes the action of a scheduled task' },
   { id: 'reg-scheduled-task-hide', pattern: /\\schedule\\taskcache\\tree\\.+\\(?:sd|index)$/i, change: 'delete', techniques: ['T1053.005', 'T1564'], weight: 2.5, claim: 'removes a scheduled task security descriptor or index, hiding the task' },
   { id: 'reg-scheduled-task-sd-zero', pattern: /\\schedule\\taskcache\\tree\\.+\\index$/i, data: OFF, techniques: ['T1053.005', 'T1564'], weight: 2.5, claim: 'zeroes a scheduled task index, hiding the task' },
+  { id: 'reg-aedebug', pattern: /\\windows nt\\currentversion\\aedebug\\debugger$|\\\.netframework\\dbgmanageddebugger$/i, data: /^(?!"?(?:[a-z]:\\windows\\system32\\)?(?:vsjitdebugger|drwtsn32|werfault)\.exe|.*\\windows kits\\)/i, techniques: ['T1546'], weight: 2, claim: 'sets the just-in-time debugger that runs when a program crashes' },
+  { id: 'reg-screensaver', pattern: /\\control panel\\desktop\\scrnsave\.exe$/i, data: /^(?!(?:c:\\windows\\system32\\|%systemroot%\\system32\\)?[\w-]+\.scr$)/i, techniques: ['T1546.002'], weight: 1.5, claim: 'sets a screensaver program outside the Windows folder' },
+  { id: 'reg-com-server-staging', pattern: /\\clsid\\\{[^\\]+\}\\(?:inprocserver32|localserver32)\\\(default\)$/i, data: /\\(?:users\\public|appdata\\|temp\\|programdata\\[^\\]+\.dll|perflogs)/i, techniques: ['T1546.015'], weight: 1.5, claim: 'registers a COM server in a user-writable folder' },
+  { id: 'reg-portproxy', pattern: /\\services\\portproxy\\v[46]tov[46]\\/i, techniques: ['T1090.001'], weight: 2, claim: 'adds a port forwarding proxy' },
+  { id: 'reg-wer-lsass-dump', pattern: /\\windows error reporting\\localdumps\\lsass\.exe\\/i, techniques: ['T1003.001'], weight: 2.5, claim: 'makes Windows Error Reporting write full LSASS dumps' },
 
   // Privilege escalation and credential access.
   { id: 'reg-uac-disable', pattern: /\\policies\\system\\(?:enablelua|consentpromptbehavioradmin|promptonsecuredesktop)$/i, data: OFF, techniques: ['T1548.002', 'T1112'], weight: 2, claim: 'turns off a UAC protection' },
@@ -333,6 +338,12 @@ export const REGISTRY_RULES: readonly RegistryRule[] = [
   { id: 'reg-hidden-files', pattern: /\\explorer\\advanced\\(?:hidden|showsuperhidden)$/i, data: /^[02]$/, techniques: ['T1564.001', 'T1112'], weight: 1.5, claim: 'hides hidden and system files from Explorer' },
   { id: 'reg-hide-extensions', pattern: /\\explorer\\advanced\\hidefileext$/i, data: ON, techniques: ['T1036.007', 'T1112'], weight: 0.8, claim: 'hides file extensions in Explorer' },
   { id: 'reg-crash-dump-off', pattern: /\\control\\crashcontrol\\crashdumpenabled$/i, data: OFF, techniques: ['T1112'], weight: 0.8, claim: 'turns off crash dumps' },
+  { id: 'reg-minint', pattern: /\\currentcontrolset\\control\\minint(?:\\|$)/i, techniques: ['T1562.002', 'T1112'], weight: 2.5, claim: 'creates the MiniNt key, which stops event logging' },
+  { id: 'reg-etw-off', pattern: /\\(?:\.netframework\\etwenabled|environment\\complus_etwenabled)$/i, data: OFF, techniques: ['T1562.006', 'T1112'], weight: 2.5, claim: 'turns off .NET event tracing' },
+  { id: 'reg-motw-off', pattern: /\\policies\\attachments\\savezoneinformation$/i, data: ON, techniques: ['T1553.005', 'T1112'], weight: 1.5, claim: 'stops Windows from marking downloads as coming from the internet' },
+  { id: 'reg-controlled-folder-off', pattern: /\\windows defender exploit guard\\controlled folder access\\enablecontrolledfolderaccess$/i, data: OFF, techniques: ['T1562.001', 'T1112'], weight: 1.5, claim: 'turns off Defender controlled folder access' },
+  { id: 'reg-prefetch-off', pattern: /\\memory management\\prefetchparameters\\enableprefetcher$/i, data: OFF, techniques: ['T1070', 'T1112'], weight: 1, claim: 'turns off Prefetch, a forensic record of execution' },
+  { id: 'reg-office-dde', pattern: /\\office\\[^\\]+\\(?:word|excel)\\(?:security\\)?(?:allowdde|dontupdatelinks|options\\dontupdatelinks)$/i, techniques: ['T1559.002', 'T1112'], weight: 1.2, claim: 'changes Office DDE or link-update protection' },
   { id: 'reg-office-macros', pattern: /\\office\\[^\\]+\\[^\\]+\\security\\(?:vbawarnings|accessvbom|blockcontentexecutionfrominternet|disableinternetfilesinpv|disableattachementsinpv|disableunsafelocationsinpv|excelbypassencryptedmacroscan|macroruntimescanscope)$/i, data: /^(?:1|0)$/, techniques: ['T1562.001', 'T1112'], weight: 2, claim: 'weakens Office macro or Protected View security' },
   { id: 'reg-office-trusted-location', pattern: /\\office\\[^\\]+\\[^\\]+\\security\\trusted locations\\[^\\]+\\(?:path|allowsubfolders)$/i, techniques: ['T1112'], weight: 1.2, claim: 'adds an Office trusted location, where macros run unprompted' },
   { id: 'reg-ie-zone-map', pattern: /\\internet settings\\zonemap\\(?:domains|escdomains|ranges)\\/i, data: /^[12]$/, techniques: ['T1112'], weight: 1, claim: 'adds a site to the Intranet or Trusted security zone' },
@@ -360,4 +371,25 @@ export function capPositiveWeights<T extends { weight: number }>(findings: T[], 
   const factor = max / total;
   for (const finding of findings) if (finding.weight > 0) finding.weight = Math.round(finding.weight * factor * 100) / 100;
   return findings;
+}
+
+/**
+ * One finding per knowledge rule: several events of one alert (or several processes) that match the
+ * same rule describe one act, so only the strongest is kept. Rules are told apart by their
+ * `knowledge:<id>` ref.
+ */
+export function keepStrongestPerRule<T extends { weight: number; refs: string[] }>(findings: T[]): T[] {
+  const byRule = new Map<string, number>();
+  const kept: T[] = [];
+  for (const finding of findings) {
+    const rule = finding.refs.find((ref) => ref.startsWith('knowledge:'));
+    const at = rule === undefined ? undefined : byRule.get(rule);
+    if (rule === undefined || at === undefined) {
+      if (rule !== undefined) byRule.set(rule, kept.length);
+      kept.push(finding);
+    } else if (finding.weight > (kept[at] as T).weight) {
+      kept[at] = finding;
+    }
+  }
+  return kept;
 }
