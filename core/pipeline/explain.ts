@@ -45,7 +45,7 @@ function techniqueRefs(alert: Alert, evidence: readonly Evidence[]): TriageResul
     const upper = id.toUpperCase();
     if (refs.some((ref) => ref.id === upper)) return;
     const technique = lookupTechnique(upper);
-    refs.push({ id: upper, name: technique?.name ?? 'unknown technique', tactics: tacticsOf(upper), origin });
+    refs.push({ id: upper, name: technique?.name ?? 'not in the bundled ATT&CK v18.1 catalogue', tactics: tacticsOf(upper), origin });
   };
   for (const id of alert.attack) add(id, 'rule');
   for (const item of evidence) for (const id of item.attack ?? []) add(id, 'inferred');

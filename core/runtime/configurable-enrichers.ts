@@ -1,6 +1,8 @@
 import type { z } from 'zod';
 import type { EnricherV1 } from '../enrich/enricher.js';
+import { CommandLineOptionsSchema, createCommandLineEnricher } from '../enrich/command-line.js';
 import { createDomainUrlEnricher, DomainUrlOptionsSchema } from '../enrich/domain-url.js';
+import { createRegistryFileEnricher, RegistryFileOptionsSchema } from '../enrich/registry-file.js';
 import { createEmailEnricher, EmailOptionsSchema } from '../enrich/email.js';
 import { createInventoryEnricher, InventoryOptionsSchema } from '../enrich/inventory.js';
 import { createNetworkEnricher, NetworkOptionsSchema } from '../enrich/network.js';
@@ -23,6 +25,8 @@ function entry<Schema extends z.ZodType>(
 
 /** Offline enrichers configured from `enrichers.<id>`, in the order their evidence is listed. */
 export const CONFIGURABLE_ENRICHERS: ConfigurableEnricher[] = [
+  entry('command-line', CommandLineOptionsSchema, (options) => createCommandLineEnricher(options)),
+  entry('registry-file', RegistryFileOptionsSchema, (options) => createRegistryFileEnricher(options)),
   entry('threat-intel', ThreatIntelOptionsSchema, (options, baseDir) => createThreatIntelEnricher(options, { baseDir })),
   entry('network', NetworkOptionsSchema, (options, baseDir) => createNetworkEnricher(options, { baseDir })),
   entry('domain-url', DomainUrlOptionsSchema, (options, baseDir) => createDomainUrlEnricher(options, { baseDir })),
