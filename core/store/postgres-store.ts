@@ -15,6 +15,7 @@ import {
   dispositionParameters,
   tokenFromRow,
   tokenParameters,
+  verdictParameters,
 } from './row-mapping.js';
 
 /** Any key: migrations from several Verdict processes starting at once run one after another. */
@@ -89,19 +90,16 @@ export async function createPostgresRepository(url: string): Promise<VerdictRepo
       return (await rows('SELECT * FROM dispositions ORDER BY decided_at, id')).map(dispositionFromRow);
     },
     async addSuppression(suppression) {
-      await changes(
-        'INSERT INTO suppressions (name, body, expires_at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET body = excluded.body, expires_at = excluded.expires_at',
-        [suppression.name, JSON.stringify(suppression), suppression.expiresAt],
-      );
+      await changes(SQL.upsertSuppression, [suppression.name, JSON.stringify(suppression), suppression.expiresAt]);
     },
     async listSuppressions() {
       return (await rows('SELECT body FROM suppressions ORDER BY name')).map((row) => JSON.parse(String(row.body)) as Suppression);
     },
     async removeSuppression(name) {
-      return (await changes('DELETE FROM suppressions WHERE name = ?', [name])) > 0;
+      return (await changes(SQL.deleteSuppression, [name])) > 0;
     },
     async addDeadLetter(deadLetter) {
-      await changes('INSERT INTO dead_letters (source, reason, issues, record, created_at) VALUES (?, ?, ?, ?, ?)', [
+      await changes(SQL.insertDeadLetter, [
         deadLetter.source,
         deadLetter.reason,
         JSON.stringify(deadLetter.issues),
@@ -113,7 +111,7 @@ export async function createPostgresRepository(url: string): Promise<VerdictRepo
       return (await rows('SELECT * FROM dead_letters ORDER BY id DESC LIMIT ?', [limit])).map(deadLetterFromRow);
     },
     async appendAudit(entry) {
-      await changes('INSERT INTO audit_log (at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)', [entry.time, entry.actor, entry.action, entry.target, entry.detail]);
+      await changes(SQL.insertAudit, [entry.time, entry.actor, entry.action, entry.target, entry.detail]);
     },
     async listAudit(limit) {
       return (await rows('SELECT * FROM audit_log ORDER BY id DESC LIMIT ?', [limit])).map(auditFromRow);
@@ -123,10 +121,7 @@ export async function createPostgresRepository(url: string): Promise<VerdictRepo
       return row ? String(row.value) : undefined;
     },
     async setCheckpoint(name, value) {
-      await changes(
-        'INSERT INTO checkpoints (name, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at',
-        [name, value, new Date().toISOString()],
-      );
+      await changes(SQL.upsertCheckpoint, [name, value, new Date().toISOString()]);
     },
     async createToken(token) {
       await changes(SQL.insertToken, tokenParameters(token));
@@ -198,22 +193,6 @@ async function transaction(pool: pg.Pool, work: (client: pg.PoolClient) => Promi
   } finally {
     client.release();
   }
-}
-
-function verdictParameters(result: TriageResult): unknown[] {
-  return [
-    result.alertId,
-    result.fingerprint,
-    result.ruleName,
-    result.platform,
-    result.verdict,
-    result.confidence,
-    result.probabilityMalicious,
-    result.alertTime,
-    result.createdAt,
-    result.duplicateOf ?? null,
-    JSON.stringify(result),
-  ];
 }
 
 function insertVerdicts(count: number): string {

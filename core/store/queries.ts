@@ -6,6 +6,17 @@ import type { ApprovalQuery, VerdictQuery } from './repository.js';
  * `toPostgresPlaceholders`). Only statements the two dialects spell the same way live here.
  */
 export const SQL = {
+  upsertVerdict: `INSERT INTO verdicts (alert_id, fingerprint, rule_name, platform, verdict, confidence, probability, alert_time, created_at, duplicate_of, body)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT (alert_id) DO UPDATE SET fingerprint = excluded.fingerprint, rule_name = excluded.rule_name, platform = excluded.platform,
+      verdict = excluded.verdict, confidence = excluded.confidence, probability = excluded.probability, alert_time = excluded.alert_time,
+      created_at = excluded.created_at, duplicate_of = excluded.duplicate_of, body = excluded.body`,
+  insertEntity: 'INSERT INTO verdict_entities (alert_id, entity) VALUES (?, ?) ON CONFLICT DO NOTHING',
+  upsertSuppression: 'INSERT INTO suppressions (name, body, expires_at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET body = excluded.body, expires_at = excluded.expires_at',
+  deleteSuppression: 'DELETE FROM suppressions WHERE name = ?',
+  insertDeadLetter: 'INSERT INTO dead_letters (source, reason, issues, record, created_at) VALUES (?, ?, ?, ?, ?)',
+  insertAudit: 'INSERT INTO audit_log (at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)',
+  upsertCheckpoint: 'INSERT INTO checkpoints (name, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at',
   insertDisposition: `INSERT INTO dispositions (id, alert_id, fingerprint, rule_name, entity_keys, verdict, analyst, decided_at, note, platform)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
   insertToken: `INSERT INTO api_tokens (id, name, scopes, secret_hash, created_at, expires_at, revoked_at, last_used_at)

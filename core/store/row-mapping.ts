@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { RecommendedAction } from '../spec/result.js';
+import type { RecommendedAction, TriageResult } from '../spec/result.js';
 import type { ApiToken, Approval, AuditEntry, DeadLetter, StoredDisposition, TokenScope } from './repository.js';
 
 /**
@@ -7,6 +7,23 @@ import type { ApiToken, Approval, AuditEntry, DeadLetter, StoredDisposition, Tok
  * the same way. Rows come back as plain objects keyed by column name.
  */
 type Row = Record<string, unknown>;
+
+/** Columns of the verdicts table, in insert order; the whole result is kept as JSON in `body`. */
+export function verdictParameters(result: TriageResult): unknown[] {
+  return [
+    result.alertId,
+    result.fingerprint,
+    result.ruleName,
+    result.platform,
+    result.verdict,
+    result.confidence,
+    result.probabilityMalicious,
+    result.alertTime,
+    result.createdAt,
+    result.duplicateOf ?? null,
+    JSON.stringify(result),
+  ];
+}
 
 /** The same disposition imported twice (same alert, analyst, time and verdict) is stored once. */
 export function dispositionId(disposition: StoredDisposition): string {

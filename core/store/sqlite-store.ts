@@ -4,10 +4,9 @@ import Database from 'better-sqlite3';
 import type { Suppression } from '../spec/suppression.js';
 import type { TriageResult } from '../spec/result.js';
 import { MIGRATIONS, migrationSql } from './migrations.js';
-import { createGroupCommit } from './sqlite-group-commit.js';
 import { MAX_RECORD_BYTES } from './paging.js';
 import { buildApprovalListQuery, buildVerdictListQuery, SQL, toPage } from './queries.js';
-import type { Approval, AuditEntry, DeadLetter, StoredDisposition, StoredResult, VerdictPage, VerdictQuery, VerdictRepository } from './repository.js';
+import type { VerdictPage, VerdictQuery, VerdictRepository } from './repository.js';
 import {
   approvalFromRow,
   approvalParameters,
@@ -17,61 +16,44 @@ import {
   dispositionParameters,
   tokenFromRow,
   tokenParameters,
+  verdictParameters,
 } from './row-mapping.js';
+import { createInThreadWriter, createWorkerWriter, type WriteStatement } from './sqlite-writer.js';
 
-/** The embedded default store: one SQLite file (WAL mode), or `:memory:` for tests. */
+type Row = Record<string, unknown>;
+
+/**
+ * The embedded default store: one SQLite file (WAL mode), or `:memory:` for tests. Reads run on
+ * this thread; writes on a worker thread with its own connection (see sqlite-writer.ts), which
+ * WAL allows alongside readers. A write's promise resolves after its commit, so it reads back.
+ */
 export function createSqliteRepository(file: string): VerdictRepository {
-  if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  const isMemory = file === ':memory:';
+  if (!isMemory) mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
+  db.pragma('busy_timeout = 5000');
   db.pragma('foreign_keys = ON');
   migrate(db);
-  const write = createGroupCommit(db);
+  const writer = isMemory ? createInThreadWriter(db) : createWorkerWriter(file);
+  const write = (...statements: WriteStatement[]) => writer.execute(statements);
 
-  const insertVerdict = db.prepare(
-    `INSERT INTO verdicts (alert_id, fingerprint, rule_name, platform, verdict, confidence, probability, alert_time, created_at, duplicate_of, body)
-     VALUES (@alertId, @fingerprint, @ruleName, @platform, @verdict, @confidence, @probability, @alertTime, @createdAt, @duplicateOf, @body)
-     ON CONFLICT (alert_id) DO UPDATE SET fingerprint = excluded.fingerprint, rule_name = excluded.rule_name, platform = excluded.platform,
-       verdict = excluded.verdict, confidence = excluded.confidence, probability = excluded.probability, alert_time = excluded.alert_time,
-       created_at = excluded.created_at, duplicate_of = excluded.duplicate_of, body = excluded.body`,
-  );
-  const insertEntity = db.prepare('INSERT OR IGNORE INTO verdict_entities (alert_id, entity) VALUES (?, ?)');
-  const saveMany = db.transaction((items: readonly StoredResult[]) => {
-    for (const { result, entityKeys } of items) {
-      insertVerdict.run({
-        alertId: result.alertId,
-        fingerprint: result.fingerprint,
-        ruleName: result.ruleName,
-        platform: result.platform,
-        verdict: result.verdict,
-        confidence: result.confidence,
-        probability: result.probabilityMalicious,
-        alertTime: result.alertTime,
-        createdAt: result.createdAt,
-        duplicateOf: result.duplicateOf ?? null,
-        body: JSON.stringify(result),
-      });
-      for (const key of entityKeys) insertEntity.run(result.alertId, key.toLowerCase());
-    }
-  });
   const selectResult = db.prepare<[string], { body: string }>('SELECT body FROM verdicts WHERE alert_id = ?');
-  const selectByFingerprint = db.prepare<[string], { body: string; alert_id: string }>(
-    'SELECT body, alert_id FROM verdicts WHERE fingerprint = ? ORDER BY created_at LIMIT 1',
-  );
+  const selectByFingerprint = db.prepare<[string], { body: string; alert_id: string }>('SELECT body, alert_id FROM verdicts WHERE fingerprint = ? ORDER BY created_at LIMIT 1');
   const selectEntities = db.prepare<[string], { entity: string }>('SELECT entity FROM verdict_entities WHERE alert_id = ? ORDER BY entity');
-  const insertDisposition = db.prepare(SQL.insertDisposition);
-  const selectToken = db.prepare(SQL.selectToken);
-  const insertApproval = db.prepare(SQL.insertApproval);
-  const insertAudit = db.prepare('INSERT INTO audit_log (at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)');
-  const saveApprovalsMany = db.transaction((approvals: readonly Approval[]) => {
-    for (const approval of approvals) insertApproval.run(...approvalParameters(approval));
-  });
+  const selectToken = db.prepare<[string], Row>(SQL.selectToken);
+  const selectApproval = db.prepare<[string], Row>(SQL.selectApproval);
+  const all = (sql: string, ...parameters: unknown[]) => db.prepare(sql).all(...parameters) as Row[];
 
   return {
     kind: 'sqlite',
     async saveResults(items) {
-      if (items.length > 0) await write(() => saveMany(items));
+      if (items.length === 0) return;
+      await write(
+        { sql: SQL.upsertVerdict, rows: items.map(({ result }) => verdictParameters(result)) },
+        { sql: SQL.insertEntity, rows: items.flatMap(({ result, entityKeys }) => entityKeys.map((key) => [result.alertId, key.toLowerCase()])) },
+      );
     },
     async getResult(alertId) {
       const row = selectResult.get(alertId);
@@ -87,89 +69,88 @@ export function createSqliteRepository(file: string): VerdictRepository {
     },
     async listResults(query: VerdictQuery): Promise<VerdictPage> {
       const { sql, parameters } = buildVerdictListQuery(query);
-      const rows = db.prepare(sql).all(...parameters) as Array<{ body: string; alert_time: string; alert_id: string }>;
-      return toPage(rows, query.limit, (row) => ({ time: row.alert_time, id: row.alert_id }), (row) => JSON.parse(row.body) as TriageResult);
+      return toPage(all(sql, ...parameters), query.limit, (row) => ({ time: String(row.alert_time), id: String(row.alert_id) }), (row) => JSON.parse(String(row.body)) as TriageResult);
     },
-    async saveDisposition(disposition: StoredDisposition) {
-      await write(() => insertDisposition.run(...dispositionParameters(disposition)));
+    async saveDisposition(disposition) {
+      await write({ sql: SQL.insertDisposition, rows: [dispositionParameters(disposition)] });
     },
     async listDispositions() {
-      return (db.prepare('SELECT * FROM dispositions ORDER BY decided_at, id').all() as Array<Record<string, unknown>>).map(dispositionFromRow);
+      return all('SELECT * FROM dispositions ORDER BY decided_at, id').map(dispositionFromRow);
     },
-    async addSuppression(suppression: Suppression) {
-      await write(() =>
-        db.prepare('INSERT INTO suppressions (name, body, expires_at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET body = excluded.body, expires_at = excluded.expires_at')
-          .run(suppression.name, JSON.stringify(suppression), suppression.expiresAt));
+    async addSuppression(suppression) {
+      await write({ sql: SQL.upsertSuppression, rows: [[suppression.name, JSON.stringify(suppression), suppression.expiresAt]] });
     },
     async listSuppressions() {
-      return (db.prepare('SELECT body FROM suppressions ORDER BY name').all() as Array<{ body: string }>).map((row) => JSON.parse(row.body) as Suppression);
+      return all('SELECT body FROM suppressions ORDER BY name').map((row) => JSON.parse(String(row.body)) as Suppression);
     },
     async removeSuppression(name) {
-      return write(() => db.prepare('DELETE FROM suppressions WHERE name = ?').run(name).changes > 0);
+      const [changes] = await write({ sql: SQL.deleteSuppression, rows: [[name]] });
+      return (changes ?? 0) > 0;
     },
-    async addDeadLetter(deadLetter: DeadLetter) {
-      await write(() =>
-        db.prepare('INSERT INTO dead_letters (source, reason, issues, record, created_at) VALUES (?, ?, ?, ?, ?)')
-          .run(deadLetter.source, deadLetter.reason, JSON.stringify(deadLetter.issues), deadLetter.record.slice(0, MAX_RECORD_BYTES), deadLetter.createdAt));
+    async addDeadLetter(deadLetter) {
+      await write({
+        sql: SQL.insertDeadLetter,
+        rows: [[deadLetter.source, deadLetter.reason, JSON.stringify(deadLetter.issues), deadLetter.record.slice(0, MAX_RECORD_BYTES), deadLetter.createdAt]],
+      });
     },
     async listDeadLetters(limit) {
-      return (db.prepare('SELECT * FROM dead_letters ORDER BY id DESC LIMIT ?').all(limit) as Array<Record<string, unknown>>).map(deadLetterFromRow);
+      return all('SELECT * FROM dead_letters ORDER BY id DESC LIMIT ?', limit).map(deadLetterFromRow);
     },
-    async appendAudit(entry: AuditEntry) {
-      await write(() => insertAudit.run(entry.time, entry.actor, entry.action, entry.target, entry.detail));
+    async appendAudit(entry) {
+      await write({ sql: SQL.insertAudit, rows: [[entry.time, entry.actor, entry.action, entry.target, entry.detail]] });
     },
     async listAudit(limit) {
-      return (db.prepare('SELECT * FROM audit_log ORDER BY id DESC LIMIT ?').all(limit) as Array<Record<string, unknown>>).map(auditFromRow);
+      return all('SELECT * FROM audit_log ORDER BY id DESC LIMIT ?', limit).map(auditFromRow);
     },
     async getCheckpoint(name) {
-      const row = db.prepare('SELECT value FROM checkpoints WHERE name = ?').get(name) as { value: string } | undefined;
-      return row?.value;
+      const [row] = all('SELECT value FROM checkpoints WHERE name = ?', name);
+      return row ? String(row.value) : undefined;
     },
     async setCheckpoint(name, value) {
-      await write(() =>
-        db.prepare('INSERT INTO checkpoints (name, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at')
-          .run(name, value, new Date().toISOString()));
+      await write({ sql: SQL.upsertCheckpoint, rows: [[name, value, new Date().toISOString()]] });
     },
     async createToken(token) {
-      await write(() => db.prepare(SQL.insertToken).run(...tokenParameters(token)));
+      await write({ sql: SQL.insertToken, rows: [tokenParameters(token)] });
     },
     async getToken(id) {
-      const row = selectToken.get(id) as Record<string, unknown> | undefined;
+      const row = selectToken.get(id);
       return row ? tokenFromRow(row) : undefined;
     },
     async listTokens() {
-      return (db.prepare(SQL.listTokens).all() as Array<Record<string, unknown>>).map(tokenFromRow);
+      return all(SQL.listTokens).map(tokenFromRow);
     },
     async revokeToken(id, at) {
-      return write(() => db.prepare(SQL.revokeToken).run(at, id).changes > 0);
+      const [changes] = await write({ sql: SQL.revokeToken, rows: [[at, id]] });
+      return (changes ?? 0) > 0;
     },
     async touchToken(id, at) {
-      await write(() => db.prepare(SQL.touchToken).run(at, id));
+      await write({ sql: SQL.touchToken, rows: [[at, id]] });
     },
     async saveApprovals(approvals) {
-      if (approvals.length > 0) await write(() => saveApprovalsMany(approvals));
+      if (approvals.length > 0) await write({ sql: SQL.insertApproval, rows: approvals.map(approvalParameters) });
     },
     async getApproval(id) {
-      const row = db.prepare(SQL.selectApproval).get(id) as Record<string, unknown> | undefined;
+      const row = selectApproval.get(id);
       return row ? approvalFromRow(row) : undefined;
     },
     async listApprovals(query) {
       const { sql, parameters } = buildApprovalListQuery(query);
-      const rows = db.prepare(sql).all(...parameters) as Array<Record<string, unknown>>;
-      return toPage(rows, query.limit, (row) => ({ time: String(row.created_at), id: String(row.id) }), approvalFromRow);
+      return toPage(all(sql, ...parameters), query.limit, (row) => ({ time: String(row.created_at), id: String(row.id) }), approvalFromRow);
     },
     async decideApproval(id, decision) {
-      return write(() => db.prepare(SQL.decideApproval).run(decision.status, decision.decidedBy, decision.decidedAt, decision.comment ?? null, id).changes > 0);
+      const [changes] = await write({ sql: SQL.decideApproval, rows: [[decision.status, decision.decidedBy, decision.decidedAt, decision.comment ?? null, id]] });
+      return (changes ?? 0) > 0;
     },
     async expireApprovals(now) {
-      return write(() => db.prepare(SQL.expireApprovals).run(now, now).changes);
+      const [changes] = await write({ sql: SQL.expireApprovals, rows: [[now, now]] });
+      return changes ?? 0;
     },
     async ping() {
       db.prepare('SELECT 1').get();
+      await writer.execute([]);
     },
     async close() {
-      // Queued after every pending write, so it resolves once they are committed.
-      await write(() => undefined);
+      await writer.close();
       db.close();
     },
   };

@@ -1,0 +1,175 @@
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
+import type Database from 'better-sqlite3';
+import { VerdictError } from '../spec/errors.js';
+
+/** One SQL statement run once per row of parameters. */
+export interface WriteStatement {
+  sql: string;
+  rows: unknown[][];
+}
+
+/**
+ * Where the SQLite store's writes run. Writes queued during one turn of the event loop share one
+ * transaction (group commit: a commit costs more than the rows it writes); each write still runs
+ * in its own savepoint, so one that fails rolls back alone and rejects only its own promise. A
+ * promise resolves after the commit, so a caller that awaited a write reads it back.
+ */
+export interface SqliteWriter {
+  /** Runs the statements as one atomic write; resolves with the rows changed by each. */
+  execute(statements: WriteStatement[]): Promise<number[]>;
+  /** Resolves once every queued write is committed and the writer is closed. */
+  close(): Promise<void>;
+}
+
+/** Runs writes on a worker thread with its own connection, so commits (and WAL checkpoints) leave the event loop alone. */
+export function createWorkerWriter(file: string): SqliteWriter {
+  const driverPath = createRequire(import.meta.url).resolve('better-sqlite3');
+  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { file, driverPath } });
+  const pending = new Map<number, { resolve: (changes: number[]) => void; reject: (error: unknown) => void }>();
+  let nextId = 1;
+  let failure: VerdictError | undefined;
+  let isClosing = false;
+  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+  // Kept referenced only while writes are in flight: an idle store never holds the process open.
+  worker.unref();
+
+  function settle(id: number, outcome: { changes?: number[]; error?: string }): void {
+    const waiting = pending.get(id);
+    if (!waiting) return;
+    pending.delete(id);
+    if (pending.size === 0 && !isClosing) worker.unref();
+    if (outcome.error !== undefined) waiting.reject(new VerdictError(`the SQLite store could not write: ${outcome.error}`));
+    else waiting.resolve(outcome.changes ?? []);
+  }
+  function failAll(error: VerdictError): void {
+    failure = error;
+    for (const id of [...pending.keys()]) settle(id, { error: error.message });
+  }
+  worker.on('message', (replies: Array<{ id: number; changes?: number[]; error?: string }>) => {
+    for (const reply of replies) settle(reply.id, reply);
+  });
+  worker.on('error', (error: Error) => failAll(new VerdictError(`the SQLite writer stopped: ${error.message}`, { cause: error })));
+  worker.on('exit', () => failAll(new VerdictError('the SQLite writer has exited; reopen the store')));
+
+  function send(message: { statements?: WriteStatement[]; close?: true }): Promise<number[]> {
+    if (failure) return Promise.reject(failure);
+    const id = nextId;
+    nextId += 1;
+    return new Promise((resolve, reject) => {
+      if (pending.size === 0) worker.ref();
+      pending.set(id, { resolve, reject });
+      worker.postMessage({ id, ...message });
+    });
+  }
+
+  return {
+    execute: (statements) => send({ statements }),
+    async close() {
+      if (failure) return;
+      // Stay referenced until the worker has exited, or the process could end before its last commit.
+      isClosing = true;
+      worker.ref();
+      await send({ close: true });
+      await exited;
+    },
+  };
+}
+
+/** Runs writes on the calling thread (`:memory:` databases cannot be shared with a worker). */
+export function createInThreadWriter(db: Database.Database): SqliteWriter {
+  const prepared = new Map<string, Database.Statement>();
+  const prepare = (sql: string) => prepared.get(sql) ?? prepared.set(sql, db.prepare(sql)).get(sql)!;
+  const runWrite = db.transaction((statements: WriteStatement[]) =>
+    statements.map(({ sql, rows }) => rows.reduce<number>((changes, row) => changes + prepare(sql).run(row).changes, 0)),
+  );
+  let queue: Array<{ statements: WriteStatement[]; resolve: (changes: number[]) => void; reject: (error: unknown) => void }> = [];
+  let isScheduled = false;
+
+  function flush(): void {
+    isScheduled = false;
+    const batch = queue;
+    queue = [];
+    const outcomes: Array<{ changes: number[] } | { error: unknown }> = [];
+    try {
+      db.transaction(() => {
+        for (const write of batch) {
+          try {
+            outcomes.push({ changes: runWrite(write.statements) });
+          } catch (error) {
+            outcomes.push({ error });
+          }
+        }
+      })();
+    } catch (error) {
+      outcomes.length = 0;
+      for (let index = 0; index < batch.length; index += 1) outcomes.push({ error });
+    }
+    batch.forEach((write, index) => {
+      const outcome = outcomes[index] ?? { error: new Error('write was not run') };
+      if ('error' in outcome) write.reject(outcome.error);
+      else write.resolve(outcome.changes);
+    });
+  }
+
+  return {
+    execute(statements) {
+      return new Promise((resolve, reject) => {
+        queue.push({ statements, resolve, reject });
+        if (!isScheduled) {
+          isScheduled = true;
+          setImmediate(flush);
+        }
+      });
+    },
+    async close() {
+      await this.execute([]);
+    },
+  };
+}
+
+/**
+ * The worker's code, plain JavaScript evaluated in the worker (so it works the same under tsx and
+ * in the esbuild bundle). Same group commit as the in-thread writer above; keep the two in step.
+ */
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const Database = require(workerData.driverPath);
+const db = new Database(workerData.file);
+db.pragma('journal_mode = WAL');
+db.pragma('synchronous = NORMAL');
+db.pragma('busy_timeout = 5000');
+const prepared = new Map();
+const prepare = (sql) => { let statement = prepared.get(sql); if (!statement) { statement = db.prepare(sql); prepared.set(sql, statement); } return statement; };
+const runWrite = db.transaction((statements) => statements.map(({ sql, rows }) => rows.reduce((changes, row) => changes + prepare(sql).run(row).changes, 0)));
+let queue = [];
+let isScheduled = false;
+function flush() {
+  isScheduled = false;
+  const batch = queue;
+  queue = [];
+  let replies = [];
+  try {
+    db.transaction(() => {
+      for (const write of batch) {
+        try { replies.push({ id: write.id, changes: runWrite(write.statements) }); }
+        catch (error) { replies.push({ id: write.id, error: String(error && error.message || error) }); }
+      }
+    })();
+  } catch (error) {
+    replies = batch.map((write) => ({ id: write.id, error: 'commit failed: ' + String(error && error.message || error) }));
+  }
+  parentPort.postMessage(replies);
+}
+parentPort.on('message', (message) => {
+  if (message.close) {
+    if (queue.length > 0) flush();
+    db.close();
+    parentPort.postMessage([{ id: message.id, changes: [] }]);
+    parentPort.close();
+    return;
+  }
+  queue.push(message);
+  if (!isScheduled) { isScheduled = true; setImmediate(flush); }
+});
+`;
