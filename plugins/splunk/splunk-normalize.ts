@@ -99,11 +99,14 @@ export function parseSplunkTime(row: SplunkResultRow, findingId?: string): numbe
   return fromRef === undefined ? undefined : Number(fromRef);
 }
 
+/** Seconds a JavaScript Date can hold (±8.64e15 ms): beyond it a time has no ISO 8601 form. */
+const MAX_EPOCH_SECONDS = 8.64e12;
+
 function parseTimeValue(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
-  if (/^\d+(\.\d+)?$/.test(value)) return Number(value);
-  const millis = Date.parse(value);
-  return Number.isNaN(millis) ? undefined : millis / 1000;
+  const seconds = /^\d+(\.\d+)?$/.test(value) ? Number(value) : Date.parse(value) / 1000;
+  // Out of range is unreadable (named as `_time`), not a RangeError from toISOString later.
+  return Number.isFinite(seconds) && Math.abs(seconds) <= MAX_EPOCH_SECONDS ? seconds : undefined;
 }
 
 function readSeverity(row: SplunkResultRow): Alert['severity'] {

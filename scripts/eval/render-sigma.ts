@@ -53,7 +53,8 @@ export function renderSigmaTest(test: SigmaTest, rendering: Rendering, variant: 
         rule_description: test.rule.description,
         rule_author: test.rule.author,
         urgency: level.splunk,
-        'annotations.mitre_attack': techniques.length ? techniques : undefined,
+        // The README's Splunk mapping names the technique-id subfield of the ES annotations.
+        'annotations.mitre_attack.mitre_technique_id': techniques.length ? techniques : undefined,
         process: eventData(test, 'CommandLine'),
         process_path: eventData(test, 'Image'),
         parent_process: eventData(test, 'ParentCommandLine'),

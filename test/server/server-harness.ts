@@ -7,6 +7,7 @@ import type { ServerOptions } from '../../core/server/server-context.js';
 import { issueToken } from '../../core/server/tokens.js';
 import { createSqliteRepository } from '../../core/store/sqlite-store.js';
 import type { TokenScope } from '../../core/store/repository.js';
+import type { PlatformPluginV1 } from '../../core/spec/plugin.js';
 
 export interface TestServer {
   baseUrl: string;
@@ -20,12 +21,13 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-/** A server on a random loopback port over a fresh in-memory SQLite store, with one token per role. */
-export async function startTestServer(options: Partial<ServerOptions> = {}, config: unknown = {}): Promise<TestServer> {
+/** A server on a random loopback port over a fresh in-memory SQLite store, with one token per role; `wiring.plugins` as `verdict serve` wires them. */
+export async function startTestServer(options: Partial<ServerOptions> = {}, config: unknown = {}, wiring: { plugins?: readonly PlatformPluginV1[] } = {}): Promise<TestServer> {
   const loaded: LoadedConfig = { config: VerdictConfigSchema.parse(config), baseDir: process.cwd(), file: undefined, home: process.cwd() };
-  const runtime = await createRuntime(loaded, { repository: createSqliteRepository(':memory:') });
+  const plugins = wiring.plugins ?? [];
+  const runtime = await createRuntime(loaded, { repository: createSqliteRepository(':memory:'), plugins });
   const logs: string[] = [];
-  const server = createServer({ runtime, options: { logLevel: 'info', logStream: { write: (line: string) => void logs.push(line) }, ...options } });
+  const server = createServer({ runtime, plugins, options: { logLevel: 'info', logStream: { write: (line: string) => void logs.push(line) }, ...options } });
   const holders: Array<[keyof TestServer['tokens'], string, TokenScope[]]> = [
     ['triage', 'soar-playbook', ['triage']],
     ['feedback', 'splunk-feedback', ['feedback']],

@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSplunkPlugin } from '../../plugins/splunk/splunk-plugin.js';
 import type { SplunkWriteBack } from '../../plugins/splunk/splunk-render.js';
+import type { Row } from '../emulators/splunk/emulator-search.js';
 import { startSplunkEmulator, type SplunkEmulator } from '../emulators/splunk/splunk-emulator.js';
 import { loadAitNotables, loadSigmaNotables } from '../emulators/splunk/seed.js';
 import { makeTriageResult } from './triage-result-fixture.js';
@@ -12,10 +13,11 @@ const API_TOKEN = 'eyJ.fake-jwt-token.for-tests';
 
 describe('Splunk emulator driven by the real splunk-sdk client', () => {
   let emulator: SplunkEmulator;
-  const ait = loadAitNotables('russellmitchell', { distinct: true, limit: 12 });
+  let ait: Row[];
   const sigma = loadSigmaNotables({ limit: 3 });
 
   beforeAll(async () => {
+    ait = await loadAitNotables('russellmitchell', { distinct: true, limit: 12 });
     emulator = await startSplunkEmulator({
       users: { admin: 'changeme', verdict_svc: 's3cret-password' },
       tokens: { [API_TOKEN]: 'verdict_svc' },
@@ -159,12 +161,16 @@ describe('Splunk emulator driven by the real splunk-sdk client', () => {
     expect(await missingChannel.json()).toEqual({ text: 'Data channel is missing', code: 10 });
     const sent = await fetch(url, { method: 'POST', headers: { Authorization: `Splunk ${HEC_TOKEN}`, 'X-Splunk-Request-Channel': 'c-1' }, body });
     expect(await sent.json()).toMatchObject({ text: 'Success', code: 0, ackId: expect.any(Number) });
+    for (const garbage of ['not json', '[{"event": 1}]', '{"event": 1}{"event": }']) {
+      const rejected = await fetch(url, { method: 'POST', headers: { Authorization: `Splunk ${HEC_TOKEN}`, 'X-Splunk-Request-Channel': 'c-1' }, body: garbage });
+      expect(await rejected.json(), garbage).toEqual({ text: 'Invalid data format', code: 6 });
+    }
   });
 
   it('a 503 storm and a restart mid-run lose nothing and write nothing twice (checkpoint after write-back)', async () => {
     const fresh = await startSplunkEmulator({ users: { verdict_svc: 'pw' }, hecTokens: { [HEC_TOKEN]: {} } });
     try {
-      const notables = loadAitNotables('santos', { distinct: true, limit: 10 });
+      const notables = await loadAitNotables('santos', { distinct: true, limit: 10 });
       fresh.state.addNotables(notables);
       const config = { baseUrl: fresh.url, auth: { username: 'verdict_svc', password: 'pw' }, hecUrl: fresh.url, hecToken: HEC_TOKEN, initialEarliest: '0', indexLagSeconds: 0, pageSize: 3, maxRetries: 2 };
       let storedCheckpoint: string | undefined;

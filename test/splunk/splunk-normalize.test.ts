@@ -3,7 +3,7 @@ import { InvalidAlertError } from '../../core/spec/errors.js';
 import { looksLikeSplunkAlert, normalizeSplunkAlert } from '../../plugins/splunk/splunk-normalize.js';
 import { loadAitNotables, loadSigmaTests, renderSigmaNotable } from '../emulators/splunk/seed.js';
 
-const ait = loadAitNotables('russellmitchell', { distinct: true, limit: 8 });
+const ait = await loadAitNotables('russellmitchell', { distinct: true, limit: 8 });
 const sigmaTests = loadSigmaTests();
 const sigmaSample = [
   ...sigmaTests.slice(0, 6),
@@ -27,18 +27,18 @@ describe('Splunk notable normalize', () => {
   it('Sigma notables match the golden output (full and blind variants)', async () => {
     const full = sigmaSample.map((test) => normalizeSplunkAlert(renderSigmaNotable(test)));
     await expect(JSON.stringify(full, null, 2)).toMatchFileSnapshot('golden/normalize-sigma.json');
-    const blind = sigmaSample.map((test) => normalizeSplunkAlert(renderSigmaNotable(test, { blind: true })));
+    const blind = sigmaSample.map((test) => normalizeSplunkAlert(renderSigmaNotable(test, 'blind')));
     expect(blind.every((alert) => alert.attack.length === 0)).toBe(true);
     expect(full.filter((alert) => alert.attack.length > 0).length).toBeGreaterThan(5);
   });
 
-  it('normalizes every Sigma test and a whole AIT scenario sample without error', () => {
+  it('normalizes every Sigma test and a whole AIT scenario sample without error', async () => {
     for (const test of sigmaTests) {
       const alert = normalizeSplunkAlert(renderSigmaNotable(test));
       expect(alert.ruleAuthor, test.testId).toBe(test.rule.author);
-      expect(alert.source.product).toMatch(/^XmlWinEventLog:/);
+      expect(alert.ruleId, test.testId).toBe(test.rule.id);
     }
-    for (const notable of loadAitNotables('shaw', { distinct: true })) {
+    for (const notable of await loadAitNotables('shaw', { distinct: true })) {
       const alert = normalizeSplunkAlert(notable);
       expect(alert.severity).toBeUndefined(); // AIT carries no severity; none is invented
       expect(alert.entities.map((entity) => entity.kind).sort()).toEqual(['host', 'ip']);

@@ -1,48 +1,24 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { VerdictSchema } from '../../core/spec/result.js';
+import { createSplunkPlugin } from '../../plugins/splunk/index.js';
+import type { Row } from '../emulators/splunk/emulator-search.js';
+import { loadSigmaNotables } from '../emulators/splunk/seed.js';
 import { startSplunkEmulator, type SplunkEmulator } from '../emulators/splunk/splunk-emulator.js';
+import { startTestServer, type TestServer } from '../server/server-harness.js';
 
 /**
- * The app's Python forwarders, run with the system python3. The Verdict HTTP service
- * (core/server) is not built yet: a local stand-in answers POST /v1/triage with
- * {"results": [...], "errors": [...]} and records each request. Switch `serviceUrl` to the live
- * service once core/server exists. splunkd (conf + storage/passwords) is the Splunk emulator.
+ * The app's Python forwarders, run with the system python3 against the live Verdict service
+ * (core/server on a loopback port, with the Splunk plugin wired as `verdict serve` wires it).
+ * splunkd (conf + storage/passwords) is the Splunk emulator. What the scripts sent is checked on
+ * the service's side: its request log, its stored verdicts and the entity keys stored with them.
  */
 
 const BIN = resolve(import.meta.dirname, '../../manifests/splunk/verdict_app/bin');
-const API_TOKEN = 'verdict-api-token-7d1f';
-
-interface Recorded {
-  url: string;
-  authorization: string | undefined;
-  body: { alerts: Array<Record<string, string | string[]>> };
-}
-
-function startStandInService(recorded: Recorded[]): Promise<Server> {
-  const server = createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Recorded['body'];
-      recorded.push({ url: request.url ?? '', authorization: request.headers.authorization, body });
-      if (request.method !== 'POST' || !request.url?.startsWith('/v1/triage')) return void response.writeHead(404).end();
-      const results: unknown[] = [];
-      const errors: unknown[] = [];
-      body.alerts.forEach((alert, index) => {
-        if (alert.fail === 'yes') return void errors.push({ index, path: 'rule_name', message: 'missing' }, { index, path: '_time', message: 'unreadable' });
-        results.push({ alertId: `row-${index}`, verdict: index % 2 === 0 ? 'true_positive' : 'benign_positive', confidence: 0.8, probabilityMalicious: 0.75, summary: `Résumé ✓ für ${String(alert.user ?? 'nobody')}` });
-      });
-      response.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ results, errors }));
-    });
-  });
-  return new Promise((ready) => server.listen(0, '127.0.0.1', () => ready(server)));
-}
 
 function runPython(script: string, args: string[], stdin: Buffer): Promise<{ code: number | null; stdout: Buffer; stderr: string }> {
   return new Promise((done, fail) => {
@@ -105,45 +81,56 @@ function parseCsv(text: string): Array<Record<string, string>> {
   return body.map((values) => Object.fromEntries(header.map((name, index) => [name, values[index] ?? ''])));
 }
 
-describe('Splunk app Python forwarders (python3)', () => {
+describe('Splunk app Python forwarders (python3) against the live service', () => {
   let emulator: SplunkEmulator;
-  let service: Server;
-  let serviceUrl: string;
+  let service: TestServer;
+  let apiToken: string;
   let sessionKey: string;
-  const recorded: Recorded[] = [];
   const work = mkdtempSync(join(tmpdir(), 'verdict-py-'));
+
+  /** POST /v1/triage requests the service completed since `from` (its ECS request log). */
+  const triageRequests = (from = 0) => service.logs.slice(from).map((line) => JSON.parse(line) as Record<string, unknown>)
+    .filter((entry) => entry['http.route'] === '/v1/triage');
+  const storedVerdict = async (alertId: string) => {
+    const answer = await service.request('GET', `/v1/verdicts/${encodeURIComponent(alertId)}`, { token: service.tokens.triage });
+    expect(answer.status, alertId).toBe(200);
+    return answer.json as { verdict: string; summary: string; confidence: number; probabilityMalicious: number; ruleName: string };
+  };
 
   beforeAll(async () => {
     emulator = await startSplunkEmulator({ users: { admin: 'changeme' } });
-    service = await startStandInService(recorded);
-    serviceUrl = `http://127.0.0.1:${(service.address() as AddressInfo).port}`;
+    service = await startTestServer({}, {}, { plugins: [createSplunkPlugin()] });
+    apiToken = service.tokens.triage;
     const login = await fetch(`${emulator.url}/services/auth/login?output_mode=json`, { method: 'POST', body: new URLSearchParams({ username: 'admin', password: 'changeme' }) });
     sessionKey = ((await login.json()) as { sessionKey: string }).sessionKey;
   });
   beforeEach(() => {
-    recorded.length = 0;
-    emulator.state.passwords.splice(0, emulator.state.passwords.length, { realm: 'verdict_app', username: 'verdict_api', clear_password: API_TOKEN });
-    emulator.state.confs.set('verdict/service', { url: serviceUrl, verify_tls: 'true', timeout: '10' });
+    emulator.state.passwords.splice(0, emulator.state.passwords.length, { realm: 'verdict_app', username: 'verdict_api', clear_password: apiToken });
+    emulator.state.confs.set('verdict/service', { url: service.baseUrl, verify_tls: 'true', timeout: '10' });
   });
   afterAll(async () => {
     await emulator.close();
-    await new Promise((closed) => service.close(closed));
+    await service.close();
     rmSync(work, { recursive: true, force: true });
   });
 
   it('search command: getinfo, execute chunks, finished — byte-exact framing, UTF-8 fields', async () => {
+    // Real notables (Sigma tests rendered by the eval's converter); one has a right-to-left
+    // override (U+202E) in its image path, a real masquerading trick. The user of the first is a
+    // framing probe with 2-, 3- and 4-byte UTF-8; the second's user is a multivalue field.
+    const notables = loadSigmaNotables();
+    const rtlo = notables.find((notable) => String(notable.process_path ?? '').includes('\u202e'))!;
+    const [first, second, third, fourth] = notables.filter((notable) => notable !== rtlo);
+    const picked: Row[] = [{ ...first!, user: 'Jürgen 漢字 🙂' }, { ...second!, user: 'ada\nlovelace', __mv_user: '$ada$;$lovelace$' }, rtlo, { ...third!, rule_name: '', _time: '' }, fourth!];
+    const header = ['_time', 'event_id', 'rule_name', 'dest', 'user', 'process_path', 'process', '__mv_user'];
+    const cells = (row: Row): string[] => header.map((field) => String(row[field] ?? ''));
     const searchinfo = { args: ['batch_size=2'], splunkd_uri: emulator.url, session_key: sessionKey, app: 'search', owner: 'admin', username: 'admin', sid: '1700000000.42', command: 'verdict', search: 'search%20%60notable%60%20%7C%20verdict' };
-    const header = ['_time', 'dest', 'user', 'process', 'fail', '__mv_user'];
-    const first = csv([header,
-      ['1700000000', 'web01', 'Jürgen 漢字 🙂', 'powershell -enc "SQBFAFgA", -nop', '', ''],
-      ['1700000001', 'db02', 'svc_backup', 'rundll32.exe a,b', '', ''],
-      ['1700000002', 'ws03', 'ada\nlovelace', 'cmd /c whoami', '', '$ada$;$lovelace$']]);
-    const second = csv([header, ['1700000003', 'ws04', 'eve', 'calc.exe', 'yes', ''], ['1700000004', 'ws05', 'Zoë', 'notepad.exe', '', '']]);
     const transcript = Buffer.concat([
       chunk({ action: 'getinfo', preview: false, searchinfo }),
-      chunk({ action: 'execute', finished: false }, first),
-      chunk({ action: 'execute', finished: true }, second),
+      chunk({ action: 'execute', finished: false }, csv([header, ...picked.slice(0, 3).map(cells)])),
+      chunk({ action: 'execute', finished: true }, csv([header, ...picked.slice(3).map(cells)])),
     ]);
+    const logsBefore = service.logs.length;
     const run = await runPython('verdict_command.py', [], transcript);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
@@ -154,23 +141,32 @@ describe('Splunk app Python forwarders (python3)', () => {
     expect(messages[1]!.metadata).toEqual({ finished: false });
     expect(messages[2]!.metadata).toEqual({ finished: true });
     const rows = [...parseCsv(messages[1]!.body), ...parseCsv(messages[2]!.body)];
-    expect(rows.map((row) => row.verdict)).toEqual(['true_positive', 'benign_positive', 'true_positive', 'error', 'benign_positive']);
-    expect(rows[0]).toMatchObject({ user: 'Jürgen 漢字 🙂', process: 'powershell -enc "SQBFAFgA", -nop', verdict_confidence: '0.8', verdict_probability: '0.75', verdict_summary: 'Résumé ✓ für Jürgen 漢字 🙂' });
-    expect(rows[2]).toMatchObject({ user: 'ada\nlovelace', __mv_user: '$ada$;$lovelace$' });
-    expect(rows[3]).toMatchObject({ verdict: 'error', verdict_summary: 'rule_name: missing; _time: unreadable' });
-    expect(rows[4]).toMatchObject({ verdict_summary: 'Résumé ✓ für Zoë' });
+    expect(rows.map((row) => row.event_id)).toEqual(picked.map((row) => row.event_id));
+    expect(rows[0]).toMatchObject({ user: 'Jürgen 漢字 🙂' });
+    expect(rows[1]).toMatchObject({ user: 'ada\nlovelace', __mv_user: '$ada$;$lovelace$' });
+    expect(rows[2]!.process_path).toBe(rtlo.process_path);
+    expect(rows[3]!.verdict).toBe('error');
+    expect(rows[3]!.verdict_summary).toMatch(/_time: missing or unreadable/);
+    expect(rows[3]!.verdict_summary).toMatch(/rule_name: missing/);
 
-    expect(recorded.map((request) => request.body.alerts.length)).toEqual([2, 1, 2]);
-    for (const request of recorded) {
-      expect(request.url).toBe('/v1/triage?platform=splunk');
-      expect(request.authorization).toBe(`Bearer ${API_TOKEN}`);
+    // Every other row carries the verdict the service stored for that notable, text intact.
+    for (const row of [rows[0]!, rows[1]!, rows[2]!, rows[4]!]) {
+      const stored = await storedVerdict(row.event_id!);
+      expect(VerdictSchema.safeParse(row.verdict).success, row.verdict).toBe(true);
+      expect(row).toMatchObject({ verdict: stored.verdict, verdict_summary: stored.summary, verdict_confidence: String(stored.confidence), verdict_probability: String(stored.probabilityMalicious) });
+      expect(stored.ruleName).toBe(row.rule_name);
     }
-    expect(recorded[0]!.body.alerts[0]).toEqual({ _time: '1700000000', dest: 'web01', user: 'Jürgen 漢字 🙂', process: 'powershell -enc "SQBFAFgA", -nop' });
-    expect(recorded[1]!.body.alerts[0]!.user).toEqual(['ada', 'lovelace']);
+    // What arrived at the service: the UTF-8 user unchanged, the multivalue user as two users.
+    expect(await service.runtime.repository.getEntityKeys(rows[0]!.event_id!)).toContain('user:jürgen 漢字 🙂'); // stored lower-cased
+    expect(await service.runtime.repository.getEntityKeys(rows[1]!.event_id!)).toEqual(expect.arrayContaining(['user:ada', 'user:lovelace']));
+    const requests = triageRequests(logsBefore);
+    expect(requests.map((request) => request['http.response.status_code'])).toEqual([200, 200, 200]); // batches of 2, 1 and 2
+    expect(requests.every((request) => request['user.name'] === 'soar-playbook')).toBe(true); // the stored token's holder
   });
 
   it('search command: reports a missing token as an ERROR and finishes', async () => {
     emulator.state.passwords.length = 0;
+    const logsBefore = service.logs.length;
     const transcript = Buffer.concat([
       chunk({ action: 'getinfo', searchinfo: { splunkd_uri: emulator.url, session_key: sessionKey } }),
       chunk({ action: 'execute', finished: true }, csv([['dest'], ['web01']])),
@@ -179,36 +175,44 @@ describe('Splunk app Python forwarders (python3)', () => {
     const messages = parseChunks(run.stdout);
     expect(messages[1]!.metadata).toEqual({ finished: true, inspector: { messages: [['ERROR', expect.stringMatching(/no Verdict API token in storage\/passwords/)]] } });
     expect(run.stdout.toString('utf8')).not.toContain(sessionKey);
-    expect(recorded).toHaveLength(0);
+    expect(triageRequests(logsBefore)).toHaveLength(0);
   });
 
   it('alert action: reads the payload on stdin and the gzipped results, posts them with the stored token', async () => {
     const resultsFile = join(work, 'results.csv.gz');
     writeFileSync(resultsFile, gzipSync(csv([['_time', 'dest', 'src_ip', '__mv_src_ip', 'user'], ['1700000000', 'web01', '10.0.0.1\n10.0.0.2', '$10.0.0.1$;$10.0.0.2$', 'Jürgen'], ['1700000001', 'web02', '', '', 'bob']])));
     const payload = { app: 'verdict_app', owner: 'admin', results_file: resultsFile, server_uri: emulator.url, session_key: sessionKey, search_name: 'Brute force', sid: 'scheduler_1', configuration: { max_results: '10' }, result: { dest: 'web01' } };
+    const logsBefore = service.logs.length;
     const run = await runPython('verdict_triage.py', ['--execute'], Buffer.from(JSON.stringify(payload), 'utf8'));
     expect(run.code).toBe(0);
     expect(run.stderr).toMatch(/INFO verdict_triage: sent 2 result\(s\) from Brute force; 2 verdict\(s\), 0 error\(s\)/);
-    expect(recorded).toHaveLength(1);
-    expect(recorded[0]).toMatchObject({ url: '/v1/triage?platform=splunk', authorization: `Bearer ${API_TOKEN}` });
-    expect(recorded[0]!.body).toEqual({ alerts: [
-      { _time: '1700000000', dest: 'web01', src_ip: ['10.0.0.1', '10.0.0.2'], user: 'Jürgen' },
-      { _time: '1700000001', dest: 'web02', user: 'bob' },
-    ] });
+    expect(triageRequests(logsBefore)).toEqual([expect.objectContaining({ 'http.response.status_code': 200, 'user.name': 'soar-playbook' })]);
+    // Named after the search that fired (results carry no rule name); the multivalue src_ip arrived as two addresses.
+    const stored = await service.runtime.repository.listResults({ limit: 10, rule: 'Brute force' });
+    expect(stored.items).toHaveLength(2);
+    const keys = await Promise.all(stored.items.map((result) => service.runtime.repository.getEntityKeys(result.alertId)));
+    expect(keys.flat()).toEqual(expect.arrayContaining(['host:web01', 'ip:10.0.0.1', 'ip:10.0.0.2', 'user:jürgen', 'host:web02', 'user:bob']));
   });
 
   it('alert action: the service_url parameter overrides setup; failures exit 2 without secrets', async () => {
     emulator.state.confs.set('verdict/service', { url: 'http://127.0.0.1:1' });
-    const payload = { server_uri: emulator.url, session_key: sessionKey, search_name: 'One row', configuration: { service_url: serviceUrl }, result: { dest: 'web09', user: 'mallory' } };
+    const payload = { server_uri: emulator.url, session_key: sessionKey, search_name: 'One row', configuration: { service_url: service.baseUrl }, result: { _time: '1700000005', dest: 'web09', user: 'mallory' } };
     const ok = await runPython('verdict_triage.py', ['--execute'], Buffer.from(JSON.stringify(payload)));
     expect(ok.code).toBe(0);
-    expect(recorded[0]!.body.alerts).toEqual([{ dest: 'web09', user: 'mallory' }]);
+    expect(ok.stderr).toMatch(/sent 1 result\(s\) from One row; 1 verdict\(s\), 0 error\(s\)/);
+    expect((await service.runtime.repository.listResults({ limit: 10, rule: 'One row' })).items).toHaveLength(1);
 
     emulator.state.passwords.length = 0;
     const noToken = await runPython('verdict_triage.py', ['--execute'], Buffer.from(JSON.stringify(payload)));
     expect(noToken.code).toBe(2);
     expect(noToken.stderr).toMatch(/ERROR verdict_triage: no Verdict API token .* run the Verdict setup page/);
     expect(noToken.stderr).not.toContain(sessionKey);
+
+    emulator.state.passwords.push({ realm: 'verdict_app', username: 'verdict_api', clear_password: `${apiToken}-revoked` });
+    const refused = await runPython('verdict_triage.py', ['--execute'], Buffer.from(JSON.stringify(payload)));
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/Verdict service answered HTTP 401 for POST \/v1\/triage/);
+    expect(refused.stderr).not.toContain(apiToken);
 
     const wrongMode = await runPython('verdict_triage.py', [], Buffer.from('{}'));
     expect(wrongMode.code).toBe(1);

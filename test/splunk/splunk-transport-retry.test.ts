@@ -14,7 +14,7 @@ describe('Splunk transport retry classification', () => {
   let emulator: SplunkEmulator;
   beforeAll(async () => {
     emulator = await startSplunkEmulator({ users: { verdict_svc: PASSWORD }, tokens: { [TOKEN]: 'verdict_svc' }, hecTokens: { [HEC_TOKEN]: {} } });
-    emulator.state.addNotables(loadAitNotables('shaw', { distinct: true, limit: 5 }));
+    emulator.state.addNotables(await loadAitNotables('shaw', { distinct: true, limit: 5 }));
   });
   afterAll(() => emulator.close());
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { parseConcatenatedJson } from '../../../scripts/eval/json-stream.js';
 import { parseTimeModifier, runSearch, SearchError, type Row } from './emulator-search.js';
 import { DISPOSITION_LABELS, SplunkEmulatorState, STATUS_LABELS, type ReviewRow } from './emulator-state.js';
 
@@ -29,6 +30,8 @@ export interface FaultPlan {
   match?: RegExp;
   /** Only requests with this method are failed. */
   method?: string;
+  /** Matching requests let through before the faults start (a storm in the middle of a run). */
+  after?: number;
 }
 
 export interface RequestRecord {
@@ -76,7 +79,8 @@ export async function startSplunkEmulator(options: SplunkEmulatorOptions = {}): 
     const fail = (status: number, text: string): void => send(status, { messages: [{ type: status >= 500 ? 'ERROR' : 'WARN', text }] });
 
     const fault = faults.find((plan) => plan.count > 0 && (!plan.match || plan.match.test(url.pathname)) && (!plan.method || plan.method === method));
-    if (fault) {
+    if (fault && (fault.after ?? 0) > 0) fault.after = (fault.after ?? 0) - 1;
+    else if (fault) {
       fault.count -= 1;
       const headers: Record<string, string> = fault.retryAfterSeconds === undefined ? {} : { 'Retry-After': String(fault.retryAfterSeconds) };
       return send(fault.status, { messages: [{ type: 'ERROR', text: fault.status === 429 ? 'Too many requests' : 'Service temporarily unavailable' }] }, headers);
@@ -312,12 +316,17 @@ export async function startSplunkEmulator(options: SplunkEmulatorOptions = {}): 
     }
     if (path !== '/services/collector/event' && path !== '/services/collector') return hecError(404, 404, 'Not found');
     if (settings.ack && !channel) return hecError(400, 10, 'Data channel is missing');
-    let events: Array<Record<string, unknown>>;
+    // HEC batches are JSON objects one after another, not an array. Unlike Splunk, stray text
+    // between two objects is skipped (the shared eval parser is lenient there).
+    const text = body.toString('utf8');
+    let values: unknown[];
     try {
-      events = splitConcatenatedJson(body.toString('utf8'));
+      values = parseConcatenatedJson(text);
     } catch {
       return hecError(400, 6, 'Invalid data format');
     }
+    const events = values.filter((value): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value));
+    if (events.length !== values.length || (values.length === 0 && text.trim() !== '')) return hecError(400, 6, 'Invalid data format');
     if (events.length === 0) return hecError(400, 5, 'No data');
     for (const event of events) {
       if (!('event' in event)) return hecError(400, 12, 'Event field is required');
@@ -371,33 +380,4 @@ function toRow(document: Record<string, unknown>): Row {
   const row: Row = {};
   for (const [key, value] of Object.entries(document)) row[key] = Array.isArray(value) ? value.map(String) : String(value);
   return row;
-}
-
-/** HEC batches are JSON objects one after another, not an array. */
-export function splitConcatenatedJson(text: string): Array<Record<string, unknown>> {
-  const objects: Array<Record<string, unknown>> = [];
-  let depth = 0;
-  let start = -1;
-  let inString = false;
-  for (let index = 0; index < text.length; index += 1) {
-    const char = text[index];
-    if (inString) {
-      if (char === '\\') index += 1;
-      else if (char === '"') inString = false;
-      continue;
-    }
-    if (char === '"') inString = true;
-    else if (char === '{') {
-      if (depth === 0) start = index;
-      depth += 1;
-    } else if (char === '}') {
-      depth -= 1;
-      if (depth === 0) objects.push(JSON.parse(text.slice(start, index + 1)) as Record<string, unknown>);
-      if (depth < 0) throw new SyntaxError('unbalanced braces');
-    } else if (depth === 0 && char !== undefined && !/\s/.test(char)) {
-      throw new SyntaxError(`unexpected ${char} between events`);
-    }
-  }
-  if (depth !== 0) throw new SyntaxError('unterminated event');
-  return objects;
 }

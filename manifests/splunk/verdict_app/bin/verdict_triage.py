@@ -25,6 +25,7 @@ from verdict_common import (  # noqa: E402
 )
 
 DEFAULT_MAX_RESULTS = 100
+RULE_NAME_FIELDS = ("rule_name", "search_name", "rule_title")
 
 
 def read_results(payload, max_results):
@@ -43,6 +44,16 @@ def read_results(payload, max_results):
     return [row_to_alert(result)] if isinstance(result, dict) else []
 
 
+def name_rows(rows, search_name):
+    """A correlation search's results carry no rule name (ES adds it to the notable it writes):
+    each row is named after the search that fired, so the service can tell which rule it is."""
+    if search_name:
+        for row in rows:
+            if not any(row.get(field) for field in RULE_NAME_FIELDS):
+                row["search_name"] = search_name
+    return rows
+
+
 def run(argv, stdin, stderr):
     if len(argv) < 2 or argv[1] != "--execute":
         stderr.write("FATAL verdict_triage: unsupported execution mode (expected --execute)\n")
@@ -59,7 +70,7 @@ def run(argv, stdin, stderr):
         session_key = payload.get("session_key") or ""
         settings = read_service_settings(splunkd_uri, session_key)
         service_url = config.get("service_url") or settings.get("url") or ""
-        rows = read_results(payload, max_results)
+        rows = name_rows(read_results(payload, max_results), payload.get("search_name"))
         if not rows:
             stderr.write("INFO verdict_triage: no results to send for %s\n" % payload.get("search_name", "?"))
             return 0
