@@ -1,9 +1,10 @@
 import { domainToUnicode } from 'node:url';
 import { z } from 'zod';
 import type { Alert } from '../spec/alert.js';
-import { ConfigError } from '../spec/errors.js';
-import { toFieldIssues } from '../spec/zod-issues.js';
-import type { EnricherV1, Finding } from './enricher.js';
+import { authorityEnd, authorityStart, editDistance, skeleton, splitDomain, urlHost, type DomainParts } from './domain-name.js';
+import { measureRandomness } from './domain-randomness.js';
+import { isRepeatedEntity, type EnricherV1, type Finding } from './enricher.js';
+import { parseEnricherOptions } from './enricher-options.js';
 import { classifyIp, parseIp } from './ip-address.js';
 
 /** File types that run code or carry macros when opened; a link straight to one is a delivery hint. */
@@ -48,261 +49,6 @@ const WEIGHT = {
   deepSubdomain: 0.5,
 } as const;
 
-/** Multi-label public suffixes (a curated slice of the Public Suffix List's ICANN section). */
-const PUBLIC_SUFFIXES = new Set(
-  ('co.uk org.uk ac.uk gov.uk me.uk net.uk ltd.uk plc.uk nhs.uk com.au net.au org.au edu.au gov.au ' +
-    'co.nz org.nz net.nz ac.nz govt.nz co.jp ne.jp or.jp ac.jp go.jp co.kr or.kr go.kr com.br net.br ' +
-    'org.br gov.br com.cn net.cn org.cn gov.cn edu.cn com.hk com.tw com.sg com.my com.ph com.vn com.pk ' +
-    'com.tr com.mx com.ar com.co com.pe com.ua com.eg com.sa com.ng com.pl com.es co.in net.in org.in ' +
-    'gov.in ac.in co.za org.za gov.za co.il org.il ac.il co.id or.id ac.id co.th in.th go.th').split(' '),
-);
-
-/**
- * Platform suffixes whose customers get machine-assigned or tenant names (CDNs, clouds, hosting).
- * Labels under them are not judged for randomness, and a tenant named after the organisation
- * (example.sharepoint.com) is not a look-alike.
- */
-const HOSTING_SUFFIXES = new Set(
-  ('github.io gitlab.io herokuapp.com azurewebsites.net cloudapp.net azureedge.net blob.core.windows.net ' +
-    'web.core.windows.net trafficmanager.net cloudfront.net s3.amazonaws.com amazonaws.com ' +
-    'elasticbeanstalk.com appspot.com firebaseapp.com web.app blogspot.com netlify.app vercel.app ' +
-    'pages.dev workers.dev r2.dev ngrok.io ngrok-free.app glitch.me onrender.com fly.dev duckdns.org ' +
-    'akamaihd.net akamaized.net edgekey.net edgesuite.net akamaiedge.net fastly.net cdn.cloudflare.net ' +
-    'googleusercontent.com sharepoint.com myshopify.com wixsite.com wordpress.com ' +
-    'mail.protection.outlook.com okta.com my.salesforce.com').split(' '),
-);
-
-export interface DomainParts {
-  /** The registrable domain (example.co.uk). */
-  registrable: string;
-  /** Its leftmost label (example). */
-  label: string;
-  /** What follows the label (co.uk), including hosting suffixes (github.io). */
-  suffix: string;
-  isHostingSuffix: boolean;
-  /** Labels left of the registrable domain. */
-  subdomainDepth: number;
-}
-
-const dots: number[] = [];
-
-/** Splits a lower-case host into registrable domain and suffix; undefined for a single label. */
-export function splitDomain(host: string): DomainParts | undefined {
-  dots.length = 0;
-  for (let index = host.lastIndexOf('.'); index !== -1 && dots.length < 5; index = host.lastIndexOf('.', index - 1)) {
-    dots.push(index);
-    if (index === 0) break;
-  }
-  if (dots.length === 0 || PUBLIC_SUFFIXES.has(host)) return undefined;
-  let suffixLabels = 1;
-  let isHostingSuffix = false;
-  for (let labels = Math.min(4, dots.length); labels >= 2; labels--) {
-    const candidate = host.slice((dots[labels - 1] ?? 0) + 1);
-    if (HOSTING_SUFFIXES.has(candidate) || PUBLIC_SUFFIXES.has(candidate)) {
-      suffixLabels = labels;
-      isHostingSuffix = HOSTING_SUFFIXES.has(candidate);
-      break;
-    }
-  }
-  const labelEnd = dots[suffixLabels - 1] ?? 0;
-  const labelStart = suffixLabels < dots.length ? (dots[suffixLabels] ?? -1) + 1 : 0;
-  let depth = 0;
-  for (let index = labelStart - 1; index > 0; index = host.lastIndexOf('.', index - 1)) depth++;
-  return {
-    registrable: host.slice(labelStart),
-    label: host.slice(labelStart, labelEnd),
-    suffix: host.slice(labelEnd + 1),
-    isHostingSuffix,
-    subdomainDepth: depth,
-  };
-}
-
-/** Host of a URL (lower case, no user info, port or brackets); '' when there is none. */
-export function urlHost(url: string): string {
-  const scheme = url.indexOf('://');
-  let start = scheme === -1 ? 0 : scheme + 3;
-  let end = url.length;
-  for (let index = start; index < url.length; index++) {
-    const code = url.charCodeAt(index);
-    if (code === 47 || code === 63 || code === 35 || code === 92) {
-      end = index;
-      break;
-    }
-  }
-  const at = url.lastIndexOf('@', end - 1);
-  if (at >= start) start = at + 1;
-  if (url.charCodeAt(start) === 91) {
-    const close = url.indexOf(']', start);
-    return close === -1 ? '' : url.slice(start + 1, close).toLowerCase();
-  }
-  const colon = url.indexOf(':', start);
-  if (colon !== -1 && colon < end) end = colon;
-  let host = url.slice(start, end).toLowerCase();
-  if (host.endsWith('.')) host = host.slice(0, -1);
-  return host;
-}
-
-/** Characters that render like a Latin letter, and digits swapped for the letter they mimic. */
-const CONFUSABLES: Record<string, string> = {
-  а: 'a', в: 'b', е: 'e', ё: 'e', һ: 'h', і: 'l', ї: 'l', ј: 'j', к: 'k', ӏ: 'l', м: 'm', о: 'o',
-  р: 'p', с: 'c', у: 'y', ү: 'y', х: 'x', ѕ: 's', ԁ: 'd', ԛ: 'q', ԝ: 'w', ɡ: 'g', ɑ: 'a', ı: 'l',
-  α: 'a', β: 'b', ε: 'e', ι: 'l', κ: 'k', ν: 'v', ο: 'o', ρ: 'p', τ: 't', υ: 'u', χ: 'x', ω: 'w',
-  γ: 'y', à: 'a', á: 'a', â: 'a', ã: 'a', ä: 'a', å: 'a', ā: 'a', ç: 'c', č: 'c', è: 'e', é: 'e',
-  ê: 'e', ë: 'e', ē: 'e', ì: 'l', í: 'l', î: 'l', ï: 'l', ñ: 'n', ò: 'o', ó: 'o', ô: 'o', õ: 'o',
-  ö: 'o', ø: 'o', ù: 'u', ú: 'u', û: 'u', ü: 'u', ý: 'y', ÿ: 'y', ł: 'l', ś: 's', š: 's', ş: 's',
-  ź: 'z', ż: 'z', ž: 'z', ğ: 'g', '0': 'o', '1': 'l', i: 'l', '3': 'e', '5': 's', '|': 'l',
-};
-const MULTI_CHARACTER_CONFUSABLES: [string, string][] = [['rn', 'm'], ['vv', 'w'], ['cl', 'd']];
-
-/** A label reduced to what it looks like: exаmp1e (Cyrillic а, digit 1) and example share one. */
-export function skeleton(label: string): string {
-  let result = '';
-  for (const character of label) result += CONFUSABLES[character] ?? character;
-  for (const [sequence, replacement] of MULTI_CHARACTER_CONFUSABLES) {
-    if (result.includes(sequence)) result = result.replaceAll(sequence, replacement);
-  }
-  return result;
-}
-
-const MAX_LABEL = 64;
-const rowTwoBack = new Int32Array(MAX_LABEL + 1);
-const rowBack = new Int32Array(MAX_LABEL + 1);
-const rowNow = new Int32Array(MAX_LABEL + 1);
-
-/** Damerau-Levenshtein distance (optimal string alignment), capped: returns limit + 1 when above. */
-export function editDistance(left: string, right: string, limit: number): number {
-  if (Math.abs(left.length - right.length) > limit) return limit + 1;
-  if (left.length > MAX_LABEL || right.length > MAX_LABEL) return limit + 1;
-  let twoBack = rowTwoBack;
-  let back = rowBack;
-  let now = rowNow;
-  for (let column = 0; column <= right.length; column++) back[column] = column;
-  for (let row = 1; row <= left.length; row++) {
-    now[0] = row;
-    let rowMinimum = row;
-    for (let column = 1; column <= right.length; column++) {
-      const cost = left.charCodeAt(row - 1) === right.charCodeAt(column - 1) ? 0 : 1;
-      let value = Math.min((back[column] ?? 0) + 1, (now[column - 1] ?? 0) + 1, (back[column - 1] ?? 0) + cost);
-      if (
-        row > 1 && column > 1 &&
-        left.charCodeAt(row - 1) === right.charCodeAt(column - 2) &&
-        left.charCodeAt(row - 2) === right.charCodeAt(column - 1)
-      ) {
-        value = Math.min(value, (twoBack[column - 2] ?? 0) + 1);
-      }
-      now[column] = value;
-      if (value < rowMinimum) rowMinimum = value;
-    }
-    if (rowMinimum > limit) return limit + 1;
-    [twoBack, back, now] = [back, now, twoBack];
-  }
-  return Math.min(back[right.length] ?? 0, limit + 1);
-}
-
-export interface Randomness {
-  /** Shannon entropy of the characters, in bits per character. */
-  entropy: number;
-  longestConsonantRun: number;
-  /** Vowels (a e i o u y) over letters. */
-  vowelRatio: number;
-  digits: number;
-  /** Letter↔digit switches. */
-  transitions: number;
-  /** Share of letter pairs that are two consonants rarely seen together in words (xq, kz, fw…). */
-  rareBigramRatio: number;
-  /** How many of the randomness tests the label fails (0 = reads like a word). */
-  signals: number;
-}
-
-const characterCounts = new Int32Array(128);
-
-/** Consonant pairs common in English and European brand names; any other consonant pair is rare. */
-const COMMON_CONSONANT_PAIRS =
-  'bl br ch ck cl cr ct dr fl fr gh gl gr kn ld lf lk ll lm lp ls lt mb mm mp nc nd ng nk nn ns nt ph pl pr ' +
-  'ps pt rb rc rd rf rg rk rl rm rn rp rs rt sc sh sk sl sm sn sp ss st sw th tr ts tt tw wh wn wr ws xt ff ' +
-  'gg pp dd bb cc rr zz';
-const isRarePair = new Uint8Array(26 * 26);
-for (let first = 0; first < 26; first++) {
-  for (let second = 0; second < 26; second++) {
-    const pair = String.fromCharCode(97 + first, 97 + second);
-    const isConsonantPair = !'aeiouy'.includes(pair[0] ?? '') && !'aeiouy'.includes(pair[1] ?? '');
-    isRarePair[first * 26 + second] = (isConsonantPair && !COMMON_CONSONANT_PAIRS.includes(pair)) || (first === 16 && second !== 20) ? 1 : 0;
-  }
-}
-const MIN_RANDOM_LABEL_LENGTH = 10;
-
-/**
- * How machine-generated a label looks. Length-aware: below 10 characters nothing is flagged,
- * because short brand names (crwdcntrl, msftncsi) look as random as short DGA output.
- */
-export function measureRandomness(label: string): Randomness {
-  characterCounts.fill(0);
-  let letters = 0;
-  let vowels = 0;
-  let digits = 0;
-  let run = 0;
-  let longestConsonantRun = 0;
-  let transitions = 0;
-  let previousIsDigit: boolean | undefined;
-  let counted = 0;
-  let letterPairs = 0;
-  let rarePairs = 0;
-  let previousLetter = -1;
-  for (let index = 0; index < label.length; index++) {
-    const code = label.charCodeAt(index);
-    if (code >= 128 || code === 45) {
-      run = 0;
-      previousLetter = -1;
-      continue;
-    }
-    characterCounts[code] = (characterCounts[code] ?? 0) + 1;
-    counted++;
-    const isDigit = code >= 48 && code <= 57;
-    if (previousIsDigit !== undefined && previousIsDigit !== isDigit) transitions++;
-    previousIsDigit = isDigit;
-    if (isDigit) {
-      digits++;
-      run = 0;
-      previousLetter = -1;
-      continue;
-    }
-    letters++;
-    if (code >= 97 && code <= 122) {
-      if (previousLetter !== -1) {
-        letterPairs++;
-        rarePairs += isRarePair[previousLetter * 26 + (code - 97)] ?? 0;
-      }
-      previousLetter = code - 97;
-    }
-    // a e i o u y
-    if (code === 97 || code === 101 || code === 105 || code === 111 || code === 117 || code === 121) {
-      vowels++;
-      run = 0;
-    } else if (++run > longestConsonantRun) {
-      longestConsonantRun = run;
-    }
-  }
-  let entropy = 0;
-  for (let code = 0; code < 128; code++) {
-    const count = characterCounts[code] ?? 0;
-    if (count > 0) {
-      const share = count / counted;
-      entropy -= share * Math.log2(share);
-    }
-  }
-  const vowelRatio = letters === 0 ? 0 : vowels / letters;
-  const rareBigramRatio = letterPairs === 0 ? 0 : rarePairs / letterPairs;
-  let signals = 0;
-  if (counted >= MIN_RANDOM_LABEL_LENGTH) {
-    if (longestConsonantRun >= 5) signals++;
-    if (vowelRatio < 0.2 && letters >= 6) signals++;
-    if (entropy >= 3.5) signals++;
-    if (digits >= 3 && transitions >= 4) signals++;
-    if (rareBigramRatio >= 0.45 && letterPairs >= 6) signals++;
-  }
-  return { entropy, longestConsonantRun, vowelRatio, digits, transitions, rareBigramRatio, signals };
-}
-
 const OBFUSCATED_IP_HOST = /^(?:0x[0-9a-f]+|\d+)(?:\.(?:0x[0-9a-f]+|\d+)){0,3}$/;
 const DOCUMENT_EXTENSIONS = new Set(['pdf', 'doc', 'docx', 'xls', 'xlsx', 'ppt', 'pptx', 'txt', 'jpg', 'jpeg', 'png', 'gif', 'rtf', 'csv', 'zip']);
 
@@ -327,12 +73,7 @@ export function createDomainUrlEnricher(
   options: DomainUrlOptionsInput = {},
   _environment: { baseDir?: string } = {},
 ): EnricherV1 {
-  const parsed = DomainUrlOptionsSchema.safeParse(options);
-  if (!parsed.success) {
-    const issues = toFieldIssues(parsed.error).map((issue) => `${issue.path}: ${issue.message}`).join('; ');
-    throw new ConfigError(`enrichers.domain-url options are invalid: ${issues}`);
-  }
-  const settings = parsed.data;
+  const settings = parseEnricherOptions('domain-url', DomainUrlOptionsSchema, options);
   const riskyExtensions = new Set(settings.riskyExtensions.map((extension) => extension.replace(/^\./, '').toLowerCase()));
   const organizations: OrganizationDomain[] = [];
   for (const domain of settings.organizationDomains) {
@@ -430,17 +171,9 @@ export function createDomainUrlEnricher(
   }
 
   function analyseUrl(url: string, host: string, ref: string, findings: Finding[]): void {
-    const schemeEnd = url.indexOf('://');
-    const authorityStart = schemeEnd === -1 ? 0 : schemeEnd + 3;
-    let pathStart = url.length;
-    for (let index = authorityStart; index < url.length; index++) {
-      const code = url.charCodeAt(index);
-      if (code === 47 || code === 63 || code === 35 || code === 92) {
-        pathStart = index;
-        break;
-      }
-    }
-    if (url.lastIndexOf('@', pathStart - 1) >= authorityStart) {
+    const hostStart = authorityStart(url);
+    const pathStart = authorityEnd(url, hostStart);
+    if (url.lastIndexOf('@', pathStart - 1) >= hostStart) {
       findings.push({ kind: 'url', claim: `${url} puts user info before the host (${host}), a way to disguise the real destination.`, weight: WEIGHT.userInfo, refs: [ref] });
     }
     const code = host.charCodeAt(0);
@@ -514,14 +247,4 @@ export function createDomainUrlEnricher(
       return findings ?? [];
     },
   };
-}
-
-/** True when an earlier entity has the same kind and value (so a fact is reported once). */
-export function isRepeatedEntity(entities: Alert['entities'], index: number): boolean {
-  const entity = entities[index];
-  for (let earlier = 0; earlier < index; earlier++) {
-    const other = entities[earlier];
-    if (other && entity && other.kind === entity.kind && other.value === entity.value) return true;
-  }
-  return false;
 }

@@ -55,3 +55,13 @@ export function entityValues(alert: Alert, kind: Alert['entities'][number]['kind
   }
   return values;
 }
+
+/** True when an earlier entity has the same kind and value (so a fact is reported once). */
+export function isRepeatedEntity(entities: Alert['entities'], index: number): boolean {
+  const entity = entities[index];
+  for (let earlier = 0; earlier < index; earlier++) {
+    const other = entities[earlier];
+    if (other && entity && other.kind === entity.kind && other.value === entity.value) return true;
+  }
+  return false;
+}

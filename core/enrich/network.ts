@@ -1,9 +1,7 @@
 import { z } from 'zod';
 import type { Alert, EntityRole } from '../spec/alert.js';
-import { ConfigError } from '../spec/errors.js';
-import { toFieldIssues } from '../spec/zod-issues.js';
-import { isRepeatedEntity } from './domain-url.js';
-import type { EnricherV1, Finding } from './enricher.js';
+import { isRepeatedEntity, type EnricherV1, type Finding } from './enricher.js';
+import { parseEnricherOptions } from './enricher-options.js';
 import { CidrTable, classifyIp, formatCidr, parseCidr, parseIp, type SpecialRange } from './ip-address.js';
 
 const cidrText = z
@@ -45,12 +43,7 @@ interface Scanner {
  * expected activity; documentation and bogon addresses suggest the detection read bad data.
  */
 export function createNetworkEnricher(options: NetworkOptionsInput = {}, _environment: { baseDir?: string } = {}): EnricherV1 {
-  const parsed = NetworkOptionsSchema.safeParse(options);
-  if (!parsed.success) {
-    const issues = toFieldIssues(parsed.error).map((issue) => `${issue.path}: ${issue.message}`).join('; ');
-    throw new ConfigError(`enrichers.network options are invalid: ${issues}`);
-  }
-  const settings = parsed.data;
+  const settings = parseEnricherOptions('network', NetworkOptionsSchema, options);
   const internal = new CidrTable<string>(
     settings.internalRanges.map((text) => {
       const cidr = parseCidr(text.trim())!;

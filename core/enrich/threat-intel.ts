@@ -5,8 +5,8 @@ import { z } from 'zod';
 import type { Alert } from '../spec/alert.js';
 import { ConfigError } from '../spec/errors.js';
 import { formatPath, toFieldIssues } from '../spec/zod-issues.js';
-import { isRepeatedEntity, urlHost } from './domain-url.js';
-import type { EnrichContext, EnricherV1, Finding } from './enricher.js';
+import { urlHost } from './domain-name.js';
+import { isRepeatedEntity, type EnrichContext, type EnricherV1, type Finding } from './enricher.js';
 import { CidrTable, formatCidr, formatIp, parseCidr, parseIpv4, type CidrMatch } from './ip-address.js';
 
 const IntelFileSchema = z.strictObject({
