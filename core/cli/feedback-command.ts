@@ -15,6 +15,9 @@ export function registerFeedbackCommand(program: Command, deps: CliDeps): void {
       const runtime = await deps.openRuntime(options.config);
       let imported = 0;
       const failures: string[] = [];
+      // One time for the whole file: records without a time were decided together, and memory
+      // must not decay them against each other by the milliseconds the import took.
+      const importedAt = new Date().toISOString();
       try {
         let line = 0;
         for await (const item of readRecords(file, detectFormat(file))) {
@@ -23,7 +26,7 @@ export function registerFeedbackCommand(program: Command, deps: CliDeps): void {
             failures.push(item.unreadable);
             continue;
           }
-          const record = withDefaults(item.record);
+          const record = withDefaults(item.record, importedAt);
           try {
             await runtime.recordDisposition(record, `file:${file}`);
             imported += 1;
@@ -43,11 +46,11 @@ export function registerFeedbackCommand(program: Command, deps: CliDeps): void {
     });
 }
 
-/** A disposition without a time was decided now; CSV gives strings, which the schema reads. */
-function withDefaults(record: unknown): unknown {
+/** A disposition without a time was decided at import; CSV gives strings, which the schema reads. */
+function withDefaults(record: unknown, importedAt: string): unknown {
   if (record === null || typeof record !== 'object') return record;
   const value = { ...(record as Record<string, unknown>) };
-  value.time ??= new Date().toISOString();
+  value.time ??= importedAt;
   for (const key of Object.keys(value)) if (value[key] === '') delete value[key];
   return value;
 }

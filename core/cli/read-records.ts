@@ -18,7 +18,8 @@ export function detectFormat(file: string, explicit?: string): InputFormat {
 
 /** Size in bytes when known (a file), for the progress bar. */
 export function inputSize(file: string): number | undefined {
-  return file === '-' ? undefined : statSync(file).size;
+  // A missing file is reported by readRecords with its name and the fix, not as a stat crash.
+  return file === '-' || !existsSync(file) ? undefined : statSync(file).size;
 }
 
 /**

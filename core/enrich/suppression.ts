@@ -9,7 +9,6 @@ interface CompiledSuppression {
   entityValue: string | undefined;
   pattern: RegExp | undefined;
   expiresMs: number;
-  createdMs: number;
 }
 
 /** Compiles once; a bad pattern is rejected when the suppression is added, not at match time. */
@@ -22,12 +21,16 @@ export function compileSuppression(suppression: Suppression): CompiledSuppressio
     entityValue: suppression.entity ? rest.join(':').toLowerCase() : undefined,
     pattern: suppression.pattern === undefined ? undefined : new RegExp(suppression.pattern, 'i'),
     expiresMs: Date.parse(suppression.expiresAt),
-    createdMs: Date.parse(suppression.createdAt),
   };
 }
 
+/**
+ * In force for alerts raised before its expiry. Alerts raised before it was written match too: an
+ * analyst who declares activity expected means the backlog as well (re-triaging it, or the
+ * bundled sample, must cite the suppression).
+ */
 export function suppressionMatches(compiled: CompiledSuppression, alert: Alert, nowMs: number): boolean {
-  if (nowMs >= compiled.expiresMs || nowMs < compiled.createdMs) return false;
+  if (nowMs >= compiled.expiresMs) return false;
   if (compiled.rule !== undefined && compiled.rule !== alert.ruleName.toLowerCase()) return false;
   if (compiled.entityKind !== undefined) {
     const found = alert.entities.some(

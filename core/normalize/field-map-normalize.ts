@@ -2,13 +2,17 @@ import { createHash } from 'node:crypto';
 import type { FieldMap } from '../config/config-schema.js';
 import { ATTACK_ID_PATTERN, EntityKindSchema, type Alert, type Entity } from '../spec/alert.js';
 import { InvalidAlertError } from '../spec/errors.js';
-import { asString, finalizeAlert, parseSeverity, parseTime, pushEntity, readPath, readString, readStrings } from './finalize.js';
+import { asString, finalizeAlert, parseSeverity, parseTime, pushEntity, readPath, readString, readStrings, withTypedErrors } from './finalize.js';
 
 /**
  * Generic JSON objects and CSV rows → Alert through a declarative field map, so any SIEM export
  * can be triaged without a plugin. The map is config; this function is pure.
  */
 export function normalizeWithFieldMap(record: unknown, map: FieldMap, platform = 'generic'): Alert {
+  return withTypedErrors(() => readMapped(record, map, platform));
+}
+
+function readMapped(record: unknown, map: FieldMap, platform: string): Alert {
   if (record === null || typeof record !== 'object' || Array.isArray(record)) {
     throw new InvalidAlertError([{ path: '', message: 'each record must be a JSON object (or a CSV row with a header)' }]);
   }
@@ -31,13 +35,15 @@ export function normalizeWithFieldMap(record: unknown, map: FieldMap, platform =
   for (const mapping of map.entities) {
     const kind = EntityKindSchema.safeParse(mapping.kind);
     if (!kind.success) continue; // the config schema names bad kinds at load time
-    for (const value of readStrings(record, mapping.path)) {
-      const properties: Record<string, string> = {};
-      for (const [name, path] of Object.entries(mapping.properties ?? {})) {
-        const property = readString(record, path);
-        if (property !== undefined) properties[name] = property;
+    for (const { scope, prefix } of entityScopes(record, mapping.path)) {
+      for (const value of readStrings(scope, mapping.path.slice(prefix.length))) {
+        const properties: Record<string, string> = {};
+        for (const [name, path] of Object.entries(mapping.properties ?? {})) {
+          const property = path.startsWith(prefix) ? readString(scope, path.slice(prefix.length)) : readString(record, path);
+          if (property !== undefined) properties[name] = property;
+        }
+        pushEntity(entities, { kind: kind.data, value, role: mapping.role, ...(mapping.properties ? { properties } : {}) });
       }
-      pushEntity(entities, { kind: kind.data, value, role: mapping.role, ...(mapping.properties ? { properties } : {}) });
     }
   }
   const attack = map.attack
@@ -79,6 +85,19 @@ export function normalizeWithFieldMap(record: unknown, map: FieldMap, platform =
     fields,
     raw: record,
   });
+}
+
+/**
+ * Where an entity path first passes through an array (`events.EventData.Image` through `events`),
+ * each element is a scope of its own, so the second event's process takes its properties from the
+ * second event rather than the first.
+ */
+function entityScopes(record: object, path: string): Array<{ scope: unknown; prefix: string }> {
+  for (let dot = path.indexOf('.'); dot > 0; dot = path.indexOf('.', dot + 1)) {
+    const found = readPath(record, path.slice(0, dot));
+    if (Array.isArray(found)) return found.map((element) => ({ scope: element, prefix: path.slice(0, dot + 1) }));
+  }
+  return [{ scope: record, prefix: '' }];
 }
 
 /** Names the record's own field (`name → title`) so the operator knows what to fix in the export or map. */

@@ -59,8 +59,9 @@ export function readStrings(record: unknown, dottedPath: string): string[] {
  * Returns undefined when it is none of those, so the caller can name the field.
  */
 export function parseTime(value: unknown, format: 'auto' | 'iso' | 'epoch_seconds' | 'epoch_millis' = 'auto'): string | undefined {
-  if (value === undefined || value === null || value === '') return undefined;
-  const text = String(value).trim();
+  // Scalars only (arrays give their first): String() of an object can throw ({"toString": 1}).
+  const text = asString(value);
+  if (text === undefined) return undefined;
   const numeric = /^-?\d+(\.\d+)?$/.test(text) ? Number(text) : undefined;
   let millis: number;
   if (format === 'epoch_seconds' || (format === 'auto' && numeric !== undefined && Math.abs(numeric) < 1e11)) {
@@ -77,6 +78,22 @@ export function parseTime(value: unknown, format: 'auto' | 'iso' | 'epoch_second
   return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
 }
 
+/**
+ * Runs a normalizer so that it keeps its promise of InvalidAlertError and nothing else. Valid JSON
+ * can nest deeper than the call stack; reading or digesting such a record overflows, and that is
+ * the record's fault, not a bug to report.
+ */
+export function withTypedErrors<T>(normalize: () => T): T {
+  try {
+    return normalize();
+  } catch (error) {
+    if (error instanceof RangeError) {
+      throw new InvalidAlertError([{ path: '', message: `the record cannot be read (${error.message}): it is nested too deeply` }], { cause: error });
+    }
+    throw error;
+  }
+}
+
 /** Adds an entity unless the same kind and value is already there. */
 export function pushEntity(entities: Entity[], entity: Entity): void {
   if (!entities.some((existing) => existing.kind === entity.kind && existing.value === entity.value)) {
@@ -88,7 +105,8 @@ export function pushEntity(entities: Entity[], entity: Entity): void {
 export function parseSeverity(value: unknown, map: Record<string, string> = {}): Alert['severity'] {
   const text = asString(value)?.toLowerCase();
   if (text === undefined) return undefined;
-  const mapped = (map[text] ?? text).toLowerCase();
+  // Own keys only: a severity written "constructor" or "__proto__" must not read Object.prototype.
+  const mapped = (Object.hasOwn(map, text) ? String(map[text]) : text).toLowerCase();
   switch (mapped) {
     case 'informational': case 'info': case 'information': case '1': return 'informational';
     case 'low': case '2': return 'low';

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Alert, Entity } from '../spec/alert.js';
 import { ATTACK_ID_PATTERN } from '../spec/alert.js';
 import { InvalidAlertError } from '../spec/errors.js';
-import { asString, finalizeAlert, parseSeverity, parseTime, pushEntity, readPath, readString } from './finalize.js';
+import { asString, finalizeAlert, parseSeverity, parseTime, pushEntity, readPath, readString, withTypedErrors } from './finalize.js';
 
 /** OCSF 1.x Detection Finding (class_uid 2004); see ../shared/specs/ocsf/events/findings. */
 export const OCSF_DETECTION_FINDING_CLASS = 2004;
@@ -17,6 +17,10 @@ const SEVERITY_BY_ID: Record<number, Alert['severity']> = {
 };
 
 export function normalizeOcsfFinding(native: unknown): Alert {
+  return withTypedErrors(() => readOcsfFinding(native));
+}
+
+function readOcsfFinding(native: unknown): Alert {
   if (native === null || typeof native !== 'object' || Array.isArray(native)) {
     throw new InvalidAlertError([{ path: '', message: 'an OCSF Detection Finding must be a JSON object' }]);
   }
@@ -57,6 +61,9 @@ export function normalizeOcsfFinding(native: unknown): Alert {
     title: title ?? '',
     ruleName: ruleName ?? '',
     ruleId: readString(native, 'finding_info.analytic.uid'),
+    // OCSF has no analytic author; Sigma exports put it in `unmapped` and the Detection Rule
+    // License requires it with every match shown.
+    ruleAuthor: readString(native, 'unmapped.rule_author'),
     description: readString(native, 'finding_info.desc'),
     severity: typeof severityId === 'number' ? SEVERITY_BY_ID[severityId] : parseSeverity(readPath(native, 'severity')),
     time: time ?? '',
