@@ -5,7 +5,8 @@ import { authorityEnd, authorityStart, editDistance, skeleton, splitDomain, urlH
 import { measureRandomness } from './domain-randomness.js';
 import { isRepeatedEntity, type EnricherV1, type Finding } from './enricher.js';
 import { parseEnricherOptions } from './enricher-options.js';
-import { classifyIp, parseIp } from './ip-address.js';
+import { parseIp } from './ip-address.js';
+import { classifyIp } from './ip-special-ranges.js';
 
 /** File types that run code or carry macros when opened; a link straight to one is a delivery hint. */
 export const DEFAULT_RISKY_EXTENSIONS = [

@@ -1,7 +1,8 @@
 /**
- * IPv4 / IPv6 parsing, CIDR blocks, special-purpose ranges and a CIDR lookup table, shared by the
- * network, threat-intel and domain-url enrichers. Parsing the text form of an address on the hot
- * path allocates nothing (IPv4 becomes a number, IPv6 fills a reused word buffer).
+ * IPv4 / IPv6 addresses and CIDR blocks: parsing and canonical text, shared by the network,
+ * threat-intel and domain-url enrichers (lookups live in cidr-table, special ranges in
+ * ip-special-ranges). Parsing the text form of an address on the hot path allocates nothing (IPv4
+ * becomes a number, IPv6 fills a reused word buffer).
  */
 
 /** IPv4 as an unsigned 32-bit number; IPv6 as four big-endian 32-bit words. IPv4-mapped IPv6 is IPv4. */
@@ -120,7 +121,8 @@ function fillWords(out: Uint32Array, count: number, gapAt: number): boolean {
   return true;
 }
 
-function isIpv4Mapped(words: ArrayLike<number>): boolean {
+/** True for ::ffff:a.b.c.d words, which name an IPv4 address. */
+export function isIpv4Mapped(words: ArrayLike<number>): boolean {
   return words[0] === 0 && words[1] === 0 && words[2] === 0xffff;
 }
 
@@ -186,8 +188,8 @@ export function formatCidr(cidr: Cidr): string {
 }
 
 function maskAddress(address: IpAddress, prefix: number): IpAddress {
-  if (address.version === 4) return { version: 4, value: Number(toBigInt(address) & prefixMask(32, prefix)) };
-  const masked = toBigInt(address) & prefixMask(128, prefix);
+  if (address.version === 4) return { version: 4, value: Number(addressToBigInt(address) & prefixMask(32, prefix)) };
+  const masked = addressToBigInt(address) & prefixMask(128, prefix);
   return fromBigInt6(masked);
 }
 
@@ -196,7 +198,8 @@ function prefixMask(bits: number, prefix: number): bigint {
   return all ^ ((1n << BigInt(bits - prefix)) - 1n);
 }
 
-function toBigInt(address: IpAddress): bigint {
+/** The address as one unsigned integer (32 or 128 bits). */
+export function addressToBigInt(address: IpAddress): bigint {
   if (address.version === 4) return BigInt(address.value);
   let value = 0n;
   for (const word of address.words) value = (value << 32n) | BigInt(word);
@@ -206,220 +209,4 @@ function toBigInt(address: IpAddress): bigint {
 function fromBigInt6(value: bigint): IpAddress {
   const word = (shift: bigint): number => Number((value >> shift) & 0xffffffffn);
   return { version: 6, words: [word(96n), word(64n), word(32n), word(0n)] };
-}
-
-/** One value stored under a CIDR block; lookups return every block containing the address. */
-export interface CidrMatch<T> {
-  readonly cidr: Cidr;
-  readonly value: T;
-}
-
-interface Segments<T> {
-  /** IPv4: one start per segment. IPv6: four words per segment. */
-  starts: Uint32Array;
-  matches: (readonly CidrMatch<T>[] | undefined)[];
-}
-
-/**
- * An immutable CIDR table: the address space is cut into disjoint segments, each holding the
- * blocks that cover it (most specific first), so a lookup is one binary search and allocates
- * nothing. Build cost is O(n log n); 100k+ blocks are fine.
- */
-export class CidrTable<T> {
-  private readonly v4: Segments<T>;
-  private readonly v6: Segments<T>;
-  readonly size: number;
-
-  constructor(entries: Iterable<CidrMatch<T>>) {
-    const byVersion: [CidrMatch<T>[], CidrMatch<T>[]] = [[], []];
-    let size = 0;
-    for (const entry of entries) {
-      byVersion[entry.cidr.address.version === 4 ? 0 : 1].push(entry);
-      size++;
-    }
-    this.size = size;
-    this.v4 = buildSegments(byVersion[0], 32);
-    this.v6 = buildSegments(byVersion[1], 128);
-  }
-
-  /** Every block containing the address, most specific first; undefined when none does. */
-  lookup(address: IpAddress): readonly CidrMatch<T>[] | undefined {
-    if (address.version === 4) return this.lookupIpv4(address.value);
-    const [w0, w1, w2, w3] = address.words;
-    return this.lookupIpv6(w0, w1, w2, w3);
-  }
-
-  /** Like lookup, from text; undefined also when the text is not an address. Allocation-free. */
-  lookupText(text: string): readonly CidrMatch<T>[] | undefined {
-    if (text.includes(':')) {
-      if (!parseIpv6(text, parseBuffer)) return undefined;
-      if (isIpv4Mapped(parseBuffer)) return this.lookupIpv4(parseBuffer[3] ?? 0);
-      return this.lookupIpv6(parseBuffer[0] ?? 0, parseBuffer[1] ?? 0, parseBuffer[2] ?? 0, parseBuffer[3] ?? 0);
-    }
-    const value = parseIpv4(text);
-    return value < 0 ? undefined : this.lookupIpv4(value);
-  }
-
-  private lookupIpv4(value: number): readonly CidrMatch<T>[] | undefined {
-    const starts = this.v4.starts;
-    let low = 0;
-    let high = starts.length - 1;
-    while (low < high) {
-      const middle = (low + high + 1) >>> 1;
-      if ((starts[middle] ?? 0) <= value) low = middle;
-      else high = middle - 1;
-    }
-    return this.v4.matches[low];
-  }
-
-  private lookupIpv6(w0: number, w1: number, w2: number, w3: number): readonly CidrMatch<T>[] | undefined {
-    const starts = this.v6.starts;
-    let low = 0;
-    let high = starts.length / 4 - 1;
-    while (low < high) {
-      const middle = (low + high + 1) >>> 1;
-      const base = middle * 4;
-      const a = starts[base] ?? 0;
-      const b = starts[base + 1] ?? 0;
-      const c = starts[base + 2] ?? 0;
-      const d = starts[base + 3] ?? 0;
-      const isAtOrBelow = a !== w0 ? a < w0 : b !== w1 ? b < w1 : c !== w2 ? c < w2 : d <= w3;
-      if (isAtOrBelow) low = middle;
-      else high = middle - 1;
-    }
-    return this.v6.matches[low];
-  }
-}
-
-interface Block<T> {
-  start: bigint;
-  end: bigint;
-  prefix: number;
-  matches: CidrMatch<T>[];
-}
-
-/**
- * Sweeps the blocks in address order. CIDR blocks either nest or are disjoint, so a stack of open
- * blocks gives each segment its covering blocks. Segment 0 always starts at address 0.
- */
-function buildSegments<T>(entries: CidrMatch<T>[], bits: number): Segments<T> {
-  const blocks = new Map<string, Block<T>>();
-  for (const entry of entries) {
-    const key = formatCidr(entry.cidr);
-    const block = blocks.get(key);
-    if (block) {
-      block.matches.push(entry);
-      continue;
-    }
-    const start = toBigInt(entry.cidr.address);
-    const end = start + (1n << BigInt(bits - entry.cidr.prefix)) - 1n;
-    blocks.set(key, { start, end, prefix: entry.cidr.prefix, matches: [entry] });
-  }
-  const sorted = [...blocks.values()].sort((left, right) =>
-    left.start === right.start ? left.prefix - right.prefix : left.start < right.start ? -1 : 1,
-  );
-  const starts: bigint[] = [];
-  const matches: (readonly CidrMatch<T>[] | undefined)[] = [];
-  const emit = (start: bigint, list: readonly CidrMatch<T>[] | undefined): void => {
-    if (matches.length > 0 && matches[matches.length - 1] === list) return;
-    starts.push(start);
-    matches.push(list);
-  };
-  const stack: { end: bigint; list: readonly CidrMatch<T>[] }[] = [];
-  let cursor = 0n;
-  const close = (): void => {
-    const top = stack.pop();
-    if (top && cursor <= top.end) {
-      emit(cursor, top.list);
-      cursor = top.end + 1n;
-    }
-  };
-  for (const block of sorted) {
-    while (stack.length > 0 && (stack[stack.length - 1]?.end ?? 0n) < block.start) close();
-    if (cursor < block.start) {
-      emit(cursor, stack[stack.length - 1]?.list);
-      cursor = block.start;
-    }
-    stack.push({ end: block.end, list: [...block.matches, ...(stack[stack.length - 1]?.list ?? [])] });
-  }
-  while (stack.length > 0) close();
-  if (cursor < 1n << BigInt(bits)) emit(cursor, undefined);
-
-  const wordsPerStart = bits / 32;
-  const packed = new Uint32Array(starts.length * wordsPerStart);
-  starts.forEach((start, index) => {
-    for (let word = 0; word < wordsPerStart; word++) {
-      const shift = BigInt((wordsPerStart - 1 - word) * 32);
-      packed[index * wordsPerStart + word] = Number((start >> shift) & 0xffffffffn);
-    }
-  });
-  return { starts: packed, matches };
-}
-
-export type SpecialRangeCategory =
-  | 'private'
-  | 'shared'
-  | 'unique_local'
-  | 'loopback'
-  | 'link_local'
-  | 'multicast'
-  | 'documentation'
-  | 'benchmarking'
-  | 'reserved'
-  | 'unspecified'
-  | 'broadcast';
-
-export interface SpecialRange {
-  readonly category: SpecialRangeCategory;
-  readonly name: string;
-  /** The RFC that sets the range aside. */
-  readonly rfc: string;
-}
-
-/** IANA IPv4 / IPv6 special-purpose registries, minus the globally reachable entries. */
-const SPECIAL_RANGES: [string, SpecialRangeCategory, string, string][] = [
-  ['0.0.0.0/8', 'reserved', '"this network"', 'RFC 791'],
-  ['0.0.0.0/32', 'unspecified', 'unspecified address', 'RFC 1122'],
-  ['10.0.0.0/8', 'private', 'private-use', 'RFC 1918'],
-  ['100.64.0.0/10', 'shared', 'shared address space (carrier-grade NAT)', 'RFC 6598'],
-  ['127.0.0.0/8', 'loopback', 'loopback', 'RFC 1122'],
-  ['169.254.0.0/16', 'link_local', 'link-local', 'RFC 3927'],
-  ['172.16.0.0/12', 'private', 'private-use', 'RFC 1918'],
-  ['192.0.0.0/24', 'reserved', 'IETF protocol assignments', 'RFC 6890'],
-  ['192.0.2.0/24', 'documentation', 'documentation (TEST-NET-1)', 'RFC 5737'],
-  ['192.88.99.0/24', 'reserved', 'deprecated 6to4 relay anycast', 'RFC 7526'],
-  ['192.168.0.0/16', 'private', 'private-use', 'RFC 1918'],
-  ['198.18.0.0/15', 'benchmarking', 'benchmarking', 'RFC 2544'],
-  ['198.51.100.0/24', 'documentation', 'documentation (TEST-NET-2)', 'RFC 5737'],
-  ['203.0.113.0/24', 'documentation', 'documentation (TEST-NET-3)', 'RFC 5737'],
-  ['224.0.0.0/4', 'multicast', 'multicast', 'RFC 5771'],
-  ['240.0.0.0/4', 'reserved', 'reserved for future use', 'RFC 1112'],
-  ['255.255.255.255/32', 'broadcast', 'limited broadcast', 'RFC 919'],
-  ['::/128', 'unspecified', 'unspecified address', 'RFC 4291'],
-  ['::1/128', 'loopback', 'loopback', 'RFC 4291'],
-  ['::/96', 'reserved', 'deprecated IPv4-compatible', 'RFC 4291'],
-  ['64:ff9b:1::/48', 'private', 'local-use IPv4/IPv6 translation', 'RFC 8215'],
-  ['100::/64', 'reserved', 'discard-only', 'RFC 6666'],
-  ['2001::/23', 'reserved', 'IETF protocol assignments', 'RFC 2928'],
-  ['2001:2::/48', 'benchmarking', 'benchmarking', 'RFC 5180'],
-  ['2001:db8::/32', 'documentation', 'documentation', 'RFC 3849'],
-  ['3fff::/20', 'documentation', 'documentation', 'RFC 9637'],
-  ['fc00::/7', 'unique_local', 'unique-local', 'RFC 4193'],
-  ['fe80::/10', 'link_local', 'link-local', 'RFC 4291'],
-  ['fec0::/10', 'reserved', 'deprecated site-local', 'RFC 3879'],
-  ['ff00::/8', 'multicast', 'multicast', 'RFC 4291'],
-];
-
-const specialTable = new CidrTable<SpecialRange>(
-  SPECIAL_RANGES.map(([text, category, name, rfc]) => {
-    const cidr = parseCidr(text);
-    if (!cidr) throw new Error(`built-in special range ${text} does not parse`);
-    return { cidr, value: { category, name, rfc } };
-  }),
-);
-
-/** The most specific special-purpose range holding the address; undefined for a public address. */
-export function classifyIp(address: IpAddress | string): SpecialRange | undefined {
-  const matches = typeof address === 'string' ? specialTable.lookupText(address) : specialTable.lookup(address);
-  return matches?.[0]?.value;
 }

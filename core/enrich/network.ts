@@ -2,7 +2,9 @@ import { z } from 'zod';
 import type { Alert, EntityRole } from '../spec/alert.js';
 import { isRepeatedEntity, type EnricherV1, type Finding } from './enricher.js';
 import { parseEnricherOptions } from './enricher-options.js';
-import { CidrTable, classifyIp, formatCidr, parseCidr, parseIp, type SpecialRange } from './ip-address.js';
+import { CidrTable } from './cidr-table.js';
+import { formatCidr, parseCidr, parseIp } from './ip-address.js';
+import { classifyIp, type SpecialRange } from './ip-special-ranges.js';
 
 const cidrText = z
   .string()

@@ -7,7 +7,8 @@ import { ConfigError } from '../spec/errors.js';
 import { formatPath, toFieldIssues } from '../spec/zod-issues.js';
 import { urlHost } from './domain-name.js';
 import { isRepeatedEntity, type EnrichContext, type EnricherV1, type Finding } from './enricher.js';
-import { CidrTable, formatCidr, formatIp, parseCidr, parseIpv4, type CidrMatch } from './ip-address.js';
+import { CidrTable, type CidrMatch } from './cidr-table.js';
+import { formatCidr, formatIp, parseCidr, parseIpv4 } from './ip-address.js';
 
 const IntelFileSchema = z.strictObject({
   /** Relative paths start at the config file's folder. */

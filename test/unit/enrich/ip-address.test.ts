@@ -1,15 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import {
-  CidrTable,
-  classifyIp,
-  formatCidr,
-  formatIp,
-  parseCidr,
-  parseIp,
-  parseIpv4,
-  type Cidr,
-  type CidrMatch,
-} from '../../../core/enrich/ip-address.js';
+import { CidrTable, type CidrMatch } from '../../../core/enrich/cidr-table.js';
+import { formatCidr, formatIp, parseCidr, parseIp, parseIpv4, type Cidr } from '../../../core/enrich/ip-address.js';
+import { classifyIp } from '../../../core/enrich/ip-special-ranges.js';
 
 function cidr(text: string): Cidr {
   const parsed = parseCidr(text);
