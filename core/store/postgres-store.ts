@@ -142,7 +142,13 @@ export async function createPostgresRepository(url: string): Promise<VerdictRepo
     async saveApprovals(approvals) {
       if (approvals.length === 0) return;
       await transaction(pool, async (client) => {
-        for (const approval of approvals) await client.query(toPostgresPlaceholders(SQL.insertApproval), approvalParameters(approval));
+        for (const chunk of chunks(approvals, ROWS_PER_STATEMENT)) {
+          await client.query(
+            `INSERT INTO approvals (id, alert_id, action, requested_by, created_at, expires_at, status, decided_by, decided_at, comment)
+             VALUES ${placeholders(chunk.length, 10)} ON CONFLICT (id) DO NOTHING`,
+            chunk.flatMap(approvalParameters),
+          );
+        }
       });
     },
     async getApproval(id) {

@@ -1,4 +1,4 @@
-import { afterAll } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { createPostgresRepository } from '../../core/store/postgres-store.js';
 import { createTestSchema, startTestPostgres } from './postgres-server.js';
 import { runRepositorySuite } from './repository-suite.js';
@@ -19,3 +19,12 @@ runRepositorySuite(
   },
   server.skipReason ? { skip: server.skipReason } : {},
 );
+
+describe('postgres store errors', () => {
+  it('says which server it could not reach, without echoing the password in the URL', async () => {
+    const error = await createPostgresRepository('postgres://verdict:hunter2-secret@127.0.0.1:1/verdict').catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(Error);
+    expect((error as Error).message).toContain('127.0.0.1:1/verdict');
+    expect((error as Error).message).not.toContain('hunter2-secret');
+  });
+});
