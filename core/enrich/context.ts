@@ -124,7 +124,8 @@ export function createContextEnricher(options: Partial<ContextOptions> = {}): En
     let isBursting = false;
     if (history) {
       const bucket = Math.floor(now / BURST_BUCKET_MS);
-      const recent = bucket === history.bucket ? history.bucketCount : bucket === history.bucket + 1 ? history.previousBucketCount : 0;
+      // The current 5-minute bucket, or the one just before it when this alert opens a new bucket.
+      const recent = bucket === history.bucket || bucket === history.bucket + 1 ? history.bucketCount : 0;
       const expected = (history.count * BURST_BUCKET_MS) / Math.max(HOUR_MS, history.lastSeenMs - history.firstSeenMs);
       if (recent >= 20 && recent > 10 * expected && now - history.firstSeenMs <= 24 * HOUR_MS) {
         isBursting = true;

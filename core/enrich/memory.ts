@@ -66,12 +66,15 @@ export class MemoryIndex {
 
   private add(map: Map<string, Tally>, key: string, disposition: LearnedDisposition): void {
     const existing = map.get(key);
-    const tally = existing ? this.read(map, key, Math.max(existing.lastMs, disposition.timeMs))! : { malicious: 0, benign: 0, falsePositive: 0, lastMs: disposition.timeMs, lastAlertId: undefined };
-    if (disposition.verdict === 'true_positive') tally.malicious += 1;
-    else if (disposition.verdict === 'benign_positive') tally.benign += 1;
-    else tally.falsePositive += 1;
-    tally.lastMs = Math.max(tally.lastMs, disposition.timeMs);
-    tally.lastAlertId = disposition.alertId ?? tally.lastAlertId;
+    const referenceMs = Math.max(existing?.lastMs ?? disposition.timeMs, disposition.timeMs);
+    const tally = existing ? this.read(map, key, referenceMs)! : { malicious: 0, benign: 0, falsePositive: 0, lastMs: referenceMs, lastAlertId: undefined };
+    // A disposition older than the tally arrives already decayed, like the ones counted before it.
+    const weight = Math.pow(0.5, (referenceMs - disposition.timeMs) / this.halfLifeMs);
+    if (disposition.verdict === 'true_positive') tally.malicious += weight;
+    else if (disposition.verdict === 'benign_positive') tally.benign += weight;
+    else tally.falsePositive += weight;
+    if (disposition.timeMs >= tally.lastMs || tally.lastAlertId === undefined) tally.lastAlertId = disposition.alertId ?? tally.lastAlertId;
+    tally.lastMs = referenceMs;
     map.set(key, tally);
   }
 }
@@ -161,7 +164,8 @@ function tallyFinding(subject: string, tally: Tally, total: number, weight: numb
 }
 
 function formatCount(value: number): string {
-  return Number.isInteger(value) ? String(value) : value.toFixed(1);
+  const rounded = Math.round(value);
+  return Math.abs(value - rounded) < 0.05 ? String(rounded) : value.toFixed(1);
 }
 
 function formatAge(milliseconds: number): string {
