@@ -3,12 +3,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import {
-  createThreatIntelEnricher,
-  sufficientComparisons,
-  urlKey,
-  type ThreatIntelOptionsInput,
-} from '../../../core/enrich/threat-intel.js';
+import { createThreatIntelEnricher, type ThreatIntelOptionsInput } from '../../../core/enrich/threat-intel.js';
+import { urlKey } from '../../../core/enrich/threat-intel-indicator.js';
+import { sufficientComparisons } from '../../../core/enrich/threat-intel-stix-pattern.js';
 import { AlertV1Schema, type Alert, type AlertInput } from '../../../core/spec/alert.js';
 import { ConfigError, VerdictError } from '../../../core/spec/errors.js';
 
