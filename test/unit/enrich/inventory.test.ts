@@ -3,12 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import {
-  createInventoryEnricher,
-  loadInventory,
-  lookupAssetCriticality,
-  normalizeUserName,
-} from '../../../core/enrich/inventory.js';
+import { createInventoryEnricher, lookupAssetCriticality } from '../../../core/enrich/inventory.js';
+import { loadInventory, normalizeUserName } from '../../../core/enrich/inventory-load.js';
 import { AlertV1Schema, type Alert, type AlertInput } from '../../../core/spec/alert.js';
 import { ConfigError, VerdictError } from '../../../core/spec/errors.js';
 
