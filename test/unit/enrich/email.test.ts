@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createEmailEnricher, parseAuthenticationResults, parseReceivedSpf } from '../../../core/enrich/email.js';
+import { createEmailEnricher } from '../../../core/enrich/email.js';
+import { parseAuthenticationResults, parseReceivedSpf } from '../../../core/enrich/email-headers.js';
 import { AlertV1Schema, type Alert, type AlertInput } from '../../../core/spec/alert.js';
 import { ConfigError } from '../../../core/spec/errors.js';
 
