@@ -3,24 +3,10 @@ import type { Alert, Entity } from '../spec/alert.js';
 import { ConfigError } from '../spec/errors.js';
 import { toFieldIssues } from '../spec/zod-issues.js';
 import type { EnricherV1, Finding } from './enricher.js';
-import {
-  capPositiveWeights,
-  fileName,
-  isSystemLocation,
-  keepStrongestPerRule,
-  knownTool,
-  matchRegistry,
-  normalizePath,
-  normalizeRegistryKey,
-  quote,
-  registryData,
-  rx,
-  stagingFolder,
-  stem,
-  SYSTEM_BINARIES,
-  techniquesOf,
-  type TechniqueRule,
-} from './technique-inference.js';
+import { matchRegistry, normalizeRegistryKey, registryData } from './registry-rules.js';
+import { capPositiveWeights, keepStrongestPerRule, quote, rx, techniquesOf, type TechniqueRule } from './technique-inference.js';
+import { knownTool, SYSTEM_BINARIES } from './windows-binaries.js';
+import { fileName, isSystemLocation, normalizePath, stagingFolder, stem } from './windows-paths.js';
 
 export const CommandLineOptionsSchema = z.strictObject({
   /** Longest decoded text kept in a finding's `detail`. */

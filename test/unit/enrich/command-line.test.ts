@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { lookupTechnique } from '../../../core/enrich/attack-catalog.js';
 import { COMMAND_RULES, createCommandLineEnricher, PARENT_CHILD_RULES } from '../../../core/enrich/command-line.js';
 import type { Finding } from '../../../core/enrich/enricher.js';
-import { ATTACK_SUCCESSORS, KNOWN_TOOLS, STAGING_FOLDERS } from '../../../core/enrich/technique-inference.js';
+import { ATTACK_SUCCESSORS } from '../../../core/enrich/technique-inference.js';
+import { KNOWN_TOOLS } from '../../../core/enrich/windows-binaries.js';
+import { STAGING_FOLDERS } from '../../../core/enrich/windows-paths.js';
 import { AlertV1Schema, type Alert, type AlertInput } from '../../../core/spec/alert.js';
 import { ConfigError } from '../../../core/spec/errors.js';
 
