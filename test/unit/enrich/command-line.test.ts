@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { lookupTechnique } from '../../../core/enrich/attack-catalog.js';
-import { COMMAND_RULES, createCommandLineEnricher, PARENT_CHILD_RULES } from '../../../core/enrich/command-line.js';
+import { createCommandLineEnricher } from '../../../core/enrich/command-line.js';
+import { COMMAND_RULES, PARENT_CHILD_RULES } from '../../../core/enrich/command-line-rules.js';
 import type { Finding } from '../../../core/enrich/enricher.js';
 import { ATTACK_SUCCESSORS } from '../../../core/enrich/technique-inference.js';
 import { KNOWN_TOOLS } from '../../../core/enrich/windows-binaries.js';
