@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import type { Alert, Entity } from '../spec/alert.js';
-import { ConfigError } from '../spec/errors.js';
-import { toFieldIssues } from '../spec/zod-issues.js';
 import type { EnricherV1, Finding } from './enricher.js';
+import { parseEnricherOptions } from './enricher-options.js';
 import { matchRegistry, normalizeRegistryKey, registryData } from './registry-rules.js';
 import { capPositiveWeights, keepStrongestPerRule, quote, techniquesOf, type TechniqueRule } from './technique-inference.js';
 import { HIJACKABLE_MODULES, knownTool, SYSTEM_BINARIES } from './windows-binaries.js';
@@ -114,12 +113,7 @@ const SYSINTERNALS_EULA = /\\software\\sysinternals\\([^\\]+)\\eulaaccepted$/i;
  * event, not the rule.
  */
 export function createRegistryFileEnricher(options: RegistryFileOptionsInput = {}): EnricherV1 {
-  const parsed = RegistryFileOptionsSchema.safeParse(options);
-  if (!parsed.success) {
-    const issues = toFieldIssues(parsed.error).map((issue) => `${issue.path}: ${issue.message}`).join('; ');
-    throw new ConfigError(`enrichers.registry-file options are invalid: ${issues}`);
-  }
-  const settings = parsed.data;
+  const settings = parseEnricherOptions('registry-file', RegistryFileOptionsSchema, options);
 
   function make(kind: string, subject: string, rule: Pick<TechniqueRule, 'id' | 'claim' | 'weight' | 'techniques'>, fragment: string, refs: string[]): Finding {
     return {
