@@ -3,11 +3,13 @@ import { clip, organizationalDomain, uniqueRefs, type MessageFacts } from './ema
 import { parseAuthenticationResults, parseReceivedSpf, type AuthenticationResult } from './email-headers.js';
 import type { EmailChecks } from './email.js';
 
+/** A result as claims quote it (clipped), with the DMARC policy comment. */
 function quote(result: AuthenticationResult): string {
   const comment = result.comment && result.method === 'dmarc' ? ` (${result.comment})` : '';
   return `"${clip(result.text + comment)}"`;
 }
 
+/** The published DMARC policy (none, quarantine, reject) as the receiver reported it. */
 function dmarcPolicy(result: AuthenticationResult): string | undefined {
   const fromComment = /\bp=(\w+)/i.exec(result.comment)?.[1];
   const policy = fromComment ?? result.properties['policy.published-domain-policy'] ?? result.properties['action'];

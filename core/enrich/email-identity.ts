@@ -14,12 +14,14 @@ export function nameWords(name: string): string[] {
     .filter(Boolean);
 }
 
+/** The From mailbox and the display name shown with it. */
 export interface Sender {
   address: string;
   domain: string;
   displayName: string | undefined;
 }
 
+/** Findings on who the sender claims to be: display-name and executive impersonation, Reply-To and Return-Path elsewhere. */
 export function identityFindings(
   facts: MessageFacts,
   sender: Sender,

@@ -1,5 +1,6 @@
 import type { TechniqueRule } from './technique-inference.js';
 
+/** Knowledge about a registry change: the key path pattern, and optionally the data and kind of change. */
 export interface RegistryRule extends TechniqueRule {
   /** Condition on the value data (DWORDs read as decimal text); absent = any data. */
   readonly data?: RegExp;
