@@ -35,6 +35,8 @@ export interface BacktestOptions {
 
 export interface BacktestReport {
   metrics: DatasetMetrics;
+  /** The accumulators behind `metrics` and the baselines, for pooling data sets (not serialized). */
+  accumulators?: { metrics: MetricsAccumulator; ruleMemory: MetricsAccumulator; ruleHostMemory: MetricsAccumulator; closeNothing: MetricsAccumulator };
   baselines: { ruleMemory: DatasetMetrics; ruleHostMemory: DatasetMetrics; closeNothing: DatasetMetrics };
   techniques: ReturnType<TechniqueAccumulator['summary']> | null;
   perRule: RuleRow[];
@@ -127,7 +129,7 @@ export async function runBacktest(items: AsyncIterable<BacktestItem> | Iterable<
   const seconds = (performance.now() - started) / 1000;
   const summary = metrics.summary();
   const techniqueSummary = techniques.summary();
-  return {
+  const report: BacktestReport = {
     metrics: summary,
     baselines: { ruleMemory: ruleMemory.summary(), ruleHostMemory: ruleHostMemory.summary(), closeNothing: closeNothing.summary() },
     techniques: techniqueSummary.items > 0 ? techniqueSummary : null,
@@ -138,6 +140,8 @@ export async function runBacktest(items: AsyncIterable<BacktestItem> | Iterable<
     deadLetters,
     throughput: { alerts: summary.alerts, seconds, alertsPerSecond: summary.alerts / Math.max(seconds, 1e-9), p50Ms: latency.percentile(0.5), p99Ms: latency.percentile(0.99) },
   };
+  Object.defineProperty(report, 'accumulators', { value: { metrics, ruleMemory, ruleHostMemory, closeNothing }, enumerable: false });
+  return report;
 }
 
 /** A suppression-list baseline either closes the alert or leaves it for an analyst. */

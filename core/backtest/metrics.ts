@@ -72,6 +72,34 @@ export class MetricsAccumulator {
   private readonly groups = new Map<string, GroupTally>();
   private anonymousGroups = 0;
 
+  /** Folds another accumulator in (pooling data sets); group keys must already be distinct. */
+  merge(other: MetricsAccumulator): void {
+    this.alerts += other.alerts;
+    this.malicious += other.malicious;
+    this.benign += other.benign;
+    this.maliciousNotClosed += other.maliciousNotClosed;
+    this.maliciousTruePositive += other.maliciousTruePositive;
+    this.maliciousAbstained += other.maliciousAbstained;
+    this.benignClosed += other.benignClosed;
+    this.benignAbstained += other.benignAbstained;
+    this.benignTruePositive += other.benignTruePositive;
+    other.bins.forEach((bin, index) => {
+      const mine = this.bins[index]!;
+      mine.count += bin.count;
+      mine.probabilitySum += bin.probabilitySum;
+      mine.positives += bin.positives;
+    });
+    for (const [key, group] of other.groups) {
+      const mine = this.groups.get(key);
+      if (mine) {
+        mine.total += group.total;
+        mine.closed += group.closed;
+      } else {
+        this.groups.set(key, { ...group });
+      }
+    }
+  }
+
   add(outcome: ScoredOutcome): void {
     this.alerts += 1;
     if (outcome.expected === 'ambiguous') return;

@@ -17,7 +17,8 @@ import { discoverDatasets, type DatasetSource } from './datasets.js';
 import { AIT_EXPORT_FIELD_MAP, renderAitRow, type Rendering } from './render-ait.js';
 import { renderSigmaTest, SIGMA_EXPORT_FIELD_MAP, type SigmaVariant } from './render-sigma.js';
 import { loadSigmaTests, sigmaEventTime } from './sigma-source.js';
-import { summarizeDataset, type DatasetSummary } from './summarize.js';
+import { headline, summarizeDataset, type DatasetSummary } from './summarize.js';
+import { MetricsAccumulator } from '../../core/backtest/metrics.js';
 
 const ALL_RENDERINGS: Rendering[] = ['generic', 'ocsf', 'splunk'];
 
@@ -153,11 +154,24 @@ const output = {
   renderings: {} as Record<string, Record<string, unknown>>,
   blindVariant: {} as Record<string, Record<string, unknown>>,
   details: {} as Record<string, unknown>,
+  /** Each source pooled over its data sets (e.g. all AIT scenarios): rows pooled, groups weighted once. */
+  aggregates: {} as Record<string, unknown>,
   engine: { version: VERDICT_VERSION, config: loaded.file ?? 'defaults', configDigest: createOfflineEngine(loaded).engine.configDigest, primaryRendering: primary, renderings },
 };
+const pools = new Map<string, { metrics: MetricsAccumulator; ruleMemory: MetricsAccumulator; ruleHostMemory: MetricsAccumulator; closeNothing: MetricsAccumulator }>();
 for (const source of sources) {
   const { byRendering, blind } = await evaluate(source);
   const main = byRendering[primary]!;
+  const family = source.name.includes('/') ? source.name.slice(0, source.name.indexOf('/')) : undefined;
+  const accumulators = main.report.accumulators;
+  if (family && accumulators) {
+    const pool = pools.get(family) ?? { metrics: new MetricsAccumulator(), ruleMemory: new MetricsAccumulator(), ruleHostMemory: new MetricsAccumulator(), closeNothing: new MetricsAccumulator() };
+    pool.metrics.merge(accumulators.metrics);
+    pool.ruleMemory.merge(accumulators.ruleMemory);
+    pool.ruleHostMemory.merge(accumulators.ruleHostMemory);
+    pool.closeNothing.merge(accumulators.closeNothing);
+    pools.set(family, pool);
+  }
   const blindMain = blind?.[primary];
   output.datasets[source.name] = {
     ...main.headline,
@@ -171,6 +185,13 @@ for (const source of sources) {
   output.renderings[source.name] = Object.fromEntries(Object.entries(byRendering).map(([rendering, summary]) => [rendering, summary.headline]));
   if (blind) output.blindVariant[source.name] = Object.fromEntries(Object.entries(blind).map(([rendering, summary]) => [rendering, { ...summary.headline, techniques: summary.techniques }]));
   output.details[source.name] = main.details;
+}
+for (const [family, pool] of pools) {
+  output.aggregates[family] = {
+    ...headline(pool.metrics.summary()),
+    baselines: { ruleMemory: headline(pool.ruleMemory.summary()), ruleHostMemory: headline(pool.ruleHostMemory.summary()), closeNothing: headline(pool.closeNothing.summary()) },
+  };
+  log(`${family} (pooled) ${JSON.stringify(output.aggregates[family])}`);
 }
 mkdirSync(path.dirname(path.resolve(values.out!)), { recursive: true });
 writeFileSync(values.out!, `${JSON.stringify(output, null, 2)}\n`);

@@ -4,6 +4,7 @@ import type { DatasetMetrics } from '../../core/backtest/metrics.js';
 type Headline = Pick<DatasetMetrics, 'alerts' | 'scored' | 'truePositiveRecall' | 'strictTruePositiveRecall' | 'autoClosePrecision' | 'reduction' | 'abstainRate' | 'macroF1' | 'ece' | 'groupRecall' | 'groupReduction' | 'agreement' | 'agreementDecided' | 'missedAttacks'>;
 
 export interface DatasetSummary {
+  report: BacktestReport;
   headline: Headline;
   baselines: Record<'ruleMemory' | 'ruleHostMemory' | 'closeNothing', Headline>;
   techniques: BacktestReport['techniques'];
@@ -34,6 +35,7 @@ export function headline(metrics: DatasetMetrics): Headline {
 /** The JSON the eval writes per data set: headline figures, baselines and the breakdowns. */
 export function summarizeDataset(report: BacktestReport): DatasetSummary {
   return {
+    report,
     headline: headline(report.metrics),
     baselines: {
       ruleMemory: headline(report.baselines.ruleMemory),
