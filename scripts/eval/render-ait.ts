@@ -29,12 +29,7 @@ export function renderAitRow(row: AitRow, rendering: Rendering): unknown {
       return { id: alertId(row), time: row.time, name: row.name, ip: row.ip, host: row.host, short: row.short };
     case 'ocsf':
       return {
-        class_uid: 2004,
-        category_uid: 2,
-        activity_id: 1,
-        type_uid: 200401,
-        severity_id: 0,
-        time: row.time * 1000,
+        ...ocsfFindingHeader(0, row.time * 1000),
         metadata: { product: { name: aitDetector(row.name) }, version: '1.5.0', uid: alertId(row) },
         finding_info: { uid: alertId(row), title: row.name, analytic: { name: row.name, uid: row.short, type_id: 1 } },
         device: { hostname: row.host, ip: row.ip },
@@ -54,6 +49,11 @@ export function renderAitRow(row: AitRow, rendering: Rendering): unknown {
         status: 'new',
       };
   }
+}
+
+/** OCSF Detection Finding (class 2004, category Findings, activity Create) with a severity id and a time in ms. */
+export function ocsfFindingHeader(severityId: number, timeMs: number): Record<string, number> {
+  return { class_uid: 2004, category_uid: 2, activity_id: 1, type_uid: 200401, severity_id: severityId, time: timeMs };
 }
 
 /** The field map the generic rendering is read with (the same one the bundled sample uses). */

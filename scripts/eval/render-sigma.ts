@@ -1,4 +1,4 @@
-import type { Rendering } from './render-ait.js';
+import { ocsfFindingHeader, type Rendering } from './render-ait.js';
 import { sigmaEventTime, type SigmaTest } from './sigma-source.js';
 
 export type SigmaVariant = 'full' | 'blind';
@@ -71,12 +71,7 @@ export function renderSigmaTest(test: SigmaTest, rendering: Rendering, variant: 
     }
     case 'ocsf':
       return {
-        class_uid: 2004,
-        category_uid: 2,
-        activity_id: 1,
-        type_uid: 200401,
-        severity_id: level.ocsf,
-        time: Date.parse(time),
+        ...ocsfFindingHeader(level.ocsf, Date.parse(time)),
         metadata: { product: { name: 'Sigma', vendor_name: 'SigmaHQ' }, version: '1.5.0', uid: id },
         finding_info: {
           uid: id,
