@@ -1,5 +1,6 @@
 import { InvalidAlertError, type VerdictError } from '../spec/errors.js';
 import type { TriageResult } from '../spec/result.js';
+import { resultJson } from '../store/row-mapping.js';
 import { approvalsFor } from './approvals.js';
 import { HttpError, type FieldError } from './http-error.js';
 import type { ServerContext } from './server-context.js';
@@ -52,21 +53,29 @@ export async function triageRequest(context: ServerContext, body: unknown, input
   const errors = outcome.failures.flatMap(({ index, error }) => fieldErrors(index, error));
   const now = options.clock();
   const approvals = approvalsFor(outcome.results, input.actor, now, options.approvalTtlSeconds);
-  await runtime.repository.saveApprovals(approvals);
+  // Issued together so the store commits them as one write.
+  await Promise.all([
+    runtime.repository.saveApprovals(approvals),
+    runtime.repository.appendAudit({
+      time: now.toISOString(),
+      actor: input.actor,
+      action: 'triage',
+      target: describeIds(outcome.results.map((result) => result.alertId)),
+      detail: `${outcome.results.length} verdicts, ${outcome.failures.length} rejected, ${approvals.length} approvals requested (${input.source})`,
+    }),
+  ]);
   metrics.countResults(outcome.results);
   metrics.countDeadLetters(outcome.failures.length);
   metrics.countApprovals(approvals.length);
-  await runtime.repository.appendAudit({
-    time: now.toISOString(),
-    actor: input.actor,
-    action: 'triage',
-    target: describeIds(outcome.results.map((result) => result.alertId)),
-    detail: `${outcome.results.length} verdicts, ${outcome.failures.length} rejected, ${approvals.length} approvals requested (${input.source})`,
-  });
   if (isSingle && outcome.failures.length > 0) {
     throw new HttpError(400, outcome.failures[0]?.error.message ?? 'invalid alert', { errors });
   }
   return { results: outcome.results, errors };
+}
+
+/** The response as JSON text, reusing each result's JSON already made for the store. */
+export function triageResponseJson(response: TriageResponse): string {
+  return `{"results":[${response.results.map(resultJson).join(',')}],"errors":${JSON.stringify(response.errors)}}`;
 }
 
 /** One alert, an array of alerts, or `{"alerts": [...]}` (an object whose only key is `alerts`). */

@@ -8,6 +8,22 @@ import type { ApiToken, Approval, AuditEntry, DeadLetter, StoredDisposition, Tok
  */
 type Row = Record<string, unknown>;
 
+const resultJsonCache = new WeakMap<TriageResult, string>();
+
+/**
+ * A result as JSON, computed once per result object: the store keeps it as the row body and the
+ * server sends the same text, instead of serializing a large object twice. Results are never
+ * mutated after triage, which is what makes the cache safe.
+ */
+export function resultJson(result: TriageResult): string {
+  let json = resultJsonCache.get(result);
+  if (json === undefined) {
+    json = JSON.stringify(result);
+    resultJsonCache.set(result, json);
+  }
+  return json;
+}
+
 /** Columns of the verdicts table, in insert order; the whole result is kept as JSON in `body`. */
 export function verdictParameters(result: TriageResult): unknown[] {
   return [
@@ -21,7 +37,7 @@ export function verdictParameters(result: TriageResult): unknown[] {
     result.alertTime,
     result.createdAt,
     result.duplicateOf ?? null,
-    JSON.stringify(result),
+    resultJson(result),
   ];
 }
 

@@ -3,7 +3,7 @@ import { PlatformParamsSchema, TriageQuerySchema } from '../api-schemas.js';
 import { createHookVerifier, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../hook-signature.js';
 import { HttpError, parseRequestPart } from '../http-error.js';
 import type { ServerContext } from '../server-context.js';
-import { triageRequest } from '../triage-service.js';
+import { triageRequest, triageResponseJson } from '../triage-service.js';
 
 /**
  * POST /v1/hooks/{platform}: platform webhooks, authenticated by an HMAC signature over the raw
@@ -17,7 +17,7 @@ export function registerHookRoutes(app: FastifyInstance, context: ServerContext)
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
 
-    scope.post('/v1/hooks/:platform', { config: { auth: { kind: 'signature' } } }, async (request) => {
+    scope.post('/v1/hooks/:platform', { config: { auth: { kind: 'signature' } } }, async (request, reply) => {
       const { platform } = parseRequestPart(PlatformParamsSchema, request.params, 'params');
       const query = parseRequestPart(TriageQuerySchema.pick({ map: true }), request.query, 'query');
       const secret = Object.hasOwn(options.hookSecrets, platform) ? options.hookSecrets[platform] : undefined;
@@ -37,7 +37,8 @@ export function registerHookRoutes(app: FastifyInstance, context: ServerContext)
         throw new HttpError(400, `the webhook body is not JSON: ${(error as Error).message}`, { errors: [{ path: '', message: 'expected JSON' }] });
       }
       const actor = `hook:${platform}`;
-      return triageRequest(context, parsed, { platform, map: query.map, actor, source: actor });
+      const response = await triageRequest(context, parsed, { platform, map: query.map, actor, source: actor });
+      return reply.type('application/json').send(triageResponseJson(response));
     });
   });
 }

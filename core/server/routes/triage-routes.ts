@@ -2,17 +2,18 @@ import type { FastifyInstance } from 'fastify';
 import { IdParamsSchema, TriageQuerySchema, VerdictListQuerySchema } from '../api-schemas.js';
 import { HttpError, parseRequestPart } from '../http-error.js';
 import type { RouteAuth, ServerContext } from '../server-context.js';
-import { triageRequest } from '../triage-service.js';
+import { triageRequest, triageResponseJson } from '../triage-service.js';
 
 /** POST /v1/triage and the verdict reads (scope `triage`). */
 export function registerTriageRoutes(app: FastifyInstance, context: ServerContext): void {
   const { runtime } = context;
   const config: { auth: RouteAuth } = { auth: { kind: 'token', scopes: ['triage'] } };
 
-  app.post('/v1/triage', { config }, async (request) => {
+  app.post('/v1/triage', { config }, async (request, reply) => {
     const query = parseRequestPart(TriageQuerySchema, request.query, 'query');
     const actor = request.principal?.name ?? 'unknown';
-    return triageRequest(context, request.body, { platform: query.platform, map: query.map, actor, source: `api:${actor}` });
+    const response = await triageRequest(context, request.body, { platform: query.platform, map: query.map, actor, source: `api:${actor}` });
+    return reply.type('application/json').send(triageResponseJson(response));
   });
 
   app.get('/v1/verdicts/:id', { config }, async (request) => {
