@@ -1,0 +1,95 @@
+// npm run bench:server -- --out FILE.json [--duration S] [--config F] [--log-level L]
+// Drives `verdict serve` (a child process, so load generator and server each get a core) over
+// loopback with autocannon, using the bundled real sample alerts (AIT-ADS rows, field map
+// ids-export). Each pass shifts the alert times by a day so passes are not duplicates of each other;
+// duplicates inside the sample stay, as in a real stream. Writes:
+//   {"singleRps", "p99MsAt1000Rps", "batchAlertsPerSecond"} plus the settings and raw figures.
+import { spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+
+const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const { values } = parseArgs({
+  options: {
+    out: { type: 'string', default: 'out/bench-server.json' },
+    duration: { type: 'string', default: '10' },
+    config: { type: 'string', default: path.join(root, 'examples', 'verdict.config.yaml') },
+    'log-level': { type: 'string', default: 'warn' },
+    'batch-size': { type: 'string', default: '500' },
+  },
+});
+const duration = Number(values.duration);
+const batchSize = Number(values['batch-size']);
+
+const sample = readFileSync(path.join(root, 'examples', 'sample-alerts.jsonl'), 'utf8')
+  .split('\n')
+  .filter((line) => line.trim() !== '')
+  .map((line) => JSON.parse(line) as { id: string; time: number });
+
+let sequence = 0;
+/** The next sample alert, with a unique id and its time moved one day per pass over the sample. */
+function nextAlert(): Record<string, unknown> {
+  const index = sequence % sample.length;
+  const pass = Math.floor(sequence / sample.length);
+  sequence += 1;
+  const alert = sample[index]!;
+  return { ...alert, id: `${alert.id}-${pass}`, time: alert.time + pass * 86_400 };
+}
+
+const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'scripts', 'bench', 'bench-server-child.ts'), values.config!, values['log-level']!], {
+  stdio: ['ignore', 'pipe', 'inherit'],
+});
+const first = await new Promise<string>((resolve, reject) => {
+  createInterface({ input: child.stdout! }).once('line', resolve);
+  child.once('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
+});
+const { url, token, home } = JSON.parse(first) as { url: string; token: string; home: string };
+// Logs below warn are not written; keep draining stdout in case a level is lowered.
+child.stdout!.resume();
+const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+const target = `${url}/v1/triage?map=ids-export`;
+
+async function run(options: Partial<autocannon.Options> & { body: () => string }): Promise<autocannon.Result> {
+  const { body, ...rest } = options;
+  const result = await autocannon({
+    url: target,
+    method: 'POST',
+    headers,
+    duration,
+    ...rest,
+    requests: [{ setupRequest: (request) => ({ ...request, body: body() }) }],
+  });
+  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${result.non2xx} non-2xx answers and ${result.errors} errors: the bench is not measuring success`);
+  return result;
+}
+
+try {
+  // Warm-up: JIT, SQLite page cache, engine state.
+  await run({ connections: 16, duration: 3, body: () => JSON.stringify(nextAlert()) });
+  const single = await run({ connections: 32, body: () => JSON.stringify(nextAlert()) });
+  const paced = await run({ connections: 32, overallRate: 1000, body: () => JSON.stringify(nextAlert()) });
+  const batch = await run({ connections: 4, body: () => JSON.stringify({ alerts: Array.from({ length: batchSize }, nextAlert) }) });
+  const figures = {
+    singleRps: Math.round(single.requests.average),
+    p99MsAt1000Rps: paced.latency.p99,
+    batchAlertsPerSecond: Math.round(batch.requests.average * batchSize),
+    settings: { durationSeconds: duration, cpus: cpus().length, batchSize, store: 'sqlite', engine: 'offline', logLevel: values['log-level'], config: path.relative(root, values.config!), alerts: 'examples/sample-alerts.jsonl' },
+    raw: {
+      single: { connections: 32, rps: single.requests.average, p50Ms: single.latency.p50, p99Ms: single.latency.p99 },
+      at1000Rps: { connections: 32, rps: paced.requests.average, p50Ms: paced.latency.p50, p99Ms: paced.latency.p99 },
+      batch: { connections: 4, requestsPerSecond: batch.requests.average, p50Ms: batch.latency.p50, p99Ms: batch.latency.p99 },
+    },
+  };
+  mkdirSync(path.dirname(path.resolve(values.out!)), { recursive: true });
+  writeFileSync(values.out!, `${JSON.stringify(figures, null, 2)}\n`);
+  process.stdout.write(`${JSON.stringify({ singleRps: figures.singleRps, p99MsAt1000Rps: figures.p99MsAt1000Rps, batchAlertsPerSecond: figures.batchAlertsPerSecond })}\n`);
+} finally {
+  child.kill('SIGTERM');
+  await new Promise((resolve) => child.once('exit', resolve));
+  rmSync(home, { recursive: true, force: true });
+}
