@@ -73,7 +73,7 @@ try {
   await run({ connections: 16, duration: 3, body: () => JSON.stringify(nextAlert()) });
   const single = await run({ connections: 32, body: () => JSON.stringify(nextAlert()) });
   const paced = await run({ connections: 32, overallRate: 1000, body: () => JSON.stringify(nextAlert()) });
-  const batch = await run({ connections: 4, body: () => JSON.stringify({ alerts: Array.from({ length: batchSize }, nextAlert) }) });
+  const batch = await run({ connections: 8, body: () => JSON.stringify({ alerts: Array.from({ length: batchSize }, nextAlert) }) });
   const figures = {
     singleRps: Math.round(single.requests.average),
     p99MsAt1000Rps: paced.latency.p99,
@@ -82,7 +82,7 @@ try {
     raw: {
       single: { connections: 32, rps: single.requests.average, p50Ms: single.latency.p50, p99Ms: single.latency.p99 },
       at1000Rps: { connections: 32, rps: paced.requests.average, p50Ms: paced.latency.p50, p99Ms: paced.latency.p99 },
-      batch: { connections: 4, requestsPerSecond: batch.requests.average, p50Ms: batch.latency.p50, p99Ms: batch.latency.p99 },
+      batch: { connections: 8, requestsPerSecond: batch.requests.average, p50Ms: batch.latency.p50, p99Ms: batch.latency.p99 },
     },
   };
   mkdirSync(path.dirname(path.resolve(values.out!)), { recursive: true });
