@@ -1,5 +1,6 @@
 // The server side of `npm run bench:server`: one `verdict serve` equivalent on a random loopback
-// port, offline engine, SQLite in a temp dir. Prints {"url", "token"} as one JSON line on stdout.
+// port, offline engine, SQLite in a temp dir. Sends {url, token, home} to the parent over IPC;
+// its JSON logs go to stdout, which the bench discards (formatting and writing them is still paid).
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -21,7 +22,7 @@ const server = createServer({
   options: { logLevel, rateLimit: { requestsPerSecond: 1e9, burst: 1e9 }, maxBatch: 1000, bodyLimitBytes: 50 * 1024 * 1024 },
 });
 const url = await server.listen({ host: '127.0.0.1', port: 0 });
-process.stdout.write(`${JSON.stringify({ url, token: bearer, home })}\n`);
+process.send?.({ url, token: bearer, home });
 const stop = async (): Promise<void> => {
   await server.close();
   await runtime.close();

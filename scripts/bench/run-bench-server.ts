@@ -8,7 +8,6 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
@@ -42,27 +41,24 @@ function nextAlert(): Record<string, unknown> {
 }
 
 const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'scripts', 'bench', 'bench-server-child.ts'), values.config!, values['log-level']!], {
-  stdio: ['ignore', 'pipe', 'inherit'],
+  stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
 });
-const first = await new Promise<string>((resolve, reject) => {
-  createInterface({ input: child.stdout! }).once('line', resolve);
+const { url, token, home } = await new Promise<{ url: string; token: string; home: string }>((resolve, reject) => {
+  child.once('message', (message) => resolve(message as { url: string; token: string; home: string }));
   child.once('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
 });
-const { url, token, home } = JSON.parse(first) as { url: string; token: string; home: string };
-// Logs below warn are not written; keep draining stdout in case a level is lowered.
-child.stdout!.resume();
 const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
 const target = `${url}/v1/triage?map=ids-export`;
 
-async function run(options: Partial<autocannon.Options> & { body: () => string }): Promise<autocannon.Result> {
-  const { body, ...rest } = options;
+async function run(options: Partial<autocannon.Options> & { makeBody: () => string }): Promise<autocannon.Result> {
+  const { makeBody, ...rest } = options;
   const result = await autocannon({
     url: target,
     method: 'POST',
     headers,
     duration,
     ...rest,
-    requests: [{ setupRequest: (request) => ({ ...request, body: body() }) }],
+    requests: [{ setupRequest: (request) => ({ ...request, body: makeBody() }) }],
   });
   if (result.non2xx > 0 || result.errors > 0) throw new Error(`${result.non2xx} non-2xx answers and ${result.errors} errors: the bench is not measuring success`);
   return result;
@@ -70,10 +66,10 @@ async function run(options: Partial<autocannon.Options> & { body: () => string }
 
 try {
   // Warm-up: JIT, SQLite page cache, engine state.
-  await run({ connections: 16, duration: 3, body: () => JSON.stringify(nextAlert()) });
-  const single = await run({ connections: 32, body: () => JSON.stringify(nextAlert()) });
-  const paced = await run({ connections: 32, overallRate: 1000, body: () => JSON.stringify(nextAlert()) });
-  const batch = await run({ connections: 8, body: () => JSON.stringify({ alerts: Array.from({ length: batchSize }, nextAlert) }) });
+  await run({ connections: 16, duration: 3, makeBody: () => JSON.stringify(nextAlert()) });
+  const single = await run({ connections: 32, makeBody: () => JSON.stringify(nextAlert()) });
+  const paced = await run({ connections: 32, overallRate: 1000, makeBody: () => JSON.stringify(nextAlert()) });
+  const batch = await run({ connections: 8, makeBody: () => JSON.stringify({ alerts: Array.from({ length: batchSize }, nextAlert) }) });
   const figures = {
     singleRps: Math.round(single.requests.average),
     p99MsAt1000Rps: paced.latency.p99,
@@ -89,7 +85,8 @@ try {
   writeFileSync(values.out!, `${JSON.stringify(figures, null, 2)}\n`);
   process.stdout.write(`${JSON.stringify({ singleRps: figures.singleRps, p99MsAt1000Rps: figures.p99MsAt1000Rps, batchAlertsPerSecond: figures.batchAlertsPerSecond })}\n`);
 } finally {
+  const exited = new Promise((resolve) => child.once('exit', resolve));
   child.kill('SIGTERM');
-  await new Promise((resolve) => child.once('exit', resolve));
+  await exited;
   rmSync(home, { recursive: true, force: true });
 }
