@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it as vitestIt } from 'vitest';
 import type { TriageResult } from '../../core/spec/result.js';
 import { MAX_RECORD_BYTES } from '../../core/store/paging.js';
 import type { ApiToken, Approval, StoredDisposition, VerdictRepository } from '../../core/store/repository.js';
@@ -13,6 +13,8 @@ export interface RepositoryFixture {
 export interface RepositorySuiteOptions {
   /** Skip the whole suite, saying why (shown in the suite name). */
   skip?: string;
+  /** Skip single tests, saying why (as Hono's runTest does). */
+  skipTests?: { reason: string; tests: string[] };
 }
 
 /**
@@ -32,6 +34,10 @@ export function runRepositorySuite(name: string, factory: () => Promise<Reposito
       await repository.close();
       await fixture.cleanup?.();
     });
+    const it = (testName: string, body: () => Promise<void>): void => {
+      if (options.skipTests?.tests.includes(testName)) vitestIt.skip(`${testName} (skipped: ${options.skipTests.reason})`, body);
+      else vitestIt(testName, body);
+    };
 
     it('answers ping and keeps its data when reopened (migrations run once)', async () => {
       await repository.ping();
@@ -165,6 +171,18 @@ export function runRepositorySuite(name: string, factory: () => Promise<Reposito
       expect((await repository.getToken('t1'))?.revokedAt).toBe('2026-01-03T00:00:00.000Z');
       await repository.touchToken('t2', '2026-01-05T00:00:00.000Z');
       expect((await repository.getToken('t2'))?.lastUsedAt).toBe('2026-01-05T00:00:00.000Z');
+    });
+
+    it('rejects only the write that fails when writes are issued together', async () => {
+      const outcomes = await Promise.allSettled([
+        repository.createToken(token({ id: 'dup', name: 'first' })),
+        repository.createToken(token({ id: 'dup', name: 'second' })),
+        repository.setCheckpoint('together', 'yes'),
+      ]);
+      expect(outcomes.map((outcome) => outcome.status).sort()).toEqual(['fulfilled', 'fulfilled', 'rejected']);
+      expect(outcomes[2]?.status).toBe('fulfilled');
+      expect(await repository.getCheckpoint('together')).toBe('yes');
+      expect((await repository.listTokens()).filter((item) => item.id === 'dup')).toHaveLength(1);
     });
 
     it('saves approvals once: a second save never resets a decided approval', async () => {
