@@ -9,6 +9,8 @@ import { toFieldIssues } from '../spec/zod-issues.js';
 export function finalizeAlert(input: AlertInput): Alert {
   const parsed = AlertV1Schema.safeParse(input);
   if (!parsed.success) throw new InvalidAlertError(toFieldIssues(parsed.error));
+  // Stores sort and filter times as text: every alert time is written in UTC.
+  if (!parsed.data.time.endsWith('Z')) parsed.data.time = new Date(parsed.data.time).toISOString();
   return parsed.data;
 }
 

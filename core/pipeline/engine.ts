@@ -43,7 +43,12 @@ interface CachedVerdict {
 export function createTriageEngine(options: TriageEngineOptions): TriageEngine {
   const { config, enrichers, memory } = options;
   const clock = options.clock ?? (() => new Date());
-  const configDigest = createHash('sha256').update(JSON.stringify(config)).digest('hex').slice(0, 12);
+  // Only what changes a verdict goes into the digest: a new server port must not look like a new engine.
+  const { decide: decideConfig, group, context: contextConfig, memory: memoryConfig, policy, enrichers: enricherOptions, disabledEnrichers, reason } = config;
+  const configDigest = createHash('sha256')
+    .update(JSON.stringify({ decideConfig, group, contextConfig, memoryConfig, policy, enricherOptions, disabledEnrichers, reason }))
+    .digest('hex')
+    .slice(0, 12);
   const recent = new Map<string, CachedVerdict>();
   const stats = { triaged: 0, duplicates: 0 };
 

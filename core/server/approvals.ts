@@ -15,7 +15,9 @@ export function approvalsFor(results: readonly TriageResult[], requestedBy: stri
   for (const result of results) {
     if (result.duplicateOf) continue;
     for (const action of result.recommendedActions) {
-      if (!action.requiresApproval) continue;
+      // Console bookkeeping (close the alert, open a case) touches no system: the analyst does it
+      // in the console, so it never floods the approval queue.
+      if (!action.requiresApproval || action.blastRadius === 'none') continue;
       approvals.push({
         id: createHash('sha256').update(`${result.alertId}\u0000${action.action}\u0000${action.target}`).digest('hex').slice(0, 24),
         alertId: result.alertId,

