@@ -73,7 +73,9 @@ export function createBacktestCommand(plugins: readonly PlatformPluginV1[]) {
             rejected.push(`record ${order}: ${error.message}`);
             continue;
           }
-          items.push({ native: alert, expected, timeMs: Date.parse(alert.time), order });
+          // Group view: one alert type on one host with one label, weighted once.
+          const host = alert.entities.find((entity) => entity.kind === 'host')?.value ?? '';
+          items.push({ native: alert, expected, groupKey: `${alert.ruleName}\u0000${host}\u0000${expected}`, timeMs: Date.parse(alert.time), order });
         }
         items.sort((left, right) => left.timeMs - right.timeMs || left.order - right.order);
         const { engine } = createOfflineEngine(loaded);
