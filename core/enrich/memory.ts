@@ -156,11 +156,17 @@ function tallyFinding(subject: string, tally: Tally, total: number, weight: numb
   const closed = tally.benign + tally.falsePositive;
   return {
     kind: 'memory',
-    claim: `Analysts closed ${formatCount(closed)} of ${formatCount(total)} earlier ${subject} alerts as ${benignShare ? 'benign' : 'false positive'} and confirmed ${formatCount(tally.malicious)} (latest ${formatAge(now - tally.lastMs)} ago${tally.lastAlertId ? `, ${tally.lastAlertId}` : ''}).`,
+    claim: `Analysts closed ${formatCount(closed)} of ${formatCount(total)} earlier ${subject} alerts as ${benignShare ? 'benign' : 'false positive'} and confirmed ${formatCount(tally.malicious)} (${describeLatest(now, tally)}).`,
     weight,
     refs: [ref],
     ...(weight < 0 ? { benignReason: benignShare ? ('expected_activity' as const) : ('detection_error' as const) } : {}),
   };
+}
+
+/** When the newest disposition was made, relative to the alert (a replay may see later ones). */
+function describeLatest(now: number, tally: Tally): string {
+  const when = now >= tally.lastMs ? `latest ${formatAge(now - tally.lastMs)} ago` : 'latest made after this alert was raised';
+  return tally.lastAlertId ? `${when}, ${tally.lastAlertId}` : when;
 }
 
 function formatCount(value: number): string {
