@@ -6,7 +6,9 @@ import { createRuntime, type VerdictRuntime } from '../runtime/runtime.js';
 import { VERDICT_VERSION } from '../version.js';
 import { registerExplainCommand } from './explain-command.js';
 import { registerFeedbackCommand } from './feedback-command.js';
+import { registerServeCommand } from './serve-command.js';
 import { registerSuppressCommand } from './suppress-command.js';
+import { registerTokenCommand } from './token-command.js';
 import { registerTriageCommand, type CliDeps } from './triage-command.js';
 
 export interface CliOptions {
@@ -31,6 +33,8 @@ export function buildProgram(options: CliOptions): Command {
   registerFeedbackCommand(program, deps);
   registerExplainCommand(program, deps);
   registerSuppressCommand(program, deps);
+  registerServeCommand(program, deps);
+  registerTokenCommand(program, deps);
   for (const register of options.commands ?? []) register(program, deps);
   program
     .command('dead-letters')

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
-const ENTRY = path.join(import.meta.dirname, 'fixtures', 'serve-cli.ts');
+// The real entry point, with every command wired as users get it.
+const ENTRY = path.join(import.meta.dirname, '..', '..', 'bin', 'verdict.ts');
 const TSX = path.join(import.meta.dirname, '..', '..', 'node_modules', '.bin', 'tsx');
 
 describe('verdict token and verdict serve', () => {
