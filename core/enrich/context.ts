@@ -192,7 +192,7 @@ export function createContextEnricher(options: Partial<ContextOptions> = {}): En
           refs,
         });
       }
-    } else if (correlation === 0 && !isBursting && !isNewHere) {
+    } else if (correlation === 0 && !isBursting && !isNewHere && !describesHostEvent(alert)) {
       findings.push({ kind: 'context', claim: `Nothing else new or suspicious has been seen on ${label} or across the network in the last ${formatSpan(windowMs)}.`, weight: -0.4, refs, benignReason: 'expected_activity' });
     }
     return findings;
@@ -271,6 +271,14 @@ export function createContextEnricher(options: Partial<ContextOptions> = {}): En
       return subjects.size;
     },
   };
+}
+
+/**
+ * An alert about one endpoint event (a process, registry or file change) is often the only trace
+ * an intrusion leaves: silence around it says little, unlike for a noisy network or log detector.
+ */
+function describesHostEvent(alert: Alert): boolean {
+  return alert.entities.some((entity) => entity.kind === 'process' || entity.kind === 'registry' || entity.kind === 'file');
 }
 
 export function formatSpan(milliseconds: number): string {
