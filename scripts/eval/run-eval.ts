@@ -1,4 +1,4 @@
-// npm run eval -- --data DIR --out FILE.json [--config F] [--renderings generic,ocsf,splunk] [--limit N]
+// npm run eval -- --data DIR --out FILE.json [--report FILE.html] [--config F] [--renderings generic,ocsf,splunk] [--limit N]
 // Replays every data set in DIR through the platform normalizers and the offline engine, as a
 // fresh deployment each, with simulated analyst feedback; writes the metrics JSON.
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -7,6 +7,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../../core/config/load-config.js';
 import { runBacktest, type BacktestItem, type BacktestReport } from '../../core/backtest/backtest.js';
+import { renderBacktestHtml } from '../../core/backtest/report-html.js';
 import { createOfflineEngine } from '../../core/runtime/engine-factory.js';
 import { createNormalizer } from '../../core/runtime/normalize-registry.js';
 import { FieldMapSchema } from '../../core/config/config-schema.js';
@@ -33,6 +34,7 @@ const { values } = parseArgs({
     quiet: { type: 'boolean', default: false },
     explain: { type: 'string' },
     dump: { type: 'string' },
+    report: { type: 'string' },
   },
 });
 
@@ -158,10 +160,12 @@ const output = {
   aggregates: {} as Record<string, unknown>,
   engine: { version: VERDICT_VERSION, config: loaded.file ?? 'defaults', configDigest: createOfflineEngine(loaded).engine.configDigest, primaryRendering: primary, renderings },
 };
+const reports: Array<{ name: string; report: BacktestReport }> = [];
 const pools = new Map<string, { metrics: MetricsAccumulator; ruleMemory: MetricsAccumulator; ruleHostMemory: MetricsAccumulator; closeNothing: MetricsAccumulator }>();
 for (const source of sources) {
   const { byRendering, blind } = await evaluate(source);
   const main = byRendering[primary]!;
+  reports.push({ name: source.name, report: main.report });
   const family = source.name.includes('/') ? source.name.slice(0, source.name.indexOf('/')) : undefined;
   const accumulators = main.report.accumulators;
   if (family && accumulators) {
@@ -196,3 +200,7 @@ for (const [family, pool] of pools) {
 mkdirSync(path.dirname(path.resolve(values.out!)), { recursive: true });
 writeFileSync(values.out!, `${JSON.stringify(output, null, 2)}\n`);
 log(`wrote ${values.out}`);
+if (values.report) {
+  writeFileSync(values.report, renderBacktestHtml({ title: `Verdict evaluation: ${values.data}`, generatedAt: new Date().toISOString(), datasets: reports }));
+  log(`wrote ${values.report}`);
+}
