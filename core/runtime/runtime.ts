@@ -9,7 +9,9 @@ import { MemoryIndex, memoryEntityKeys } from '../enrich/memory.js';
 import { createTriageEngine, type TriageEngine } from '../pipeline/engine.js';
 import { openStore } from '../store/open-store.js';
 import type { DeadLetter, StoredDisposition, VerdictRepository } from '../store/repository.js';
+import { createEgressLedger } from '../reason/egress-ledger.js';
 import { createReasoner, type Reasoner } from '../reason/reasoner.js';
+import { recommend } from '../pipeline/recommend.js';
 import { buildEnrichers } from './enricher-registry.js';
 import { createNormalizer, type NormalizeOptions, type Normalizer } from './normalize-registry.js';
 
@@ -51,7 +53,20 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
   const { enrichers, suppression } = buildEnrichers({ config, baseDir: loaded.baseDir, memory });
   suppression.replace(await repository.listSuppressions());
   const engine = createTriageEngine({ config, enrichers, memory });
-  const reasoner = config.reason ? createReasoner(config.reason, { thresholds: config.decide.thresholds }) : undefined;
+  // Every byte sent to a model is written to the audit log (action llm.egress) before a batch returns.
+  const pendingEgress: Array<Promise<void>> = [];
+  const ledger = createEgressLedger({
+    onRecord: (entry) => {
+      pendingEgress.push(repository.appendAudit({ time: entry.time, actor: 'verdict', action: 'llm.egress', target: entry.alertId, detail: JSON.stringify(entry) }));
+    },
+  });
+  const reasoner = config.reason ? createReasoner(config.reason, { thresholds: config.decide.thresholds, ledger }) : undefined;
+  /**
+   * When the model moved the verdict, policy proposes the response again, as for any verdict:
+   * the model never chooses actions, but the actions must fit the verdict it helped reach.
+   */
+  const withPolicyActions = (alert: Alert, result: TriageResult, offline: TriageResult): TriageResult =>
+    result.verdict === offline.verdict ? result : { ...result, recommendedActions: recommend(alert, result.verdict, result.confidence, result.evidence, config.policy) };
   const normalizer = createNormalizer(options.plugins ?? []);
 
   async function triageRecords(records: readonly unknown[], batchOptions: NormalizeOptions & { source: string }): Promise<BatchOutcome> {
@@ -77,11 +92,12 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
       }
       const offline = engine.triage(alert);
       // The model sees only what routing sends it and never fails a batch: an outage is `degraded`.
-      const result = reasoner ? await reasoner.reason({ alert, result: offline }) : offline;
+      const result = reasoner ? withPolicyActions(alert, await reasoner.reason({ alert, result: offline }), offline) : offline;
       results.push(result);
       stored.push({ result, entityKeys: alert.entities.filter((entity) => entity.kind !== 'process').map((entity) => `${entity.kind}:${entity.value}`) });
     }
     await repository.saveResults(stored);
+    await Promise.all(pendingEgress.splice(0));
     return { results, failures };
   }
 
