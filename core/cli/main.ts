@@ -37,6 +37,24 @@ export function buildProgram(options: CliOptions): Command {
   registerTokenCommand(program, deps);
   for (const register of options.commands ?? []) register(program, deps);
   program
+    .command('audit')
+    .description('Show the audit log: who did what (feedback, suppressions, tokens, approvals, llm.egress records)')
+    .option('-c, --config <file>', 'config file (YAML or JSON)')
+    .option('-a, --action <action>', 'only this action, e.g. llm.egress or suppression.add')
+    .option('-n, --limit <n>', 'how many of the newest entries', '50')
+    .action(async (commandOptions: { config?: string; action?: string; limit: string }) => {
+      const runtime = await deps.openRuntime(commandOptions.config);
+      try {
+        const limit = Number(commandOptions.limit) || 50;
+        const entries = await runtime.repository.listAudit(commandOptions.action ? limit * 20 : limit);
+        for (const entry of entries.filter((item) => !commandOptions.action || item.action === commandOptions.action).slice(0, limit)) {
+          process.stdout.write(`${entry.time}\t${entry.actor}\t${entry.action}\t${entry.target}\t${entry.detail.slice(0, 300)}\n`);
+        }
+      } finally {
+        await runtime.close();
+      }
+    });
+  program
     .command('dead-letters')
     .description('List records that could not be triaged, with the field and the reason')
     .option('-c, --config <file>', 'config file (YAML or JSON)')
