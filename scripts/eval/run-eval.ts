@@ -102,6 +102,28 @@ function createDump(file: string) {
   };
 }
 
+/**
+ * The README's per-label view of AIT, from the group rows (group keys carry both labels): for each
+ * attack step (event_label) how many rows stayed open, and for each time window how many closed.
+ */
+function aitLabelBreakdown(report: BacktestReport): Record<string, Record<string, { rows: number; closed: number; share: number }>> {
+  const byEvent: Record<string, { rows: number; closed: number; share: number }> = {};
+  const byWindow: Record<string, { rows: number; closed: number; share: number }> = {};
+  const add = (table: typeof byEvent, key: string, rows: number, closed: number): void => {
+    const entry = (table[key] ??= { rows: 0, closed: 0, share: 0 });
+    entry.rows += rows;
+    entry.closed += closed;
+    entry.share = entry.closed / entry.rows;
+  };
+  for (const group of report.groups) {
+    const [, , , timeLabel, eventLabel] = group.group.split(' | ');
+    if (timeLabel === undefined || eventLabel === undefined) continue;
+    add(byEvent, eventLabel, group.alerts, group.closed);
+    add(byWindow, timeLabel, group.alerts, group.closed);
+  }
+  return { closedByEventLabel: byEvent, closedByTimeLabel: byWindow };
+}
+
 function aitItems(rows: Awaited<ReturnType<typeof loadAitSorted>>, rendering: Rendering): BacktestItem[] {
   return rows.map((row) => ({ native: renderAitRow(row, rendering), platform: rendering, expected: expectedLabel(row.labels), groupKey: aitGroupKey(row) }));
 }
@@ -188,7 +210,7 @@ for (const source of sources) {
   output.baselines.closeNothing[source.name] = main.baselines.closeNothing;
   output.renderings[source.name] = Object.fromEntries(Object.entries(byRendering).map(([rendering, summary]) => [rendering, summary.headline]));
   if (blind) output.blindVariant[source.name] = Object.fromEntries(Object.entries(blind).map(([rendering, summary]) => [rendering, { ...summary.headline, techniques: summary.techniques }]));
-  output.details[source.name] = main.details;
+  output.details[source.name] = source.kind === 'ait' ? { ...main.details, perLabel: aitLabelBreakdown(main.report) } : main.details;
 }
 for (const [family, pool] of pools) {
   output.aggregates[family] = {
