@@ -11,7 +11,7 @@ export const StoreConfigSchema = z.discriminatedUnion('kind', [
 const probability = z.number().gt(0).lt(1);
 
 /**
- * The decide stage. Defaults are documented in docs/config.md and examples/verdict.config.yaml.
+ * The decide stage. Every default is shown, with a comment, in examples/verdict.config.yaml.
  * p ≥ truePositive → true_positive; p ≤ benign → benign_positive / false_positive; else inconclusive.
  */
 export const DecideConfigSchema = z
