@@ -35,6 +35,12 @@ export const DecideConfigSchema = z
       })
       .strict()
       .default({ informational: 0.1, low: 0.2, medium: 0.35, high: 0.5, critical: 0.65, unset: 0.25 }),
+    /**
+     * Conservative closing: a benign verdict also needs one evidence item pointing to benign with
+     * at least this weight (e.g. 0.8: history, routine, a suppression), not only weak signs adding
+     * up. 0 (the default) closes on the score alone. See docs/results.md for both operating points.
+     */
+    minBenignEvidence: z.number().min(0).max(4).default(0),
     /** No single evidence item may move the log-odds by more than this. */
     maxWeightPerEvidence: z.number().positive().default(4),
     /** Per-enricher multipliers on evidence weights (1 = as emitted, 0 = observe only). */

@@ -34,6 +34,7 @@ export function decide(alert: Alert, evidence: readonly Evidence[], config: Deci
   const trace: TraceStep[] = [];
   const appliedWeights = new Map<string, number>();
   let contextScore = 0;
+  let strongestBenign = 0;
   let expectedActivity = 0;
   let detectionError = 0;
   for (const item of evidence) {
@@ -44,6 +45,7 @@ export function decide(alert: Alert, evidence: readonly Evidence[], config: Deci
     appliedWeights.set(item.id, weight);
     score += weight;
     if (item.source === 'context') contextScore += weight;
+    if (weight < strongestBenign) strongestBenign = weight;
     if (weight < 0 && item.benignReason === 'expected_activity') expectedActivity -= weight;
     if (weight < 0 && item.benignReason === 'detection_error') detectionError -= weight;
     trace.push({
@@ -60,13 +62,13 @@ export function decide(alert: Alert, evidence: readonly Evidence[], config: Deci
   const { truePositive, benign } = config.thresholds;
   let verdict: Verdict;
   if (probabilityMalicious >= truePositive) verdict = 'true_positive';
-  else if (probabilityMalicious <= benign) verdict = detectionError > expectedActivity ? 'false_positive' : 'benign_positive';
+  else if (probabilityMalicious <= benign && -strongestBenign >= config.minBenignEvidence) verdict = detectionError > expectedActivity ? 'false_positive' : 'benign_positive';
   else verdict = 'inconclusive';
   const confidence = verdict === 'inconclusive' ? 1 - Math.abs(2 * probabilityMalicious - 1) : Math.max(probabilityMalicious, 1 - probabilityMalicious);
   trace.push({
     stage: 'decide',
     component: 'scorer',
-    checked: `prior ${round(prior)} from ${alert.severity ?? 'unset'} severity, ${evidence.length} evidence items, thresholds ${benign} / ${truePositive}`,
+    checked: `prior ${round(prior)} from ${alert.severity ?? 'unset'} severity, ${evidence.length} evidence items, thresholds ${benign} / ${truePositive}${config.minBenignEvidence > 0 ? `, closing needs benign evidence of weight ${config.minBenignEvidence}` : ''}`,
     found: `probability malicious ${round(probabilityMalicious)} → ${verdict}`,
     delta: 0,
     scoreAfter: round(probabilityMalicious),
