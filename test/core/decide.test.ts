@@ -157,3 +157,21 @@ describe('decide: confidence and trace', () => {
     expect(decision.trace[3]!.checked).toContain(`prior ${PRIOR} from unset severity`);
   });
 });
+
+describe('decide: conservative closing (minBenignEvidence)', () => {
+  const weakSigns = () => [evidence('knowledge', -0.3, { benignReason: 'detection_error' }), evidence('context', -0.4, { benignReason: 'expected_activity' })];
+
+  it('closes on the score alone by default', () => {
+    const decision = decide(alert, weakSigns(), defaults);
+    expect(decision.probabilityMalicious).toBeLessThanOrEqual(defaults.thresholds.benign);
+    expect(decision.verdict).toBe('benign_positive');
+  });
+
+  it('abstains when no single benign item is strong enough, and closes when one is', () => {
+    const conservative = DecideConfigSchema.parse({ minBenignEvidence: 0.8 });
+    expect(decide(alert, weakSigns(), conservative).verdict).toBe('inconclusive');
+    const withHistory = [...weakSigns(), evidence('memory', -0.9, { benignReason: 'detection_error' })];
+    expect(decide(alert, withHistory, conservative).verdict).toBe('false_positive');
+    expect(decide(alert, withHistory, conservative).trace.at(-1)!.checked).toContain('closing needs benign evidence of weight 0.8');
+  });
+});
