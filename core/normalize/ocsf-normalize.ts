@@ -88,6 +88,12 @@ function collectEvidence(entities: Entity[], evidence: unknown): void {
   collectProcess(entities, readPath(evidence, 'process'));
   collectProcess(entities, readPath(evidence, 'actor.process'));
   collectFile(entities, readPath(evidence, 'file'));
+  // Registry evidence rides in `data` in the Windows-extension shape (evidences have no registry object).
+  const registryPath = readString(evidence, 'data.reg_key.path') ?? readString(evidence, 'data.reg_value.path');
+  if (registryPath) {
+    const details = readString(evidence, 'data.reg_value.data');
+    pushEntity(entities, { kind: 'registry', value: registryPath, role: 'target', ...(details ? { properties: { details } } : {}) });
+  }
   const url = readString(evidence, 'url.url_string');
   if (url) pushEntity(entities, { kind: 'url', value: url, role: 'related' });
   const queried = readString(evidence, 'query.hostname');

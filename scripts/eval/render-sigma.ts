@@ -99,8 +99,13 @@ function ocsfEvidence(data: Record<string, unknown>): Record<string, unknown> {
           user: text('User') ? { name: text('User') } : undefined,
         })
       : undefined,
-    file: text('TargetFilename') ? { path: text('TargetFilename') } : undefined,
+    file: text('TargetFilename') ? { path: text('TargetFilename') } : text('ImageLoaded') ? { path: text('ImageLoaded') } : undefined,
     user: text('User') ? { name: text('User') } : undefined,
+    // Detection Finding evidences have no registry object; `data` carries the Windows-extension
+    // shape (reg_key / reg_value), as OCSF recommends for what the evidence attributes lack.
+    data: text('TargetObject')
+      ? { reg_key: { path: text('TargetObject') }, ...(text('Details') ? { reg_value: { path: text('TargetObject'), data: text('Details') } } : {}) }
+      : undefined,
   });
 }
 
