@@ -6,23 +6,15 @@ import type { Finding } from '../../../core/enrich/enricher.js';
 import { ATTACK_SUCCESSORS } from '../../../core/enrich/technique-inference.js';
 import { KNOWN_TOOLS } from '../../../core/enrich/windows-binaries.js';
 import { STAGING_FOLDERS } from '../../../core/enrich/windows-paths.js';
-import { AlertV1Schema, type Alert, type AlertInput } from '../../../core/spec/alert.js';
+import { type Alert, type AlertInput } from '../../../core/spec/alert.js';
 import { ConfigError } from '../../../core/spec/errors.js';
+import { testAlert } from './test-alert.js';
 
 const context = { timeMs: Date.parse('2026-03-02T09:15:00Z'), evidence: [] };
 const enricher = createCommandLineEnricher();
 
 function makeAlert(entities: AlertInput['entities'], fields: Record<string, string> = {}): Alert {
-  return AlertV1Schema.parse({
-    id: 'alert-1',
-    source: { platform: 'generic', product: 'Sysmon' },
-    title: 'Process creation',
-    ruleName: 'Process creation',
-    time: '2026-03-02T09:15:00Z',
-    category: 'process_creation',
-    entities,
-    fields,
-  });
+  return testAlert({ source: { platform: 'generic', product: 'Sysmon' }, title: 'Process creation', ruleName: 'Process creation', category: 'process_creation', entities, fields });
 }
 
 function processAlert(commandLine: string, properties: Record<string, string> = {}): Alert {

@@ -3,20 +3,14 @@ import { editDistance, skeleton, splitDomain, urlHost } from '../../../core/enri
 import { measureRandomness } from '../../../core/enrich/domain-randomness.js';
 import { createDomainUrlEnricher } from '../../../core/enrich/domain-url.js';
 import type { Finding } from '../../../core/enrich/enricher.js';
-import { AlertV1Schema, type Alert, type AlertInput } from '../../../core/spec/alert.js';
+import { type Alert, type AlertInput } from '../../../core/spec/alert.js';
 import { ConfigError } from '../../../core/spec/errors.js';
+import { testAlert } from './test-alert.js';
 
 const context = { timeMs: Date.parse('2026-03-02T09:15:00Z'), evidence: [] };
 
 function makeAlert(entities: AlertInput['entities']): Alert {
-  return AlertV1Schema.parse({
-    id: 'alert-1',
-    source: { platform: 'generic' },
-    title: 'Suspicious link clicked',
-    ruleName: 'Suspicious link clicked',
-    time: '2026-03-02T09:15:00Z',
-    entities,
-  });
+  return testAlert({ title: 'Suspicious link clicked', ruleName: 'Suspicious link clicked', entities });
 }
 
 const enricher = createDomainUrlEnricher({ organizationDomains: ['example.com', 'contoso.co.uk', 'acme.org', 'northwindtraders.com'] });

@@ -1,20 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { createEmailEnricher } from '../../../core/enrich/email.js';
 import { parseAuthenticationResults, parseReceivedSpf } from '../../../core/enrich/email-headers.js';
-import { AlertV1Schema, type Alert, type AlertInput } from '../../../core/spec/alert.js';
+import { type Alert, type AlertInput } from '../../../core/spec/alert.js';
 import { ConfigError } from '../../../core/spec/errors.js';
+import { testAlert } from './test-alert.js';
 
 const context = { timeMs: Date.parse('2026-03-02T09:15:00Z'), evidence: [] };
 
 function makeAlert(overrides: Partial<AlertInput>): Alert {
-  return AlertV1Schema.parse({
-    id: 'alert-1',
-    source: { platform: 'generic' },
-    title: 'Suspicious inbound email',
-    ruleName: 'Inbound phishing suspected',
-    time: '2026-03-02T09:15:00Z',
-    ...overrides,
-  });
+  return testAlert({ title: 'Suspicious inbound email', ruleName: 'Inbound phishing suspected', ...overrides });
 }
 
 // Shaped like a header Exchange Online Protection adds, with invented names and documentation addresses.

@@ -5,22 +5,16 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { createInventoryEnricher, lookupAssetCriticality } from '../../../core/enrich/inventory.js';
 import { loadInventory, normalizeUserName } from '../../../core/enrich/inventory-load.js';
-import { AlertV1Schema, type Alert, type AlertInput } from '../../../core/spec/alert.js';
+import { type Alert, type AlertInput } from '../../../core/spec/alert.js';
 import { ConfigError, VerdictError } from '../../../core/spec/errors.js';
+import { testAlert } from './test-alert.js';
 
 const examplesDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../examples');
 const exampleOptions = { assets: [{ path: 'inventory/assets.csv' }], identities: [{ path: 'inventory/identities.csv' }] };
 const context = { timeMs: Date.parse('2026-03-02T09:15:00Z'), evidence: [] };
 
 function makeAlert(overrides: Partial<AlertInput>): Alert {
-  return AlertV1Schema.parse({
-    id: 'alert-1',
-    source: { platform: 'generic' },
-    title: 'Suspicious activity',
-    ruleName: 'Suspicious activity',
-    time: '2026-03-02T09:15:00Z',
-    ...overrides,
-  });
+  return testAlert({ title: 'Suspicious activity', ruleName: 'Suspicious activity', ...overrides });
 }
 
 function writeTemp(name: string, content: string): string {

@@ -1,19 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { createNetworkEnricher } from '../../../core/enrich/network.js';
-import { AlertV1Schema, type Alert, type AlertInput } from '../../../core/spec/alert.js';
+import { type Alert, type AlertInput } from '../../../core/spec/alert.js';
 import { ConfigError } from '../../../core/spec/errors.js';
+import { testAlert } from './test-alert.js';
 
 const context = { timeMs: Date.parse('2026-03-02T09:15:00Z'), evidence: [] };
 
 function makeAlert(entities: AlertInput['entities']): Alert {
-  return AlertV1Schema.parse({
-    id: 'alert-1',
-    source: { platform: 'generic' },
-    title: 'Port scan detected',
-    ruleName: 'Port scan detected',
-    time: '2026-03-02T09:15:00Z',
-    entities,
-  });
+  return testAlert({ title: 'Port scan detected', ruleName: 'Port scan detected', entities });
 }
 
 describe('network enricher', () => {

@@ -3,23 +3,15 @@ import { lookupTechnique } from '../../../core/enrich/attack-catalog.js';
 import type { Finding } from '../../../core/enrich/enricher.js';
 import { createRegistryFileEnricher, FILE_RULES, IMAGE_LOAD_RULES } from '../../../core/enrich/registry-file.js';
 import { normalizeRegistryKey, REGISTRY_RULES, registryData } from '../../../core/enrich/registry-rules.js';
-import { AlertV1Schema, type Alert, type AlertInput } from '../../../core/spec/alert.js';
+import { type Alert, type AlertInput } from '../../../core/spec/alert.js';
 import { ConfigError } from '../../../core/spec/errors.js';
+import { testAlert } from './test-alert.js';
 
 const context = { timeMs: Date.parse('2026-03-02T09:15:00Z'), evidence: [] };
 const enricher = createRegistryFileEnricher();
 
 function makeAlert(category: string, entities: AlertInput['entities'], fields: Record<string, string> = {}): Alert {
-  return AlertV1Schema.parse({
-    id: 'alert-1',
-    source: { platform: 'generic', product: 'Sysmon' },
-    title: 'Host event',
-    ruleName: 'Host event',
-    time: '2026-03-02T09:15:00Z',
-    category,
-    entities,
-    fields,
-  });
+  return testAlert({ source: { platform: 'generic', product: 'Sysmon' }, title: 'Host event', ruleName: 'Host event', category, entities, fields });
 }
 
 function registryAlert(key: string, details?: string, eventType = 'SetValue', image = 'C:\\Windows\\System32\\reg.exe'): Alert {

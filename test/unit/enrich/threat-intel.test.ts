@@ -6,8 +6,9 @@ import { describe, expect, it } from 'vitest';
 import { createThreatIntelEnricher, type ThreatIntelOptionsInput } from '../../../core/enrich/threat-intel.js';
 import { urlKey } from '../../../core/enrich/threat-intel-indicator.js';
 import { sufficientComparisons } from '../../../core/enrich/threat-intel-stix-pattern.js';
-import { AlertV1Schema, type Alert, type AlertInput } from '../../../core/spec/alert.js';
+import { type Alert, type AlertInput } from '../../../core/spec/alert.js';
 import { ConfigError, VerdictError } from '../../../core/spec/errors.js';
+import { testAlert } from './test-alert.js';
 
 const examplesDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../examples');
 const exampleOptions: ThreatIntelOptionsInput = {
@@ -22,14 +23,7 @@ const context = { timeMs: Date.parse('2024-06-01T09:15:00Z'), evidence: [] };
 const at = (time: string) => ({ ...context, timeMs: Date.parse(time) });
 
 function makeAlert(entities: AlertInput['entities']): Alert {
-  return AlertV1Schema.parse({
-    id: 'alert-1',
-    source: { platform: 'generic' },
-    title: 'Outbound connection',
-    ruleName: 'Outbound connection',
-    time: '2024-06-01T09:15:00Z',
-    entities,
-  });
+  return testAlert({ title: 'Outbound connection', ruleName: 'Outbound connection', time: '2024-06-01T09:15:00Z', entities });
 }
 
 function writeTemp(files: Record<string, string>): string {
