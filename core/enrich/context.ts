@@ -3,6 +3,7 @@ import type { Alert } from '../spec/alert.js';
 import { ContextConfigSchema } from '../config/config-schema.js';
 import { tacticRank, tacticsOf, tacticName } from './attack-catalog.js';
 import type { EnrichContext, EnricherV1, Finding, ObservedOutcome } from './enricher.js';
+import { formatSpan } from './format-span.js';
 
 export type ContextOptions = z.infer<typeof ContextConfigSchema>;
 
@@ -279,12 +280,4 @@ export function createContextEnricher(options: Partial<ContextOptions> = {}): En
  */
 function describesHostEvent(alert: Alert): boolean {
   return alert.entities.some((entity) => entity.kind === 'process' || entity.kind === 'registry' || entity.kind === 'file');
-}
-
-export function formatSpan(milliseconds: number): string {
-  const minutes = Math.round(milliseconds / 60_000);
-  if (minutes < 120) return `${minutes} min`;
-  const hours = Math.round(minutes / 60);
-  if (hours < 48) return `${hours} h`;
-  return `${Math.round(hours / 24)} days`;
 }

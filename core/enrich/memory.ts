@@ -1,6 +1,8 @@
 import type { Alert } from '../spec/alert.js';
 import type { AnalystVerdict } from '../spec/disposition.js';
+import { clampProbability, logit } from '../pipeline/log-odds.js';
 import type { EnrichContext, EnricherV1, Finding } from './enricher.js';
+import { formatSpan } from './format-span.js';
 
 const DAY_MS = 86_400_000;
 /** A confirmed compromise of a host or account raises its other alerts for this long. */
@@ -99,8 +101,8 @@ export interface MemoryEnricherOptions {
   priorFor(alert: Alert): number;
 }
 
-const logit = (p: number): number => Math.log(p / (1 - p));
-const clampProbability = (p: number): number => Math.min(0.995, Math.max(0.005, p));
+/** Learned rates never reach certainty: a few dispositions must not pin a rule to 0 or 1. */
+const RATE_EPSILON = 0.005;
 
 /**
  * Turns history into evidence: a Beta-smoothed rate of malicious dispositions for the rule, then
@@ -121,7 +123,7 @@ export function createMemoryEnricher(options: MemoryEnricherOptions): EnricherV1
       const ruleTally = memory.read(memory.byRule, rule, now);
       if (ruleTally) {
         const total = ruleTally.malicious + ruleTally.benign + ruleTally.falsePositive;
-        const rate = clampProbability((ruleTally.malicious + priorStrength * prior) / (total + priorStrength));
+        const rate = clampProbability((ruleTally.malicious + priorStrength * prior) / (total + priorStrength), RATE_EPSILON);
         findings.push(tallyFinding(`"${alert.ruleName}"`, ruleTally, total, logit(rate) - logit(level), now, 'memory:rule'));
         level = rate;
       }
@@ -133,7 +135,7 @@ export function createMemoryEnricher(options: MemoryEnricherOptions): EnricherV1
         if (!best || total > best.total) best = { key: entityKey, tally, total };
       }
       if (best) {
-        const rate = clampProbability((best.tally.malicious + priorStrength * level) / (best.total + priorStrength));
+        const rate = clampProbability((best.tally.malicious + priorStrength * level) / (best.total + priorStrength), RATE_EPSILON);
         findings.push(tallyFinding(`"${alert.ruleName}" on ${best.key.replace(':', ' ')}`, best.tally, best.total, logit(rate) - logit(level), now, 'memory:rule-entity'));
       }
       for (const entityKey of memoryEntityKeys(alert.entities)) {
@@ -141,7 +143,7 @@ export function createMemoryEnricher(options: MemoryEnricherOptions): EnricherV1
         if (!tally || tally.malicious < 0.5 || now - tally.lastMs > ENTITY_INCIDENT_MS) continue;
         findings.push({
           kind: 'memory',
-          claim: `Analysts confirmed ${Math.round(tally.malicious)} alert${tally.malicious >= 1.5 ? 's' : ''} on ${entityKey.replace(':', ' ')} as malicious in the last ${formatAge(now - tally.lastMs)}${tally.lastAlertId ? ` (latest ${tally.lastAlertId})` : ''}.`,
+          claim: `Analysts confirmed ${Math.round(tally.malicious)} alert${tally.malicious >= 1.5 ? 's' : ''} on ${entityKey.replace(':', ' ')} as malicious in the last ${formatSpan(now - tally.lastMs)}${tally.lastAlertId ? ` (latest ${tally.lastAlertId})` : ''}.`,
           weight: Math.min(0.5, 0.25 * tally.malicious),
           refs: [`memory:entity:${entityKey}`],
         });
@@ -165,18 +167,11 @@ function tallyFinding(subject: string, tally: Tally, total: number, weight: numb
 
 /** When the newest disposition was made, relative to the alert (a replay may see later ones). */
 function describeLatest(now: number, tally: Tally): string {
-  const when = now >= tally.lastMs ? `latest ${formatAge(now - tally.lastMs)} ago` : 'latest made after this alert was raised';
+  const when = now >= tally.lastMs ? `latest ${formatSpan(now - tally.lastMs)} ago` : 'latest made after this alert was raised';
   return tally.lastAlertId ? `${when}, ${tally.lastAlertId}` : when;
 }
 
 function formatCount(value: number): string {
   const rounded = Math.round(value);
   return Math.abs(value - rounded) < 0.05 ? String(rounded) : value.toFixed(1);
-}
-
-function formatAge(milliseconds: number): string {
-  const minutes = Math.max(0, Math.round(milliseconds / 60_000));
-  if (minutes < 120) return `${minutes} min`;
-  const hours = Math.round(minutes / 60);
-  return hours < 48 ? `${hours} h` : `${Math.round(hours / 24)} days`;
 }

@@ -3,8 +3,9 @@ import type { Evidence } from '../spec/evidence.js';
 import type { TraceStep, Verdict } from '../spec/result.js';
 import type { DecideConfig } from '../config/config-schema.js';
 
-export const logit = (p: number): number => Math.log(p / (1 - p));
-export const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
+import { logit, sigmoid } from './log-odds.js';
+
+export { logit, sigmoid };
 
 export interface Decision {
   verdict: Verdict;

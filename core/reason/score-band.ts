@@ -1,6 +1,7 @@
 import type { Finding } from '../enrich/enricher.js';
 import type { Evidence } from '../spec/evidence.js';
 import type { TriageResult, Verdict } from '../spec/result.js';
+import { clampProbability, logit as rawLogit, sigmoid } from '../pipeline/log-odds.js';
 import { INJECTION_EVIDENCE_KIND } from './injection.js';
 import type { ModelAnswer } from './model-answer.js';
 
@@ -24,14 +25,12 @@ export interface BandOptions {
 
 const EPSILON = 1e-4;
 
+/** Log-odds of a probability kept off 0 and 1, so a certain score can still be moved. */
 export function logit(probability: number): number {
-  const p = Math.min(1 - EPSILON, Math.max(EPSILON, probability));
-  return Math.log(p / (1 - p));
+  return rawLogit(clampProbability(probability, EPSILON));
 }
 
-export function sigmoid(value: number): number {
-  return 1 / (1 + Math.exp(-value));
-}
+export { sigmoid };
 
 /** p ≥ truePositive → true_positive; p ≤ benign → the offline benign class, else false_positive. */
 export function verdictFor(probability: number, thresholds: Thresholds, offlineVerdict: Verdict): Verdict {
