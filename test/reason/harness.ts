@@ -1,5 +1,6 @@
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import type { ReasonConfigInput } from '../../core/reason/reason-config.js';
-import type { OpenAIEmulator, RecordedRequest, ScriptedReply } from '../emulators/openai/openai-emulator.js';
+import { startOpenAIEmulator, type OpenAIEmulator, type RecordedRequest, type ScriptedReply } from '../emulators/openai/openai-emulator.js';
 
 export const TEST_KEY = 'sk-test-verdict-9f8e7d6c5b4a';
 export const TEST_ENV = { VERDICT_TEST_KEY: TEST_KEY };
@@ -72,4 +73,26 @@ export function promptShingles(systemPrompt: string): string[] {
 
 export function normalizedWords(text: string): string {
   return text.toLowerCase().replace(/[^a-z0-9_]+/g, ' ');
+}
+
+/**
+ * One OpenAI emulator for a test file: started before its tests, reset before each (then `onEach`
+ * scripts it), closed after. The returned object forwards to the running emulator.
+ */
+export function useOpenAIEmulator(onEach?: (emulator: OpenAIEmulator) => void): OpenAIEmulator {
+  let running: OpenAIEmulator | undefined;
+  beforeAll(async () => {
+    running = await startOpenAIEmulator({ apiKey: TEST_KEY });
+  });
+  afterAll(() => running?.close());
+  beforeEach(() => {
+    running!.reset();
+    onEach?.(running!);
+  });
+  return new Proxy({} as OpenAIEmulator, {
+    get: (_target, key) => {
+      if (!running) throw new Error('the OpenAI emulator starts in beforeAll: use it inside tests and hooks');
+      return running[key as keyof OpenAIEmulator];
+    },
+  });
 }

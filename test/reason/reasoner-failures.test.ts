@@ -1,17 +1,11 @@
 import { createServer } from 'node:net';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createReasoner } from '../../core/reason/reasoner.js';
-import { startOpenAIEmulator, type OpenAIEmulator } from '../emulators/openai/openai-emulator.js';
 import { bitsadminAlert, offlineResult, THRESHOLDS } from './fixtures.js';
-import { answer, reasonConfig, TEST_ENV, TEST_KEY } from './harness.js';
+import { answer, reasonConfig, TEST_ENV, TEST_KEY, useOpenAIEmulator } from './harness.js';
 
 describe('reasoner: failures fall back, never throw', () => {
-  let emulator: OpenAIEmulator;
-  beforeAll(async () => {
-    emulator = await startOpenAIEmulator({ apiKey: TEST_KEY });
-  });
-  afterAll(() => emulator.close());
-  beforeEach(() => emulator.reset());
+  const emulator = useOpenAIEmulator();
 
   const alert = bitsadminAlert();
   const offline = offlineResult(alert, { verdict: 'inconclusive', probability: 0.45 });

@@ -1,22 +1,13 @@
 import { createHash } from 'node:crypto';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { EgressRecordSchema, createEgressLedger } from '../../core/reason/egress-ledger.js';
 import { createReasoner } from '../../core/reason/reasoner.js';
 import { AlertV1Schema } from '../../core/spec/alert.js';
-import { startOpenAIEmulator, type OpenAIEmulator } from '../emulators/openai/openai-emulator.js';
 import { aitSudoAlert, bitsadminAlert, offlineResult, THRESHOLDS } from './fixtures.js';
-import { answer, reasonConfig, TEST_ENV, TEST_KEY } from './harness.js';
+import { answer, reasonConfig, TEST_ENV, TEST_KEY, useOpenAIEmulator } from './harness.js';
 
 describe('reasoner: privacy and the egress ledger', () => {
-  let emulator: OpenAIEmulator;
-  beforeAll(async () => {
-    emulator = await startOpenAIEmulator({ apiKey: TEST_KEY });
-  });
-  afterAll(() => emulator.close());
-  beforeEach(() => {
-    emulator.reset();
-    emulator.setHandler(undefined);
-  });
+  const emulator = useOpenAIEmulator((running) => running.setHandler(undefined));
 
   /** The bitsadmin alert plus an email, an internal FQDN and a configured field. */
   function sensitiveAlert() {

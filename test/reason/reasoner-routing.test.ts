@@ -1,20 +1,11 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createReasoner } from '../../core/reason/reasoner.js';
 import { ConfigError } from '../../core/spec/errors.js';
-import { startOpenAIEmulator, type OpenAIEmulator } from '../emulators/openai/openai-emulator.js';
 import { aitSudoAlert, bitsadminAlert, isolateHostAction, offlineResult, THRESHOLDS } from './fixtures.js';
-import { answer, reasonConfig, TEST_ENV, TEST_KEY } from './harness.js';
+import { answer, reasonConfig, TEST_ENV, TEST_KEY, useOpenAIEmulator } from './harness.js';
 
 describe('reasoner: routing and token budgets', () => {
-  let emulator: OpenAIEmulator;
-  beforeAll(async () => {
-    emulator = await startOpenAIEmulator({ apiKey: TEST_KEY });
-  });
-  afterAll(() => emulator.close());
-  beforeEach(() => {
-    emulator.reset();
-    emulator.setHandler(() => answer({ verdict: 'inconclusive', confidence: 0.5 }));
-  });
+  const emulator = useOpenAIEmulator((running) => running.setHandler(() => answer({ verdict: 'inconclusive', confidence: 0.5 })));
 
   const alert = bitsadminAlert();
 

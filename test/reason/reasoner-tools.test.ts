@@ -1,21 +1,12 @@
 import { createHash } from 'node:crypto';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createReasoner } from '../../core/reason/reasoner.js';
 import type { ReasonTools } from '../../core/reason/reason-tools.js';
-import { startOpenAIEmulator, type OpenAIEmulator } from '../emulators/openai/openai-emulator.js';
 import { bitsadminAlert, offlineResult, THRESHOLDS } from './fixtures.js';
-import { answer, hasTools, reasonConfig, TEST_ENV, TEST_KEY, toolMessages } from './harness.js';
+import { answer, hasTools, reasonConfig, TEST_ENV, TEST_KEY, toolMessages, useOpenAIEmulator } from './harness.js';
 
 describe('reasoner: investigation tools', () => {
-  let emulator: OpenAIEmulator;
-  beforeAll(async () => {
-    emulator = await startOpenAIEmulator({ apiKey: TEST_KEY });
-  });
-  afterAll(() => emulator.close());
-  beforeEach(() => {
-    emulator.reset();
-    emulator.setHandler(undefined);
-  });
+  const emulator = useOpenAIEmulator((running) => running.setHandler(undefined));
 
   const alert = bitsadminAlert();
   const offline = offlineResult(alert, { verdict: 'inconclusive', probability: 0.45 });

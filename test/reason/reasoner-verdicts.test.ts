@@ -1,18 +1,12 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createReasoner } from '../../core/reason/reasoner.js';
 import { logit, sigmoid } from '../../core/reason/score-band.js';
 import { TriageResultV1Schema } from '../../core/spec/result.js';
-import { startOpenAIEmulator, type OpenAIEmulator } from '../emulators/openai/openai-emulator.js';
 import { bitsadminAlert, isolateHostAction, offlineResult, THRESHOLDS } from './fixtures.js';
-import { answer, messagesOf, reasonConfig, TEST_ENV, TEST_KEY } from './harness.js';
+import { answer, messagesOf, reasonConfig, TEST_ENV, TEST_KEY, useOpenAIEmulator } from './harness.js';
 
 describe('reasoner: structured verdicts within bounds', () => {
-  let emulator: OpenAIEmulator;
-  beforeAll(async () => {
-    emulator = await startOpenAIEmulator({ apiKey: TEST_KEY });
-  });
-  afterAll(() => emulator.close());
-  beforeEach(() => emulator.reset());
+  const emulator = useOpenAIEmulator();
 
   const makeReasoner = () => createReasoner(reasonConfig(emulator), { thresholds: THRESHOLDS, env: TEST_ENV });
 
