@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createReasoner } from '../../core/reason/reasoner.js';
 import { ConfigError } from '../../core/spec/errors.js';
 import { aitSudoAlert, bitsadminAlert, isolateHostAction, offlineResult, THRESHOLDS } from './fixtures.js';
-import { answer, reasonConfig, TEST_ENV, TEST_KEY, useOpenAIEmulator } from './harness.js';
+import { answer, reasonConfig, TEST_ENV, useOpenAIEmulator } from './harness.js';
 
 describe('reasoner: routing and token budgets', () => {
   const emulator = useOpenAIEmulator((running) => running.setHandler(() => answer({ verdict: 'inconclusive', confidence: 0.5 })));

@@ -3,7 +3,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { createReasoner } from '../../core/reason/reasoner.js';
 import type { ReasonTools } from '../../core/reason/reason-tools.js';
 import { bitsadminAlert, offlineResult, THRESHOLDS } from './fixtures.js';
-import { answer, hasTools, reasonConfig, TEST_ENV, TEST_KEY, toolMessages, useOpenAIEmulator } from './harness.js';
+import { answer, hasTools, reasonConfig, TEST_ENV, toolMessages, useOpenAIEmulator } from './harness.js';
 
 describe('reasoner: investigation tools', () => {
   const emulator = useOpenAIEmulator((running) => running.setHandler(undefined));

@@ -3,7 +3,7 @@ import { createReasoner } from '../../core/reason/reasoner.js';
 import { logit, sigmoid } from '../../core/reason/score-band.js';
 import { TriageResultV1Schema } from '../../core/spec/result.js';
 import { bitsadminAlert, isolateHostAction, offlineResult, THRESHOLDS } from './fixtures.js';
-import { answer, messagesOf, reasonConfig, TEST_ENV, TEST_KEY, useOpenAIEmulator } from './harness.js';
+import { answer, messagesOf, reasonConfig, TEST_ENV, useOpenAIEmulator } from './harness.js';
 
 describe('reasoner: structured verdicts within bounds', () => {
   const emulator = useOpenAIEmulator();
