@@ -163,6 +163,3 @@ function safeStringify(value: unknown): string {
     return String(value);
   }
 }
-
-/** Re-exported for entry points that wire the runtime. */
-export type { Alert };
