@@ -7,3 +7,4 @@ export * from './plugin.js';
 export * from './ocsf.js';
 export * from './errors.js';
 export * from './zod-issues.js';
+export * from './delivery-key.js';

@@ -80,6 +80,11 @@ export const TriageResultV1Schema = z.object({
   engine: EngineInfoSchema,
   fingerprint: z.string(),
   duplicateOf: z.string().optional(),
+  /**
+   * How many times this alert's verdict has been decided (1 the first time). A re-pull of the same
+   * alert returns the stored verdict and keeps the revision; write-back keys use it (deliveryKey).
+   */
+  revision: z.number().int().positive().optional(),
   alertTime: z.string(),
   createdAt: z.string(),
 });
