@@ -14,12 +14,16 @@ export const FieldErrorSchema = z.object({
   message: z.string(),
 });
 
+/** RFC 9457 problem details: the body of every error answer (Content-Type application/problem+json). */
 export const ErrorResponseSchema = z.object({
-  statusCode: z.number().int(),
-  error: z.string(),
-  message: z.string().describe('What went wrong and how to fix it'),
-  requestId: z.string(),
-  errors: z.array(FieldErrorSchema).optional(),
+  type: z.string().describe('urn:verdict:problem:<slug>: invalid-input, unauthorized, forbidden, not-found, conflict, payload-too-large, rate-limited, idempotency-conflict, unavailable, internal'),
+  title: z.string().describe('Fixed per type'),
+  status: z.number().int().describe('The HTTP status code'),
+  detail: z.string().describe('What went wrong with this request and how to fix it'),
+  instance: z.string().describe('urn:verdict:request:<request id>'),
+  requestId: z.string().describe('Also in the x-request-id header and the server log'),
+  field: z.string().optional().describe('Path of the first failing field, e.g. severity or entities[2].value'),
+  errors: z.array(FieldErrorSchema).optional().describe('Every failing field'),
 });
 
 const cursor = z

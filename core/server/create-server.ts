@@ -4,7 +4,7 @@ import type { VerdictRuntime } from '../runtime/runtime.js';
 import { InvalidAlertError } from '../spec/errors.js';
 import type { PlatformPluginV1 } from '../spec/plugin.js';
 import { createAuthenticator } from './auth.js';
-import { errorBody, HttpError } from './http-error.js';
+import { HttpError, sendProblem } from './http-error.js';
 import { createServerLogger, requestLogFields } from './logging.js';
 import { createServerMetrics } from './metrics.js';
 import { createRateLimiter } from './rate-limit.js';
@@ -93,22 +93,22 @@ export function createServer(input: CreateServerInput): FastifyInstance {
 
   app.setErrorHandler((error: FastifyError | HttpError | Error, request, reply) => {
     if (error instanceof HttpError) {
-      return reply.code(error.statusCode).headers(error.headers).send(errorBody(error.statusCode, error.message, request.id, error.errors));
+      return sendProblem(reply, error.statusCode, error.message, { errors: error.errors, headers: error.headers, problem: error.problem });
     }
     if (error instanceof InvalidAlertError) {
-      return reply.code(400).send(errorBody(400, error.message, request.id, error.issues));
+      return sendProblem(reply, 400, error.message, { errors: error.issues });
     }
     const statusCode = (error as FastifyError).statusCode;
     if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) {
       const message = statusCode === 413 ? `the request body is larger than ${options.bodyLimitBytes} bytes: send fewer alerts per request` : error.message;
-      return reply.code(statusCode).send(errorBody(statusCode, message, request.id));
+      return sendProblem(reply, statusCode, message);
     }
     request.log.error({ 'error.type': error.name, 'error.message': error.message, 'error.stack_trace': error.stack }, 'request failed');
-    return reply.code(500).send(errorBody(500, 'internal error: the server log has the details under this request id', request.id));
+    return sendProblem(reply, 500, 'internal error: the server log has the details under this request id');
   });
 
   app.setNotFoundHandler((request, reply) => {
-    reply.code(404).send(errorBody(404, `no route ${request.method} ${request.url.split('?')[0]}: see /openapi.json`, request.id));
+    sendProblem(reply, 404, `no route ${request.method} ${request.url.split('?')[0]}: see /openapi.json`);
   });
 
   registerTriageRoutes(app, context);

@@ -198,7 +198,7 @@ function jsonResponse(description: string, component: string): JsonObject {
 }
 
 function errorResponse(description: string): JsonObject {
-  return jsonResponse(description, 'Error');
+  return { description, content: { 'application/problem+json': { schema: { $ref: REF('Error') } } } };
 }
 
 function rateLimited(): JsonObject {

@@ -30,7 +30,7 @@ describe('approvals', () => {
     const [approval] = await pendingFor('ap-1', harness.tokens.approver);
     const self = await harness.request('POST', `/v1/approvals/${approval!.id}/decision`, { token: harness.tokens.approver, body: { decision: 'approve' } });
     expect(self.status).toBe(403);
-    expect(self.json.message).toContain('cannot decide');
+    expect(self.json.detail).toContain('cannot decide');
     const { issueToken } = await import('../../core/server/tokens.js');
     const second = issueToken({ name: 'alice', scopes: ['approve'] });
     await harness.runtime.repository.createToken(second.token);
@@ -45,7 +45,7 @@ describe('approvals', () => {
     expect(decided.json).toMatchObject({ id: approval!.id, status: 'approved', decidedBy: 'bob', comment: 'confirmed with the host owner' });
     const again = await harness.request('POST', `/v1/approvals/${approval!.id}/decision`, { token: harness.tokens.admin, body: { decision: 'reject' } });
     expect(again.status).toBe(409);
-    expect(again.json.message).toContain('already approved');
+    expect(again.json.detail).toContain('already approved');
     const polled = await harness.request('GET', `/v1/approvals/${approval!.id}`, { token: harness.tokens.triage });
     expect(polled.json.status).toBe('approved');
     const audit = await harness.runtime.repository.listAudit(50);
@@ -59,7 +59,7 @@ describe('approvals', () => {
     now = new Date(now.getTime() + 3601 * 1000);
     const late = await harness.request('POST', `/v1/approvals/${approval!.id}/decision`, { token: harness.tokens.otherApprover, body: { decision: 'approve' } });
     expect(late.status).toBe(409);
-    expect(late.json.message).toContain('expired');
+    expect(late.json.detail).toContain('expired');
     expect((await harness.runtime.repository.getApproval(approval!.id))?.status).toBe('expired');
     expect(await pendingFor('ap-2', harness.tokens.otherApprover)).toEqual([]);
   });

@@ -14,7 +14,7 @@ describe('authentication and scopes', () => {
       const response = await harness.request(method, path, method === 'POST' ? { body: sampleAlert('a') } : {});
       expect(response.status, `${method} ${path}`).toBe(401);
       expect(response.headers.get('www-authenticate')).toContain('Bearer');
-      expect(response.json.message).toContain('Authorization: Bearer');
+      expect(response.json.detail).toContain('Authorization: Bearer');
     }
   });
 
@@ -32,7 +32,7 @@ describe('authentication and scopes', () => {
   it('refuses a token without the route scope (403), and lets admin do everything', async () => {
     const wrongScope = await harness.request('POST', '/v1/triage', { token: harness.tokens.feedback, body: sampleAlert('a') });
     expect(wrongScope.status).toBe(403);
-    expect(wrongScope.json.message).toContain('triage');
+    expect(wrongScope.json.detail).toContain('triage');
     expect((await harness.request('POST', '/v1/feedback', { token: harness.tokens.triage, body: { alertId: 'a', verdict: 'true_positive' } })).status).toBe(403);
     expect((await harness.request('GET', '/v1/approvals', { token: harness.tokens.triage })).status).toBe(403);
     expect((await harness.request('POST', '/v1/triage', { token: harness.tokens.admin, body: sampleAlert('admin-1') })).status).toBe(200);
@@ -45,10 +45,10 @@ describe('authentication and scopes', () => {
     await harness.runtime.repository.revokeToken(revoked.token.id, new Date().toISOString());
     const revokedAnswer = await harness.request('GET', '/v1/verdicts', { token: revoked.bearer });
     expect(revokedAnswer.status).toBe(401);
-    expect(revokedAnswer.json.message).toContain('revoked');
+    expect(revokedAnswer.json.detail).toContain('revoked');
     const expired = issueToken({ name: 'temp', scopes: ['triage'], expiresAt: '2020-01-01T00:00:00.000Z' });
     await harness.runtime.repository.createToken(expired.token);
-    expect((await harness.request('GET', '/v1/verdicts', { token: expired.bearer })).json.message).toContain('expired');
+    expect((await harness.request('GET', '/v1/verdicts', { token: expired.bearer })).json.detail).toContain('expired');
   });
 
   it('stores only the hash of a token and records its last use', async () => {

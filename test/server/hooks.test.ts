@@ -34,14 +34,14 @@ describe('signed webhooks', () => {
     expect((await send(body, timestamp)).status).toBe(200);
     const replay = await send(body, timestamp);
     expect(replay.status).toBe(401);
-    expect(replay.json.message).toContain('replay');
+    expect(replay.json.detail).toContain('replay');
   });
 
   it('refuses a delivery signed outside the timestamp window, even with a valid signature', async () => {
     const body = JSON.stringify(sampleAlert('hook-3'));
     const old = await send(body, unix() - 301);
     expect(old.status).toBe(401);
-    expect(old.json.message).toContain('300 s');
+    expect(old.json.detail).toContain('300 s');
     expect((await send(body, unix() + 301)).status).toBe(401);
   });
 
@@ -52,14 +52,14 @@ describe('signed webhooks', () => {
     expect((await send(body, timestamp, signHookBody('wrong-secret', timestamp, body))).status).toBe(401);
     const unsigned = await harness.request('POST', '/v1/hooks/verdict', { body: sampleAlert('hook-6') });
     expect(unsigned.status).toBe(401);
-    expect(unsigned.json.message).toContain('x-verdict-timestamp');
+    expect(unsigned.json.detail).toContain('x-verdict-timestamp');
   });
 
   it('answers 404 for a platform without a configured secret, and 400 for a signed non-JSON body', async () => {
     const timestamp = unix();
     const unknown = await send('{}', timestamp, signHookBody(SECRET, timestamp, '{}'), 'splunk');
     expect(unknown.status).toBe(404);
-    expect(unknown.json.message).toContain('VERDICT_HOOK_SECRET_SPLUNK');
+    expect(unknown.json.detail).toContain('VERDICT_HOOK_SECRET_SPLUNK');
     now = new Date(now.getTime() + 1000);
     const notJson = await send('not json', unix());
     expect(notJson.status).toBe(400);

@@ -12,7 +12,7 @@ describe('limits', () => {
     harness = await startTestServer({ bodyLimitBytes: 10_000 });
     const response = await harness.request('POST', '/v1/triage', { token: harness.tokens.triage, body: sampleAlert('big', { description: 'x'.repeat(20_000) }) });
     expect(response.status).toBe(413);
-    expect(response.json.message).toContain('10000 bytes');
+    expect(response.json.detail).toContain('10000 bytes');
   });
 
   it('refuses a batch over the batch limit with 413, naming the limit', async () => {
@@ -20,7 +20,7 @@ describe('limits', () => {
     const alerts = Array.from({ length: 4 }, (_, index) => sampleAlert(`b${index}`));
     const response = await harness.request('POST', '/v1/triage', { token: harness.tokens.triage, body: { alerts } });
     expect(response.status).toBe(413);
-    expect(response.json.message).toContain('at most 3');
+    expect(response.json.detail).toContain('at most 3');
     expect((await harness.request('POST', '/v1/triage', { token: harness.tokens.triage, body: alerts.slice(0, 3) })).status).toBe(200);
   });
 
@@ -42,7 +42,7 @@ describe('limits', () => {
     harness = await startTestServer();
     const missing = await harness.request('GET', '/v2/nothing', { token: harness.tokens.triage });
     expect(missing.status).toBe(404);
-    expect(missing.json.message).toContain('/openapi.json');
+    expect(missing.json.detail).toContain('/openapi.json');
     const text = await harness.request('POST', '/v1/triage', { token: harness.tokens.triage, rawBody: 'id=1', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
     expect(text.status).toBe(415);
   });

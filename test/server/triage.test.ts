@@ -53,7 +53,7 @@ describe('triage API over HTTP', () => {
     const response = await harness.request('POST', '/v1/triage?platform=verdict', { token: harness.tokens.triage, body: sampleAlert('lone', { severity: 'apocalyptic' }) });
     expect(response.status).toBe(400);
     expect(response.json.errors).toEqual([expect.objectContaining({ index: 0, path: 'severity' })]);
-    expect(response.json.message).toContain('severity');
+    expect(response.json.detail).toContain('severity');
   });
 
   it('answers 400 naming the query field, the platform or the field map', async () => {
@@ -64,7 +64,7 @@ describe('triage API over HTTP', () => {
     expect(badCursor.json.errors[0].path).toBe('cursor');
     const unknownParameter = await harness.request('GET', '/v1/verdicts?rulez=x', { token: harness.tokens.triage });
     expect(unknownParameter.status).toBe(400);
-    expect(unknownParameter.json.message).toContain('rulez');
+    expect(unknownParameter.json.detail).toContain('rulez');
     const platform = await harness.request('POST', '/v1/triage?platform=qradar', { token: harness.tokens.triage, body: sampleAlert('p') });
     expect(platform.status).toBe(400);
     expect(platform.json.errors[0].path).toBe('platform');
