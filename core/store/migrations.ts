@@ -102,6 +102,31 @@ CREATE INDEX approvals_alert ON approvals (alert_id);
 CREATE INDEX approvals_expiry ON approvals (status, expires_at);
 `,
   },
+  {
+    version: 4,
+    name: 'delivery-ledger-and-seen-signatures',
+    // deliveries: one row per write-back key (deliveryKey), 'pending' before the platform call and
+    // 'done' after, so a crash or a re-pull never writes the same verdict twice.
+    // seen_signatures: webhook signatures until their tolerance window ends (replay protection
+    // that holds across restarts and instances).
+    sql: `
+CREATE TABLE deliveries (
+  delivery_key TEXT PRIMARY KEY,
+  alert_id TEXT NOT NULL,
+  target TEXT NOT NULL,
+  state TEXT NOT NULL,
+  attempts INTEGER NOT NULL,
+  started_at TEXT NOT NULL,
+  done_at TEXT
+);
+CREATE INDEX deliveries_alert ON deliveries (alert_id);
+CREATE TABLE seen_signatures (
+  signature TEXT PRIMARY KEY,
+  expires_at TEXT NOT NULL
+);
+CREATE INDEX seen_signatures_expiry ON seen_signatures (expires_at);
+`,
+  },
 ];
 
 /** `GENERATED_ID` marks an auto-increment key; each dialect spells it its own way. */

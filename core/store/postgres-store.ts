@@ -12,6 +12,7 @@ import {
   auditFromRow,
   deadLetterFromRow,
   dispositionFromRow,
+  deliveryFromRow,
   dispositionParameters,
   tokenFromRow,
   tokenParameters,
@@ -164,6 +165,21 @@ export async function createPostgresRepository(url: string): Promise<VerdictRepo
     },
     async expireApprovals(now) {
       return changes(SQL.expireApprovals, [now, now]);
+    },
+    async beginDelivery(entry) {
+      await changes(SQL.beginDelivery, [entry.key, entry.alertId, entry.target, entry.at]);
+      return deliveryFromRow((await rows(SQL.selectDelivery, [entry.key]))[0] ?? {});
+    },
+    async completeDelivery(key, at) {
+      await changes(SQL.completeDelivery, [at, key]);
+    },
+    async getDelivery(key) {
+      const [row] = await rows(SQL.selectDelivery, [key]);
+      return row ? deliveryFromRow(row) : undefined;
+    },
+    async rememberSignature(signature, expiresAt, now) {
+      await changes(SQL.deleteExpiredSignatures, [now]);
+      return (await changes(SQL.insertSignature, [signature, expiresAt])) > 0;
     },
     async ping() {
       await pool.query('SELECT 1');

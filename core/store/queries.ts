@@ -31,6 +31,13 @@ export const SQL = {
   // The status guard makes a decision atomic: of two concurrent deciders exactly one wins.
   decideApproval: `UPDATE approvals SET status = ?, decided_by = ?, decided_at = ?, comment = ? WHERE id = ? AND status = 'pending'`,
   expireApprovals: `UPDATE approvals SET status = 'expired', decided_at = ? WHERE status = 'pending' AND expires_at <= ?`,
+  // A done delivery is never reopened; a pending one (an attempt that crashed) counts another attempt.
+  beginDelivery: `INSERT INTO deliveries (delivery_key, alert_id, target, state, attempts, started_at, done_at) VALUES (?, ?, ?, 'pending', 1, ?, NULL)
+    ON CONFLICT (delivery_key) DO UPDATE SET attempts = deliveries.attempts + 1 WHERE deliveries.state = 'pending'`,
+  completeDelivery: `UPDATE deliveries SET state = 'done', done_at = ? WHERE delivery_key = ?`,
+  selectDelivery: 'SELECT * FROM deliveries WHERE delivery_key = ?',
+  deleteExpiredSignatures: 'DELETE FROM seen_signatures WHERE expires_at <= ?',
+  insertSignature: 'INSERT INTO seen_signatures (signature, expires_at) VALUES (?, ?) ON CONFLICT (signature) DO NOTHING',
 } as const;
 
 export interface BuiltQuery {

@@ -112,6 +112,19 @@ export interface ApprovalDecision {
   comment: string | undefined;
 }
 
+/** One write-back in the delivery ledger: 'pending' from before the platform call, 'done' once it succeeded. */
+export interface DeliveryRecord {
+  /** deliveryKey(result, target): a function of alert id, target and verdict revision only. */
+  key: string;
+  alertId: string;
+  target: string;
+  state: 'pending' | 'done';
+  /** Attempts begun, including ones a crash interrupted. */
+  attempts: number;
+  startedAt: string;
+  doneAt: string | undefined;
+}
+
 /**
  * Everything Verdict persists, behind one interface so SQLite (embedded) and PostgreSQL (shared)
  * are interchangeable. Asynchronous because PostgreSQL is; the triage hot path never waits on it.
@@ -149,6 +162,19 @@ export interface VerdictRepository {
   decideApproval(id: string, decision: ApprovalDecision): Promise<boolean>;
   /** Marks every pending approval whose expiresAt is at or before `now` expired; returns how many. */
   expireApprovals(now: string): Promise<number>;
+  /**
+   * Records that a write-back is about to be attempted (state 'pending', one more attempt) and
+   * returns the ledger row as it now stands; a 'done' row is returned unchanged.
+   */
+  beginDelivery(entry: { key: string; alertId: string; target: string; at: string }): Promise<DeliveryRecord>;
+  /** Marks a write-back done: later attempts with the same key are skipped. */
+  completeDelivery(key: string, at: string): Promise<void>;
+  getDelivery(key: string): Promise<DeliveryRecord | undefined>;
+  /**
+   * Remembers a webhook signature until `expiresAt` (dropping ones expired at `now`); false when
+   * it is still remembered, i.e. the request is a replay.
+   */
+  rememberSignature(signature: string, expiresAt: string, now: string): Promise<boolean>;
   /** Resolves when the store answers a trivial query (readiness). */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { RecommendedAction, TriageResult } from '../spec/result.js';
-import type { ApiToken, Approval, AuditEntry, DeadLetter, StoredDisposition, TokenScope } from './repository.js';
+import type { ApiToken, Approval, AuditEntry, DeadLetter, DeliveryRecord, StoredDisposition, TokenScope } from './repository.js';
 
 /**
  * Row ↔ record mapping shared by the SQLite and PostgreSQL stores, so both read the same columns
@@ -137,6 +137,18 @@ export function approvalFromRow(row: Row): Approval {
     decidedBy: optionalText(row.decided_by),
     decidedAt: optionalText(row.decided_at),
     comment: optionalText(row.comment),
+  };
+}
+
+export function deliveryFromRow(row: Row): DeliveryRecord {
+  return {
+    key: String(row.delivery_key),
+    alertId: String(row.alert_id),
+    target: String(row.target),
+    state: row.state === 'done' ? 'done' : 'pending',
+    attempts: Number(row.attempts),
+    startedAt: String(row.started_at),
+    doneAt: optionalText(row.done_at),
   };
 }
 

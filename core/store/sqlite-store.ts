@@ -13,6 +13,7 @@ import {
   auditFromRow,
   deadLetterFromRow,
   dispositionFromRow,
+  deliveryFromRow,
   dispositionParameters,
   tokenFromRow,
   tokenParameters,
@@ -144,6 +145,21 @@ export function createSqliteRepository(file: string): VerdictRepository {
     async expireApprovals(now) {
       const [changes] = await write({ sql: SQL.expireApprovals, rows: [[now, now]] });
       return changes ?? 0;
+    },
+    async beginDelivery(entry) {
+      await write({ sql: SQL.beginDelivery, rows: [[entry.key, entry.alertId, entry.target, entry.at]] });
+      return deliveryFromRow(all(SQL.selectDelivery, entry.key)[0] ?? {});
+    },
+    async completeDelivery(key, at) {
+      await write({ sql: SQL.completeDelivery, rows: [[at, key]] });
+    },
+    async getDelivery(key) {
+      const [row] = all(SQL.selectDelivery, key);
+      return row ? deliveryFromRow(row) : undefined;
+    },
+    async rememberSignature(signature, expiresAt, now) {
+      const [, inserted] = await write({ sql: SQL.deleteExpiredSignatures, rows: [[now]] }, { sql: SQL.insertSignature, rows: [[signature, expiresAt]] });
+      return (inserted ?? 0) > 0;
     },
     async ping() {
       db.prepare('SELECT 1').get();

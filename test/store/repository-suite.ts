@@ -224,6 +224,37 @@ export function runRepositorySuite(name: string, factory: () => Promise<Reposito
       expect((await repository.listApprovals({ alertId: 'a2', limit: 10 })).items.map((item) => item.id)).toEqual(['ap4', 'ap3']);
       expect((await repository.listApprovals({ status: 'approved', limit: 10 })).items.map((item) => item.id)).toEqual(['ap0']);
     });
+
+    it('keeps a delivery ledger: pending before the platform call, done after, never reopened', async () => {
+      const entry = { key: 'vk-1', alertId: 'a1', target: 'splunk:write-back', at: '2026-01-01T00:00:00.000Z' };
+      expect(await repository.getDelivery('vk-1')).toBeUndefined();
+      expect(await repository.beginDelivery(entry)).toMatchObject({ key: 'vk-1', alertId: 'a1', state: 'pending', attempts: 1, doneAt: undefined });
+      // A crash left it pending: the next attempt counts, and still says pending.
+      expect(await repository.beginDelivery({ ...entry, at: '2026-01-01T00:01:00.000Z' })).toMatchObject({ state: 'pending', attempts: 2, startedAt: entry.at });
+      await repository.completeDelivery('vk-1', '2026-01-01T00:02:00.000Z');
+      expect(await repository.beginDelivery({ ...entry, at: '2026-01-01T00:03:00.000Z' })).toMatchObject({ state: 'done', attempts: 2, doneAt: '2026-01-01T00:02:00.000Z' });
+      expect(await repository.getDelivery('vk-1')).toMatchObject({ state: 'done' });
+    });
+
+    it('remembers webhook signatures until they expire: a replay is refused', async () => {
+      const now = '2026-01-01T00:00:00.000Z';
+      const expiresAt = '2026-01-01T00:05:00.000Z';
+      expect(await repository.rememberSignature('sig-1', expiresAt, now)).toBe(true);
+      expect(await repository.rememberSignature('sig-1', expiresAt, '2026-01-01T00:04:00.000Z')).toBe(false);
+      expect(await repository.rememberSignature('sig-2', expiresAt, now)).toBe(true);
+      // Past the window the signature is forgotten (the timestamp check refuses such a request anyway).
+      expect(await repository.rememberSignature('sig-2', '2026-01-01T00:15:00.000Z', '2026-01-01T00:10:00.000Z')).toBe(true);
+    });
+
+    it('keeps the delivery ledger and seen signatures when reopened (another process sees them)', async () => {
+      await repository.beginDelivery({ key: 'vk-2', alertId: 'a2', target: 'splunk:write-back', at: '2026-01-01T00:00:00.000Z' });
+      await repository.completeDelivery('vk-2', '2026-01-01T00:00:01.000Z');
+      await repository.rememberSignature('sig-3', '2026-01-01T00:05:00.000Z', '2026-01-01T00:00:00.000Z');
+      await repository.close();
+      repository = await fixture.reopen();
+      expect(await repository.getDelivery('vk-2')).toMatchObject({ state: 'done', alertId: 'a2' });
+      expect(await repository.rememberSignature('sig-3', '2026-01-01T00:05:00.000Z', '2026-01-01T00:01:00.000Z')).toBe(false);
+    });
   });
 }
 
