@@ -127,6 +127,27 @@ CREATE TABLE seen_signatures (
 CREATE INDEX seen_signatures_expiry ON seen_signatures (expires_at);
 `,
   },
+  {
+    version: 5,
+    name: 'request-records',
+    // One row per Idempotency-Key (id idem:<token id>:<route>:<key>) or asynchronous triage job
+    // (id job:<uuid>): 'pending' while the request runs, then 'done' with the answer it gave, so a
+    // retried request gets the first answer (on any server process) and counts once.
+    sql: `
+CREATE TABLE request_records (
+  id TEXT PRIMARY KEY,
+  owner TEXT NOT NULL,
+  request_hash TEXT NOT NULL,
+  state TEXT NOT NULL,
+  status_code INTEGER,
+  response TEXT,
+  created_at TEXT NOT NULL,
+  expires_at TEXT NOT NULL,
+  completed_at TEXT
+);
+CREATE INDEX request_records_expiry ON request_records (expires_at);
+`,
+  },
 ];
 
 /** `GENERATED_ID` marks an auto-increment key; each dialect spells it its own way. */

@@ -13,6 +13,7 @@ import {
   deadLetterFromRow,
   dispositionFromRow,
   deliveryFromRow,
+  requestRecordFromRow,
   dispositionParameters,
   tokenFromRow,
   tokenParameters,
@@ -180,6 +181,21 @@ export async function createPostgresRepository(url: string): Promise<VerdictRepo
     async rememberSignature(signature, expiresAt, now) {
       await changes(SQL.deleteExpiredSignatures, [now]);
       return (await changes(SQL.insertSignature, [signature, expiresAt])) > 0;
+    },
+    async claimRequest(entry) {
+      await changes(SQL.deleteExpiredRequests, [entry.createdAt]);
+      const inserted = await changes(SQL.insertRequest, [entry.id, entry.owner, entry.requestHash, entry.createdAt, entry.expiresAt]);
+      return { claimed: inserted > 0, record: requestRecordFromRow((await rows(SQL.selectRequest, [entry.id]))[0] ?? {}) };
+    },
+    async completeRequest(id, answer) {
+      await changes(SQL.completeRequest, [answer.statusCode, answer.response, answer.completedAt, id]);
+    },
+    async releaseRequest(id) {
+      await changes(SQL.releaseRequest, [id]);
+    },
+    async getRequest(id) {
+      const [row] = await rows(SQL.selectRequest, [id]);
+      return row ? requestRecordFromRow(row) : undefined;
     },
     async ping() {
       await pool.query('SELECT 1');

@@ -38,6 +38,13 @@ export const SQL = {
   selectDelivery: 'SELECT * FROM deliveries WHERE delivery_key = ?',
   deleteExpiredSignatures: 'DELETE FROM seen_signatures WHERE expires_at <= ?',
   insertSignature: 'INSERT INTO seen_signatures (signature, expires_at) VALUES (?, ?) ON CONFLICT (signature) DO NOTHING',
+  // Idempotency keys and async jobs: the first claim wins; an expired record no longer holds its id.
+  deleteExpiredRequests: 'DELETE FROM request_records WHERE expires_at <= ?',
+  insertRequest: `INSERT INTO request_records (id, owner, request_hash, state, status_code, response, created_at, expires_at, completed_at)
+    VALUES (?, ?, ?, 'pending', NULL, NULL, ?, ?, NULL) ON CONFLICT (id) DO NOTHING`,
+  completeRequest: `UPDATE request_records SET state = 'done', status_code = ?, response = ?, completed_at = ? WHERE id = ?`,
+  releaseRequest: `DELETE FROM request_records WHERE id = ? AND state = 'pending'`,
+  selectRequest: 'SELECT * FROM request_records WHERE id = ?',
 } as const;
 
 export interface BuiltQuery {

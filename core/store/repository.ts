@@ -126,6 +126,24 @@ export interface DeliveryRecord {
 }
 
 /**
+ * An Idempotency-Key or an asynchronous job: who made the request, a hash of what was asked, and
+ * once done the answer given (status and body), which a retry or a status poll gets back.
+ */
+export interface RequestRecord {
+  id: string;
+  /** Token id of the caller: only they (or an admin) see it. */
+  owner: string;
+  requestHash: string;
+  state: 'pending' | 'done';
+  statusCode: number | undefined;
+  /** The response body as sent (JSON text). */
+  response: string | undefined;
+  createdAt: string;
+  expiresAt: string;
+  completedAt: string | undefined;
+}
+
+/**
  * Everything Verdict persists, behind one interface so SQLite (embedded) and PostgreSQL (shared)
  * are interchangeable. Asynchronous because PostgreSQL is; the triage hot path never waits on it.
  */
@@ -175,6 +193,16 @@ export interface VerdictRepository {
    * it is still remembered, i.e. the request is a replay.
    */
   rememberSignature(signature: string, expiresAt: string, now: string): Promise<boolean>;
+  /**
+   * Claims a request record id (dropping records expired at `createdAt`): `claimed` is false when
+   * the id is already held, and `record` is then the earlier request's record as it stands.
+   */
+  claimRequest(entry: { id: string; owner: string; requestHash: string; createdAt: string; expiresAt: string }): Promise<{ claimed: boolean; record: RequestRecord }>;
+  /** Stores the answer of a claimed request: later claims and reads get it back. */
+  completeRequest(id: string, answer: { statusCode: number; response: string; completedAt: string }): Promise<void>;
+  /** Drops a still-pending claim (the request failed on the server's side; a retry may run it anew). */
+  releaseRequest(id: string): Promise<void>;
+  getRequest(id: string): Promise<RequestRecord | undefined>;
   /** Resolves when the store answers a trivial query (readiness). */
   ping(): Promise<void>;
   close(): Promise<void>;

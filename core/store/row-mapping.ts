@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { RecommendedAction, TriageResult } from '../spec/result.js';
-import type { ApiToken, Approval, AuditEntry, DeadLetter, DeliveryRecord, StoredDisposition, TokenScope } from './repository.js';
+import type { ApiToken, Approval, AuditEntry, DeadLetter, DeliveryRecord, RequestRecord, StoredDisposition, TokenScope } from './repository.js';
 
 /**
  * Row ↔ record mapping shared by the SQLite and PostgreSQL stores, so both read the same columns
@@ -149,6 +149,20 @@ export function deliveryFromRow(row: Row): DeliveryRecord {
     attempts: Number(row.attempts),
     startedAt: String(row.started_at),
     doneAt: optionalText(row.done_at),
+  };
+}
+
+export function requestRecordFromRow(row: Row): RequestRecord {
+  return {
+    id: String(row.id),
+    owner: String(row.owner),
+    requestHash: String(row.request_hash),
+    state: row.state === 'done' ? 'done' : 'pending',
+    statusCode: row.status_code === null || row.status_code === undefined ? undefined : Number(row.status_code),
+    response: optionalText(row.response),
+    createdAt: String(row.created_at),
+    expiresAt: String(row.expires_at),
+    completedAt: optionalText(row.completed_at),
   };
 }
 

@@ -14,6 +14,7 @@ import {
   deadLetterFromRow,
   dispositionFromRow,
   deliveryFromRow,
+  requestRecordFromRow,
   dispositionParameters,
   tokenFromRow,
   tokenParameters,
@@ -160,6 +161,23 @@ export function createSqliteRepository(file: string): VerdictRepository {
     async rememberSignature(signature, expiresAt, now) {
       const [, inserted] = await write({ sql: SQL.deleteExpiredSignatures, rows: [[now]] }, { sql: SQL.insertSignature, rows: [[signature, expiresAt]] });
       return (inserted ?? 0) > 0;
+    },
+    async claimRequest(entry) {
+      const [, inserted] = await write(
+        { sql: SQL.deleteExpiredRequests, rows: [[entry.createdAt]] },
+        { sql: SQL.insertRequest, rows: [[entry.id, entry.owner, entry.requestHash, entry.createdAt, entry.expiresAt]] },
+      );
+      return { claimed: (inserted ?? 0) > 0, record: requestRecordFromRow(all(SQL.selectRequest, entry.id)[0] ?? {}) };
+    },
+    async completeRequest(id, answer) {
+      await write({ sql: SQL.completeRequest, rows: [[answer.statusCode, answer.response, answer.completedAt, id]] });
+    },
+    async releaseRequest(id) {
+      await write({ sql: SQL.releaseRequest, rows: [[id]] });
+    },
+    async getRequest(id) {
+      const [row] = all(SQL.selectRequest, id);
+      return row ? requestRecordFromRow(row) : undefined;
     },
     async ping() {
       db.prepare('SELECT 1').get();

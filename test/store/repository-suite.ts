@@ -255,6 +255,24 @@ export function runRepositorySuite(name: string, factory: () => Promise<Reposito
       expect(await repository.getDelivery('vk-2')).toMatchObject({ state: 'done', alertId: 'a2' });
       expect(await repository.rememberSignature('sig-3', '2026-01-01T00:05:00.000Z', '2026-01-01T00:01:00.000Z')).toBe(false);
     });
+
+    it('keeps request records (idempotency keys, async jobs): the first claim wins, the answer is kept, a failed claim is released', async () => {
+      const entry = { id: 'idem:t1:triage:k1', owner: 't1', requestHash: 'h1', createdAt: '2026-01-01T00:00:00.000Z', expiresAt: '2026-01-02T00:00:00.000Z' };
+      expect(await repository.getRequest(entry.id)).toBeUndefined();
+      expect(await repository.claimRequest(entry)).toMatchObject({ claimed: true, record: { id: entry.id, owner: 't1', requestHash: 'h1', state: 'pending', statusCode: undefined } });
+      expect(await repository.claimRequest({ ...entry, requestHash: 'h2' })).toMatchObject({ claimed: false, record: { requestHash: 'h1', state: 'pending' } });
+      await repository.completeRequest(entry.id, { statusCode: 200, response: '{"results":[]}', completedAt: '2026-01-01T00:00:01.000Z' });
+      expect(await repository.claimRequest(entry)).toMatchObject({ claimed: false, record: { state: 'done', statusCode: 200, response: '{"results":[]}', completedAt: '2026-01-01T00:00:01.000Z' } });
+      // Releasing only drops a pending claim: a done answer stays.
+      await repository.releaseRequest(entry.id);
+      expect(await repository.getRequest(entry.id)).toMatchObject({ state: 'done' });
+      const failing = { ...entry, id: 'idem:t1:triage:k2' };
+      await repository.claimRequest(failing);
+      await repository.releaseRequest(failing.id);
+      expect(await repository.claimRequest(failing)).toMatchObject({ claimed: true });
+      // Past its expiry a record no longer holds its id.
+      expect(await repository.claimRequest({ ...entry, requestHash: 'h3', createdAt: '2026-01-03T00:00:00.000Z', expiresAt: '2026-01-04T00:00:00.000Z' })).toMatchObject({ claimed: true, record: { requestHash: 'h3', state: 'pending' } });
+    });
   });
 }
 
