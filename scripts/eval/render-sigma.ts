@@ -43,7 +43,9 @@ export function renderSigmaTest(test: SigmaTest, rendering: Rendering, variant: 
         events: test.events.map((event) => ({ System: flattenSystem(event.System), EventData: event.EventData })),
       };
     case 'splunk': {
-      const raw = JSON.stringify(test.events.length === 1 ? test.events[0] : test.events);
+      // Raw log lines (network-device syslog…) go in as they were logged; Windows events as their JSON.
+      const rawLines = test.events.map((event) => event.EventData.RawLine).filter((line): line is string => typeof line === 'string');
+      const raw = rawLines.length === test.events.length ? rawLines.join('\n') : JSON.stringify(test.events.length === 1 ? test.events[0] : test.events);
       return compact({
         _time: String(Date.parse(time) / 1000),
         event_id: id,

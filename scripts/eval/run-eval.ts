@@ -17,7 +17,7 @@ import { aitGroupKey, expectedLabel, loadAitSorted } from './ait-source.js';
 import { discoverDatasets, type DatasetSource } from './datasets.js';
 import { AIT_EXPORT_FIELD_MAP, renderAitRow, type Rendering } from './render-ait.js';
 import { renderSigmaTest, SIGMA_EXPORT_FIELD_MAP, type SigmaVariant } from './render-sigma.js';
-import { loadSigmaTests, sigmaEventTime } from './sigma-source.js';
+import { loadSigmaData, sigmaEventTime, splitByRuleDate, type SigmaTest } from './sigma-source.js';
 import { headline, summarizeDataset, type DatasetSummary } from './summarize.js';
 import { MetricsAccumulator } from '../../core/backtest/metrics.js';
 
@@ -128,7 +128,7 @@ function aitItems(rows: Awaited<ReturnType<typeof loadAitSorted>>, rendering: Re
   return rows.map((row) => ({ native: renderAitRow(row, rendering), platform: rendering, expected: expectedLabel(row.labels), groupKey: aitGroupKey(row) }));
 }
 
-function sigmaItems(tests: ReturnType<typeof loadSigmaTests>, rendering: Rendering, variant: SigmaVariant): BacktestItem[] {
+function sigmaItems(tests: readonly SigmaTest[], rendering: Rendering, variant: SigmaVariant): BacktestItem[] {
   return tests.map((test) => ({
     native: renderSigmaTest(test, rendering, variant),
     platform: rendering,
@@ -137,7 +137,7 @@ function sigmaItems(tests: ReturnType<typeof loadSigmaTests>, rendering: Renderi
   }));
 }
 
-async function evaluate(source: DatasetSource): Promise<{ byRendering: Record<string, DatasetSummary>; blind?: Record<string, DatasetSummary> }> {
+async function evaluate(source: DatasetSource): Promise<{ byRendering: Record<string, DatasetSummary>; blind?: Record<string, DatasetSummary>; protocol?: SigmaProtocol }> {
   const byRendering: Record<string, DatasetSummary> = {};
   if (source.kind === 'ait') {
     let rows = await loadAitSorted(source.file, source.scenario);
@@ -149,16 +149,46 @@ async function evaluate(source: DatasetSource): Promise<{ byRendering: Record<st
     }
     return { byRendering };
   }
-  let tests = loadSigmaTests(source.directory);
-  tests.sort((left, right) => Date.parse(sigmaEventTime(left.events[0]!)) - Date.parse(sigmaEventTime(right.events[0]!)));
+  const sigmaData = loadSigmaData(source.directory);
+  for (const skipped of sigmaData.skipped) log(`${source.name}: skipped test ${skipped.testId}: ${skipped.reason}`);
+  let tests = sigmaData.tests;
+  tests.sort((left, right) => Date.parse(sigmaEventTime(left.events[0])) - Date.parse(sigmaEventTime(right.events[0])));
   if (limit !== undefined) tests = tests.slice(0, limit);
   const blind: Record<string, DatasetSummary> = {};
+  // The generalisation protocol: rules split by creation date, each half replayed blind as its own deployment.
+  const halves = splitByRuleDate(tests);
+  const order = new Map(tests.map((test, index) => [test.testId, index]));
+  const inReplayOrder = (half: typeof tests) => [...half].sort((left, right) => order.get(left.testId)! - order.get(right.testId)!);
+  const protocol: SigmaProtocol = { skipped: sigmaData.skipped, layouts: sigmaData.layouts, develop: {}, validate: {} };
   for (const rendering of renderings) {
     byRendering[rendering] = summarizeDataset(await replay(sigmaItems(tests, rendering, 'full'), sigmaMap));
     blind[rendering] = summarizeDataset(await replay(sigmaItems(tests, rendering, 'blind'), sigmaMap));
-    log(`${source.name} [${rendering}] ${formatLine(byRendering[rendering]!)} blind techniques recall ${format(blind[rendering]!.techniques?.parent.recall)} (exact ${format(blind[rendering]!.techniques?.exact.recall)})`);
+    for (const half of ['develop', 'validate'] as const) {
+      const halfTests = inReplayOrder(halves[half]);
+      const summary = summarizeDataset(await replay(sigmaItems(halfTests, rendering, 'blind'), sigmaMap));
+      const dates = halfTests.map((test) => test.rule.date).sort();
+      protocol[half][rendering] = { tests: halfTests.length, ruleDates: [dates[0] ?? '', dates.at(-1) ?? ''], blindTechniqueRecall: summary.techniques?.parent.recall ?? null, blindTechniqueRecallExact: summary.techniques?.exact.recall ?? null, blindTechniquePrecision: summary.techniques?.parent.precision ?? null, abstainRate: summary.metrics.abstainRate, ece: summary.metrics.ece };
+    }
+    log(`${source.name} [${rendering}] ${formatLine(byRendering[rendering]!)} blind techniques recall ${format(blind[rendering]!.techniques?.parent.recall)} (exact ${format(blind[rendering]!.techniques?.exact.recall)}); develop half ${format(protocol.develop[rendering]!.blindTechniqueRecall)}, validation half ${format(protocol.validate[rendering]!.blindTechniqueRecall)} (rules from ${protocol.validate[rendering]!.ruleDates[0]}); skipped ${sigmaData.skipped.length}`);
   }
-  return { byRendering, blind };
+  return { byRendering, blind, protocol };
+}
+
+/** Sigma develop / validate halves (by rule creation date), the layouts read and the tests skipped with their reason. */
+interface SigmaProtocol {
+  skipped: Array<{ testId: string; reason: string }>;
+  layouts: Record<string, number>;
+  develop: Record<string, SigmaHalf>;
+  validate: Record<string, SigmaHalf>;
+}
+interface SigmaHalf {
+  tests: number;
+  ruleDates: [string, string];
+  blindTechniqueRecall: number | null;
+  blindTechniqueRecallExact: number | null;
+  blindTechniquePrecision: number | null;
+  abstainRate: number | null;
+  ece: number | null;
 }
 
 function formatLine(summary: DatasetSummary): string {
@@ -185,7 +215,7 @@ const output = {
 const reports: Array<{ name: string; report: BacktestReport }> = [];
 const pools = new Map<string, { metrics: MetricsAccumulator; ruleMemory: MetricsAccumulator; ruleHostMemory: MetricsAccumulator; closeNothing: MetricsAccumulator }>();
 for (const source of sources) {
-  const { byRendering, blind } = await evaluate(source);
+  const { byRendering, blind, protocol } = await evaluate(source);
   const main = byRendering[primary]!;
   reports.push({ name: source.name, report: main.report });
   const family = source.name.includes('/') ? source.name.slice(0, source.name.indexOf('/')) : undefined;
@@ -204,13 +234,14 @@ for (const source of sources) {
     techniqueAccuracy: source.kind === 'sigma' ? (main.techniques?.accuracy ?? null) : null,
     blindTechniqueRecall: blindMain?.techniques ? blindMain.techniques.parent.recall : null,
     blindTechniqueRecallExact: blindMain?.techniques ? blindMain.techniques.exact.recall : null,
+    ...(protocol ? { blindTechniqueRecallDevelop: protocol.develop[primary]?.blindTechniqueRecall ?? null, blindTechniqueRecallValidate: protocol.validate[primary]?.blindTechniqueRecall ?? null, skipped: protocol.skipped.length } : {}),
   };
   output.baselines.ruleMemory[source.name] = main.baselines.ruleMemory;
   output.baselines.ruleHostMemory[source.name] = main.baselines.ruleHostMemory;
   output.baselines.closeNothing[source.name] = main.baselines.closeNothing;
   output.renderings[source.name] = Object.fromEntries(Object.entries(byRendering).map(([rendering, summary]) => [rendering, summary.headline]));
   if (blind) output.blindVariant[source.name] = Object.fromEntries(Object.entries(blind).map(([rendering, summary]) => [rendering, { ...summary.headline, techniques: summary.techniques }]));
-  output.details[source.name] = source.kind === 'ait' ? { ...main.details, perLabel: aitLabelBreakdown(main.report) } : main.details;
+  output.details[source.name] = source.kind === 'ait' ? { ...main.details, perLabel: aitLabelBreakdown(main.report) } : { ...main.details, ...(protocol ? { protocol } : {}) };
 }
 for (const [family, pool] of pools) {
   output.aggregates[family] = {
