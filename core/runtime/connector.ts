@@ -1,3 +1,4 @@
+import { deliveryKey } from '../spec/delivery-key.js';
 import { VerdictError } from '../spec/errors.js';
 import type { PlatformPluginV1 } from '../spec/plugin.js';
 import type { VerdictRuntime } from './runtime.js';
@@ -6,6 +7,8 @@ export interface ConnectorCycle {
   pulled: number;
   triaged: number;
   delivered: number;
+  /** Verdicts the delivery ledger says were written back already (a re-pull after a crash). */
+  alreadyDelivered: number;
   deadLettered: number;
   dispositions: number;
 }
@@ -18,7 +21,10 @@ export interface ConnectorLogger {
 /**
  * One connector cycle: pull → triage → write back → checkpoint → read dispositions.
  * The pull checkpoint advances only after every verdict of the page is written back, so a crash
- * re-pulls (at least once) and the plugin's idempotency key stops a second write.
+ * re-pulls (at least once). Exactly once on top of that: the store's delivery ledger, keyed by
+ * deliveryKey(result, target), says 'pending' before the platform call and 'done' after; a done
+ * key is never written again, and a pending one (a crash mid-call) is handed back to the plugin,
+ * whose deliverResult checks the platform's own state (its marker) before each write.
  */
 export async function runConnectorCycle(runtime: VerdictRuntime, plugin: PlatformPluginV1, logger: ConnectorLogger): Promise<ConnectorCycle> {
   if (!plugin.pullAlerts || !plugin.deliverResult) {
@@ -30,8 +36,17 @@ export async function runConnectorCycle(runtime: VerdictRuntime, plugin: Platfor
   const page = await plugin.pullAlerts(checkpoint);
   const outcome = await runtime.triageRecords(page.alerts, { platform: plugin.platform, source: `connector:${plugin.platform}` });
   let delivered = 0;
+  let alreadyDelivered = 0;
+  const target = writeBackTarget(plugin.platform);
   for (const result of outcome.results) {
+    const key = deliveryKey(result, target);
+    const ledger = await repository.beginDelivery({ key, alertId: result.alertId, target, at: new Date().toISOString() });
+    if (ledger.state === 'done') {
+      alreadyDelivered += 1;
+      continue;
+    }
     await plugin.deliverResult(plugin.renderResult(result), result);
+    await repository.completeDelivery(key, new Date().toISOString());
     delivered += 1;
   }
   await repository.setCheckpoint(pullKey, page.checkpoint);
@@ -56,5 +71,10 @@ export async function runConnectorCycle(runtime: VerdictRuntime, plugin: Platfor
     // Next read starts just after the newest disposition seen (dispositions are deduplicated on store).
     await repository.setCheckpoint(dispositionKey, latest);
   }
-  return { pulled: page.alerts.length, triaged: outcome.results.length, delivered, deadLettered: outcome.failures.length, dispositions };
+  return { pulled: page.alerts.length, triaged: outcome.results.length, delivered, alreadyDelivered, deadLettered: outcome.failures.length, dispositions };
+}
+
+/** The ledger's target for a platform's whole write-back; plugins may use the same for their marker. */
+export function writeBackTarget(platform: string): string {
+  return `${platform}:write-back`;
 }

@@ -36,6 +36,8 @@ export interface SplunkApi {
   getKvRow(key: string): Promise<Record<string, unknown> | undefined>;
   saveKvRow(row: VerdictKvRow): Promise<void>;
   sendHecEvent(event: HecEvent): Promise<void>;
+  /** True when the event with this idempotency_key is in its index already (a search, not HEC). */
+  findHecEvent(event: HecEvent, idempotencyKey: string): Promise<boolean>;
 }
 
 const requireFromHere = createRequire(import.meta.url);
@@ -206,6 +208,12 @@ export function createSplunkApi(config: SplunkConfig, options: SplunkApiOptions 
         await rest('POST', kvPath(), { json: row });
       }
     },
+    // The HEC event carries idempotency_key as an indexed field (`fields`), so `key=value` finds it.
+    async findHecEvent(event, idempotencyKey) {
+      const scope = [`index="${searchValue(event.index ?? config.hecIndex ?? 'main')}"`, `sourcetype="${searchValue(event.sourcetype)}"`];
+      const rows = await this.exportSearch(`search ${scope.join(' ')} idempotency_key="${searchValue(idempotencyKey)}" | head 1`, { earliestTime: '0' });
+      return rows.length > 0;
+    },
     // HEC: POST /services/collector/event; with ack, poll /services/collector/ack on the same channel.
     async sendHecEvent(event) {
       const answer = await hec('/services/collector/event', JSON.stringify(event), hecChannel);
@@ -219,6 +227,10 @@ export function createSplunkApi(config: SplunkConfig, options: SplunkApiOptions 
       throw new PlatformApiError(`Splunk HEC: event not acknowledged by the indexer (ackId ${ackId}); it will be sent again`, { statusCode: 503 });
     },
   };
+}
+
+function searchValue(value: string): string {
+  return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"');
 }
 
 function sdkFailure(operation: string, failure: unknown, secrets: readonly string[]): PlatformApiError {

@@ -81,8 +81,10 @@ export function createSplunkPlugin(configInput?: unknown, options: SplunkPluginO
 
     async deliverResult(output: RenderedOutput, result: TriageResult): Promise<void> {
       const payload = output.payload as SplunkWriteBack;
-      // The KV row is written last, so its presence means every earlier write succeeded.
-      if (await api.getKvRow(output.idempotencyKey)) return;
+      // The KV row says 'done' only after every write succeeded (a row without the field predates
+      // the state and was also written last). 'pending' means an earlier attempt reached HEC.
+      const existing = await api.getKvRow(output.idempotencyKey);
+      if (existing && existing.delivery_state !== 'pending') return;
       if (NOTABLE_ID_PATTERN.test(result.alertId)) {
         if (payload.notableUpdate) {
           const history = await api.exportSearch(`${config.reviewSearch} | search rule_id="${escapeSearchValue(result.alertId)}"`);
@@ -96,8 +98,16 @@ export function createSplunkPlugin(configInput?: unknown, options: SplunkPluginO
           if (!notes.some((existing) => existing.content.includes(payload.marker))) await api.addNote(refId, note.content);
         }
       }
-      if (config.hecUrl) await api.sendHecEvent(payload.hecEvent);
-      await api.saveKvRow(payload.kvRow);
+      if (config.hecUrl) {
+        // HEC cannot deduplicate: the pending marker goes first, and after a crash that left it the
+        // index is searched for the event's idempotency_key before sending again.
+        const isSent = existing !== undefined && (await api.findHecEvent(payload.hecEvent, output.idempotencyKey));
+        if (!isSent) {
+          if (!existing) await api.saveKvRow({ ...payload.kvRow, delivery_state: 'pending' });
+          await api.sendHecEvent(payload.hecEvent);
+        }
+      }
+      await api.saveKvRow({ ...payload.kvRow, delivery_state: 'done' });
     },
 
     async readDispositions(since: string): Promise<Disposition[]> {

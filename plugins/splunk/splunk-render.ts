@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { deliveryKey } from '../../core/spec/delivery-key.js';
 import type { RenderedOutput } from '../../core/spec/plugin.js';
 import type { TriageResult, Verdict } from '../../core/spec/result.js';
 
@@ -57,6 +57,9 @@ export interface HecEvent {
 /** One row of the `verdict_results` KV store collection; nested lists are JSON strings. */
 export type VerdictKvRow = Record<string, string | number | boolean> & { _key: string };
 
+/** `delivery_state` of a KV row: 'pending' while the write-back is under way (HEC may be sent), 'done' after. */
+export type KvDeliveryState = 'pending' | 'done';
+
 export interface SplunkWriteBack {
   esVersion: 7 | 8;
   alertId: string;
@@ -68,9 +71,15 @@ export interface SplunkWriteBack {
   kvRow: VerdictKvRow;
 }
 
+/** The write-back's target in deliveryKey; the connector's delivery ledger uses the same. */
+export const SPLUNK_WRITE_BACK_TARGET = 'splunk:write-back';
+
+/**
+ * A function of (alert id, verdict revision) only — never of the summary or score, which change
+ * when a re-pulled notable is triaged again — so every retry finds what an earlier attempt wrote.
+ */
 export function splunkIdempotencyKey(result: TriageResult): string {
-  const material = [result.platform, result.alertId, result.verdict, result.probabilityMalicious.toFixed(3), result.summary].join('\u0000');
-  return `vk-${createHash('sha256').update(material).digest('hex').slice(0, 32)}`;
+  return deliveryKey(result, SPLUNK_WRITE_BACK_TARGET);
 }
 
 export function renderSplunkResult(result: TriageResult, options: SplunkRenderOptions): RenderedOutput & { payload: SplunkWriteBack } {
@@ -187,6 +196,7 @@ function renderKvRow(result: TriageResult, idempotencyKey: string, isClosing: bo
     fingerprint: result.fingerprint,
     alert_time: Date.parse(result.alertTime) / 1000,
     created_at: Date.parse(result.createdAt) / 1000,
+    delivery_state: 'done',
   };
 }
 

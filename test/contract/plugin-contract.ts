@@ -24,7 +24,7 @@ export const CONTRACT_TESTS = {
   normalizePurity: 'normalize is pure: same input, deep-equal output, input not mutated',
   renderPurity: 'render is pure: same result, deep-equal output, result not mutated',
   renderValid: 'renders valid native output for every verdict kind',
-  idempotencyKey: 'keeps one idempotency key per verdict, distinct across verdicts',
+  idempotencyKey: 'keeps one idempotency key per alert and verdict revision, whatever a re-triage changes',
   retryable: 'retries 429 and 5xx with back-off, honouring Retry-After',
   notRetryable: 'fails other 4xx at once with a non-retryable PlatformApiError',
   givesUp: 'gives up after maxRetries with a retryable PlatformApiError',
@@ -182,13 +182,17 @@ export function runPluginContract(options: PluginContractOptions): void {
       const keys = new Map<string, string>();
       for (const result of results) {
         const key = plugin().renderResult(result).idempotencyKey;
-        // A retry re-triages: a later createdAt is the same write, so the same key.
-        expect(plugin().renderResult({ ...result, createdAt: '2099-01-01T00:00:00.000Z' }).idempotencyKey).toBe(key);
-        const verdictOf = `${result.alertId}\u0000${result.verdict}`;
-        expect(keys.has(key) ? keys.get(key) : verdictOf, `key ${key} is shared by two verdicts`).toBe(verdictOf);
-        keys.set(key, verdictOf);
+        // A re-pulled alert is triaged again: its time, summary, score, even verdict may differ; it is
+        // the same write (deliveryKey: alert id, target, revision), so the same key.
+        const retriaged = { ...result, createdAt: '2099-01-01T00:00:00.000Z', summary: `${result.summary} (again)`, probabilityMalicious: 1 - result.probabilityMalicious };
+        expect(plugin().renderResult(retriaged).idempotencyKey).toBe(key);
+        // A new revision of the verdict is a new write.
+        expect(plugin().renderResult({ ...result, revision: (result.revision ?? 1) + 1 }).idempotencyKey).not.toBe(key);
+        const identity = `${result.alertId}\u0000${result.revision ?? 1}`;
+        expect(keys.has(key) ? keys.get(key) : identity, `key ${key} is shared by two alerts`).toBe(identity);
+        keys.set(key, identity);
       }
-      expect(keys.size).toBe(results.length);
+      expect(keys.size).toBe(new Set(results.map((result) => result.alertId)).size);
     });
 
     const transportTest = (id: ContractTest, body: (session: TransportSession) => Promise<void>): void => {

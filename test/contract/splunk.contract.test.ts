@@ -80,8 +80,8 @@ const transport: TransportHarness = {
     const [triaged] = triageWithDefaultEngine([plugin.normalizeAlert(ait[0])]);
     let deliveries = 0;
     const delivery = (): TriageResult => {
-      deliveries += 1; // a new verdict each time, so every call really writes
-      return { ...triaged!, summary: `${triaged!.summary} (contract delivery ${deliveries})` };
+      deliveries += 1; // a new verdict revision each time, so every call really writes
+      return { ...triaged!, revision: deliveries };
     };
     return {
       plugin,

@@ -52,7 +52,10 @@ describe('Splunk render', () => {
     const key = splunkIdempotencyKey(makeTriageResult());
     expect(key).toMatch(/^vk-[0-9a-f]{32}$/);
     expect(splunkIdempotencyKey(makeTriageResult({ createdAt: '2026-02-02T00:00:00.000Z' }))).toBe(key);
-    expect(splunkIdempotencyKey(makeTriageResult({ verdict: 'false_positive' }))).not.toBe(key);
+    // Re-triage of a re-pulled notable may change the summary or score: still the same write.
+    expect(splunkIdempotencyKey(makeTriageResult({ summary: 'Duplicate of another alert', probabilityMalicious: 0.11 }))).toBe(key);
+    expect(splunkIdempotencyKey(makeTriageResult({ revision: 2 }))).not.toBe(key);
+    expect(splunkIdempotencyKey(makeTriageResult({ alertId: 'another' }))).not.toBe(key);
     expect(render()).toEqual(render());
   });
 

@@ -3,6 +3,7 @@
  *   search `notable` [field=value …] | sort 0 _time event_id | head N
  *   | inputlookup incident_review_lookup | search rule_id="…" | where time >= N | sort 0 time
  *   | inputlookup <kv collection or lookup>
+ *   search index=<index> [sourcetype=…] [indexed_field=value …] | head N   (events sent through HEC)
  * Anything else is answered like Splunk answers an unknown command: a FATAL message.
  */
 
@@ -12,6 +13,8 @@ export interface SearchSources {
   notables(): Row[];
   reviews(): Row[];
   lookup(name: string): Row[] | undefined;
+  /** Indexed events (those sent through HEC): index, sourcetype, source, _time and indexed fields. */
+  events(): Row[];
 }
 
 export class SearchError extends Error {}
@@ -29,9 +32,14 @@ export function runSearch(search: string, sources: SearchSources, range: { earli
     rows = table;
   } else {
     const terms = head.replace(/^search\s+/, '');
-    if (!terms.includes('`notable`')) throw new SearchError('The emulator only searches the `notable` macro.');
-    rows = sources.notables().filter((row) => inRange(row, range));
-    rows = applyFilter(rows, terms.replace('`notable`', '').trim());
+    if (terms.includes('`notable`')) {
+      rows = sources.notables().filter((row) => inRange(row, range));
+      rows = applyFilter(rows, terms.replace('`notable`', '').trim());
+    } else if (/(^|\s)index\s*=/.test(terms)) {
+      rows = applyFilter(sources.events().filter((row) => inRange(row, range)), terms);
+    } else {
+      throw new SearchError('The emulator only searches the `notable` macro or an index (index=…).');
+    }
   }
   for (const command of commands) rows = applyCommand(rows, command.trim());
   return rows;

@@ -171,6 +171,7 @@ export async function startSplunkEmulator(options: SplunkEmulatorOptions = {}): 
           const collection = state.collection(name);
           return collection ? [...collection.values()].map(toRow) : undefined;
         },
+        events: () => state.hecEvents.map((record) => eventRow(record.payload, now)),
       }, {
         earliest: parseTimeModifier(fields.get('earliest_time') ?? url.searchParams.get('earliest_time') ?? undefined, now),
         latest: parseTimeModifier(fields.get('latest_time') ?? url.searchParams.get('latest_time') ?? undefined, now),
@@ -374,6 +375,20 @@ function exportRow(row: Row): Row {
   const time = Number(row._time);
   if (typeof row._time !== 'string' || Number.isNaN(time)) return row;
   return { ...row, _time: new Date(time * 1000).toISOString().replace('Z', '+00:00') };
+}
+
+/** An event as search sees it: its metadata and its indexed fields (HEC `fields`), `_raw` the event. */
+function eventRow(payload: Record<string, unknown>, nowSeconds: number): Row {
+  const row: Row = {
+    index: String(payload.index ?? 'main'),
+    sourcetype: String(payload.sourcetype ?? 'httpevent'),
+    source: String(payload.source ?? 'http:verdict'),
+    _time: String(typeof payload.time === 'number' ? payload.time : nowSeconds),
+    _raw: typeof payload.event === 'string' ? payload.event : JSON.stringify(payload.event),
+  };
+  const fields = typeof payload.fields === 'object' && payload.fields !== null ? (payload.fields as Record<string, unknown>) : {};
+  for (const [key, value] of Object.entries(fields)) row[key] = Array.isArray(value) ? value.map(String) : String(value);
+  return row;
 }
 
 function toRow(document: Record<string, unknown>): Row {
