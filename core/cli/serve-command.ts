@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { createServer } from '../server/create-server.js';
-import { hookSecretsFrom, readTlsFiles } from '../server/server-options.js';
+import { callbacksFrom, hookSecretsFrom, readTlsFiles } from '../server/server-options.js';
 import { ConfigError } from '../spec/errors.js';
 import type { CliDeps } from './triage-command.js';
 
@@ -29,7 +29,7 @@ export function registerServeCommand(program: Command, deps: CliDeps): void {
           ? readTlsFiles(options.tlsCert, options.tlsKey, process.cwd())
           : readTlsFiles(config.server.tls?.cert, config.server.tls?.key, baseDir);
         const host = options.host ?? config.server.host;
-        const server = createServer({ runtime, options: { host, port: port ?? config.server.port, tls, hookSecrets: hookSecretsFrom(process.env) } });
+        const server = createServer({ runtime, options: { host, port: port ?? config.server.port, tls, hookSecrets: hookSecretsFrom(process.env), ...callbacksFrom(process.env) } });
         if (!LOOPBACK.has(host) && !tls) server.log.warn({ 'server.address': host }, 'listening beyond loopback without TLS: tokens and alerts cross the network in clear; pass --tls-cert and --tls-key');
         if ((await runtime.repository.listTokens()).every((token) => token.revokedAt)) {
           process.stderr.write('No API token exists yet: every request will be refused. Create one with `verdict token create --name NAME --scope triage`.\n');

@@ -46,6 +46,16 @@ export const TriageRequestSchema = z.union([
 export const TriageQuerySchema = z.strictObject({
   platform: z.string().min(1).max(64).optional().describe('Platform id of the payload (splunk, elastic, sentinel, soar, ocsf, verdict, generic); detected when omitted'),
   map: z.string().min(1).max(128).optional().describe('Name of a field map in the config, for generic JSON records'),
+  async: z
+    .enum(['true', 'false'])
+    .optional()
+    .describe('true: answer 202 at once with a statusUrl to poll (GET /v1/jobs/{id}) instead of waiting for the verdicts; also chosen by the header Prefer: respond-async'),
+  callback: z
+    .string()
+    .min(1)
+    .max(2048)
+    .optional()
+    .describe('With async=true: an http(s) URL the server POSTs the finished job to, signed like webhooks (x-verdict-timestamp, x-verdict-signature with VERDICT_CALLBACK_SECRET); its origin must be in the server\'s VERDICT_CALLBACK_ORIGINS'),
 });
 
 export const TriageResponseSchema = z.object({
@@ -108,6 +118,15 @@ export const ApprovalPageSchema = z.object({
 export const ApprovalDecisionSchema = z.strictObject({
   decision: z.enum(['approve', 'reject']),
   comment: z.string().max(2000).optional(),
+});
+
+export const JobSchema = z.object({
+  jobId: z.string(),
+  status: z.enum(['pending', 'succeeded', 'failed']),
+  statusUrl: z.string().describe('Poll this (GET, same token) until status is no longer pending'),
+  statusCode: z.number().int().optional().describe('The status POST /v1/triage would have answered'),
+  result: TriageResponseSchema.optional().describe('When succeeded: the verdicts'),
+  problem: ErrorResponseSchema.optional().describe('When failed: the problem details'),
 });
 
 export const IdParamsSchema = z.strictObject({ id: z.string().min(1).max(512) });

@@ -14,6 +14,7 @@ import {
   FeedbackResponseSchema,
   FieldErrorSchema,
   HealthSchema,
+  JobSchema,
   TriageQuerySchema,
   TriageRequestSchema,
   TriageResponseSchema,
@@ -47,6 +48,7 @@ const OUTPUT_COMPONENTS: Record<string, z.ZodType> = {
   Approval: ApprovalSchema,
   ApprovalPage: ApprovalPageSchema,
   Health: HealthSchema,
+  Job: JobSchema,
 };
 
 /** OpenAPI 3.1 of the HTTP API, generated from the zod schemas the handlers validate with. */
@@ -65,10 +67,23 @@ export function buildOpenApiDocument(): JsonObject {
     paths: {
       '/v1/triage': {
         post: operation('triageAlerts', 'triage', 'Triage one alert or a batch', ['triage'], {
-          description: 'Send one alert, an array, or {"alerts": [...]}. Records that cannot be normalized are listed under errors (and dead-lettered); the rest of the batch goes on. A single alert that fails answers 400.',
-          parameters: queryParameters(TriageQuerySchema),
+          description:
+            'Send one alert, an array, or {"alerts": [...]}. Records that cannot be normalized are listed under errors (and dead-lettered); the rest of the batch goes on. A single alert that fails answers 400. With an Idempotency-Key a retry returns the first answer and counts once. With async=true the answer is 202 and a job to poll.',
+          parameters: [...queryParameters(TriageQuerySchema), idempotencyKeyParameter(), { name: 'Prefer', in: 'header', required: false, description: 'respond-async: the same as async=true', schema: { type: 'string' } }],
           requestBody: jsonBody('TriageRequest'),
-          responses: { 200: jsonResponse('Verdicts, and the records that failed', 'TriageResponse'), 413: errorResponse('Body or batch too large') },
+          responses: {
+            200: jsonResponse('Verdicts, and the records that failed', 'TriageResponse'),
+            202: { ...jsonResponse('Accepted (async=true): poll statusUrl', 'Job'), headers: { Location: { description: 'The statusUrl', schema: { type: 'string' } } } },
+            413: errorResponse('Body or batch too large'),
+            ...idempotencyResponses(),
+          },
+        }),
+      },
+      '/v1/jobs/{id}': {
+        get: operation('getJob', 'triage', 'An asynchronous triage job: pending, or its verdicts', ['triage'], {
+          description: 'Only the token that started the job (or an admin) sees it; jobs are kept 24 hours. While pending the answer carries Retry-After.',
+          parameters: [pathParameter('id', 'Job id (jobId of the 202 answer)')],
+          responses: { 200: jsonResponse('The job', 'Job'), 404: errorResponse('No such job for this token') },
         }),
       },
       '/v1/verdicts': {
@@ -86,8 +101,9 @@ export function buildOpenApiDocument(): JsonObject {
       '/v1/feedback': {
         post: operation('submitFeedback', 'feedback', "Record analysts' dispositions", ['feedback'], {
           description: "The analyst's own verdict on an alert; Verdict learns from it. analyst defaults to the token's name and time to now.",
+          parameters: [idempotencyKeyParameter()],
           requestBody: jsonBody('FeedbackRequest'),
-          responses: { 200: jsonResponse('How many were recorded, and which failed', 'FeedbackResponse') },
+          responses: { 200: jsonResponse('How many were recorded, and which failed', 'FeedbackResponse'), ...idempotencyResponses() },
         }),
       },
       '/v1/approvals': {
@@ -199,6 +215,23 @@ function jsonResponse(description: string, component: string): JsonObject {
 
 function errorResponse(description: string): JsonObject {
   return { description, content: { 'application/problem+json': { schema: { $ref: REF('Error') } } } };
+}
+
+function idempotencyKeyParameter(): JsonObject {
+  return {
+    name: 'Idempotency-Key',
+    in: 'header',
+    required: false,
+    description: 'Any unique string (a UUID): a retry with the same key and body returns the first answer (header Idempotency-Replayed: true) and counts once. Kept 24 hours per token.',
+    schema: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[\\x21-\\x7e]+$' },
+  };
+}
+
+function idempotencyResponses(): JsonObject {
+  return {
+    409: { ...errorResponse('The first request with this Idempotency-Key is still running: retry after Retry-After'), headers: { 'Retry-After': { description: 'Seconds to wait', schema: { type: 'integer' } } } },
+    422: errorResponse('This Idempotency-Key was first used with a different request'),
+  };
 }
 
 function rateLimited(): JsonObject {

@@ -20,6 +20,10 @@ export interface ServerOptions {
   logLevel: string;
   /** Where JSON logs go (stdout when omitted). */
   logStream: DestinationStream | undefined;
+  /** HMAC secret that signs async-job callbacks (VERDICT_CALLBACK_SECRET); no callbacks without it. */
+  callbackSecret: string | undefined;
+  /** Origins (scheme://host:port) a callback may go to (VERDICT_CALLBACK_ORIGINS, comma-separated). */
+  callbackOrigins: readonly string[];
   /** Wall clock; injectable so tests can move time. */
   clock: () => Date;
 }

@@ -20,6 +20,7 @@ export function resolveServerOptions(config: ServerConfig = ServerConfigSchema.p
     hookToleranceSeconds: config.hookToleranceSeconds,
     logLevel: config.logLevel,
     logStream: undefined,
+    ...callbacksFrom(environment),
     clock: () => new Date(),
     ...overrides,
   };
@@ -32,6 +33,22 @@ export function hookSecretsFrom(environment: NodeJS.ProcessEnv): Record<string, 
     if (name.startsWith(HOOK_SECRET_PREFIX) && value) secrets[name.slice(HOOK_SECRET_PREFIX.length).toLowerCase()] = value;
   }
   return secrets;
+}
+
+/** VERDICT_CALLBACK_SECRET signs async-job callbacks; VERDICT_CALLBACK_ORIGINS (comma-separated) lists where they may go. */
+export function callbacksFrom(environment: NodeJS.ProcessEnv): Pick<ServerOptions, 'callbackSecret' | 'callbackOrigins'> {
+  const origins = (environment.VERDICT_CALLBACK_ORIGINS ?? '')
+    .split(',')
+    .map((origin) => origin.trim())
+    .filter((origin) => origin !== '')
+    .map((origin) => {
+      try {
+        return new URL(origin).origin;
+      } catch {
+        throw new ConfigError(`VERDICT_CALLBACK_ORIGINS: ${JSON.stringify(origin)} is not an origin: write scheme://host[:port], comma-separated`);
+      }
+    });
+  return { callbackSecret: environment.VERDICT_CALLBACK_SECRET || undefined, callbackOrigins: origins };
 }
 
 /** Reads the PEM files; both or neither must be given. */

@@ -1,14 +1,18 @@
 import type { FastifyInstance } from 'fastify';
 import { InvalidAlertError, VerdictError } from '../../spec/errors.js';
 import { HttpError, type FieldError } from '../http-error.js';
+import { answerOnce } from '../request-records.js';
 import type { ServerContext } from '../server-context.js';
 
-/** POST /v1/feedback (scope `feedback`): analysts' dispositions, one or many. */
+/** POST /v1/feedback (scope `feedback`): analysts' dispositions, one or many; an Idempotency-Key makes a retry count once. */
 export function registerFeedbackRoutes(app: FastifyInstance, context: ServerContext): void {
   const { runtime, options } = context;
-  app.post('/v1/feedback', { config: { auth: { kind: 'token', scopes: ['feedback'] } } }, async (request) => {
-    const actor = request.principal?.name ?? 'unknown';
-    const { records, isSingle } = readDispositions(request.body);
+  app.post('/v1/feedback', { config: { auth: { kind: 'token', scopes: ['feedback'] } } }, async (request, reply) =>
+    answerOnce(context, request, reply, 'feedback', async () => ({ statusCode: 200, body: JSON.stringify(await recordFeedback(request.body, request.principal?.name ?? 'unknown')) })),
+  );
+
+  async function recordFeedback(body: unknown, actor: string): Promise<{ recorded: number; errors: FieldError[] }> {
+    const { records, isSingle } = readDispositions(body);
     if (records.length > options.maxBatch) throw new HttpError(413, `at most ${options.maxBatch} dispositions per request: split the batch`);
     const errors: FieldError[] = [];
     let recorded = 0;
@@ -31,7 +35,7 @@ export function registerFeedbackRoutes(app: FastifyInstance, context: ServerCont
     });
     if (isSingle && recorded === 0) throw new HttpError(400, `invalid disposition: ${errors.map((issue) => `${issue.path || '(record)'}: ${issue.message}`).join('; ')}`, { errors });
     return { recorded, errors };
-  });
+  }
 }
 
 function readDispositions(body: unknown): { records: unknown[]; isSingle: boolean } {

@@ -1,19 +1,48 @@
 import type { FastifyInstance } from 'fastify';
 import { IdParamsSchema, TriageQuerySchema, VerdictListQuerySchema } from '../api-schemas.js';
 import { HttpError, parseRequestPart } from '../http-error.js';
+import { answerOnce, checkCallbackUrl, createJobRunner, hashRequest, jobDocument } from '../request-records.js';
 import type { RouteAuth, ServerContext } from '../server-context.js';
+import { hasScope } from '../tokens.js';
 import { triageRequest, triageResponseJson } from '../triage-service.js';
 
-/** POST /v1/triage and the verdict reads (scope `triage`). */
+/**
+ * POST /v1/triage, its asynchronous jobs and the verdict reads (scope `triage`). An
+ * Idempotency-Key makes a retried POST return the first answer and count once; `async=true` (or
+ * `Prefer: respond-async`) answers 202 with a job to poll, for slow LLM-backed verdicts.
+ */
 export function registerTriageRoutes(app: FastifyInstance, context: ServerContext): void {
   const { runtime } = context;
   const config: { auth: RouteAuth } = { auth: { kind: 'token', scopes: ['triage'] } };
+  const jobs = createJobRunner(context, app.log);
+  app.addHook('onClose', async () => jobs.drain());
 
   app.post('/v1/triage', { config }, async (request, reply) => {
     const query = parseRequestPart(TriageQuerySchema, request.query, 'query');
+    const isAsync = query.async === 'true' || (query.async === undefined && /\brespond-async\b/i.test(String(request.headers.prefer ?? '')));
+    if (query.callback !== undefined && !isAsync) {
+      throw new HttpError(400, 'callback needs async=true: a synchronous answer carries the verdicts itself', { errors: [{ path: 'callback', message: 'only with async=true' }] });
+    }
+    const callbackUrl = query.callback === undefined ? undefined : checkCallbackUrl(query.callback, context);
     const actor = request.principal?.name ?? 'unknown';
-    const response = await triageRequest(context, request.body, { platform: query.platform, map: query.map, actor, source: `api:${actor}` });
-    return reply.type('application/json').send(triageResponseJson(response));
+    const run = async () => ({
+      statusCode: 200,
+      body: triageResponseJson(await triageRequest(context, request.body, { platform: query.platform, map: query.map, actor, source: `api:${actor}` })),
+    });
+    return answerOnce(context, request, reply, 'triage', () => (isAsync ? jobs.start(request, hashRequest(request), callbackUrl, run) : run()));
+  });
+
+  app.get('/v1/jobs/:id', { config }, async (request, reply) => {
+    const { id } = parseRequestPart(IdParamsSchema, request.params, 'params');
+    const record = await runtime.repository.getRequest(`job:${id}`);
+    const principal = request.principal;
+    // Another holder's job is answered as missing: job ids are not an oracle.
+    if (!record || !principal || (record.owner !== principal.tokenId && !hasScope(principal.scopes, ['admin']))) {
+      throw new HttpError(404, `no job ${JSON.stringify(id)} for this token: jobs are kept 24 hours, and only their creator (or an admin) sees them`);
+    }
+    const document = jobDocument(id, record.state, record.statusCode, record.response);
+    if (document.status === 'pending') reply.header('retry-after', '1');
+    return document;
   });
 
   app.get('/v1/verdicts/:id', { config }, async (request) => {
