@@ -85,10 +85,19 @@ export function createServer(input: CreateServerInput): FastifyInstance {
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
     metrics.observeRequest({ method: request.method, route, statusCode: reply.statusCode }, reply.elapsedTime / 1000);
-    request.log.info(
-      requestLogFields({ method: request.method, path: request.url.split('?')[0] ?? '', route, statusCode: reply.statusCode, durationMs: reply.elapsedTime, principal: request.principal?.name }),
-      'request completed',
-    );
+    const fields = requestLogFields({
+      method: request.method,
+      path: request.url.split('?')[0] ?? '',
+      route,
+      statusCode: reply.statusCode,
+      durationMs: reply.elapsedTime,
+      principal: request.principal?.name,
+      clientIp: request.ip,
+      userAgent: request.headers['user-agent'],
+    });
+    // A refused credential is a failed login: at warn, so it shows without debug logging.
+    if (reply.statusCode === 401) request.log.warn(fields, 'authentication failed');
+    else request.log.info(fields, 'request completed');
   });
 
   app.setErrorHandler((error: FastifyError | HttpError | Error, request, reply) => {

@@ -24,12 +24,26 @@ export function createServerLogger(level: string, stream?: DestinationStream): L
   return stream ? pino(options, stream) : pino(options);
 }
 
-/** ECS fields of one finished request. */
-export function requestLogFields(input: { method: string; path: string; route: string; statusCode: number; durationMs: number; principal: string | undefined }) {
+/** ECS fields of one finished request; a 401 is also an authentication event (a failed login). */
+export function requestLogFields(input: {
+  method: string;
+  path: string;
+  route: string;
+  statusCode: number;
+  durationMs: number;
+  principal: string | undefined;
+  clientIp?: string | undefined;
+  userAgent?: string | undefined;
+}) {
+  const isFailedLogin = input.statusCode === 401;
   return {
     'event.kind': 'event',
-    'event.category': ['web'],
+    'event.category': isFailedLogin ? ['web', 'authentication'] : ['web'],
+    ...(isFailedLogin ? { 'event.action': 'api-token-authentication', 'event.reason': 'no valid token' } : {}),
+    'event.outcome': input.statusCode < 400 ? 'success' : 'failure',
     'event.duration': Math.round(input.durationMs * 1e6),
+    ...(input.clientIp ? { 'client.ip': input.clientIp } : {}),
+    ...(input.userAgent ? { 'user_agent.original': input.userAgent.slice(0, 512) } : {}),
     'http.request.method': input.method,
     'http.response.status_code': input.statusCode,
     'url.path': input.path,

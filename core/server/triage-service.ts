@@ -12,6 +12,8 @@ export interface TriageRequestInput {
   actor: string;
   /** Dead-letter source, e.g. `api:soar`. */
   source: string;
+  /** Label of the triage latency histograms: an HTTP request (default), an async job, a webhook. */
+  mode?: 'sync' | 'async' | 'hook';
 }
 
 export interface TriageResponse {
@@ -45,6 +47,7 @@ export async function triageRequest(context: ServerContext, body: unknown, input
     throw new HttpError(400, `unknown field map "${input.map}": use one of the config's fieldMaps (${known})`, { errors: [{ path: 'map', message: `use one of: ${known}` }] });
   }
 
+  const startedMs = performance.now();
   const outcome = await runtime.triageRecords(records, {
     source: input.source,
     ...(input.platform !== undefined ? { platform: input.platform } : {}),
@@ -64,6 +67,7 @@ export async function triageRequest(context: ServerContext, body: unknown, input
       detail: `${outcome.results.length} verdicts, ${outcome.failures.length} rejected, ${approvals.length} approvals requested (${input.source})`,
     }),
   ]);
+  metrics.observeTriage(input.mode ?? 'sync', records.length, (performance.now() - startedMs) / 1000);
   metrics.countResults(outcome.results);
   metrics.countDeadLetters(outcome.failures.length);
   metrics.countApprovals(approvals.length);

@@ -37,7 +37,7 @@ export function registerHookRoutes(app: FastifyInstance, context: ServerContext)
         throw new HttpError(400, `the webhook body is not JSON: ${(error as Error).message}`, { errors: [{ path: '', message: 'expected JSON' }] });
       }
       const actor = `hook:${platform}`;
-      const response = await triageRequest(context, parsed, { platform, map: query.map, actor, source: actor });
+      const response = await triageRequest(context, parsed, { platform, map: query.map, actor, source: actor, mode: 'hook' });
       return reply.type('application/json').send(triageResponseJson(response));
     });
   });

@@ -27,7 +27,7 @@ export function registerTriageRoutes(app: FastifyInstance, context: ServerContex
     const actor = request.principal?.name ?? 'unknown';
     const run = async () => ({
       statusCode: 200,
-      body: triageResponseJson(await triageRequest(context, request.body, { platform: query.platform, map: query.map, actor, source: `api:${actor}` })),
+      body: triageResponseJson(await triageRequest(context, request.body, { platform: query.platform, map: query.map, actor, source: `api:${actor}`, mode: isAsync ? 'async' : 'sync' })),
     });
     return answerOnce(context, request, reply, 'triage', () => (isAsync ? jobs.start(request, hashRequest(request), callbackUrl, run) : run()));
   });
