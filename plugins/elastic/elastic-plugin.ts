@@ -1,0 +1,161 @@
+import { readString, readStrings } from '../../core/normalize/finalize.js';
+import type { Disposition } from '../../core/spec/disposition.js';
+import { PlatformApiError, VerdictError } from '../../core/spec/errors.js';
+import type { PlatformPluginV1, PullPage, RenderedOutput } from '../../core/spec/plugin.js';
+import type { TriageResult } from '../../core/spec/result.js';
+import { isRecord, type ElasticHit } from './elastic-alert.js';
+import { createElasticApi, type ElasticApi, type ElasticApiOptions } from './elastic-api.js';
+import { alertsIndexOf, parseElasticConfig, type ElasticConfig } from './elastic-config.js';
+import { readCaseDispositions, readStatusDispositions } from './elastic-dispositions.js';
+import { looksLikeElasticAlert, normalizeElasticAlert } from './elastic-normalize.js';
+import { renderElasticResult, supportsCloseReason, VERDICT_TAG_PREFIX, type ElasticRenderOptions, type ElasticWriteBack } from './elastic-render.js';
+
+export interface ElasticPluginOptions extends ElasticApiOptions {
+  /** Clock for the pull window's upper bound (tests). */
+  now?: () => number;
+  /** A ready transport; by default one is created from the config. */
+  api?: ElasticApi;
+}
+
+/** Where the next pull starts: the newest alert time seen and the alert ids already pulled at it. */
+interface PullCheckpoint {
+  time: string;
+  ids: string[];
+}
+
+/**
+ * The Elastic Security add-on. Without a config it normalizes and renders only (the push path:
+ * a rule's webhook action posts alerts to the service); with one it also pulls open alerts,
+ * writes verdicts back (tags, status under policy, case comment, verdict document) and reads
+ * analyst closings back as dispositions.
+ */
+export function createElasticPlugin(configInput?: unknown, options: ElasticPluginOptions = {}): PlatformPluginV1 {
+  const pure = { specificationVersion: 'v1' as const, platform: 'elastic', detect: looksLikeElasticAlert, normalizeAlert: normalizeElasticAlert };
+  if (configInput === undefined) {
+    const renderOptions: ElasticRenderOptions = { kibanaVersion: '9.2.0', closeOnBenign: false, namespace: 'default', alertsIndex: alertsIndexOf('default'), caseOwner: 'securitySolution' };
+    return { ...pure, capabilities: { pull: false, deliver: false, dispositions: false, search: false }, renderResult: (result) => renderElasticResult(result, renderOptions) };
+  }
+  const config: ElasticConfig = parseElasticConfig(configInput);
+  const api = options.api ?? createElasticApi(config, options);
+  const now = options.now ?? Date.now;
+  const alertsIndex = alertsIndexOf(config.space);
+  // Without a configured version the reason is rendered and dropped at delivery if Kibana is older.
+  const renderOptions: ElasticRenderOptions = {
+    kibanaVersion: config.kibanaVersion ?? '9.2.0',
+    closeOnBenign: config.closeOnBenign,
+    namespace: config.namespace,
+    alertsIndex,
+    caseOwner: config.caseOwner,
+  };
+
+  return {
+    ...pure,
+    capabilities: { pull: true, deliver: true, dispositions: true, search: false },
+    renderResult: (result: TriageResult): RenderedOutput => renderElasticResult(result, renderOptions),
+
+    async pullAlerts(checkpoint: string | undefined): Promise<PullPage> {
+      const state = parseCheckpoint(checkpoint);
+      const lower = state?.time ?? new Date(now() - config.initialLookbackSeconds * 1000).toISOString();
+      const upper = new Date(now() - config.indexLagSeconds * 1000).toISOString();
+      const mustNot: unknown[] = [{ prefix: { 'kibana.alert.workflow_tags': VERDICT_TAG_PREFIX } }];
+      if (!config.includeBuildingBlocks) mustNot.push({ exists: { field: 'kibana.alert.building_block_type' } });
+      if (state && state.ids.length > 0) mustNot.push({ ids: { values: state.ids } });
+      const query = {
+        bool: {
+          filter: [{ term: { 'kibana.alert.workflow_status': 'open' } }, { range: { '@timestamp': { gte: lower, lte: upper } } }],
+          must_not: mustNot,
+        },
+      };
+      const hits = await api.searchWithPit(alertsIndex, query, [{ '@timestamp': 'asc' }, { 'kibana.alert.uuid': 'asc' }], config.pageSize);
+      return { alerts: hits, checkpoint: nextCheckpoint(state, hits, checkpoint) };
+    },
+
+    async deliverResult(output: RenderedOutput, result: TriageResult): Promise<void> {
+      const payload = output.payload as ElasticWriteBack;
+      // The verdict document is written last: its presence means every earlier write succeeded.
+      if ((await api.search(payload.dataStream, { ids: { values: [payload.keys.document] } }, 1)).length > 0) return;
+      const alert = await findAlert(api, alertsIndex, payload.alertId);
+      const source = alert._source;
+
+      const tags = new Set(readStrings(source, 'kibana.alert.workflow_tags'));
+      const { tags_to_add: toAdd, tags_to_remove: toRemove } = payload.tags.tags;
+      if (toAdd.some((tag) => !tags.has(tag)) || toRemove.some((tag) => tags.has(tag))) {
+        // Detections API: POST /api/detection_engine/signals/tags.
+        await api.kibana('POST', '/api/detection_engine/signals/tags', payload.tags);
+      }
+      // Never re-close or override an analyst: only an open alert is closed by policy.
+      if (payload.status && readString(source, 'kibana.alert.workflow_status') !== 'closed') {
+        const { reason, ...withoutReason } = payload.status;
+        const body = reason && supportsCloseReason(await api.kibanaVersion()) ? payload.status : withoutReason;
+        // Detections API: POST /api/detection_engine/signals/status.
+        await api.kibana('POST', '/api/detection_engine/signals/status', body);
+      }
+      if (config.cases) await writeCaseComment(api, config, payload, alert, result);
+      await api.createDocument(payload.dataStream, payload.keys.document, payload.document);
+    },
+
+    async readDispositions(since: string): Promise<Disposition[]> {
+      if (Number.isNaN(Date.parse(since))) throw new VerdictError(`readDispositions: since must be an ISO 8601 time, got ${JSON.stringify(since)}`);
+      const ownUser = await api.ownUsername();
+      return [
+        ...(await readStatusDispositions(api, alertsIndex, since, ownUser)),
+        ...(config.cases ? await readCaseDispositions(api, config.caseOwner, since, ownUser) : []),
+      ];
+    },
+  };
+}
+
+async function findAlert(api: ElasticApi, alertsIndex: string, alertId: string): Promise<ElasticHit> {
+  const [hit] = await api.search(alertsIndex, { bool: { should: [{ term: { 'kibana.alert.uuid': alertId } }, { ids: { values: [alertId] } }], minimum_should_match: 1 } }, 1);
+  if (!hit) throw new PlatformApiError(`Elasticsearch: alert ${alertId} is not in ${alertsIndex}; it was deleted or belongs to another space (elastic.space)`, { statusCode: 404 });
+  return hit;
+}
+
+/**
+ * Cases API: one case per alert group (found by its group tag, else created), the alert attached
+ * once, and the verdict comment added once (found again by its marker).
+ */
+async function writeCaseComment(api: ElasticApi, config: ElasticConfig, payload: ElasticWriteBack, alert: ElasticHit, result: TriageResult): Promise<void> {
+  const [found] = await api.findCases({ owner: config.caseOwner, tags: payload.caseGroup.tag });
+  const caseId = found?.id ?? String(requireRecord(await api.kibana('POST', '/api/cases', payload.caseGroup.create), 'POST /api/cases').id);
+  const existing = await api.getCase(caseId);
+  const isAttached = existing.comments.some((comment) => comment.type === 'alert' && [comment.alertId].flat().includes(payload.alertId));
+  if (!isAttached) {
+    const rule = { id: readString(alert._source, 'kibana.alert.rule.uuid') ?? result.ruleName, name: readString(alert._source, 'kibana.alert.rule.name') ?? result.ruleName };
+    await api.kibana('POST', `/api/cases/${encodeURIComponent(caseId)}/comments`, { ...payload.alertAttachment, index: alert._index ?? payload.alertIndex, rule });
+  }
+  const isCommented = existing.comments.some((comment) => comment.type === 'user' && typeof comment.comment === 'string' && comment.comment.includes(payload.marker));
+  if (!isCommented) await api.kibana('POST', `/api/cases/${encodeURIComponent(caseId)}/comments`, payload.comment);
+}
+
+function requireRecord(value: unknown, operation: string): Record<string, unknown> {
+  if (!isRecord(value)) throw new PlatformApiError(`Kibana ${operation}: the answer is not a JSON object`, { statusCode: 502 });
+  return value;
+}
+
+function parseCheckpoint(checkpoint: string | undefined): PullCheckpoint | undefined {
+  if (checkpoint === undefined || checkpoint === '') return undefined;
+  try {
+    const parsed: unknown = JSON.parse(checkpoint);
+    if (isRecord(parsed) && typeof parsed.time === 'string' && !Number.isNaN(Date.parse(parsed.time)) && Array.isArray(parsed.ids)) {
+      return { time: parsed.time, ids: parsed.ids.filter((id): id is string => typeof id === 'string') };
+    }
+  } catch {
+    // Fall through: an unreadable checkpoint must not silently restart the pull.
+  }
+  throw new VerdictError('Elastic pull checkpoint is unreadable (expected {"time":…,"ids":[…]}); delete the stored checkpoint to start over');
+}
+
+function nextCheckpoint(state: PullCheckpoint | undefined, hits: ElasticHit[], previous: string | undefined): string {
+  const timed = hits.flatMap((hit) => {
+    const time = readString(hit._source, '@timestamp');
+    const millis = time === undefined ? Number.NaN : Date.parse(time);
+    return Number.isNaN(millis) ? [] : [{ id: hit._id, millis }];
+  });
+  if (timed.length === 0) return previous ?? '';
+  const newest = Math.max(...timed.map((item) => item.millis));
+  const time = new Date(newest).toISOString();
+  const ids = new Set(state && Date.parse(state.time) === newest ? state.ids : []);
+  for (const item of timed) if (item.millis === newest) ids.add(item.id);
+  return JSON.stringify({ time, ids: [...ids] });
+}
