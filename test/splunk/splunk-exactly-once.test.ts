@@ -19,7 +19,7 @@ describe('Splunk write-back: nothing twice', () => {
   let notable: Row;
   beforeEach(async () => {
     emulator = await startSplunkEmulator({ tokens: { [API_TOKEN]: 'verdict_svc' }, hecTokens: { [HEC_TOKEN]: { index: 'verdict' } } });
-    [notable] = await loadAitNotables('russellmitchell', { distinct: true, limit: 1 });
+    notable = (await loadAitNotables('russellmitchell', { distinct: true, limit: 1 }))[0]!;
     emulator.state.addNotables([notable!]);
   });
   afterEach(() => emulator.close());

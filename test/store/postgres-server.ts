@@ -11,8 +11,14 @@ import pg from 'pg';
  * Where neither exists the caller skips with `skipReason` — except in CI, where it must exist.
  */
 export type TestPostgres =
-  | { url: string; stop(): Promise<void>; skipReason?: undefined }
-  | { skipReason: string; url?: undefined; stop?: undefined };
+  | { url: string; stop(): Promise<void>; skipReason?: undefined; control?: ServerControl }
+  | { skipReason: string; url?: undefined; stop?: undefined; control?: undefined };
+
+/** Fault tests: take the server down (immediate shutdown, as a crash) and bring it back on the same port. */
+export interface ServerControl {
+  halt(): void;
+  resume(): void;
+}
 
 export async function startTestPostgres(): Promise<TestPostgres> {
   const given = process.env.VERDICT_TEST_PG_URL;
@@ -32,19 +38,24 @@ export async function startTestPostgres(): Promise<TestPostgres> {
     else execFileSync(command, args, { stdio: 'pipe' });
   };
   const port = await freePort();
+  const startServer = (): void => run('pg_ctl', [
+    '-D', data, '-l', path.join(dir, 'server.log'), '-w', '-t', '30',
+    '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off`,
+    'start',
+  ]);
   try {
     run('initdb', ['-D', data, '-U', 'verdict', '--auth=trust', '-E', 'UTF8', '--no-sync', '--no-instructions']);
-    run('pg_ctl', [
-      '-D', data, '-l', path.join(dir, 'server.log'), '-w', '-t', '30',
-      '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off`,
-      'start',
-    ]);
+    startServer();
   } catch (error) {
     rmSync(dir, { recursive: true, force: true });
     throw new Error(`could not start the test PostgreSQL: ${(error as { stderr?: Buffer }).stderr?.toString() ?? (error as Error).message}`);
   }
   return {
     url: `postgres://verdict@127.0.0.1:${port}/postgres`,
+    control: {
+      halt: () => run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']),
+      resume: startServer,
+    },
     async stop() {
       try {
         run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);
