@@ -16,6 +16,7 @@ import { registerTriageRoutes } from './routes/triage-routes.js';
 import type { ServerContext, ServerOptions } from './server-context.js';
 import { resolveServerOptions } from './server-options.js';
 import { hasScope } from './tokens.js';
+import { toStoreUnavailable } from '../store/store-errors.js';
 
 export interface CreateServerInput {
   runtime: VerdictRuntime;
@@ -111,6 +112,12 @@ export function createServer(input: CreateServerInput): FastifyInstance {
     if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) {
       const message = statusCode === 413 ? `the request body is larger than ${options.bodyLimitBytes} bytes: send fewer alerts per request` : error.message;
       return sendProblem(reply, statusCode, message);
+    }
+    // The store down, restarting or out of disk is not a bug: 503 with Retry-After, and it says why.
+    const unavailable = toStoreUnavailable(error, runtime.repository.kind);
+    if (unavailable) {
+      request.log.warn({ 'error.type': unavailable.name, 'error.message': unavailable.message }, 'store unavailable');
+      return sendProblem(reply, 503, unavailable.message, { headers: { 'Retry-After': String(unavailable.retryAfterSeconds) } });
     }
     request.log.error({ 'error.type': error.name, 'error.message': error.message, 'error.stack_trace': error.stack }, 'request failed');
     return sendProblem(reply, 500, 'internal error: the server log has the details under this request id');

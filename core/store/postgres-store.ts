@@ -4,6 +4,7 @@ import type { Suppression } from '../spec/suppression.js';
 import type { TriageResult } from '../spec/result.js';
 import { MIGRATIONS, migrationSql } from './migrations.js';
 import { MAX_RECORD_BYTES } from './paging.js';
+import { toStoreUnavailable } from './store-errors.js';
 import { buildApprovalListQuery, buildVerdictListQuery, SQL, toPage, toPostgresPlaceholders } from './queries.js';
 import type { StoredResult, VerdictRepository } from './repository.js';
 import {
@@ -221,16 +222,32 @@ async function migrate(pool: pg.Pool): Promise<void> {
 
 async function transaction(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<void>): Promise<void> {
   const client = await pool.connect();
+  // pool.on('error') covers idle clients only: a checked-out client whose server goes away (a
+  // restart, a terminated backend) emits 'error', and with no listener that kills the process.
+  // The failed query rejects on its own; the connection is dropped on release, not reused.
+  let connectionError: Error | undefined;
+  const onError = (error: Error): void => {
+    connectionError = error;
+  };
+  client.on('error', onError);
   try {
     await client.query('BEGIN');
     await work(client);
     await client.query('COMMIT');
   } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
+    if (!connectionError && toStoreUnavailable(error, 'postgres') && error instanceof Error) connectionError = error;
+    if (!connectionError) await client.query('ROLLBACK').catch(() => undefined);
     throw error;
   } finally {
-    client.release();
+    client.off('error', onError);
+    // A lost connection is destroyed on release; its socket may still report errors after that.
+    if (connectionError) client.on('error', ignoreLateError);
+    client.release(connectionError);
   }
+}
+
+function ignoreLateError(): void {
+  // The transaction that used this connection has already failed with the error that matters.
 }
 
 function insertVerdicts(count: number): string {
