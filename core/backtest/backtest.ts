@@ -3,7 +3,7 @@ import type { AnalystVerdict } from '../spec/disposition.js';
 import { VerdictError } from '../spec/errors.js';
 import type { TriageResult, Verdict } from '../spec/result.js';
 import { memoryEntityKeys } from '../enrich/memory.js';
-import type { TriageEngine } from '../pipeline/engine.js';
+import { canonicalOrder, type EngineDisposition, type TriageEngine } from '../pipeline/engine.js';
 import { MetricsAccumulator, TechniqueAccumulator, type DatasetMetrics, type ExpectedLabel } from './metrics.js';
 import { BaselineMemory } from './baselines.js';
 import { LatencyRecorder } from './latency.js';
@@ -31,7 +31,23 @@ export interface BacktestOptions {
   seed?: number;
   /** Called with each result (the report's "what would have happened" lists, a progress bar). */
   onResult?(result: TriageResult, item: BacktestItem): void;
+  /**
+   * How analysts pick what to label: `rows` samples alerts (a flood gets thousands of labels);
+   * `groups` labels one alert per fingerprint and time bucket, sampled at the same share, as
+   * people do (a flood gets one label).
+   */
+  feedbackSampling?: 'rows' | 'groups';
+  /**
+   * Restart the process at every UTC midnight of stream time: the engine is replaced by a fresh
+   * one that loads the persisted state (a snapshot through its serialized rows) and rebuilds memory
+   * from the dispositions, exactly as `createRuntime` does from the store.
+   */
+  restartDaily?: { createEngine(): TriageEngine };
 }
+
+/** Non-duplicate results kept so a restart can resolve the duplicate cache's references. */
+const RESULT_CACHE = 50_000;
+const DAY_MS = 86_400_000;
 
 export interface BacktestReport {
   metrics: DatasetMetrics;
@@ -42,12 +58,17 @@ export interface BacktestReport {
   perRule: RuleRow[];
   missed: MissedGroup[];
   groups: GroupRow[];
-  feedback: { given: number; share: number; delaySeconds: number };
+  feedback: { given: number; share: number; delaySeconds: number; sampling: 'rows' | 'groups'; seed: number };
+  /** Process restarts simulated (restartDaily). */
+  restarts: number;
   deadLetters: { count: number; examples: string[] };
   throughput: { alerts: number; seconds: number; alertsPerSecond: number; p50Ms: number; p99Ms: number };
 }
 
+export const DEFAULT_SEED = 20_240_601;
+
 interface PendingDisposition {
+  rawProbability?: number;
   dueMs: number;
   ruleName: string;
   hostKey: string | undefined;
@@ -65,7 +86,7 @@ interface PendingDisposition {
 export async function runBacktest(items: AsyncIterable<BacktestItem> | Iterable<BacktestItem>, options: BacktestOptions): Promise<BacktestReport> {
   const share = options.feedbackShare ?? 0.05;
   const delayMs = (options.feedbackDelaySeconds ?? 3600) * 1000;
-  const random = mulberry32(options.seed ?? 20_240_601);
+  const random = mulberry32(options.seed ?? DEFAULT_SEED);
   const metrics = new MetricsAccumulator();
   const ruleMemory = new MetricsAccumulator();
   const ruleHostMemory = new MetricsAccumulator();
@@ -80,21 +101,42 @@ export async function runBacktest(items: AsyncIterable<BacktestItem> | Iterable<
   const deadLetters = { count: 0, examples: [] as string[] };
   const started = performance.now();
 
-  for await (const item of items) {
-    const begin = performance.now();
-    let alert: Alert;
-    try {
-      alert = options.normalize(item.native, item.platform);
-    } catch (error) {
-      if (!VerdictError.isInstance(error)) throw error;
-      deadLetters.count += 1;
-      if (deadLetters.examples.length < 5) deadLetters.examples.push(error.message);
-      continue;
+  let engine = options.engine;
+  const learnedAll: EngineDisposition[] = [];
+  const recentResults = new Map<string, TriageResult>();
+  const labelledGroups = new Set<string>();
+  let day: number | undefined;
+  let restarts = 0;
+
+  function restart(): void {
+    const rows = engine.state.snapshot().map((row) => ({ ...row }));
+    const results = new Map<string, TriageResult>();
+    for (const id of engine.state.referencedAlertIds(rows)) {
+      const result = recentResults.get(id);
+      if (result) results.set(id, result);
     }
+    engine = options.restartDaily!.createEngine();
+    // Memory is rebuilt from the stored dispositions; calibration comes back with the state rows.
+    for (const disposition of learnedAll) {
+      const { rawProbability: _raw, ...forMemory } = disposition;
+      engine.learn(forMemory);
+    }
+    engine.state.load(rows, results);
+    restarts += 1;
+  }
+
+  function process(alert: Alert, item: BacktestItem, begin: number): void {
     const timeMs = Date.parse(alert.time);
+    if (options.restartDaily) {
+      const today = Math.floor(timeMs / DAY_MS);
+      if (day !== undefined && today > day) restart();
+      day = Math.max(day ?? today, today);
+    }
     while (pendingHead < pending.length && pending[pendingHead]!.dueMs <= timeMs) {
       const disposition = pending[pendingHead++]!;
-      options.engine.learn(disposition);
+      const learned: EngineDisposition = { ruleName: disposition.ruleName, entityKeys: disposition.entityKeys, verdict: disposition.verdict, timeMs: disposition.timeMs, alertId: disposition.alertId, ...(disposition.rawProbability !== undefined ? { rawProbability: disposition.rawProbability } : {}) };
+      engine.learn(learned);
+      if (options.restartDaily) learnedAll.push(learned);
       baselineMemory.learn(disposition.ruleName, disposition.hostKey, disposition.verdict === 'true_positive');
       given += 1;
     }
@@ -102,7 +144,11 @@ export async function runBacktest(items: AsyncIterable<BacktestItem> | Iterable<
       pending.splice(0, pendingHead);
       pendingHead = 0;
     }
-    const result = options.engine.triage(alert);
+    const result = engine.triage(alert);
+    if (options.restartDaily && !result.duplicateOf) {
+      recentResults.set(result.alertId, result);
+      if (recentResults.size > RESULT_CACHE) recentResults.delete(recentResults.keys().next().value!);
+    }
     latency.record(performance.now() - begin);
     const hostKey = memoryEntityKeys(alert.entities).find((key) => key.startsWith('host:'));
     const outcome = { expected: item.expected, probabilityMalicious: result.probabilityMalicious, rule: alert.ruleName, ...(item.groupKey ? { groupKey: item.groupKey } : {}) };
@@ -114,7 +160,14 @@ export async function runBacktest(items: AsyncIterable<BacktestItem> | Iterable<
     breakdown.addGroup(item.groupKey, result, item.expected);
     if (item.expectedTechniques && item.expectedTechniques.length > 0) techniques.add(item.expectedTechniques, result.attack.map((technique) => technique.id));
     options.onResult?.(result, item);
-    if (item.expected !== 'ambiguous' && random() < share) {
+    if (item.expected === 'ambiguous') return;
+    if (options.feedbackSampling === 'groups') {
+      // One label per fingerprint (rule + key entities + time bucket), for a share of them.
+      if (labelledGroups.has(result.fingerprint)) return;
+      labelledGroups.add(result.fingerprint);
+      if (labelledGroups.size > 200_000) labelledGroups.clear();
+    }
+    if (random() < share) {
       pending.push({
         dueMs: timeMs + delayMs,
         ruleName: alert.ruleName,
@@ -123,9 +176,37 @@ export async function runBacktest(items: AsyncIterable<BacktestItem> | Iterable<
         verdict: item.expected === 'malicious' ? 'true_positive' : 'false_positive',
         timeMs: timeMs + delayMs,
         alertId: alert.id,
+        ...(result.engine.calibration ? { rawProbability: result.engine.calibration.rawProbability } : {}),
       });
     }
   }
+
+  // Alerts that share a second are triaged in canonical order, as the runtime does with a batch.
+  let second: number | undefined;
+  let tick: Array<{ alert: Alert; item: BacktestItem; begin: number }> = [];
+  const flush = (): void => {
+    for (const entry of canonicalOrder(tick, (queued) => queued.alert)) process(entry.alert, entry.item, entry.begin);
+    tick = [];
+  };
+  for await (const item of items) {
+    const begin = performance.now();
+    let alert: Alert;
+    try {
+      alert = options.normalize(item.native, item.platform);
+    } catch (error) {
+      if (!VerdictError.isInstance(error)) throw error;
+      deadLetters.count += 1;
+      if (deadLetters.examples.length < 5) deadLetters.examples.push(error.message);
+      continue;
+    }
+    const alertSecond = Math.floor(Date.parse(alert.time) / 1000);
+    if (alertSecond !== second) {
+      flush();
+      second = alertSecond;
+    }
+    tick.push({ alert, item, begin });
+  }
+  flush();
   const seconds = (performance.now() - started) / 1000;
   const summary = metrics.summary();
   const techniqueSummary = techniques.summary();
@@ -136,7 +217,8 @@ export async function runBacktest(items: AsyncIterable<BacktestItem> | Iterable<
     perRule: breakdown.rows(),
     missed: breakdown.missed(),
     groups: breakdown.groups(),
-    feedback: { given, share, delaySeconds: delayMs / 1000 },
+    feedback: { given, share, delaySeconds: delayMs / 1000, sampling: options.feedbackSampling ?? 'rows', seed: options.seed ?? DEFAULT_SEED },
+    restarts,
     deadLetters,
     throughput: { alerts: summary.alerts, seconds, alertsPerSecond: summary.alerts / Math.max(seconds, 1e-9), p50Ms: latency.percentile(0.5), p99Ms: latency.percentile(0.99) },
   };

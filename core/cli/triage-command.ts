@@ -26,7 +26,8 @@ export function registerTriageCommand(program: Command, deps: CliDeps): void {
     .option('--input-format <format>', 'jsonl, json or csv (default: from the file extension)')
     .option('-f, --format <format>', 'output: jsonl or table', 'jsonl')
     .option('--batch-size <n>', 'records per store transaction', '1000')
-    .action(async (file: string, options: { config?: string; platform?: string; map?: string; inputFormat?: string; format: string; batchSize: string }) => {
+    .option('--retriage', 'judge alerts that already have a stored verdict again, against what Verdict has learned since (default: show the stored verdict)')
+    .action(async (file: string, options: { config?: string; platform?: string; map?: string; inputFormat?: string; format: string; batchSize: string; retriage?: boolean }) => {
       if (options.format !== 'jsonl' && options.format !== 'table') throw new ConfigError(`--format ${options.format} is not supported: use jsonl or table`);
       const batchSize = Number.parseInt(options.batchSize, 10);
       if (!Number.isInteger(batchSize) || batchSize < 1) throw new ConfigError('--batch-size must be a positive integer');
@@ -58,7 +59,7 @@ interface TriageSummary {
 async function triageFile(
   runtime: VerdictRuntime,
   file: string,
-  options: { platform?: string; fieldMap?: VerdictRuntime['loaded']['config']['fieldMaps'][string]; inputFormat?: string; format: string; batchSize: number },
+  options: { platform?: string; fieldMap?: VerdictRuntime['loaded']['config']['fieldMaps'][string]; inputFormat?: string; format: string; batchSize: number; retriage?: boolean },
 ): Promise<TriageSummary> {
   const started = performance.now();
   const format = detectFormat(file, options.inputFormat);
@@ -92,7 +93,7 @@ async function triageFile(
   let recordIndex = 0;
   const flush = async (): Promise<void> => {
     if (batch.length === 0) return;
-    const outcome = await runtime.triageRecords(batch, { source: `file:${file}`, ...(options.platform ? { platform: options.platform } : {}), ...(options.fieldMap ? { fieldMap: options.fieldMap } : {}) });
+    const outcome = await runtime.triageRecords(batch, { source: `file:${file}`, ...(options.platform ? { platform: options.platform } : {}), ...(options.fieldMap ? { fieldMap: options.fieldMap } : {}), ...(options.retriage ? { retriage: true } : {}) });
     emit(outcome.results);
     for (const failure of outcome.failures) noteFailure(`record ${batchRecordNumbers[failure.index]}: ${failure.error.message}`);
     batch = [];

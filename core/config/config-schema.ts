@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ReasonConfigSchema } from '../reason/reason-config.js';
 import { ServerConfigSchema } from './server-config.js';
+import { CalibrationConfigSchema } from '../pipeline/calibration.js';
 
 /** Where verdicts, dispositions and the audit log live. */
 export const StoreConfigSchema = z.discriminatedUnion('kind', [
@@ -45,6 +46,8 @@ export const DecideConfigSchema = z
     maxWeightPerEvidence: z.number().positive().default(4),
     /** Per-enricher multipliers on evidence weights (1 = as emitted, 0 = observe only). */
     enricherWeights: z.record(z.string(), z.number().min(0).max(4)).default({}),
+    /** The map from score to probabilityMalicious, learned from this deployment's dispositions. */
+    calibration: CalibrationConfigSchema.default(CalibrationConfigSchema.parse({})),
   })
   .strict();
 
@@ -63,6 +66,14 @@ export const ContextConfigSchema = z
     windowSeconds: z.number().int().positive().default(1800),
     /** A rule is new on a host only once the host has been watched this long. */
     warmupSeconds: z.number().int().nonnegative().default(21_600),
+    /** …and has raised at least this many alerts: novelty against a handful of alerts means little. */
+    baselineMinAlerts: z.number().int().nonnegative().default(20),
+    /**
+     * Novelty and "nothing else around it" count only once the whole network has been watched this
+     * long (one daily cycle by default): on a new deployment everything is new. Before, those claims
+     * say "no baseline yet" with weight 0.
+     */
+    fleetBaselineSeconds: z.number().int().nonnegative().default(86_400),
     /** Distinct hours a rule must have fired on an entity before it counts as routine there. */
     routineMinHours: z.number().int().positive().default(6),
     /** Most entities tracked at once (bounded memory; the least recently seen are dropped). */

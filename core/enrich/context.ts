@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Alert } from '../spec/alert.js';
 import { ContextConfigSchema } from '../config/config-schema.js';
+import { DirtyKeys, type PersistentState, type StateDelta, type StateRow } from '../pipeline/triage-state.js';
 import { tacticRank, tacticsOf, tacticName } from './attack-catalog.js';
 import type { EnrichContext, EnricherV1, Finding, ObservedOutcome } from './enricher.js';
 import { formatSpan } from './format-span.js';
@@ -10,6 +11,8 @@ export type ContextOptions = z.infer<typeof ContextConfigSchema>;
 const HOUR_MS = 3_600_000;
 const BURST_BUCKET_MS = 300_000;
 const MAX_RULES_PER_SUBJECT = 2_000;
+/** Most alert types tracked fleet-wide (bounded; the least recently active are dropped). */
+const MAX_FLEET_RULES = 50_000;
 /** An alert type counts as suspicious on its own at this intrinsic probability. */
 const SUSPICIOUS = 0.45;
 /** Correlation at or above this puts a subject "in an incident". */
@@ -21,6 +24,8 @@ const ONSET_MS = 6 * HOUR_MS;
 /** Other subjects with new or suspicious activity that make a network-wide wave. */
 const WAVE_SUBJECTS = 2;
 
+export const CONTEXT_STATE_PARTS = ['context.subject', 'context.fleet', 'context.wave', 'context.stream'] as const;
+
 /** One rule's history on one subject (host, user or source address). */
 interface RuleHistory {
   firstSeenMs: number;
@@ -28,11 +33,10 @@ interface RuleHistory {
   count: number;
   activeHours: number;
   lastHour: number;
-  /** The rule was new on a subject that had been watched for the warm-up period. */
+  /** The rule was new on a subject whose baseline was mature: novelty that counts. */
   novelAtFirst: boolean;
   bucket: number;
   bucketCount: number;
-  previousBucketCount: number;
   tactics: string[];
   /** Intrinsic probability of its latest alert (what the alert says by itself). */
   intrinsic: number;
@@ -41,6 +45,8 @@ interface RuleHistory {
 interface SubjectState {
   firstSeenMs: number;
   lastSeenMs: number;
+  /** Alerts seen on this subject (its baseline's size). */
+  alerts: number;
   rules: Map<string, RuleHistory>;
 }
 
@@ -51,22 +57,50 @@ interface RuleFleet {
   lastHour: number;
 }
 
+/** The whole stream: when watching started and how much has been seen (the fleet baseline). */
+interface StreamState {
+  startMs: number | undefined;
+  alerts: number;
+}
+
+/** How much baseline a subject and the fleet rest on, and whether it is enough for novelty. */
+interface Baseline {
+  subjectMs: number;
+  subjectAlerts: number;
+  fleetMs: number;
+  fleetAlerts: number;
+  isMature: boolean;
+}
+
 /**
  * What else is happening around an alert, learned from the stream itself (no labels): whether the
  * rule is routine on this host, new to it, bursting; whether other new or suspicious alert types
  * fire on the same host (correlation) or across the network (a wave) at the same time; and, in
- * such an incident, that history learned in quiet times does not apply. Bounded memory: least
- * recently seen subjects are dropped.
+ * such an incident, that history learned in quiet times does not apply.
+ *
+ * Novelty ("first time here") and silence ("nothing else around it") mean something only against a
+ * baseline: they carry weight once the subject and the fleet have been watched long enough
+ * (`warmupSeconds`, `baselineMinAlerts`, `fleetBaselineSeconds`); before that the claim says there
+ * is no baseline yet, with weight 0. Every context claim states the baseline it rests on.
+ *
+ * `enrich` only reads the state; `observe` changes it (the engine calls it once the alert's
+ * second is over, in a canonical order, so same-second alerts see the same state). The state is
+ * bounded (least recently seen subjects and rules are dropped) and persisted through `state`.
  */
-export function createContextEnricher(options: Partial<ContextOptions> = {}): EnricherV1 & { readonly size: number } {
+export function createContextEnricher(options: Partial<ContextOptions> = {}): EnricherV1 & { readonly size: number; readonly state: PersistentState } {
   const settings = ContextConfigSchema.parse(options);
   const windowMs = settings.windowSeconds * 1000;
   const warmupMs = settings.warmupSeconds * 1000;
+  const fleetBaselineMs = settings.fleetBaselineSeconds * 1000;
   const subjects = new Map<string, SubjectState>();
   const fleet = new Map<string, RuleFleet>();
   /** Subjects with a new or suspicious alert type, and when: the network-wide wave. */
   const notableSubjects = new Map<string, number>();
-  let streamStartMs: number | undefined;
+  const stream: StreamState = { startMs: undefined, alerts: 0 };
+  const dirtySubjects = new DirtyKeys('context.subject');
+  const dirtyFleet = new DirtyKeys('context.fleet');
+  const dirtyWave = new DirtyKeys('context.wave');
+  let isStreamDirty = false;
 
   function subjectKeys(alert: Alert): string[] {
     const keys: string[] = [];
@@ -80,13 +114,34 @@ export function createContextEnricher(options: Partial<ContextOptions> = {}): En
     return keys;
   }
 
+  function baselineOf(subject: SubjectState | undefined, now: number): Baseline {
+    const subjectMs = subject ? Math.max(0, now - subject.firstSeenMs) : 0;
+    const subjectAlerts = subject?.alerts ?? 0;
+    const fleetMs = stream.startMs === undefined ? 0 : Math.max(0, now - stream.startMs);
+    return {
+      subjectMs,
+      subjectAlerts,
+      fleetMs,
+      fleetAlerts: stream.alerts,
+      isMature: subjectMs >= warmupMs && subjectAlerts >= settings.baselineMinAlerts && fleetMs >= fleetBaselineMs,
+    };
+  }
+
+  function describeBaseline(label: string, baseline: Baseline): string {
+    return `baseline: ${label} watched ${formatSpan(baseline.subjectMs)} (${baseline.subjectAlerts} alerts), the network ${formatSpan(baseline.fleetMs)} (${baseline.fleetAlerts} alerts)`;
+  }
+
+  function describeNeed(): string {
+    return `a baseline needs ${formatSpan(warmupMs)} and ${settings.baselineMinAlerts} alerts on the subject and ${formatSpan(fleetBaselineMs)} of the network`;
+  }
+
+  /** Other subjects in the wave (read-only: expired entries are pruned when alerts are observed). */
   function wave(now: number, except: string): string[] {
     const active: string[] = [];
     for (const [key, lastMs] of notableSubjects) {
-      if (now - lastMs > windowMs) notableSubjects.delete(key);
-      else if (key !== except) active.push(key);
+      if (now - lastMs <= windowMs && key !== except) active.push(key);
     }
-    return active;
+    return active.sort();
   }
 
   function enrich(alert: Alert, context: EnrichContext): Finding[] {
@@ -98,7 +153,7 @@ export function createContextEnricher(options: Partial<ContextOptions> = {}): En
     const subject = subjects.get(primary);
     const label = primary.replace(':', ' ');
     const refs = [`entities(${primary})`, 'stream:context-window'];
-    const watchedMs = subject ? now - subject.firstSeenMs : 0;
+    const baseline = baselineOf(subject, now);
     const history = subject?.rules.get(rule);
 
     // Correlation: other alert types on this subject in the window, new to it or suspicious.
@@ -117,6 +172,7 @@ export function createContextEnricher(options: Partial<ContextOptions> = {}): En
         correlated.push(`${otherRule}${isSuspicious ? ' (suspicious)' : ' (new)'}`);
       }
     }
+    correlated.sort();
     correlation = Math.min(2.5, correlation);
     const waveSubjects = wave(now, primary);
     const isIncident = correlation >= INCIDENT_CORRELATION || waveSubjects.length >= WAVE_SUBJECTS;
@@ -130,29 +186,37 @@ export function createContextEnricher(options: Partial<ContextOptions> = {}): En
       const expected = (history.count * BURST_BUCKET_MS) / Math.max(HOUR_MS, history.lastSeenMs - history.firstSeenMs);
       if (recent >= 20 && recent > 10 * expected && now - history.firstSeenMs <= 24 * HOUR_MS) {
         isBursting = true;
-        findings.push({ kind: 'context', claim: `"${alert.ruleName}" is bursting on ${label}: ${recent} alerts in 5 minutes against about ${expected.toFixed(1)} expected.`, weight: 1.0, refs });
+        findings.push({ kind: 'context', claim: `"${alert.ruleName}" is bursting on ${label}: ${recent} alerts in 5 minutes against about ${expected.toFixed(1)} expected (${describeBaseline(label, baseline)}).`, weight: 1.0, refs });
       }
     }
 
     const isRoutine = history !== undefined && history.activeHours >= settings.routineMinHours && now - history.firstSeenMs >= 12 * HOUR_MS;
-    const isNewHere = history === undefined && watchedMs >= warmupMs;
+    const isFirstHere = history === undefined && subject !== undefined;
+    const isNewHere = isFirstHere && baseline.isMature;
     if (isRoutine && !isIncident) {
       findings.push({
         kind: 'context',
-        claim: `"${alert.ruleName}" is routine on ${label}: it fired ${history.count} times in ${history.activeHours} distinct hours over ${formatSpan(now - history.firstSeenMs)}.`,
+        claim: `"${alert.ruleName}" is routine on ${label}: it fired ${history.count} times in ${history.activeHours} distinct hours over ${formatSpan(now - history.firstSeenMs)} (${describeBaseline(label, baseline)}).`,
         weight: -Math.min(2.5, 0.8 + 0.6 * Math.log(history.activeHours / settings.routineMinHours + 1)),
         refs,
         benignReason: 'expected_activity',
       });
     } else if (isNewHere) {
-      findings.push({ kind: 'context', claim: `"${alert.ruleName}" fires on ${label} for the first time in ${formatSpan(watchedMs)} of watching it.`, weight: 0.6, refs });
-    } else if (history === undefined && !isIncident) {
+      findings.push({ kind: 'context', claim: `"${alert.ruleName}" fires on ${label} for the first time in ${formatSpan(baseline.subjectMs)} of watching it (${describeBaseline(label, baseline)}).`, weight: 0.6, refs });
+    } else if (isFirstHere) {
+      findings.push({
+        kind: 'context',
+        claim: `"${alert.ruleName}" fires on ${label} for the first time, but there is no baseline yet to call that new (${describeBaseline(label, baseline)}; ${describeNeed()}): not counted.`,
+        weight: 0,
+        refs,
+      });
+    }
+    if (history === undefined && !isIncident && !isNewHere) {
       const ruleFleet = fleet.get(rule);
-      const streamAge = streamStartMs === undefined ? 0 : now - streamStartMs;
-      if (ruleFleet && ruleFleet.activeHours >= settings.routineMinHours && ruleFleet.subjects >= 3 && streamAge >= warmupMs) {
+      if (ruleFleet && ruleFleet.activeHours >= settings.routineMinHours && ruleFleet.subjects >= 3 && baseline.fleetMs >= fleetBaselineMs) {
         findings.push({
           kind: 'context',
-          claim: `"${alert.ruleName}" is new on ${label} but routine across the fleet (${ruleFleet.subjects} subjects, ${ruleFleet.activeHours} hours).`,
+          claim: `"${alert.ruleName}" is new on ${label} but routine across the fleet (${ruleFleet.subjects} subjects, ${ruleFleet.activeHours} hours; the network watched ${formatSpan(baseline.fleetMs)}).`,
           weight: -0.5,
           refs,
           benignReason: 'expected_activity',
@@ -178,7 +242,7 @@ export function createContextEnricher(options: Partial<ContextOptions> = {}): En
     }
     for (const id of alert.attack) for (const tactic of tacticsOf(id)) tactics.add(tactic);
     if (tactics.size >= 3) {
-      const ordered = [...tactics].sort((left, right) => tacticRank(left) - tacticRank(right));
+      const ordered = [...tactics].sort((left, right) => tacticRank(left) - tacticRank(right) || left.localeCompare(right));
       findings.push({ kind: 'context', claim: `Alerts on ${label} within ${formatSpan(windowMs)} span ${tactics.size} ATT&CK tactics: ${ordered.map(tacticName).join(' → ')}.`, weight: Math.min(1.5, 0.5 * (tactics.size - 2)), refs });
     }
 
@@ -193,15 +257,24 @@ export function createContextEnricher(options: Partial<ContextOptions> = {}): En
           refs,
         });
       }
-    } else if (correlation === 0 && !isBursting && !isNewHere && !describesHostEvent(alert)) {
-      findings.push({ kind: 'context', claim: `Nothing else new or suspicious has been seen on ${label} or across the network in the last ${formatSpan(windowMs)}.`, weight: -0.4, refs, benignReason: 'expected_activity' });
+    } else if (correlation === 0 && !isBursting && !isFirstHere && !describesHostEvent(alert)) {
+      // Silence is evidence only when there was a window's worth of watching to hear something in.
+      const hasHeard = baseline.subjectMs >= windowMs && baseline.fleetMs >= fleetBaselineMs;
+      findings.push(
+        hasHeard
+          ? { kind: 'context', claim: `Nothing else new or suspicious has been seen on ${label} or across the network in the last ${formatSpan(windowMs)} (${describeBaseline(label, baseline)}).`, weight: -0.4, refs, benignReason: 'expected_activity' }
+          : { kind: 'context', claim: `Nothing else new or suspicious has been seen on ${label}, but there is no baseline yet to call that quiet (${describeBaseline(label, baseline)}): not counted.`, weight: 0, refs },
+      );
     }
     return findings;
   }
 
   function observe(alert: Alert, context: EnrichContext, outcome: ObservedOutcome): void {
     const now = context.timeMs;
-    streamStartMs ??= now;
+    if (stream.startMs === undefined || now < stream.startMs) stream.startMs = now;
+    stream.alerts += 1;
+    isStreamDirty = true;
+    pruneWave(now);
     const rule = alert.ruleName.toLowerCase();
     const hour = Math.floor(now / HOUR_MS);
     const tactics = alert.attack.flatMap(tacticsOf);
@@ -210,47 +283,52 @@ export function createContextEnricher(options: Partial<ContextOptions> = {}): En
       if (subject) {
         subjects.delete(key); // re-insert: Map order is the LRU order
       } else {
-        subject = { firstSeenMs: now, lastSeenMs: now, rules: new Map() };
+        subject = { firstSeenMs: now, lastSeenMs: now, alerts: 0, rules: new Map() };
         if (subjects.size >= settings.maxEntities) {
           const oldest = subjects.keys().next().value;
-          if (oldest !== undefined) subjects.delete(oldest);
+          if (oldest !== undefined) {
+            subjects.delete(oldest);
+            dirtySubjects.remove(oldest);
+          }
         }
       }
+      // Whether novelty counts is decided against the baseline before this alert joins it.
+      const isMature = baselineOf(subject, now).isMature;
       subjects.set(key, subject);
+      dirtySubjects.touch(key);
       subject.lastSeenMs = Math.max(subject.lastSeenMs, now);
+      subject.alerts += 1;
       let history = subject.rules.get(rule);
       if (!history) {
         if (subject.rules.size >= MAX_RULES_PER_SUBJECT) continue;
         const ruleFleet = fleet.get(rule) ?? { subjects: 0, activeHours: 0, lastHour: -1 };
         ruleFleet.subjects += 1;
-        fleet.set(rule, ruleFleet);
+        setFleet(rule, ruleFleet);
         history = {
           firstSeenMs: now,
           lastSeenMs: now,
           count: 0,
           activeHours: 0,
           lastHour: -1,
-          novelAtFirst: now - subject.firstSeenMs >= warmupMs,
+          novelAtFirst: isMature,
           bucket: Math.floor(now / BURST_BUCKET_MS),
           bucketCount: 0,
-          previousBucketCount: 0,
           tactics,
           intrinsic: outcome.intrinsicProbability,
         };
         subject.rules.set(rule, history);
-        if (history.novelAtFirst) notableSubjects.set(key, now);
+        if (history.novelAtFirst) markNotable(key, now);
       }
       history.count += 1;
       history.lastSeenMs = Math.max(history.lastSeenMs, now);
       history.intrinsic = outcome.intrinsicProbability;
-      if (outcome.intrinsicProbability >= SUSPICIOUS && now - history.firstSeenMs <= ONSET_MS) notableSubjects.set(key, now);
+      if (outcome.intrinsicProbability >= SUSPICIOUS && now - history.firstSeenMs <= ONSET_MS) markNotable(key, now);
       if (hour !== history.lastHour) {
         history.activeHours += 1;
         history.lastHour = hour;
       }
       const bucket = Math.floor(now / BURST_BUCKET_MS);
       if (bucket !== history.bucket) {
-        history.previousBucketCount = bucket === history.bucket + 1 ? history.bucketCount : 0;
         history.bucket = bucket;
         history.bucketCount = 0;
       }
@@ -260,18 +338,143 @@ export function createContextEnricher(options: Partial<ContextOptions> = {}): En
     if (ruleFleet && ruleFleet.lastHour !== hour) {
       ruleFleet.activeHours += 1;
       ruleFleet.lastHour = hour;
+      setFleet(rule, ruleFleet);
     }
   }
 
+  function setFleet(rule: string, entry: RuleFleet): void {
+    fleet.delete(rule); // re-insert: Map order is the LRU order
+    if (fleet.size >= MAX_FLEET_RULES) {
+      const oldest = fleet.keys().next().value;
+      if (oldest !== undefined) {
+        fleet.delete(oldest);
+        dirtyFleet.remove(oldest);
+      }
+    }
+    fleet.set(rule, entry);
+    dirtyFleet.touch(rule);
+  }
+
+  function markNotable(key: string, now: number): void {
+    notableSubjects.set(key, Math.max(notableSubjects.get(key) ?? now, now));
+    dirtyWave.touch(key);
+  }
+
+  function pruneWave(now: number): void {
+    for (const [key, lastMs] of notableSubjects) {
+      if (now - lastMs > windowMs) {
+        notableSubjects.delete(key);
+        dirtyWave.remove(key);
+      }
+    }
+  }
+
+  const state: PersistentState = {
+    parts: CONTEXT_STATE_PARTS,
+    load(rows: readonly StateRow[]) {
+      subjects.clear();
+      fleet.clear();
+      notableSubjects.clear();
+      stream.startMs = undefined;
+      stream.alerts = 0;
+      const subjectRows: Array<[string, SubjectState]> = [];
+      const fleetRows: Array<[string, RuleFleet]> = [];
+      for (const row of rows) {
+        const body = JSON.parse(row.body) as unknown;
+        if (row.part === 'context.subject') subjectRows.push([row.key, decodeSubject(body as EncodedSubject)]);
+        else if (row.part === 'context.fleet') fleetRows.push([row.key, decodeFleet(body as EncodedFleet)]);
+        else if (row.part === 'context.wave') notableSubjects.set(row.key, body as number);
+        else if (row.part === 'context.stream') Object.assign(stream, decodeStream(body as EncodedStream));
+      }
+      // LRU order is recency of sight: restore it so eviction continues as it would have.
+      subjectRows.sort((left, right) => left[1].lastSeenMs - right[1].lastSeenMs || (left[0] < right[0] ? -1 : 1));
+      for (const [key, subject] of subjectRows) subjects.set(key, subject);
+      fleetRows.sort((left, right) => left[1].lastHour - right[1].lastHour || (left[0] < right[0] ? -1 : 1));
+      for (const [key, entry] of fleetRows) fleet.set(key, entry);
+      dirtySubjects.clear();
+      dirtyFleet.clear();
+      dirtyWave.clear();
+      isStreamDirty = false;
+    },
+    drain(delta: StateDelta) {
+      dirtySubjects.drainInto(delta, (key) => {
+        const subject = subjects.get(key);
+        return subject ? JSON.stringify(encodeSubject(subject)) : undefined;
+      });
+      dirtyFleet.drainInto(delta, (key) => {
+        const entry = fleet.get(key);
+        return entry ? JSON.stringify(encodeFleet(entry)) : undefined;
+      });
+      dirtyWave.drainInto(delta, (key) => {
+        const lastMs = notableSubjects.get(key);
+        return lastMs === undefined ? undefined : JSON.stringify(lastMs);
+      });
+      if (isStreamDirty) delta.upserts.push({ part: 'context.stream', key: 'stream', body: JSON.stringify(encodeStream(stream)) });
+      isStreamDirty = false;
+    },
+    snapshot() {
+      const rows: StateRow[] = [];
+      for (const [key, subject] of subjects) rows.push({ part: 'context.subject', key, body: JSON.stringify(encodeSubject(subject)) });
+      for (const [key, entry] of fleet) rows.push({ part: 'context.fleet', key, body: JSON.stringify(encodeFleet(entry)) });
+      for (const [key, lastMs] of notableSubjects) rows.push({ part: 'context.wave', key, body: JSON.stringify(lastMs) });
+      if (stream.startMs !== undefined) rows.push({ part: 'context.stream', key: 'stream', body: JSON.stringify(encodeStream(stream)) });
+      return rows;
+    },
+  };
+
   return {
     id: 'context',
-    description: 'Other alerts on the same host, user or address and across the network in a sliding window: routine, new, bursting, correlated, waves, tactic progression.',
+    description: 'Other alerts on the same host, user or address and across the network in a sliding window: routine, new, bursting, correlated, waves, tactic progression; each against a stated baseline.',
     enrich,
     observe,
+    state,
     get size() {
       return subjects.size;
     },
   };
+}
+
+// Compact row encodings: positional arrays keep a busy subject's row small.
+type EncodedHistory = [string, number, number, number, number, number, 0 | 1, number, number, string[], number];
+interface EncodedSubject {
+  f: number;
+  l: number;
+  n: number;
+  r: EncodedHistory[];
+}
+type EncodedFleet = [number, number, number];
+type EncodedStream = [number, number];
+
+function encodeSubject(subject: SubjectState): EncodedSubject {
+  const rules: EncodedHistory[] = [];
+  for (const [rule, h] of subject.rules) {
+    rules.push([rule, h.firstSeenMs, h.lastSeenMs, h.count, h.activeHours, h.lastHour, h.novelAtFirst ? 1 : 0, h.bucket, h.bucketCount, h.tactics, h.intrinsic]);
+  }
+  return { f: subject.firstSeenMs, l: subject.lastSeenMs, n: subject.alerts, r: rules };
+}
+
+function decodeSubject(body: EncodedSubject): SubjectState {
+  const rules = new Map<string, RuleHistory>();
+  for (const [rule, firstSeenMs, lastSeenMs, count, activeHours, lastHour, novel, bucket, bucketCount, tactics, intrinsic] of body.r) {
+    rules.set(rule, { firstSeenMs, lastSeenMs, count, activeHours, lastHour, novelAtFirst: novel === 1, bucket, bucketCount, tactics, intrinsic });
+  }
+  return { firstSeenMs: body.f, lastSeenMs: body.l, alerts: body.n, rules };
+}
+
+function encodeFleet(entry: RuleFleet): EncodedFleet {
+  return [entry.subjects, entry.activeHours, entry.lastHour];
+}
+
+function decodeFleet([subjects, activeHours, lastHour]: EncodedFleet): RuleFleet {
+  return { subjects, activeHours, lastHour };
+}
+
+function encodeStream(stream: StreamState): EncodedStream {
+  return [stream.startMs ?? 0, stream.alerts];
+}
+
+function decodeStream([startMs, alerts]: EncodedStream): StreamState {
+  return { startMs, alerts };
 }
 
 /**

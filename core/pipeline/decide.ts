@@ -4,6 +4,7 @@ import type { TraceStep, Verdict } from '../spec/result.js';
 import type { DecideConfig } from '../config/config-schema.js';
 
 import { logit, sigmoid } from './log-odds.js';
+import type { CalibrationInfo } from './calibration.js';
 
 export { logit, sigmoid };
 
@@ -16,6 +17,8 @@ export interface Decision {
   intrinsicProbability: number;
   /** Evidence weights as applied (after clamping and per-enricher multipliers), by evidence id. */
   appliedWeights: Map<string, number>;
+  /** Which calibration map turned the score into probabilityMalicious. */
+  calibration: CalibrationInfo;
   trace: TraceStep[];
 }
 
@@ -29,7 +32,11 @@ export function priorFor(alert: Pick<Alert, 'severity'>, config: DecideConfig): 
  * outcomes, the evidence decides between benign positive (expected activity) and false positive
  * (the detection misread the data).
  */
-export function decide(alert: Alert, evidence: readonly Evidence[], config: DecideConfig): Decision {
+export type Calibrate = (rawProbability: number) => { probability: number; info: CalibrationInfo };
+
+const IDENTITY: Calibrate = (rawProbability) => ({ probability: rawProbability, info: { method: 'none', samples: 0, rawProbability, slope: 1, intercept: 0 } });
+
+export function decide(alert: Alert, evidence: readonly Evidence[], config: DecideConfig, calibrate: Calibrate = IDENTITY): Decision {
   const prior = priorFor(alert, config);
   let score = logit(prior);
   const trace: TraceStep[] = [];
@@ -59,13 +66,25 @@ export function decide(alert: Alert, evidence: readonly Evidence[], config: Deci
       evidenceIds: [item.id],
     });
   }
-  const probabilityMalicious = sigmoid(score);
+  const rawProbability = sigmoid(score);
+  const { probability: probabilityMalicious, info: calibration } = calibrate(rawProbability);
+  if (calibration.method === 'platt') {
+    trace.push({
+      stage: 'decide',
+      component: 'calibration',
+      checked: `Platt map learned from ${calibration.samples} analyst dispositions (slope ${round(calibration.slope)}, intercept ${round(calibration.intercept)})`,
+      found: `score ${round(rawProbability)} → probability ${round(probabilityMalicious)}`,
+      delta: round(logit(probabilityMalicious) - score),
+      scoreAfter: round(probabilityMalicious),
+      evidenceIds: [],
+    });
+  }
   const { truePositive, benign } = config.thresholds;
   let verdict: Verdict;
   if (probabilityMalicious >= truePositive) verdict = 'true_positive';
   else if (probabilityMalicious <= benign && -strongestBenign >= config.minBenignEvidence) verdict = detectionError > expectedActivity ? 'false_positive' : 'benign_positive';
   else verdict = 'inconclusive';
-  const confidence = verdict === 'inconclusive' ? 1 - Math.abs(2 * probabilityMalicious - 1) : Math.max(probabilityMalicious, 1 - probabilityMalicious);
+  const confidence = confidenceOf(verdict, probabilityMalicious, config.thresholds);
   trace.push({
     stage: 'decide',
     component: 'scorer',
@@ -75,7 +94,21 @@ export function decide(alert: Alert, evidence: readonly Evidence[], config: Deci
     scoreAfter: round(probabilityMalicious),
     evidenceIds: [],
   });
-  return { verdict, probabilityMalicious, confidence, prior, intrinsicProbability: sigmoid(score - contextScore), appliedWeights, trace };
+  return { verdict, probabilityMalicious, confidence, prior, intrinsicProbability: sigmoid(score - contextScore), appliedWeights, calibration, trace };
+}
+
+/**
+ * Confidence in the verdict given. true_positive: p. benign_positive / false_positive: 1 − p.
+ * inconclusive: how far the probability leans to one side inside the abstain band, from 0 at its
+ * middle to 0.5 at its edges — always below the confidence of any decided verdict, so a playbook
+ * that acts on high confidence never acts on an abstention.
+ */
+export function confidenceOf(verdict: Verdict, probability: number, thresholds: { truePositive: number; benign: number }): number {
+  if (verdict === 'true_positive') return probability;
+  if (verdict === 'benign_positive' || verdict === 'false_positive') return 1 - probability;
+  const middle = (thresholds.truePositive + thresholds.benign) / 2;
+  const halfWidth = (thresholds.truePositive - thresholds.benign) / 2;
+  return Math.min(0.5, (0.5 * Math.abs(probability - middle)) / halfWidth);
 }
 
 export function round(value: number, digits = 3): number {

@@ -6,7 +6,7 @@ import type { PlatformPluginV1 } from '../spec/plugin.js';
 import type { TriageResult } from '../spec/result.js';
 import { toFieldIssues } from '../spec/zod-issues.js';
 import { MemoryIndex, memoryEntityKeys } from '../enrich/memory.js';
-import { createTriageEngine, type TriageEngine } from '../pipeline/engine.js';
+import { canonicalOrder, createTriageEngine, type TriageEngine } from '../pipeline/engine.js';
 import { openStore } from '../store/open-store.js';
 import type { DeadLetter, StoredDisposition, VerdictRepository } from '../store/repository.js';
 import { createEgressLedger } from '../reason/egress-ledger.js';
@@ -23,13 +23,19 @@ export interface VerdictRuntime {
   repository: VerdictRepository;
   normalizer: Normalizer;
   /** Normalize, triage and store a batch; bad records go to dead letters and the batch goes on. */
-  triageRecords(records: readonly unknown[], options: NormalizeOptions & { source: string }): Promise<BatchOutcome>;
+  triageRecords(records: readonly unknown[], options: BatchOptions): Promise<BatchOutcome>;
   /** Validate, match to its verdict, store, and teach memory. */
   recordDisposition(input: unknown, source: string): Promise<StoredDisposition>;
   /** Reload suppressions after they change. */
   reloadSuppressions(): Promise<void>;
   close(): Promise<void>;
 }
+
+export type BatchOptions = NormalizeOptions & {
+  source: string;
+  /** Judge alerts that already have a stored verdict again (default: return the stored verdict). */
+  retriage?: boolean;
+};
 
 export interface BatchOutcome {
   results: TriageResult[];
@@ -53,6 +59,16 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
   const { enrichers, suppression } = buildEnrichers({ config, baseDir: loaded.baseDir, memory });
   suppression.replace(await repository.listSuppressions());
   const engine = createTriageEngine({ config, enrichers, memory });
+  // The stream state (context window, duplicate cache, open second, calibration) continues from the store.
+  const stateRows = await repository.loadState();
+  engine.state.load(stateRows, await repository.getResults(engine.state.referencedAlertIds(stateRows)));
+  /** Batches run one at a time: the state saved with a batch's verdicts is exactly the state they produced. */
+  let batchQueue: Promise<unknown> = Promise.resolve();
+  const serialized = <T>(work: () => Promise<T>): Promise<T> => {
+    const next = batchQueue.then(work, work);
+    batchQueue = next.catch(() => undefined);
+    return next;
+  };
   // Every byte sent to a model is written to the audit log (action llm.egress) before a batch returns.
   const pendingEgress: Array<Promise<void>> = [];
   const ledger = createEgressLedger({
@@ -69,7 +85,12 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
     result.verdict === offline.verdict ? result : { ...result, recommendedActions: recommend(alert, result.verdict, result.confidence, result.evidence, config.policy) };
   const normalizer = createNormalizer(options.plugins ?? []);
 
-  async function triageRecords(records: readonly unknown[], batchOptions: NormalizeOptions & { source: string }): Promise<BatchOutcome> {
+  function triageRecords(records: readonly unknown[], batchOptions: BatchOptions): Promise<BatchOutcome> {
+    return serialized(() => triageBatch(records, batchOptions));
+  }
+
+  async function triageBatch(records: readonly unknown[], batchOptions: BatchOptions): Promise<BatchOutcome> {
+    const alerts: Array<{ index: number; alert: Alert }> = [];
     const results: TriageResult[] = [];
     const stored: Array<{ result: TriageResult; entityKeys: string[] }> = [];
     const failures: BatchOutcome['failures'] = [];
@@ -90,13 +111,34 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
         failures.push({ index, error: verdictError, deadLetter });
         continue;
       }
-      const offline = engine.triage(alert);
+      alerts.push({ index, alert });
+    }
+    // An alert already triaged (a re-pull, a retried request) keeps its stored verdict and revision:
+    // triaging it again would count it twice in the stream state.
+    // With `retriage`, it is judged again against the current state and memory (without being
+    // counted again), and its revision goes up only when the verdict changes.
+    // Alerts are judged in canonical order (by second, then content), so a feed that shuffles alerts
+    // within a second gets the same verdicts; results are returned in the order received.
+    const known = await repository.getResults(alerts.map(({ alert }) => alert.id));
+    const seenInBatch = new Map<string, TriageResult>();
+    const byIndex = new Map<number, TriageResult>();
+    for (const { index, alert } of canonicalOrder(alerts, (entry) => entry.alert)) {
+      const earlier = seenInBatch.get(alert.id) ?? known.get(alert.id);
+      if (earlier && (!batchOptions.retriage || seenInBatch.has(alert.id))) {
+        byIndex.set(index, earlier);
+        continue;
+      }
+      const offline = engine.triage(alert, { observe: earlier === undefined });
       // The model sees only what routing sends it and never fails a batch: an outage is `degraded`.
-      const result = reasoner ? withPolicyActions(alert, await reasoner.reason({ alert, result: offline }), offline) : offline;
-      results.push(result);
+      const decided = reasoner ? withPolicyActions(alert, await reasoner.reason({ alert, result: offline }), offline) : offline;
+      const revision = earlier ? (earlier.revision ?? 1) + (earlier.verdict === decided.verdict ? 0 : 1) : 1;
+      const result: TriageResult = { ...decided, revision };
+      seenInBatch.set(alert.id, result);
+      byIndex.set(index, result);
       stored.push({ result, entityKeys: alert.entities.filter((entity) => entity.kind !== 'process').map((entity) => `${entity.kind}:${entity.value}`) });
     }
-    await repository.saveResults(stored);
+    for (const { index } of alerts) results.push(byIndex.get(index)!);
+    await repository.saveResults(stored, engine.state.drain());
     await Promise.all(pendingEgress.splice(0));
     return { results, failures };
   }
@@ -134,8 +176,12 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
       note: disposition.note,
       platform: disposition.platform ?? source,
     };
-    await repository.saveDisposition(stored);
-    engine.learn({ ruleName, entityKeys: keys, verdict: disposition.verdict, timeMs: Date.parse(disposition.time), ...(alertId ? { alertId } : {}) });
+    // The alert's uncalibrated score, when its verdict is stored, refines the calibration map.
+    const rawProbability = alertId ? (await repository.getResult(alertId))?.engine.calibration?.rawProbability : undefined;
+    await serialized(async () => {
+      engine.learn({ ruleName, entityKeys: keys, verdict: disposition.verdict, timeMs: Date.parse(disposition.time), ...(alertId ? { alertId } : {}), ...(rawProbability !== undefined ? { rawProbability } : {}) });
+      await repository.saveDisposition(stored, engine.state.drain());
+    });
     return stored;
   }
 

@@ -61,6 +61,18 @@ export const EngineInfoSchema = z.object({
   model: z.string().optional(),
   promptVersion: z.string().optional(),
   tokens: z.number().int().nonnegative().optional(),
+  /**
+   * How the score became probabilityMalicious: `prior` (identity, too few dispositions yet), `platt`
+   * (a map learned from this deployment's dispositions) or `none` (calibration off); the raw score
+   * is kept so later dispositions can refine the map.
+   */
+  calibration: z
+    .object({
+      method: z.enum(['none', 'prior', 'platt']),
+      samples: z.number().int().nonnegative(),
+      rawProbability: z.number().min(0).max(1),
+    })
+    .optional(),
 });
 
 export const TriageResultV1Schema = z.object({
@@ -69,7 +81,11 @@ export const TriageResultV1Schema = z.object({
   ruleName: z.string(),
   ruleAuthor: z.string().optional(),
   verdict: VerdictSchema,
-  /** How sure Verdict is of `verdict` (0..1): calibrated from probabilityMalicious. */
+  /**
+   * Confidence in the verdict given (0..1): p for true_positive, 1 − p for benign_positive and
+   * false_positive; for inconclusive, how far p leans to one side inside the abstain band (0 at its
+   * middle, at most 0.5), so it is always below any decided verdict's confidence.
+   */
   confidence: z.number().min(0).max(1),
   probabilityMalicious: z.number().min(0).max(1),
   summary: z.string(),

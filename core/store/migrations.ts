@@ -103,6 +103,19 @@ CREATE INDEX approvals_expiry ON approvals (status, expires_at);
 `,
   },
   {
+    version: 3,
+    name: 'triage-state',
+    sql: `
+CREATE TABLE triage_state (
+  namespace TEXT NOT NULL,
+  part TEXT NOT NULL,
+  state_key TEXT NOT NULL,
+  body TEXT NOT NULL,
+  PRIMARY KEY (namespace, part, state_key)
+);
+`,
+  },
+  {
     version: 4,
     name: 'delivery-ledger-and-seen-signatures',
     // deliveries: one row per write-back key (deliveryKey), 'pending' before the platform call and

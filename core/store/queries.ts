@@ -11,6 +11,10 @@ export const SQL = {
     ON CONFLICT (alert_id) DO UPDATE SET fingerprint = excluded.fingerprint, rule_name = excluded.rule_name, platform = excluded.platform,
       verdict = excluded.verdict, confidence = excluded.confidence, probability = excluded.probability, alert_time = excluded.alert_time,
       created_at = excluded.created_at, duplicate_of = excluded.duplicate_of, body = excluded.body`,
+  // Triage state rows (context window, duplicate cache, open second, calibration), per namespace.
+  upsertState: 'INSERT INTO triage_state (namespace, part, state_key, body) VALUES (?, ?, ?, ?) ON CONFLICT (namespace, part, state_key) DO UPDATE SET body = excluded.body',
+  deleteState: 'DELETE FROM triage_state WHERE namespace = ? AND part = ? AND state_key = ?',
+  selectState: 'SELECT part, state_key, body FROM triage_state WHERE namespace = ? ORDER BY part, state_key',
   insertEntity: 'INSERT INTO verdict_entities (alert_id, entity) VALUES (?, ?) ON CONFLICT DO NOTHING',
   upsertSuppression: 'INSERT INTO suppressions (name, body, expires_at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET body = excluded.body, expires_at = excluded.expires_at',
   deleteSuppression: 'DELETE FROM suppressions WHERE name = ?',

@@ -2,6 +2,7 @@ import type { AnalystVerdict } from '../spec/disposition.js';
 import type { FieldIssue } from '../spec/errors.js';
 import type { Suppression } from '../spec/suppression.js';
 import type { RecommendedAction, TriageResult, Verdict } from '../spec/result.js';
+import type { StateDelta, StateRow } from '../pipeline/triage-state.js';
 
 /** A disposition as memory needs it: matched to its rule and entities at import time. */
 export interface StoredDisposition {
@@ -149,12 +150,21 @@ export interface RequestRecord {
  */
 export interface VerdictRepository {
   readonly kind: 'sqlite' | 'postgres';
-  saveResults(items: readonly StoredResult[]): Promise<void>;
+  /**
+   * Stores verdicts and the triage state they produced in one transaction: a crash never leaves
+   * verdicts without their state, or state ahead of its verdicts.
+   */
+  saveResults(items: readonly StoredResult[], state?: StateDelta): Promise<void>;
   getResult(alertId: string): Promise<TriageResult | undefined>;
+  /** Stored verdicts of these alert ids (missing ids are absent from the map). */
+  getResults(alertIds: readonly string[]): Promise<Map<string, TriageResult>>;
+  /** Every triage-state row of a namespace (`default` unless a tenant is named). */
+  loadState(namespace?: string): Promise<StateRow[]>;
   getResultByFingerprint(fingerprint: string): Promise<{ result: TriageResult; entityKeys: string[] } | undefined>;
   getEntityKeys(alertId: string): Promise<string[]>;
   listResults(query: VerdictQuery): Promise<VerdictPage>;
-  saveDisposition(disposition: StoredDisposition): Promise<void>;
+  /** Stores a disposition and the state it changed (calibration) in one transaction. */
+  saveDisposition(disposition: StoredDisposition, state?: StateDelta): Promise<void>;
   listDispositions(): Promise<StoredDisposition[]>;
   addSuppression(suppression: Suppression): Promise<void>;
   listSuppressions(): Promise<Suppression[]>;

@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import type { Suppression } from '../spec/suppression.js';
 import type { TriageResult } from '../spec/result.js';
 import { MIGRATIONS, migrationSql } from './migrations.js';
+import { DEFAULT_NAMESPACE, isEmptyDelta, type StateDelta } from '../pipeline/triage-state.js';
 import { MAX_RECORD_BYTES } from './paging.js';
 import { buildApprovalListQuery, buildVerdictListQuery, SQL, toPage } from './queries.js';
 import type { VerdictPage, VerdictQuery, VerdictRepository } from './repository.js';
@@ -23,6 +24,16 @@ import {
 import { createInThreadWriter, createWorkerWriter, type WriteStatement } from './sqlite-writer.js';
 
 type Row = Record<string, unknown>;
+
+/** The statements that apply a triage-state delta (deletes first; a key is never in both lists). */
+function stateStatements(state: StateDelta | undefined): WriteStatement[] {
+  if (isEmptyDelta(state)) return [];
+  const namespace = state!.namespace ?? DEFAULT_NAMESPACE;
+  return [
+    { sql: SQL.deleteState, rows: state!.deletes.map((row) => [namespace, row.part, row.key]) },
+    { sql: SQL.upsertState, rows: state!.upserts.map((row) => [namespace, row.part, row.key, row.body]) },
+  ];
+}
 
 /**
  * The embedded default store: one SQLite file (WAL mode), or `:memory:` for tests. Reads run on
@@ -44,18 +55,31 @@ export function createSqliteRepository(file: string): VerdictRepository {
   const selectResult = db.prepare<[string], { body: string }>('SELECT body FROM verdicts WHERE alert_id = ?');
   const selectByFingerprint = db.prepare<[string], { body: string; alert_id: string }>('SELECT body, alert_id FROM verdicts WHERE fingerprint = ? ORDER BY created_at LIMIT 1');
   const selectEntities = db.prepare<[string], { entity: string }>('SELECT entity FROM verdict_entities WHERE alert_id = ? ORDER BY entity');
+  const selectState = db.prepare<[string], { part: string; state_key: string; body: string }>(SQL.selectState);
   const selectToken = db.prepare<[string], Row>(SQL.selectToken);
   const selectApproval = db.prepare<[string], Row>(SQL.selectApproval);
   const all = (sql: string, ...parameters: unknown[]) => db.prepare(sql).all(...parameters) as Row[];
 
   return {
     kind: 'sqlite',
-    async saveResults(items) {
-      if (items.length === 0) return;
+    async saveResults(items, state) {
+      if (items.length === 0 && isEmptyDelta(state)) return;
       await write(
         { sql: SQL.upsertVerdict, rows: items.map(({ result }) => verdictParameters(result)) },
         { sql: SQL.insertEntity, rows: items.flatMap(({ result, entityKeys }) => entityKeys.map((key) => [result.alertId, key.toLowerCase()])) },
+        ...stateStatements(state),
       );
+    },
+    async getResults(alertIds) {
+      const found = new Map<string, TriageResult>();
+      for (const alertId of alertIds) {
+        const row = selectResult.get(alertId);
+        if (row) found.set(alertId, JSON.parse(row.body) as TriageResult);
+      }
+      return found;
+    },
+    async loadState(namespace = DEFAULT_NAMESPACE) {
+      return selectState.all(namespace).map((row) => ({ part: row.part, key: row.state_key, body: row.body }));
     },
     async getResult(alertId) {
       const row = selectResult.get(alertId);
@@ -73,8 +97,8 @@ export function createSqliteRepository(file: string): VerdictRepository {
       const { sql, parameters } = buildVerdictListQuery(query);
       return toPage(all(sql, ...parameters), query.limit, (row) => ({ time: String(row.alert_time), id: String(row.alert_id) }), (row) => JSON.parse(String(row.body)) as TriageResult);
     },
-    async saveDisposition(disposition) {
-      await write({ sql: SQL.insertDisposition, rows: [dispositionParameters(disposition)] });
+    async saveDisposition(disposition, state) {
+      await write({ sql: SQL.insertDisposition, rows: [dispositionParameters(disposition)] }, ...stateStatements(state));
     },
     async listDispositions() {
       return all('SELECT * FROM dispositions ORDER BY decided_at, id').map(dispositionFromRow);

@@ -47,6 +47,7 @@ function instrumentedEngine() {
       return engine.stats;
     },
     configDigest: engine.configDigest,
+    state: engine.state,
     learn(disposition) {
       learned.push(disposition);
       engine.learn(disposition);
