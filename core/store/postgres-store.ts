@@ -3,6 +3,7 @@ import { VerdictError } from '../spec/errors.js';
 import type { Suppression } from '../spec/suppression.js';
 import type { TriageResult } from '../spec/result.js';
 import { MIGRATIONS, migrationSql } from './migrations.js';
+import { DEFAULT_NAMESPACE, isEmptyDelta, type StateDelta } from '../pipeline/triage-state.js';
 import { MAX_RECORD_BYTES } from './paging.js';
 import { toStoreUnavailable } from './store-errors.js';
 import { buildApprovalListQuery, buildVerdictListQuery, SQL, toPage, toPostgresPlaceholders } from './queries.js';
@@ -56,9 +57,10 @@ export async function createPostgresRepository(url: string): Promise<VerdictRepo
 
   return {
     kind: 'postgres',
-    async saveResults(items) {
-      if (items.length === 0) return;
+    async saveResults(items, state) {
+      if (items.length === 0 && isEmptyDelta(state)) return;
       await transaction(pool, async (client) => {
+        await applyState(client, state);
         for (const chunk of chunks(lastPerAlert(items), ROWS_PER_STATEMENT)) {
           await client.query(insertVerdicts(chunk.length), chunk.flatMap(({ result }) => verdictParameters(result)));
           const entities = chunk.flatMap(({ result, entityKeys }) => entityKeys.map((key) => [result.alertId, key.toLowerCase()]));
@@ -75,6 +77,17 @@ export async function createPostgresRepository(url: string): Promise<VerdictRepo
       const [row] = await rows('SELECT body FROM verdicts WHERE alert_id = ?', [alertId]);
       return row ? (JSON.parse(String(row.body)) as TriageResult) : undefined;
     },
+    async getResults(alertIds) {
+      const found = new Map<string, TriageResult>();
+      if (alertIds.length === 0) return found;
+      for (const row of (await pool.query('SELECT alert_id, body FROM verdicts WHERE alert_id = ANY($1::text[])', [alertIds])).rows as Row[]) {
+        found.set(String(row.alert_id), JSON.parse(String(row.body)) as TriageResult);
+      }
+      return found;
+    },
+    async loadState(namespace = DEFAULT_NAMESPACE) {
+      return (await rows(SQL.selectState, [namespace])).map((row) => ({ part: String(row.part), key: String(row.state_key), body: String(row.body) }));
+    },
     async getResultByFingerprint(fingerprint) {
       const [row] = await rows('SELECT body, alert_id FROM verdicts WHERE fingerprint = ? ORDER BY created_at LIMIT 1', [fingerprint]);
       if (!row) return undefined;
@@ -86,8 +99,15 @@ export async function createPostgresRepository(url: string): Promise<VerdictRepo
       const found = await rows(sql, parameters);
       return toPage(found, query.limit, (row) => ({ time: String(row.alert_time), id: String(row.alert_id) }), (row) => JSON.parse(String(row.body)) as TriageResult);
     },
-    async saveDisposition(disposition) {
-      await changes(SQL.insertDisposition, dispositionParameters(disposition));
+    async saveDisposition(disposition, state) {
+      if (isEmptyDelta(state)) {
+        await changes(SQL.insertDisposition, dispositionParameters(disposition));
+        return;
+      }
+      await transaction(pool, async (client) => {
+        await client.query(toPostgresPlaceholders(SQL.insertDisposition), dispositionParameters(disposition) as unknown[]);
+        await applyState(client, state);
+      });
     },
     async listDispositions() {
       return (await rows('SELECT * FROM dispositions ORDER BY decided_at, id')).map(dispositionFromRow);
@@ -218,6 +238,25 @@ async function migrate(pool: pg.Pool): Promise<void> {
       await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [migration.version, migration.name, new Date().toISOString()]);
     }
   });
+}
+
+/** Applies a triage-state delta inside a transaction: one statement for the deletes, one for the upserts. */
+async function applyState(client: pg.PoolClient, state: StateDelta | undefined): Promise<void> {
+  if (isEmptyDelta(state)) return;
+  const namespace = state!.namespace ?? DEFAULT_NAMESPACE;
+  if (state!.deletes.length > 0) {
+    await client.query(
+      'DELETE FROM triage_state WHERE namespace = $1 AND (part, state_key) IN (SELECT * FROM unnest($2::text[], $3::text[]))',
+      [namespace, state!.deletes.map((row) => row.part), state!.deletes.map((row) => row.key)],
+    );
+  }
+  if (state!.upserts.length > 0) {
+    await client.query(
+      `INSERT INTO triage_state (namespace, part, state_key, body) SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[])
+        ON CONFLICT (namespace, part, state_key) DO UPDATE SET body = excluded.body`,
+      [namespace, state!.upserts.map((row) => row.part), state!.upserts.map((row) => row.key), state!.upserts.map((row) => row.body)],
+    );
+  }
 }
 
 async function transaction(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<void>): Promise<void> {
