@@ -1,0 +1,3 @@
+export { buildSoarArtefacts, loadSoarSpecs, validateSoarArtefacts, type SoarArtefacts } from './soar-artefacts.js';
+export { soarModelFromOpenApi, operationPath, type SoarModel, type SoarOperation } from './soar-model.js';
+export type { SoarIssue, SoarSpecs } from './soar-validate.js';

@@ -1,0 +1,205 @@
+// The Verdict integration script for Cortex XSOAR. Built by esbuild (target es5) into the `script`
+// of the integration YAML: XSOAR runs it in its embedded JavaScript engine, which has no modules
+// and only ES5, hence `var` and `function` throughout (esbuild refuses anything else at that target).
+// The API paths and result fields come from the OpenAPI document via VERDICT_API.
+
+var CONTEXT_PREFIX = 'Verdict';
+var VERDICT_SEVERITY: Record<string, number> = { true_positive: 3, inconclusive: 2, benign_positive: 1, false_positive: 1 };
+
+interface Problem {
+  type?: string;
+  title?: string;
+  status?: number;
+  detail?: string;
+  field?: string;
+}
+
+interface CallOutcome {
+  ok: boolean;
+  status: number;
+  body: any;
+}
+
+function settings() {
+  var params = demisto.params();
+  var credentials = (params.credentials || {}) as { password?: string };
+  var url = String(params.url || '').replace(/\/+$/, '');
+  if (!url) throw new Error('Set the Verdict URL in the integration instance, e.g. https://verdict.example:8477');
+  if (!credentials.password) throw new Error('Set the API token (create one with `verdict token create --name xsoar --scope triage --scope feedback`)');
+  return { url: url, token: credentials.password, insecure: params.insecure === true, proxy: params.proxy === true };
+}
+
+function call(method: string, path: string, query: Record<string, string | undefined>, body: unknown, idempotencyKey: string | undefined): CallOutcome {
+  var config = settings();
+  var pairs: string[] = [];
+  for (var name in query) {
+    var value = query[name];
+    if (value !== undefined && value !== '') pairs.push(encodeURIComponent(name) + '=' + encodeURIComponent(value));
+  }
+  var headers: Record<string, string[]> = {
+    Authorization: ['Bearer ' + config.token],
+    Accept: ['application/json, application/problem+json'],
+    'User-Agent': ['Verdict-XSOAR/' + VERDICT_API.version],
+  };
+  var request: XsoarHttpRequest = { Method: method, Headers: headers };
+  if (body !== undefined) {
+    headers['Content-Type'] = ['application/json'];
+    request.Body = JSON.stringify(body);
+  }
+  if (idempotencyKey) headers['Idempotency-Key'] = [idempotencyKey];
+  var response = http(config.url + path + (pairs.length ? '?' + pairs.join('&') : ''), request, config.insecure, config.proxy);
+  var parsed: any;
+  try {
+    parsed = response.Body ? JSON.parse(response.Body) : undefined;
+  } catch (error) {
+    parsed = { detail: String(response.Body).slice(0, 500) };
+  }
+  return { ok: response.StatusCode >= 200 && response.StatusCode < 300, status: response.StatusCode, body: parsed };
+}
+
+/** The service's problem details as an error entry: the playbook sees why, and can branch on Verdict.Error.field. */
+function problemEntry(outcome: CallOutcome): XsoarEntry {
+  var problem: Problem = outcome.body || {};
+  var message = 'Verdict answered ' + outcome.status + ' (' + (problem.title || 'error') + '): ' + (problem.detail || 'no detail') + (problem.field ? ' [field: ' + problem.field + ']' : '');
+  return { Type: entryTypes.error, Contents: problem, ContentsFormat: formats.json, HumanReadable: message, EntryContext: { 'Verdict.Error': problem } };
+}
+
+function pickResult(result: Record<string, unknown>): Record<string, unknown> {
+  var picked: Record<string, unknown> = {};
+  for (var index = 0; index < VERDICT_API.resultFields.length; index += 1) {
+    var field = VERDICT_API.resultFields[index] as string;
+    if (result[field] !== undefined) picked[field] = result[field];
+  }
+  picked.recommendedActions = result.recommendedActions;
+  return picked;
+}
+
+function markdownTable(title: string, rows: Array<Record<string, unknown>>, columns: string[]): string {
+  var lines = ['### ' + title, '|' + columns.join('|') + '|', '|' + columns.map(function () { return '---'; }).join('|') + '|'];
+  for (var index = 0; index < rows.length; index += 1) {
+    var row = rows[index] as Record<string, unknown>;
+    lines.push('|' + columns.map(function (column) { return String(row[column] === undefined ? '' : row[column]).replace(/\|/g, '\\|').replace(/\n/g, ' '); }).join('|') + '|');
+  }
+  return lines.join('\n');
+}
+
+function verdictsEntry(results: Array<Record<string, unknown>>, title: string): XsoarEntry {
+  var picked = results.map(pickResult);
+  return {
+    Type: entryTypes.note,
+    Contents: results,
+    ContentsFormat: formats.json,
+    HumanReadable: markdownTable(title, picked, ['alertId', 'verdict', 'confidence', 'ruleName', 'summary']),
+    EntryContext: { 'Verdict.Verdict(val.alertId && val.alertId == obj.alertId)': picked },
+  };
+}
+
+/** FNV-1a of the request: the default Idempotency-Key, so a retried task with the same arguments counts once. */
+function requestKey(prefix: string, text: string): string {
+  var hash = 0x811c9dc5;
+  for (var index = 0; index < text.length; index += 1) {
+    hash ^= text.charCodeAt(index);
+    hash = (hash * 0x01000193) >>> 0;
+  }
+  return prefix + '-' + ('0000000' + hash.toString(16)).slice(-8) + '-' + text.length;
+}
+
+function parseAlert(value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  try {
+    return JSON.parse(value);
+  } catch (error) {
+    throw new Error('The alert argument is not JSON: pass the alert object, e.g. ${incident.rawJSON} or a JSON string');
+  }
+}
+
+function triageAlert(args: Record<string, unknown>): XsoarEntry {
+  var alert = parseAlert(args.alert);
+  var key = args.idempotency_key ? String(args.idempotency_key) : requestKey('xsoar', JSON.stringify(alert) + '|' + (args.platform || '') + '|' + (args.map || ''));
+  var outcome = call(VERDICT_API.triage.method, VERDICT_API.triage.path, { platform: args.platform as string | undefined, map: args.map as string | undefined }, alert, key);
+  if (!outcome.ok) return problemEntry(outcome);
+  return verdictsEntry(outcome.body.results, 'Verdict');
+}
+
+function getVerdict(args: Record<string, unknown>): XsoarEntry {
+  var path = VERDICT_API.getVerdict.path.replace('{id}', encodeURIComponent(String(args.alert_id || '')));
+  var outcome = call(VERDICT_API.getVerdict.method, path, {}, undefined, undefined);
+  if (!outcome.ok) return problemEntry(outcome);
+  return verdictsEntry([outcome.body], 'Verdict');
+}
+
+function sendFeedback(args: Record<string, unknown>): XsoarEntry {
+  var disposition: Record<string, unknown> = { alertId: args.alert_id, verdict: args.verdict };
+  if (args.note) disposition.note = args.note;
+  if (args.analyst) disposition.analyst = args.analyst;
+  var key = args.idempotency_key ? String(args.idempotency_key) : requestKey('xsoar-feedback', JSON.stringify(disposition));
+  var outcome = call(VERDICT_API.feedback.method, VERDICT_API.feedback.path, {}, disposition, key);
+  if (!outcome.ok) return problemEntry(outcome);
+  var feedback = { alertId: args.alert_id, verdict: args.verdict, recorded: outcome.body.recorded };
+  return { Type: entryTypes.note, Contents: outcome.body, ContentsFormat: formats.json, HumanReadable: 'Feedback recorded: ' + args.verdict + ' on ' + args.alert_id, EntryContext: { 'Verdict.Feedback': feedback } };
+}
+
+function testModule(): string {
+  var outcome = call(VERDICT_API.listVerdicts.method, VERDICT_API.listVerdicts.path, { limit: '1' }, undefined, undefined);
+  if (outcome.ok) return 'ok';
+  var problem: Problem = outcome.body || {};
+  return 'Verdict answered ' + outcome.status + ': ' + (problem.detail || 'no detail');
+}
+
+/** Mirrors verdicts into incidents: those of the chosen kinds on alerts raised since the last run. */
+function fetchIncidents(): void {
+  var params = demisto.params();
+  var lastRun = demisto.getLastRun() || {};
+  var since = String(lastRun.since || new Date(Date.now() - Number(params.first_fetch_hours || 24) * 3600 * 1000).toISOString());
+  var seen: string[] = (lastRun.seenIds as string[] | undefined) || [];
+  var wanted = String(params.fetch_verdicts || 'true_positive,inconclusive').split(',');
+  var maxFetch = Number(params.max_fetch || 50);
+  var incidents: XsoarIncident[] = [];
+  var newest = since;
+  var newestIds: string[] = seen.slice();
+  var cursor: string | undefined;
+  do {
+    var outcome = call(VERDICT_API.listVerdicts.method, VERDICT_API.listVerdicts.path, { since: since, limit: '100', cursor: cursor }, undefined, undefined);
+    if (!outcome.ok) throw new Error(problemEntry(outcome).HumanReadable);
+    var items = outcome.body.items as Array<Record<string, any>>;
+    for (var index = 0; index < items.length && incidents.length < maxFetch; index += 1) {
+      var result = items[index] as Record<string, any>;
+      if (seen.indexOf(result.alertId) >= 0 || wanted.indexOf(result.verdict) < 0) continue;
+      incidents.push({
+        name: 'Verdict ' + result.verdict + ': ' + result.ruleName + ' (' + result.alertId + ')',
+        occurred: result.alertTime,
+        severity: VERDICT_SEVERITY[result.verdict] || 0,
+        rawJSON: JSON.stringify(result),
+        details: result.summary,
+      });
+      if (result.alertTime > newest) {
+        newest = result.alertTime;
+        newestIds = [];
+      }
+      if (result.alertTime === newest) newestIds.push(result.alertId);
+    }
+    cursor = outcome.body.nextCursor;
+  } while (cursor && incidents.length < maxFetch);
+  demisto.incidents(incidents);
+  demisto.setLastRun({ since: newest, seenIds: newestIds });
+}
+
+export function main(): unknown {
+  var command = demisto.command();
+  var args = demisto.args();
+  switch (command) {
+    case 'test-module':
+      return testModule();
+    case 'fetch-incidents':
+      fetchIncidents();
+      return undefined;
+    case 'verdict-triage-alert':
+      return triageAlert(args);
+    case 'verdict-get-verdict':
+      return getVerdict(args);
+    case 'verdict-send-feedback':
+      return sendFeedback(args);
+    default:
+      throw new Error('Unknown command ' + command);
+  }
+}
