@@ -63,6 +63,8 @@ export class ElasticsearchState {
       const parsed = JSON.parse(readFileSync(join(directory, file), 'utf8')) as { template: IndexTemplate['template']; _meta?: unknown };
       this.componentTemplates.set(`ecs_${ECS_VERSION}_${file.replace(/\.json$/, '')}`, parsed);
     }
+    // Elasticsearch's built-in `logs` template: any `logs-*-*` write creates a data stream.
+    this.indexTemplates.set('logs', { index_patterns: ['logs-*-*'], data_stream: {}, priority: 100, _meta: { description: 'default logs template installed by x-pack', managed: true } });
   }
 
   /** Alias with one backing index, as the detection engine sets up `.alerts-security.alerts-<space>`. */

@@ -165,6 +165,9 @@ export class KibanaState {
         document._source['kibana.alert.case_ids'] = [...new Set([...caseIds, caseId])];
       }
       record.totalAlerts = Number(record.totalAlerts) + alertIds.length;
+      // Kibana stores (and answers) alert attachments with alertId and index as arrays.
+      comment.alertId = alertIds;
+      comment.index = indices;
     } else {
       record.totalComment = Number(record.totalComment) + 1;
     }
