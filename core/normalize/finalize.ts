@@ -1,5 +1,5 @@
 import { AlertV1Schema, type Alert, type AlertInput, type Entity } from '../spec/alert.js';
-import { InvalidAlertError } from '../spec/errors.js';
+import { InvalidAlertError, type FieldIssue } from '../spec/errors.js';
 import { toFieldIssues } from '../spec/zod-issues.js';
 
 /**
@@ -9,9 +9,41 @@ import { toFieldIssues } from '../spec/zod-issues.js';
 export function finalizeAlert(input: AlertInput): Alert {
   const parsed = AlertV1Schema.safeParse(input);
   if (!parsed.success) throw new InvalidAlertError(toFieldIssues(parsed.error));
+  const unstorable = storageIssues(parsed.data);
+  if (unstorable.length > 0) throw new InvalidAlertError(unstorable);
   // Stores sort and filter times as text: every alert time is written in UTC.
   if (!parsed.data.time.endsWith('Z')) parsed.data.time = new Date(parsed.data.time).toISOString();
   return parsed.data;
+}
+
+/** Bytes of an alert id: it is a primary key in both stores (a btree entry must stay under ~2.7 kB). */
+export const MAX_ALERT_ID_BYTES = 512;
+/** Bytes of a rule name: indexed with the alert time. */
+export const MAX_RULE_NAME_BYTES = 1024;
+/** At most this many storage issues are listed per record. */
+const MAX_LISTED_ISSUES = 5;
+
+/**
+ * What no store can hold, found before the store is asked (where it would fail the whole batch):
+ * U+0000 in any text outside `raw` (PostgreSQL text cannot hold it; `raw` is stored as escaped
+ * JSON) and keys longer than an index entry allows. The record is dead-lettered, naming the field.
+ */
+function storageIssues(alert: Alert): FieldIssue[] {
+  const issues: FieldIssue[] = [];
+  const idBytes = Buffer.byteLength(alert.id, 'utf8');
+  if (idBytes > MAX_ALERT_ID_BYTES) issues.push({ path: 'id', message: `is ${idBytes} bytes; at most ${MAX_ALERT_ID_BYTES} are allowed for an alert id: send the platform's short id` });
+  const ruleBytes = Buffer.byteLength(alert.ruleName, 'utf8');
+  if (ruleBytes > MAX_RULE_NAME_BYTES) issues.push({ path: 'ruleName', message: `is ${ruleBytes} bytes; at most ${MAX_RULE_NAME_BYTES} are allowed for a rule name` });
+  const pending: Array<{ path: string; value: unknown }> = Object.entries(alert).filter(([key]) => key !== 'raw').map(([key, value]) => ({ path: key, value }));
+  while (pending.length > 0 && issues.length < MAX_LISTED_ISSUES) {
+    const { path, value } = pending.pop()!;
+    if (typeof value === 'string') {
+      if (value.includes('\u0000')) issues.push({ path, message: 'contains a NUL character (U+0000), which the store cannot hold: remove it' });
+    } else if (typeof value === 'object' && value !== null) {
+      for (const [key, child] of Object.entries(value)) pending.push({ path: `${path}.${key}`, value: child });
+    }
+  }
+  return issues;
 }
 
 /**

@@ -20,6 +20,8 @@ import {
   tokenFromRow,
   tokenParameters,
   verdictParameters,
+  entityRows,
+  withoutNul,
 } from './row-mapping.js';
 
 /** Any key: migrations from several Verdict processes starting at once run one after another. */
@@ -63,7 +65,7 @@ export async function createPostgresRepository(url: string): Promise<VerdictRepo
         await applyState(client, state);
         for (const chunk of chunks(lastPerAlert(items), ROWS_PER_STATEMENT)) {
           await client.query(insertVerdicts(chunk.length), chunk.flatMap(({ result }) => verdictParameters(result)));
-          const entities = chunk.flatMap(({ result, entityKeys }) => entityKeys.map((key) => [result.alertId, key.toLowerCase()]));
+          const entities = chunk.flatMap(({ result, entityKeys }) => entityRows(result.alertId, entityKeys));
           for (const entityChunk of chunks(entities, ROWS_PER_STATEMENT * 4)) {
             await client.query(
               `INSERT INTO verdict_entities (alert_id, entity) VALUES ${placeholders(entityChunk.length, 2)} ON CONFLICT DO NOTHING`,
@@ -124,9 +126,9 @@ export async function createPostgresRepository(url: string): Promise<VerdictRepo
     async addDeadLetter(deadLetter) {
       await changes(SQL.insertDeadLetter, [
         deadLetter.source,
-        deadLetter.reason,
-        JSON.stringify(deadLetter.issues),
-        deadLetter.record.slice(0, MAX_RECORD_BYTES),
+        withoutNul(deadLetter.reason),
+        withoutNul(JSON.stringify(deadLetter.issues)),
+        withoutNul(deadLetter.record.slice(0, MAX_RECORD_BYTES)),
         deadLetter.createdAt,
       ]);
     },
@@ -134,7 +136,7 @@ export async function createPostgresRepository(url: string): Promise<VerdictRepo
       return (await rows('SELECT * FROM dead_letters ORDER BY id DESC LIMIT ?', [limit])).map(deadLetterFromRow);
     },
     async appendAudit(entry) {
-      await changes(SQL.insertAudit, [entry.time, entry.actor, entry.action, entry.target, entry.detail]);
+      await changes(SQL.insertAudit, [entry.time, withoutNul(entry.actor), entry.action, withoutNul(entry.target), withoutNul(entry.detail)]);
     },
     async listAudit(limit) {
       return (await rows('SELECT * FROM audit_log ORDER BY id DESC LIMIT ?', [limit])).map(auditFromRow);

@@ -140,6 +140,22 @@ export function approvalFromRow(row: Row): Approval {
   };
 }
 
+/**
+ * Entity keys longer than this are kept in the verdict body but not indexed for entity lookups:
+ * a btree entry (alert id + key) must stay under PostgreSQL's ~2.7 kB limit. Same rule in both stores.
+ */
+export const MAX_INDEXED_ENTITY_KEY_BYTES = 1024;
+
+/** `[alertId, key]` rows for verdict_entities: lower-cased, without keys too long to index. */
+export function entityRows(alertId: string, entityKeys: readonly string[]): string[][] {
+  return entityKeys.filter((key) => Buffer.byteLength(key, 'utf8') <= MAX_INDEXED_ENTITY_KEY_BYTES).map((key) => [alertId, key.toLowerCase()]);
+}
+
+/** PostgreSQL text cannot hold U+0000: dead letters and audit details keep every other character. */
+export function withoutNul(text: string): string {
+  return text.includes('\u0000') ? text.replaceAll('\u0000', '\uFFFD') : text;
+}
+
 export function deliveryFromRow(row: Row): DeliveryRecord {
   return {
     key: String(row.delivery_key),

@@ -20,6 +20,7 @@ import {
   tokenFromRow,
   tokenParameters,
   verdictParameters,
+  entityRows,
 } from './row-mapping.js';
 import { createInThreadWriter, createWorkerWriter, type WriteStatement } from './sqlite-writer.js';
 
@@ -66,7 +67,7 @@ export function createSqliteRepository(file: string): VerdictRepository {
       if (items.length === 0 && isEmptyDelta(state)) return;
       await write(
         { sql: SQL.upsertVerdict, rows: items.map(({ result }) => verdictParameters(result)) },
-        { sql: SQL.insertEntity, rows: items.flatMap(({ result, entityKeys }) => entityKeys.map((key) => [result.alertId, key.toLowerCase()])) },
+        { sql: SQL.insertEntity, rows: items.flatMap(({ result, entityKeys }) => entityRows(result.alertId, entityKeys)) },
         ...stateStatements(state),
       );
     },

@@ -56,9 +56,9 @@ describe.skipIf(server.skipReason !== undefined)(`PostgreSQL outages${server.ski
     await repository.close();
   }, 60_000);
 
-  it('answers 503 with Retry-After while the database is down, and 200 once it is back', async () => {
-    const url = await freshUrl();
-    const repository = await createPostgresRepository(url);
+  /** `verdict serve` over this PostgreSQL: the runtime, the HTTP server and a triage token. */
+  const startService = async () => {
+    const repository = await createPostgresRepository(await freshUrl());
     const runtime = await createRuntime({ config: VerdictConfigSchema.parse({}), baseDir: process.cwd(), file: undefined, home: process.cwd() }, { repository });
     const app = createServer({ runtime, options: { logLevel: 'silent' } });
     const issued = issueToken({ name: 'soar', scopes: ['triage'] });
@@ -66,7 +66,43 @@ describe.skipIf(server.skipReason !== undefined)(`PostgreSQL outages${server.ski
     await app.listen({ host: '127.0.0.1', port: 0 });
     const address = app.server.address();
     const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
-    const post = (id: string) => fetch(`${base}/v1/triage`, { method: 'POST', headers: { authorization: `Bearer ${issued.bearer}`, 'content-type': 'application/json' }, body: JSON.stringify({ alerts: [sampleAlert(id)] }) });
+    const triage = (alerts: unknown[]) => fetch(`${base}/v1/triage`, { method: 'POST', headers: { authorization: `Bearer ${issued.bearer}`, 'content-type': 'application/json' }, body: JSON.stringify({ alerts }) });
+    return { repository, runtime, app, triage, close: async () => { await app.close(); await runtime.close(); } };
+  };
+
+  it('dead-letters only the record PostgreSQL cannot hold (NUL, over-long id) and stores the rest of the batch', async () => {
+    const service = await startService();
+    try {
+      const longUrl = `https://example.test/${'a'.repeat(50_000)}`;
+      const alerts = [
+        sampleAlert('good-1'),
+        sampleAlert('nul-title', { title: 'Suspicious\u0000download' }),
+        sampleAlert('good-2'),
+        sampleAlert('x'.repeat(100_000)),
+        sampleAlert('long-url', { entities: [{ kind: 'url', value: longUrl, role: 'related' }, { kind: 'host', value: 'web01', role: 'target' }] }),
+        sampleAlert('good-3'),
+      ];
+      const response = await service.triage(alerts);
+      expect(response.status).toBe(200);
+      const body = (await response.json()) as { results: Array<{ alertId: string }>; errors: Array<{ index: number; path: string; message: string }> };
+      expect(body.results.map((result) => result.alertId).sort()).toEqual(['good-1', 'good-2', 'good-3', 'long-url']);
+      expect(body.errors).toEqual(expect.arrayContaining([
+        expect.objectContaining({ index: 1, path: 'title', message: expect.stringContaining('NUL') }),
+        expect.objectContaining({ index: 3, path: 'id', message: expect.stringContaining('at most 512') }),
+      ]));
+      expect(await service.repository.getResult('good-3')).toMatchObject({ alertId: 'good-3' });
+      const deadLetters = await service.repository.listDeadLetters(10);
+      expect(deadLetters.map((deadLetter) => deadLetter.issues[0]?.path).sort()).toEqual(['id', 'title']);
+      // The dead letter keeps the record (its NUL replaced, as PostgreSQL text needs).
+      expect(deadLetters.find((deadLetter) => deadLetter.issues[0]?.path === 'title')?.record).toContain('Suspicious');
+    } finally {
+      await service.close();
+    }
+  }, 60_000);
+
+  it('answers 503 with Retry-After while the database is down, and 200 once it is back', async () => {
+    const service = await startService();
+    const post = (id: string) => service.triage([sampleAlert(id)]);
     try {
       expect((await post('before')).status).toBe(200);
       server.control!.halt();
@@ -91,8 +127,7 @@ describe.skipIf(server.skipReason !== undefined)(`PostgreSQL outages${server.ski
       }
       expect(recovered).toBe(1);
     } finally {
-      await app.close();
-      await runtime.close();
+      await service.close();
     }
   }, 60_000);
 });
