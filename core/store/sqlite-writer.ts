@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
 import { VerdictError } from '../spec/errors.js';
+import { toStoreUnavailable } from './store-errors.js';
 
 /** One SQL statement run once per row of parameters. */
 export interface WriteStatement {
@@ -30,58 +31,99 @@ export interface SqliteWriter {
  */
 const WAL_CHECKPOINT_CAP_PAGES = 4000;
 
-/** Runs writes on a worker thread with its own connection, so commits (and WAL checkpoints) leave the event loop alone. */
+/**
+ * Runs writes on a worker thread with its own connection, so commits (and WAL checkpoints) leave
+ * the event loop alone. A worker that dies (a disk I/O error, a full disk at the wrong moment)
+ * fails only the writes in flight: the next write starts a new one, so the store recovers by
+ * itself once the cause is gone instead of failing every write until a restart.
+ */
 export function createWorkerWriter(file: string): SqliteWriter {
   const driverPath = createRequire(import.meta.url).resolve('better-sqlite3');
-  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { file, driverPath, walCheckpointCapPages: WAL_CHECKPOINT_CAP_PAGES } });
   const pending = new Map<number, { resolve: (changes: number[]) => void; reject: (error: unknown) => void }>();
   let nextId = 1;
-  let failure: VerdictError | undefined;
+  let worker: Worker | undefined;
+  let exited: Promise<void> = Promise.resolve();
   let isClosing = false;
-  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
-  // Kept referenced only while writes are in flight: an idle store never holds the process open.
-  worker.unref();
+  let isClosed = false;
 
-  function settle(id: number, outcome: { changes?: number[]; error?: string }): void {
+  function start(): Worker {
+    const started = new Worker(WORKER_SOURCE, { eval: true, workerData: { file, driverPath, walCheckpointCapPages: WAL_CHECKPOINT_CAP_PAGES } });
+    exited = new Promise<void>((resolve) => started.once('exit', () => resolve()));
+    // Kept referenced only while writes are in flight: an idle store never holds the process open.
+    started.unref();
+    started.on('message', (replies: WriterReply[]) => {
+      for (const reply of replies) settle(reply.id, reply);
+    });
+    started.on('error', (error: unknown) => stopped(started, { error: messageOf(error), ...codeOf(error) }));
+    started.on('exit', () => stopped(started, { error: 'the SQLite writer thread exited' }));
+    return started;
+  }
+  function stopped(which: Worker, outcome: Omit<WriterReply, 'id'>): void {
+    if (worker !== which) return;
+    worker = undefined;
+    for (const id of [...pending.keys()]) settle(id, outcome);
+  }
+  function settle(id: number, outcome: Omit<WriterReply, 'id'>): void {
     const waiting = pending.get(id);
     if (!waiting) return;
     pending.delete(id);
-    if (pending.size === 0 && !isClosing) worker.unref();
-    if (outcome.error !== undefined) waiting.reject(new VerdictError(`the SQLite store could not write: ${outcome.error}`));
+    if (pending.size === 0 && !isClosing) worker?.unref();
+    if (outcome.error !== undefined) waiting.reject(writeError(file, outcome.error, outcome.code));
     else waiting.resolve(outcome.changes ?? []);
   }
-  function failAll(error: VerdictError): void {
-    failure = error;
-    for (const id of [...pending.keys()]) settle(id, { error: error.message });
-  }
-  worker.on('message', (replies: Array<{ id: number; changes?: number[]; error?: string }>) => {
-    for (const reply of replies) settle(reply.id, reply);
-  });
-  worker.on('error', (error: Error) => failAll(new VerdictError(`the SQLite writer stopped: ${error.message}`, { cause: error })));
-  worker.on('exit', () => failAll(new VerdictError('the SQLite writer has exited; reopen the store')));
 
   function send(message: { statements?: WriteStatement[]; close?: true }): Promise<number[]> {
-    if (failure) return Promise.reject(failure);
+    if (isClosed) return Promise.reject(new VerdictError(`the SQLite store ${file} is closed`));
+    const current = (worker ??= start());
     const id = nextId;
     nextId += 1;
     return new Promise((resolve, reject) => {
-      if (pending.size === 0) worker.ref();
+      if (pending.size === 0) current.ref();
       pending.set(id, { resolve, reject });
-      worker.postMessage({ id, ...message });
+      current.postMessage({ id, ...message });
     });
   }
 
   return {
     execute: (statements) => send({ statements }),
     async close() {
-      if (failure) return;
+      if (isClosed) return;
+      if (!worker) {
+        isClosed = true;
+        return;
+      }
       // Stay referenced until the worker has exited, or the process could end before its last commit.
       isClosing = true;
       worker.ref();
-      await send({ close: true });
+      await send({ close: true }).catch(() => undefined);
       await exited;
+      isClosed = true;
     },
   };
+}
+
+interface WriterReply {
+  id: number;
+  changes?: number[];
+  error?: string;
+  /** SQLite's result code (SQLITE_FULL, SQLITE_IOERR_WRITE…): says whether it is worth retrying. */
+  code?: string;
+}
+
+/** A full disk or an I/O error is StoreUnavailableError (503, retried); anything else names the store and the cause. */
+function writeError(file: string, message: string, code: string | undefined): VerdictError {
+  return toStoreUnavailable({ code, message }, 'sqlite') ?? new VerdictError(`the SQLite store ${file} could not write: ${message}${code ? ` (${code})` : ''}`);
+}
+
+function messageOf(error: unknown): string {
+  if (error instanceof Error && error.message) return error.message;
+  const message = typeof error === 'object' && error !== null ? (error as { message?: unknown }).message : undefined;
+  return typeof message === 'string' && message !== '' ? message : String(error);
+}
+
+function codeOf(error: unknown): { code?: string } {
+  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+  return typeof code === 'string' ? { code } : {};
 }
 
 /** Runs writes on the calling thread (`:memory:` databases cannot be shared with a worker). */
@@ -167,11 +209,11 @@ function flush() {
     db.transaction(() => {
       for (const write of batch) {
         try { replies.push({ id: write.id, changes: runWrite(write.statements) }); }
-        catch (error) { replies.push({ id: write.id, error: String(error && error.message || error) }); }
+        catch (error) { replies.push({ id: write.id, error: String(error && error.message || error), code: error && error.code }); }
       }
     })();
   } catch (error) {
-    replies = batch.map((write) => ({ id: write.id, error: 'commit failed: ' + String(error && error.message || error) }));
+    replies = batch.map((write) => ({ id: write.id, error: 'commit failed: ' + String(error && error.message || error), code: error && error.code }));
   }
   parentPort.postMessage(replies);
   hasUncheckpointedCommits = true;
@@ -181,7 +223,8 @@ function flush() {
 function checkpointIfIdle() {
   if (!db.open || isScheduled || queue.length > 0 || !hasUncheckpointedCommits) return;
   hasUncheckpointedCommits = false;
-  db.pragma('wal_checkpoint(PASSIVE)');
+  // A checkpoint that fails (a full disk) is not a lost write: the WAL keeps the pages, the next idle turn tries again.
+  try { db.pragma('wal_checkpoint(PASSIVE)'); } catch { hasUncheckpointedCommits = true; }
 }
 parentPort.on('message', (message) => {
   if (message.close) {
