@@ -1,0 +1,1 @@
+# TEST-ONLY STAND-IN for Shuffle's walkoff_app_sdk package (see ../README.md).
