@@ -4,12 +4,13 @@ import { runCli } from '../core/cli/main.js';
 import { createBacktestCommand } from '../core/cli/backtest-command.js';
 import { createRunCommand } from '../core/cli/run-command.js';
 import { createSplunkPlugin } from '../plugins/splunk/index.js';
+import { createElasticInstallCommand, createElasticPlugin } from '../plugins/elastic/index.js';
 import { createSentinelPlugin } from '../plugins/sentinel/index.js';
 
 // Config-less plugins normalize and render pushed alerts; `verdict run` builds configured ones.
-const plugins = [createSplunkPlugin(), createSentinelPlugin()];
+const plugins = [createSplunkPlugin(), createSentinelPlugin(), createElasticPlugin()];
 
 await runCli(process.argv, {
   plugins,
-  commands: [createRunCommand({ splunk: (config) => createSplunkPlugin(config), sentinel: (config) => createSentinelPlugin(config) }), createBacktestCommand(plugins)],
+  commands: [createRunCommand({ splunk: (config) => createSplunkPlugin(config), sentinel: (config) => createSentinelPlugin(config), elastic: (config) => createElasticPlugin(config) }), createBacktestCommand(plugins), createElasticInstallCommand()],
 });

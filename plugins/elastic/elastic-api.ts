@@ -37,6 +37,8 @@ export interface ElasticApi {
   /** Every hit of a query on an index, in sort order, through a point in time and search_after. */
   searchWithPit(index: string, query: Record<string, unknown>, sort: unknown[], limit: number): Promise<ElasticHit[]>;
   search(index: string, query: Record<string, unknown>, size: number, sort?: unknown[]): Promise<ElasticHit[]>;
+  /** A raw Elasticsearch REST call (install: templates, pipelines); undefined on 404. */
+  esRequest(method: 'GET' | 'PUT', path: string, body?: unknown): Promise<unknown>;
   /** Bulk `create` of one document; false when a document with that id already exists (409). */
   createDocument(index: string, id: string, document: Record<string, unknown>): Promise<boolean>;
   kibana(method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE', path: string, body?: unknown, options?: { multipart?: { field: string; filename: string; content: string } }): Promise<unknown>;
@@ -180,6 +182,11 @@ export function createElasticApi(config: ElasticConfig, options: ElasticApiOptio
     async search(index, query, size, sort) {
       const answer = await call(`POST /${index}/_search`, (client) => client.search({ index, query, size, ...(sort ? { sort: sort as never } : {}), ignore_unavailable: true }));
       return parseHits(answer.hits.hits, secrets);
+    },
+    // Elasticsearch REST API (index templates, component templates, ingest pipelines) through the SDK's transport.
+    async esRequest(method, path, body) {
+      const answer = await call(`${method} ${path}`, (client) => client.transport.request({ method, path, ...(body === undefined ? {} : { body: body as Record<string, unknown> }) }, { ignore: [404], meta: true }));
+      return answer.statusCode === 404 ? undefined : answer.body;
     },
     // Elasticsearch bulk API: one `create` action; per-item errors come back with a 200.
     async createDocument(index, id, document) {

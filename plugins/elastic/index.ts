@@ -3,3 +3,4 @@ export { ElasticConfigSchema, parseElasticConfig, describeElasticConfig, alertsI
 export { normalizeElasticAlert, looksLikeElasticAlert } from './elastic-normalize.js';
 export { renderElasticResult, elasticDeliveryKeys, supportsCloseReason, VERDICT_TAGS, AUTO_CLOSED_TAG, VERDICT_MARKER_PREFIX, type ElasticWriteBack } from './elastic-render.js';
 export { ElasticHitSchema, WorkflowStatusSchema } from './elastic-alert.js';
+export { createElasticInstallCommand } from './elastic-install-command.js';

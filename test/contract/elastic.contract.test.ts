@@ -56,7 +56,10 @@ const ElasticWriteBackSchema = z.strictObject({
     verdict: z.looseObject({ verdict: z.enum(['true_positive', 'benign_positive', 'false_positive', 'inconclusive']), confidence: z.number(), delivery_key: z.string() }),
   }),
 }).refine((payload) => payload.comment.comment.includes(payload.marker), 'the case comment carries the retry marker')
-  .refine((payload) => payload.tags.tags.tags_to_add.every((tag: string) => !payload.tags.tags.tags_to_remove.includes(tag)), 'a tag is never added and removed in one request');
+  .refine((payload) => {
+    const { tags } = payload.tags as { tags: { tags_to_add: string[]; tags_to_remove: string[] } };
+    return tags.tags_to_add.every((tag) => !tags.tags_to_remove.includes(tag));
+  }, 'a tag is never added and removed in one request');
 
 const API_KEY = Buffer.from('vk1d:contract-elastic-api-key-5e8a').toString('base64');
 const PASSWORD = 'contract-Elastic-Passw0rd';

@@ -98,6 +98,13 @@ export function handleEs(state: ElasticsearchState, request: EsRequest, version:
     }
   }
   const component = path.match(/^\/_component_template\/([^/]+)$/);
+  if (component && (method === 'PUT' || method === 'POST')) {
+    principal.requireCluster('manage_index_templates');
+    const body = json();
+    if (typeof body.template !== 'object' || body.template === null) throw new EsError(400, 'x_content_parse_exception', '[1:2] [component_template] failed to parse field [template]; Required [template]');
+    state.componentTemplates.set(decodeURIComponent(component[1]!), body as { template: never });
+    return ok({ acknowledged: true });
+  }
   if (component && method === 'GET') {
     const name = decodeURIComponent(component[1]!);
     const found = state.componentTemplates.get(name);
