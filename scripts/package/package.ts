@@ -2,6 +2,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatLintIssue, lintSplunkApp, loadSplunkSpecs, type LintIssue } from './app-lint.js';
 import { buildSpl, readSplEntries } from './spl-archive.js';
+import { packageSoarArtefacts } from './soar-package.js';
 
 /**
  * `npm run package`: builds dist/verdict_app.spl from manifests/splunk/verdict_app and lints the
@@ -29,6 +30,14 @@ async function main(): Promise<void> {
     return;
   }
   process.stdout.write('dist/verdict_app.spl built and linted clean\n');
+  const soarIssues = await packageSoarArtefacts(resolve(repository, 'dist/soar'), resolve(SPLUNK_SPEC_DIR, '../soar'));
+  if (soarIssues.length > 0) {
+    for (const issue of soarIssues) process.stderr.write(`soar: ${issue.artefact} ${issue.path}: ${issue.message}\n`);
+    process.stderr.write(`dist/soar: ${soarIssues.length} issue(s)\n`);
+    process.exitCode = 1;
+    return;
+  }
+  process.stdout.write('dist/soar built (XSOAR, Splunk SOAR, Tines, Shuffle) and validated against specs/soar\n');
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
