@@ -3,6 +3,8 @@ import { loadConfig } from '../config/load-config.js';
 import { VerdictError } from '../spec/errors.js';
 import type { PlatformPluginV1 } from '../spec/plugin.js';
 import { createRuntime, type VerdictRuntime } from '../runtime/runtime.js';
+import { openStore } from '../store/open-store.js';
+import { describeEnvironmentError, guardStandardOutput } from './environment-errors.js';
 import { VERDICT_VERSION } from '../version.js';
 import { registerExplainCommand } from './explain-command.js';
 import { registerFeedbackCommand } from './feedback-command.js';
@@ -21,7 +23,16 @@ export interface CliOptions {
 export function buildProgram(options: CliOptions): Command {
   const deps: CliDeps = {
     async openRuntime(configFile: string | undefined): Promise<VerdictRuntime> {
-      return createRuntime(loadConfig(configFile), { plugins: options.plugins });
+      const loaded = loadConfig(configFile);
+      const repository = await openStore(loaded.config.store, loaded.home, loaded.baseDir);
+      try {
+        return await createRuntime(loaded, { plugins: options.plugins, repository });
+      } catch (error) {
+        // A config error found after the store opened (an enricher, a key file) must not leave it
+        // open: an open store keeps the process alive after the message.
+        await repository.close().catch(() => undefined);
+        throw error;
+      }
     },
   };
   const program = new Command('verdict')
@@ -74,6 +85,7 @@ export function buildProgram(options: CliOptions): Command {
 
 /** Runs the CLI; user errors print one clear line (no stack) and set a non-zero exit code. */
 export async function runCli(argv: readonly string[], options: CliOptions): Promise<void> {
+  guardStandardOutput();
   const program = buildProgram(options);
   try {
     await program.parseAsync(argv as string[]);
@@ -84,6 +96,12 @@ export async function runCli(argv: readonly string[], options: CliOptions): Prom
     }
     if (VerdictError.isInstance(error)) {
       process.stderr.write(`verdict: ${error.message}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    const environment = describeEnvironmentError(error);
+    if (environment) {
+      process.stderr.write(`verdict: ${environment}\n`);
       process.exitCode = 2;
       return;
     }

@@ -30,6 +30,9 @@ export async function* readRecords(file: string, format: InputFormat, onBytes?: 
   if (file !== '-' && !existsSync(file)) {
     throw new ConfigError(`input file ${file} does not exist: pass a JSONL, JSON or CSV file, or - for stdin`);
   }
+  if (file !== '-' && statSync(file).isDirectory()) {
+    throw new ConfigError(`input file ${file} is a folder: pass a JSONL, JSON or CSV file inside it, or - for stdin`);
+  }
   const stream = file === '-' ? process.stdin : createReadStream(file);
   if (onBytes) stream.on('data', (chunk: Buffer | string) => onBytes(typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length));
   if (format === 'csv') {

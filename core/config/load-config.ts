@@ -20,6 +20,10 @@ export interface LoadedConfig {
  * Errors name the file, the field and the fix; they never echo values, which may be secrets.
  */
 export function loadConfig(file: string | undefined, environment: NodeJS.ProcessEnv = process.env): LoadedConfig {
+  // An empty VERDICT_HOME would resolve to the current folder and scatter the store there.
+  if (environment.VERDICT_HOME !== undefined && environment.VERDICT_HOME.trim() === '') {
+    throw new ConfigError('VERDICT_HOME is set but empty: unset it (the default is ./.verdict) or set it to the folder for the store');
+  }
   const home = path.resolve(environment.VERDICT_HOME ?? '.verdict');
   if (file === undefined) {
     return { config: VerdictConfigSchema.parse({}), baseDir: process.cwd(), file: undefined, home };

@@ -1,6 +1,7 @@
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { VerdictConfig } from '../config/config-schema.js';
-import { ConfigError } from '../spec/errors.js';
+import { ConfigError, VerdictError } from '../spec/errors.js';
 import type { VerdictRepository } from './repository.js';
 import { createSqliteRepository } from './sqlite-store.js';
 import { withStoreErrors } from './store-errors.js';
@@ -16,7 +17,11 @@ export async function openStore(config: VerdictConfig['store'], home: string, ba
 async function openStoreOf(config: VerdictConfig['store'], home: string, baseDir: string): Promise<VerdictRepository> {
   if (config.kind === 'sqlite') {
     const file = config.path ? path.resolve(baseDir, config.path) : path.join(home, 'verdict.db');
-    return createSqliteRepository(file);
+    try {
+      return createSqliteRepository(file);
+    } catch (error) {
+      throw new VerdictError(`cannot open the SQLite store at ${file}: ${whySqliteCannotOpen(file, error)}`, { cause: error });
+    }
   }
   let module: { createPostgresRepository?: (url: string) => Promise<VerdictRepository> };
   try {
@@ -26,4 +31,22 @@ async function openStoreOf(config: VerdictConfig['store'], home: string, baseDir
   }
   if (!module.createPostgresRepository) throw new ConfigError('store.kind postgres is not available in this build');
   return module.createPostgresRepository(config.url);
+}
+
+/** The user's side of a failed open: a folder where the file should be, a read-only folder, or the driver's own words. */
+function whySqliteCannotOpen(file: string, error: unknown): string {
+  if (existsSync(file) && statSync(file).isDirectory()) return 'that path is a folder, not a database file: remove it, or set store.path to a file';
+  let folder = path.dirname(file);
+  while (!existsSync(folder) && path.dirname(folder) !== folder) folder = path.dirname(folder);
+  try {
+    accessSync(folder, constants.W_OK);
+  } catch (access) {
+    const code = (access as NodeJS.ErrnoException).code;
+    return `the folder ${folder} is ${code === 'EROFS' ? 'on a read-only file system' : 'not writable'} (${code}): point VERDICT_HOME (or store.path) at a writable folder`;
+  }
+  const code = (error as { code?: unknown }).code;
+  if (code === 'SQLITE_FULL' || code === 'ENOSPC') return `the disk is full (${String(code)}): free space where the database lives`;
+  if (code === 'SQLITE_READONLY' || code === 'EACCES' || code === 'EPERM') return `the database file is read-only (${String(code)}): make it writable`;
+  if (code === 'SQLITE_NOTADB') return 'the file is not a Verdict (SQLite) database: point store.path at another file';
+  return `${(error as Error).message}${typeof code === 'string' ? ` (${code})` : ''}`;
 }
