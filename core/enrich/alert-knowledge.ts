@@ -1,41 +1,61 @@
+import titleData from '../data/knowledge/title-techniques.json' with { type: 'json' };
 import type { Alert } from '../spec/alert.js';
-import { ALERT_TAXONOMY, type TaxonomyEntry } from './alert-taxonomy.js';
+import { ALERT_TAXONOMY, isAnomalyProduct, type TaxonomyEntry } from './alert-taxonomy.js';
+import { lookupTechnique } from './attack-catalog.js';
 import type { EnricherV1, Finding } from './enricher.js';
+import { inferTitleTechniques, type TitleModel } from './knowledge/title-techniques.js';
+
+const TITLE_MODEL = titleData as TitleModel;
 
 /**
  * Reads the alert title and rule name against general vendor taxonomies (signature categories,
- * decoder events, anomaly detectors, attack vocabulary). Results are cached per rule name: the
- * title of a rule rarely changes, and this runs on every alert.
+ * decoder events, anomaly detectors, attack vocabulary), and infers ATT&CK techniques from the
+ * words public rule sets use for them. Results are cached per rule name and product: the title of
+ * a rule rarely changes, and this runs on every alert.
  */
-export function createAlertKnowledgeEnricher(taxonomy: readonly TaxonomyEntry[] = ALERT_TAXONOMY): EnricherV1 {
-  const cache = new Map<string, TaxonomyEntry[]>();
+export function createAlertKnowledgeEnricher(taxonomy: readonly TaxonomyEntry[] = ALERT_TAXONOMY, titleModel: TitleModel = TITLE_MODEL): EnricherV1 {
+  const cache = new Map<string, Finding[]>();
 
-  function matchesFor(alert: Alert): TaxonomyEntry[] {
-    const key = `${alert.ruleName}\u0000${alert.title}`;
-    let matches = cache.get(key);
-    if (matches === undefined) {
+  function findingsFor(alert: Alert): Finding[] {
+    const key = `${alert.ruleName}\u0000${alert.title}\u0000${alert.source.product ?? ''}`;
+    let findings = cache.get(key);
+    if (findings === undefined) {
       const texts = [...new Set([normalizeTitle(alert.title), normalizeTitle(alert.ruleName)])];
-      matches = taxonomy.filter((entry) => texts.some((text) => entry.pattern.test(text)));
+      const isAnomaly = isAnomalyProduct(alert.source.product);
+      findings = taxonomy
+        .filter((entry) => (!entry.requiresAnomalyProduct || isAnomaly) && texts.some((text) => entry.pattern.test(text)))
+        .map((entry) => ({
+          kind: 'knowledge',
+          claim: `The title reads as ${entry.claim}.`,
+          weight: entry.weight,
+          refs: ['title', `taxonomy:${entry.id}`],
+          ...(entry.benignReason ? { benignReason: entry.benignReason } : {}),
+          ...(entry.attack ? { attack: entry.attack } : {}),
+        }));
+      findings.push(...titleTechniques(alert));
       if (cache.size > 10_000) cache.clear();
-      cache.set(key, matches);
+      cache.set(key, findings);
     }
-    return matches;
+    return findings;
+  }
+
+  /** Context only (weight 0): the title is text the alert's source controls, so it names techniques but never moves the verdict. */
+  function titleTechniques(alert: Alert): Finding[] {
+    const title = alert.title === alert.ruleName ? alert.title : `${alert.title} ${alert.ruleName}`;
+    return inferTitleTechniques(titleModel, normalizeTitle(title)).map((technique) => ({
+      kind: 'knowledge',
+      claim: `Public detection rules with titles like this one (${technique.features.slice(0, 3).map((feature) => `"${feature}"`).join(', ')}) are tagged ${technique.id} ${lookupTechnique(technique.id)?.name ?? ''}`.trimEnd() + ` (vote share ${technique.confidence}).`,
+      weight: 0,
+      refs: ['title', 'knowledge:title-techniques'],
+      attack: [technique.id],
+    }));
   }
 
   return {
     id: 'knowledge',
-    description: 'What the alert title means in vendor taxonomies (signature categories, decoder events, anomaly detectors) and attack vocabulary.',
+    description: 'What the alert title means in vendor taxonomies (signature categories, decoder events, anomaly detectors) and attack vocabulary, and which ATT&CK techniques public rule sets name that way.',
     enrich(alert: Alert): Finding[] {
-      const matches = matchesFor(alert);
-      if (matches.length === 0) return [];
-      return matches.map((entry) => ({
-        kind: 'knowledge',
-        claim: `The title reads as ${entry.claim}.`,
-        weight: entry.weight,
-        refs: ['title', `taxonomy:${entry.id}`],
-        ...(entry.benignReason ? { benignReason: entry.benignReason } : {}),
-        ...(entry.attack ? { attack: entry.attack } : {}),
-      }));
+      return findingsFor(alert).map((finding) => ({ ...finding }));
     },
   };
 }

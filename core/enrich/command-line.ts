@@ -7,6 +7,8 @@ import { processView, type ProcessView } from './command-line-process.js';
 import { KNOWN_PROGRAMS, launchedIn, matchCommandRules, programsIn } from './command-line-programs.js';
 import { registryTargets } from './command-line-registry.js';
 import { ARCHITECTURE_SUFFIXES, ORIGINAL_NAME_ALIASES, PARENT_CHILD_RULES, RECON_PROGRAMS, ROUTINE_PROCESSES } from './command-line-rules.js';
+import { commandFeatures } from './knowledge/command-features.js';
+import { procedureFindings } from './knowledge/procedure-findings.js';
 import { decodeBase64Text, findEncodedPayloads } from './powershell-decode.js';
 import { matchRegistry } from './registry-rules.js';
 import { capPositiveWeights, keepStrongestPerRule, quote, techniquesOf } from './technique-inference.js';
@@ -194,6 +196,9 @@ export function createCommandLineEnricher(options: CommandLineOptionsInput = {})
         findings.push({ kind: 'command_line', claim: `Process ${view.imageName} ${routine.claim}.`, weight: -0.3, refs: [view.imageRef], benignReason: 'expected_activity' });
       }
     }
+    const features = view.commandLine.length > 0 ? commandFeatures(text, settings.maxScanLength) : [];
+    if (view.imageName) features.push(`prog:${stem(view.imageName)}`);
+    findings.push(...procedureFindings('command_line', 'Command line', features, view.commandLine.length > 0 ? view.commandLineRef : view.imageRef, successors));
     return capPositiveWeights(findings, settings.maxTotalWeight);
   }
 

@@ -1,4 +1,6 @@
+import { techniqueRule } from './knowledge/knowledge-rows.js';
 import type { TechniqueRule } from './technique-inference.js';
+import { WINDOWS_PROGRAMS } from './windows-binaries.js';
 
 /** Lower-case path with forward slashes turned into backslashes. */
 export function normalizePath(path: string): string {
@@ -25,26 +27,11 @@ export function isSystemLocation(lowerPath: string): boolean {
 }
 
 /**
- * Folders any user can write to and malware stages in. Weights are for an executable running or
- * landing there; temp and downloads stay low because installers live there too.
+ * Folders any user can write to and malware stages in (core/data/knowledge/windows-programs.json).
+ * Weights are for an executable running or landing there; temp and downloads stay low because
+ * installers live there too.
  */
-export const STAGING_FOLDERS: readonly TechniqueRule[] = [
-  { id: 'path-recycle-bin', pattern: /\\\$recycle\.bin\\/, techniques: ['T1564.001'], weight: 1.5, claim: 'lives in the recycle bin, a hidden system folder' },
-  { id: 'path-fake-recycler', pattern: /^(?:[a-z]:)?\\(?:recycler|recyclers?\.bin|recycle\.bin|recycled)\\/, techniques: ['T1036.005'], weight: 2, claim: 'lives in a folder named like the recycle bin but outside it' },
-  { id: 'path-perflogs', pattern: /^(?:[a-z]:)?\\perflogs\\/, techniques: [], weight: 1.5, claim: 'lives in C:\\PerfLogs, a world-writable folder malware favours' },
-  { id: 'path-public', pattern: /\\users\\public\\/, techniques: [], weight: 1.2, claim: 'lives in C:\\Users\\Public, a world-writable staging folder' },
-  { id: 'path-windows-odd', pattern: /\\windows\\(?:tasks|tracing|debug|fonts|help|addins|media|repair|security|inf|registration|system32\\tasks|system32\\spool\\drivers\\color|cursors)\\/, techniques: ['T1036.005'], weight: 1.5, claim: 'lives in a Windows sub-folder that should hold no programs' },
-  { id: 'path-windows-temp', pattern: /\\windows\\temp\\/, techniques: [], weight: 0.6, claim: 'lives in C:\\Windows\\Temp' },
-  { id: 'path-archive-temp', pattern: /\\temp\\(?:temp\d+_|7z[a-z0-9]+|rar\$|wz[a-z0-9]+)[^\\]*\\/, techniques: ['T1204.002'], weight: 1.2, claim: 'runs straight out of an opened archive' },
-  { id: 'path-outlook-cache', pattern: /\\content\.outlook\\|\\olk[0-9a-f]+\\/, techniques: ['T1204.002'], weight: 1.5, claim: 'runs from the Outlook attachment cache' },
-  { id: 'path-inet-cache', pattern: /\\(?:inetcache|temporary internet files)\\/, techniques: [], weight: 1, claim: 'runs from the browser cache' },
-  { id: 'path-user-media', pattern: /\\users\\[^\\]+\\(?:music|videos|pictures|contacts|favorites|links|saved games|searches)\\/, techniques: [], weight: 1, claim: 'lives in a user media folder, odd for a program' },
-  { id: 'path-programdata-root', pattern: /\\programdata\\[^\\]+\.(?:exe|dll|scr|ps1|vbs|js|hta|bat|cmd)$/, techniques: [], weight: 0.8, claim: 'lives directly in C:\\ProgramData' },
-  { id: 'path-roaming-root', pattern: /\\appdata\\roaming\\[^\\]+\.(?:exe|dll|scr|ps1|vbs|js|hta|bat|cmd)$/, techniques: [], weight: 0.8, claim: 'lives directly in the roaming AppData folder' },
-  { id: 'path-drive-root', pattern: /^(?:[a-z]:)?\\[^\\]+\.(?:exe|dll|scr|ps1|vbs|js|hta|bat|cmd|sys)$/, techniques: [], weight: 0.8, claim: 'lives in the root of a drive' },
-  { id: 'path-temp', pattern: /\\appdata\\local\\temp\\/, techniques: [], weight: 0.3, claim: 'lives in the user temp folder' },
-  { id: 'path-downloads', pattern: /\\users\\[^\\]+\\downloads\\/, techniques: [], weight: 0.3, claim: 'lives in a Downloads folder' },
-];
+export const STAGING_FOLDERS: readonly TechniqueRule[] = WINDOWS_PROGRAMS.stagingFolders.map(techniqueRule);
 
 /** First staging-folder rule a lower-case path matches. */
 export function stagingFolder(lowerPath: string): TechniqueRule | undefined {

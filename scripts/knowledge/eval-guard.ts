@@ -23,47 +23,82 @@ export function normalizeText(text: string): string {
 export function regexLiterals(source: string): string[] {
   const literals: string[] = [];
   let current = '';
-  const flush = (): void => {
-    if (current.length > 0) literals.push(current);
+  /** The run began right after a character class: its first word is only part of a word. */
+  let partialStart = false;
+  const flush = (partialEnd: boolean): void => {
+    let run = current;
+    // A class (\d, \w, [..], .) glued to the run means its edge word continues: keep whole words only.
+    if (partialEnd && /[a-z0-9]$/i.test(run)) run = run.slice(0, Math.max(0, run.search(/[^a-z0-9]*[a-z0-9]+$/i)));
+    if (partialStart && /^[a-z0-9]/i.test(run)) run = run.replace(/^[a-z0-9]+/i, '');
+    if (run.length > 0) literals.push(run);
     current = '';
   };
+  /** Whether the class or escape ending before `at` may match nothing (`*`, `?`, `{0,`). */
+  const optionalAt = (at: number): boolean => source[at] === '*' || source[at] === '?' || source.startsWith('{0,', at);
   for (let index = 0; index < source.length; index++) {
     const char = source[index]!;
     if (char === '\\') {
       const next = source[index + 1] ?? '';
       index++;
-      if (/[bBsSdDwWnrtfv]/.test(next) || /[0-9]/.test(next)) {
-        flush();
+      if (/[bB]/.test(next)) {
+        flush(false);
+        partialStart = false;
         continue;
       }
-      if (next === 'u' || next === 'x') {
-        flush();
-        index += next === 'u' ? 4 : 2;
+      if (/[sSnrtfv]/.test(next)) {
+        current += ' ';
+        continue;
+      }
+      if (/[dDwW0-9]/.test(next) || next === 'u' || next === 'x') {
+        if (next === 'u') index += 4;
+        if (next === 'x') index += 2;
+        const optional = optionalAt(index + 1) || next === 'W';
+        flush(!optional);
+        partialStart = !optional;
         continue;
       }
       current += next;
       continue;
     }
-    if (char === '[') {
-      flush();
-      for (index++; index < source.length && source[index] !== ']'; index++) if (source[index] === '\\') index++;
+    if (char === '[' || char === '.') {
+      const start = index;
+      if (char === '[') for (index++; index < source.length && source[index] !== ']'; index++) if (source[index] === '\\') index++;
+      // A class of punctuation only (`[-/]`, `["']`) ends words; one that can match a letter or digit continues them.
+      const matchesWordCharacters = char === '.' || /^\[\^|[a-z0-9]|\\[wWdDsS]/i.test(source.slice(start, index + 1));
+      const optional = optionalAt(index + 1) || !matchesWordCharacters;
+      flush(!optional);
+      partialStart = !optional;
+      continue;
+    }
+    if (char === '(') {
+      flush(false);
+      partialStart = false;
+      const group = /^\((?:\?:|\?=|\?!|\?<=|\?<!|\?<[a-z]\w*>)?/i.exec(source.slice(index));
+      index += (group?.[0].length ?? 1) - 1;
       continue;
     }
     if (char === '?' || char === '*' || (char === '{' && /^\{0,/.test(source.slice(index)))) {
-      // The character before an optional quantifier is optional: leave it off the run.
-      current = current.slice(0, -1);
-      flush();
       if (char === '{') index = source.indexOf('}', index);
+      if (source[index - 1] === ')' || current.length === 0) {
+        partialStart = false;
+        continue;
+      }
+      // The character before an optional quantifier is optional: leave it off the run.
+      const dropped = current.slice(-1);
+      current = current.slice(0, -1);
+      flush(/[a-z0-9]/i.test(dropped));
+      partialStart = /[a-z0-9]/i.test(dropped);
       continue;
     }
-    if ('()|^$.+{}'.includes(char)) {
-      flush();
+    if (')|^$+{}'.includes(char)) {
+      flush(false);
+      partialStart = false;
       if (char === '{') index = Math.max(index, source.indexOf('}', index));
       continue;
     }
     current += char;
   }
-  flush();
+  flush(false);
   return literals.map(normalizeText).filter((literal) => literal.length > 0);
 }
 

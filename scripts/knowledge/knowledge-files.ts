@@ -16,7 +16,7 @@ const GENERATOR = 'scripts/knowledge/generate.ts (npm run knowledge)';
 /** Least vote share for a title technique, chosen on a development split of the training names (not the held-apart one). */
 const TITLE_MIN_CONFIDENCE = 0.12;
 /** Least share of a command feature's procedures that one technique must hold. */
-const PROCEDURE_MIN_SHARE = 0.6;
+const PROCEDURE_MIN_SHARE = 0.5;
 
 interface AttackTechnique {
   id: string;
@@ -40,7 +40,9 @@ export function buildKnowledgeFiles(dataDirectory: string): Map<string, string> 
   }
 
   const ruleNames = readRuleNames(dataDirectory);
-  const attackTitles = attackNameExamples(techniques);
+  const procedures = readAtomicProcedures(path.join(dataDirectory, 'atomic-red-team', 'atomics'));
+  // ATT&CK names and Atomic Red Team test names are labelled titles too; only rule names are held apart.
+  const attackTitles = [...attackNameExamples(techniques), ...procedures.map((procedure) => ({ title: procedure.name, techniques: [procedure.technique], origin: 'attack' as const }))];
   const taxonomy = readCurated('title-taxonomy');
   checkRows('title-taxonomy', taxonomy, catalogue);
   const { provenance: taxonomyProvenance, ...taxonomyContent } = taxonomy;
@@ -58,15 +60,14 @@ export function buildKnowledgeFiles(dataDirectory: string): Map<string, string> 
   const measured = measureTitleModel(buildTitleModel([...train, ...attackTitles], TITLE_MIN_CONFIDENCE), heldApart);
   const titleModel = buildTitleModel([...ruleNames, ...attackTitles], TITLE_MIN_CONFIDENCE);
   files.set('title-techniques.json', formatJson({
-    provenance: provenanceOf([ELASTIC_SOURCE, SPLUNK_SOURCE, ATTACK_SOURCE]),
-    about: 'Title word and word-pair statistics of public rule names and ATT&CK technique names: per feature, the names carrying it and the techniques their authors tagged. No rule name is stored.',
+    provenance: provenanceOf([ELASTIC_SOURCE, SPLUNK_SOURCE, ATTACK_SOURCE, ATOMIC_SOURCE]),
+    about: 'Title word and word-pair statistics of public rule names, ATT&CK technique names and Atomic Red Team test names: per feature, the names carrying it and the techniques their authors tagged. No rule name is stored.',
     measured: { protocol: 'one rule name in five held apart by a stable hash of the name; trained on the rest plus ATT&CK names; top technique scored at parent level', ...measured },
     documents: titleModel.documents,
     minConfidence: titleModel.minConfidence,
     features: titleModel.features,
   }));
 
-  const procedures = readAtomicProcedures(path.join(dataDirectory, 'atomic-red-team', 'atomics'));
   const procedureModel = buildProcedureModel(procedures, PROCEDURE_MIN_SHARE);
   const heldProcedures = procedures.filter((procedure) => isHeldApart(`${procedure.technique} ${procedure.name}`));
   const trainedWithout = buildProcedureModel(procedures.filter((procedure) => !isHeldApart(`${procedure.technique} ${procedure.name}`)), PROCEDURE_MIN_SHARE);

@@ -67,3 +67,4 @@ export function buildProcedureModel(procedures: readonly AtomicProcedure[], minS
   }
   return { procedures: procedures.length, minShare, features };
 }
+

@@ -46,6 +46,7 @@ function statementFeatures(statement: string, features: Set<string>, depth: numb
     if (CMDLET.test(bare)) features.add(`cmdlet:${bare}`);
     const file = SYSTEM_FILE.exec(bare);
     if (file?.[1] !== undefined && index > start) features.add(`ref:${file[1]}`);
+    if (bare.includes('\\')) addPathFeatures(bare, features);
     if (index === start || !isProgram) continue;
     const switchMatch = SWITCH.exec(bare);
     if (switchMatch?.[1] !== undefined) features.add(`arg:${program} ${switchMatch[1].replace(/[:=].*$/, '')}`);
@@ -55,5 +56,30 @@ function statementFeatures(statement: string, features: Set<string>, depth: numb
   if (depth < 2 && isProgram && SHELLS.has(program)) {
     const inner = SHELL_INNER.exec(statement.slice(statement.indexOf(first) + first.length));
     if (inner?.[1] !== undefined) statementFeatures(inner[1].replace(/^["']|["']$/g, ''), features, depth + 1);
+  }
+}
+
+const PATH_PART = /^[a-z][a-z0-9 ._-]{1,40}$/;
+/** Folder and key names nearly every path passes through: a pair of two of them says nothing. */
+const GENERIC_PATH_PARTS = new Set(['hklm', 'hkcu', 'hku', 'hkcr', 'hklm:', 'hkcu:', 'software', 'microsoft', 'windows', 'windows nt', 'currentversion', 'currentcontrolset', 'control', 'services', 'policies', 'classes', 'wow6432node', 'system32', 'syswow64', 'users', 'public', 'appdata', 'local', 'roaming', 'locallow', 'programdata', 'program files', 'program files (x86)', 'temp', 'documents', 'desktop', 'downloads', 'default', 'all users']);
+
+/**
+ * `path:a\b` for each pair of adjacent folder or key names of a Windows path or registry key
+ * (`HKCU\Software\Microsoft\Windows\CurrentVersion\Run` → …, `path:currentversion\run`): where
+ * a procedure writes says as much as what runs. Variable parts (drive letters, %VARS%, GUIDs,
+ * numbers) break the chain.
+ */
+export function pathFeatures(path: string): string[] {
+  const features = new Set<string>();
+  addPathFeatures(path.toLowerCase(), features);
+  return [...features];
+}
+
+function addPathFeatures(path: string, features: Set<string>): void {
+  const parts = path.replace(/^["']+|["']+$/g, '').split('\\');
+  for (let index = 1; index < parts.length; index++) {
+    const left = parts[index - 1] ?? '';
+    const right = parts[index] ?? '';
+    if (PATH_PART.test(left) && PATH_PART.test(right) && !(GENERIC_PATH_PARTS.has(left) && GENERIC_PATH_PARTS.has(right))) features.add(`path:${left}\\${right}`);
   }
 }
