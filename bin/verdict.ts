@@ -6,11 +6,12 @@ import { createRunCommand } from '../core/cli/run-command.js';
 import { createSplunkPlugin } from '../plugins/splunk/index.js';
 import { createElasticInstallCommand, createElasticPlugin } from '../plugins/elastic/index.js';
 import { createSentinelPlugin } from '../plugins/sentinel/index.js';
+import { registerMcpCommand } from '../plugins/soar/mcp/index.js';
 
 // Config-less plugins normalize and render pushed alerts; `verdict run` builds configured ones.
 const plugins = [createSplunkPlugin(), createSentinelPlugin(), createElasticPlugin()];
 
 await runCli(process.argv, {
   plugins,
-  commands: [createRunCommand({ splunk: (config) => createSplunkPlugin(config), sentinel: (config) => createSentinelPlugin(config), elastic: (config) => createElasticPlugin(config) }), createBacktestCommand(plugins), createElasticInstallCommand()],
+  commands: [createRunCommand({ splunk: (config) => createSplunkPlugin(config), sentinel: (config) => createSentinelPlugin(config), elastic: (config) => createElasticPlugin(config) }), createBacktestCommand(plugins), createElasticInstallCommand(), registerMcpCommand],
 });
