@@ -10,6 +10,7 @@ import { parse as parseYaml } from 'yaml';
  * - `oneOf` is read as `anyOf`: the detections spec's `Reason` is `oneOf [ReasonEnum,
  *   string(1..1024)]`, so a predefined reason matches both branches and a strict oneOf would
  *   reject a valid close request; the same overlap exists in the cases comment unions.
+ * - `nullable: true` admits null also where an `enum` omits it (OpenAPI 3.0 semantics).
  * - Formats are not checked (`date-time` is checked by the emulator itself with Date.parse).
  */
 
@@ -39,6 +40,12 @@ function relax(node: unknown): unknown {
   for (const [key, value] of Object.entries(node)) {
     if (key === 'discriminator') continue;
     out[key === 'oneOf' ? 'anyOf' : key] = relax(value);
+  }
+  // OpenAPI 3.0: `nullable: true` admits null even where an `enum` does not list it.
+  if (out.nullable === true && Array.isArray(out.enum) && !out.enum.includes(null)) out.enum = [...out.enum, null];
+  if (out.nullable === true && out.type === undefined) {
+    delete out.nullable; // ajv needs a type next to nullable: say it as "this, or null".
+    return { anyOf: [out, { type: 'null' }] };
   }
   return out;
 }
@@ -79,6 +86,18 @@ export class OpenApiSpec {
 
   checkResponse(method: string, path: string, status: number, body: unknown): SpecCheck {
     return this.check(method, path, String(status), body);
+  }
+
+  /** A value against one of the document's component schemas (`RuleAction`, `Threat`, …). */
+  checkComponent(name: string, value: unknown): SpecCheck {
+    const key = `component ${name}`;
+    let validate = this.cache.get(key);
+    if (validate === undefined) {
+      validate = this.ajv.compile({ $ref: `${this.id}#/components/schemas/${name}` });
+      this.cache.set(key, validate);
+    }
+    const ok = validate!(value) as boolean;
+    return { ok, errors: ok ? [] : formatErrors(validate!.errors) };
   }
 
   private check(method: string, path: string, part: string, body: unknown): SpecCheck {
