@@ -125,13 +125,7 @@ export async function runBacktest(items: AsyncIterable<BacktestItem> | Iterable<
     restarts += 1;
   }
 
-  function process(alert: Alert, item: BacktestItem, begin: number): void {
-    const timeMs = Date.parse(alert.time);
-    if (options.restartDaily) {
-      const today = Math.floor(timeMs / DAY_MS);
-      if (day !== undefined && today > day) restart();
-      day = Math.max(day ?? today, today);
-    }
+  function learnDue(timeMs: number): void {
     while (pendingHead < pending.length && pending[pendingHead]!.dueMs <= timeMs) {
       const disposition = pending[pendingHead++]!;
       const learned: EngineDisposition = { ruleName: disposition.ruleName, entityKeys: disposition.entityKeys, verdict: disposition.verdict, timeMs: disposition.timeMs, alertId: disposition.alertId, ...(disposition.rawProbability !== undefined ? { rawProbability: disposition.rawProbability } : {}) };
@@ -144,7 +138,24 @@ export async function runBacktest(items: AsyncIterable<BacktestItem> | Iterable<
       pending.splice(0, pendingHead);
       pendingHead = 0;
     }
-    const result = engine.triage(alert);
+  }
+
+  /** One second of the stream: restart if a day ended, learn what is due, triage the second as a batch. */
+  function processTick(entries: ReadonlyArray<{ alert: Alert; item: BacktestItem; begin: number }>): void {
+    const timeMs = Math.min(...entries.map((entry) => Date.parse(entry.alert.time)));
+    if (options.restartDaily) {
+      const today = Math.floor(timeMs / DAY_MS);
+      if (day !== undefined && today > day) restart();
+      day = Math.max(day ?? today, today);
+    }
+    learnDue(timeMs);
+    const ordered = canonicalOrder(entries, (entry) => entry.alert);
+    const results = engine.triageBatch(ordered.map((entry) => entry.alert));
+    ordered.forEach((entry, index) => record(entry.alert, entry.item, entry.begin, results[index]!));
+  }
+
+  function record(alert: Alert, item: BacktestItem, begin: number, result: TriageResult): void {
+    const timeMs = Date.parse(alert.time);
     if (options.restartDaily && !result.duplicateOf) {
       recentResults.set(result.alertId, result);
       if (recentResults.size > RESULT_CACHE) recentResults.delete(recentResults.keys().next().value!);
@@ -185,7 +196,7 @@ export async function runBacktest(items: AsyncIterable<BacktestItem> | Iterable<
   let second: number | undefined;
   let tick: Array<{ alert: Alert; item: BacktestItem; begin: number }> = [];
   const flush = (): void => {
-    for (const entry of canonicalOrder(tick, (queued) => queued.alert)) process(entry.alert, entry.item, entry.begin);
+    if (tick.length > 0) processTick(tick);
     tick = [];
   };
   for await (const item of items) {

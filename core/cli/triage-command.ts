@@ -88,6 +88,14 @@ async function triageFile(
     }
     process.stdout.write(text);
   };
+  const normalizeOptions = { ...(options.platform ? { platform: options.platform } : {}), ...(options.fieldMap ? { fieldMap: options.fieldMap } : {}) };
+  const secondOf = (record: unknown): number | undefined => {
+    try {
+      return Math.floor(Date.parse(runtime.normalizer.normalize(record, normalizeOptions).time) / 1000);
+    } catch {
+      return undefined;
+    }
+  };
   let batch: unknown[] = [];
   let batchRecordNumbers: number[] = [];
   let recordIndex = 0;
@@ -111,9 +119,10 @@ async function triageFile(
       noteFailure(item.unreadable);
       continue;
     }
+    // A batch ends between seconds, never inside one: alerts of one second are judged together.
+    if (batch.length >= options.batchSize && (batch.length >= 4 * options.batchSize || secondOf(batch[batch.length - 1]) !== secondOf(item.record))) await flush();
     batch.push(item.record);
     batchRecordNumbers.push(recordIndex);
-    if (batch.length >= options.batchSize) await flush();
   }
   await flush();
   bar?.stop();

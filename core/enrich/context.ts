@@ -3,7 +3,7 @@ import type { Alert } from '../spec/alert.js';
 import { ContextConfigSchema } from '../config/config-schema.js';
 import { DirtyKeys, type PersistentState, type StateDelta, type StateRow } from '../pipeline/triage-state.js';
 import { tacticRank, tacticsOf, tacticName } from './attack-catalog.js';
-import type { EnrichContext, EnricherV1, Finding, ObservedOutcome } from './enricher.js';
+import type { EnrichContext, EnricherV1, Finding, ObservedOutcome, TickPeer } from './enricher.js';
 import { formatSpan } from './format-span.js';
 
 export type ContextOptions = z.infer<typeof ContextConfigSchema>;
@@ -101,6 +101,9 @@ export function createContextEnricher(options: Partial<ContextOptions> = {}): En
   const dirtyFleet = new DirtyKeys('context.fleet');
   const dirtyWave = new DirtyKeys('context.wave');
   let isStreamDirty = false;
+  /** The other alerts of the second being judged, and the subjects they make notable (the wave). */
+  let peers: ReadonlyArray<TickPeer> = [];
+  let peerWave = new Map<string, number>();
 
   function subjectKeys(alert: Alert): string[] {
     const keys: string[] = [];
@@ -137,11 +140,39 @@ export function createContextEnricher(options: Partial<ContextOptions> = {}): En
 
   /** Other subjects in the wave (read-only: expired entries are pruned when alerts are observed). */
   function wave(now: number, except: string): string[] {
-    const active: string[] = [];
+    const active = new Set<string>();
     for (const [key, lastMs] of notableSubjects) {
-      if (now - lastMs <= windowMs && key !== except) active.push(key);
+      if (now - lastMs <= windowMs && key !== except) active.add(key);
     }
-    return active.sort();
+    for (const key of peerWave.keys()) if (key !== except) active.add(key);
+    return [...active].sort();
+  }
+
+  /** Whether an alert of this rule would make the subject notable: new to a mature subject, or suspicious at its onset. */
+  function isNotableOn(key: string, rule: string, intrinsic: number, now: number): { isNew: boolean; isSuspicious: boolean } {
+    const subject = subjects.get(key);
+    const known = subject?.rules.get(rule);
+    const isNew = subject !== undefined && known === undefined && baselineOf(subject, now).isMature;
+    const isSuspicious = intrinsic >= SUSPICIOUS && (known === undefined || now - known.firstSeenMs <= ONSET_MS);
+    return { isNew, isSuspicious };
+  }
+
+  function beginTick(list: ReadonlyArray<TickPeer>): void {
+    peers = list.length > 1 ? list : [];
+    peerWave = new Map();
+    for (const peer of peers) {
+      const now = Date.parse(peer.alert.time);
+      const rule = peer.alert.ruleName.toLowerCase();
+      for (const key of subjectKeys(peer.alert)) {
+        const { isNew, isSuspicious } = isNotableOn(key, rule, peer.intrinsic, now);
+        if (isNew || isSuspicious) peerWave.set(key, now);
+      }
+    }
+  }
+
+  function endTick(): void {
+    peers = [];
+    peerWave = new Map();
   }
 
   function enrich(alert: Alert, context: EnrichContext): Finding[] {
@@ -159,6 +190,7 @@ export function createContextEnricher(options: Partial<ContextOptions> = {}): En
     // Correlation: other alert types on this subject in the window, new to it or suspicious.
     let correlation = 0;
     const correlated: string[] = [];
+    const counted = new Set<string>();
     const tactics = new Set<string>();
     if (subject) {
       for (const [otherRule, other] of subject.rules) {
@@ -168,9 +200,22 @@ export function createContextEnricher(options: Partial<ContextOptions> = {}): En
         const isNew = other.novelAtFirst && now - other.firstSeenMs <= windowMs;
         const isSuspicious = other.intrinsic >= SUSPICIOUS && now - other.firstSeenMs <= ONSET_MS;
         if (!isNew && !isSuspicious) continue;
+        counted.add(otherRule);
         correlation += (isNew ? 0.4 : 0) + (isSuspicious ? 0.8 : 0);
         correlated.push(`${otherRule}${isSuspicious ? ' (suspicious)' : ' (new)'}`);
       }
+    }
+    // The other alerts of this very second on this subject count the same way, in both directions.
+    for (const peer of peers) {
+      if (peer.alert === alert || !subjectKeys(peer.alert).includes(primary)) continue;
+      const peerRule = peer.alert.ruleName.toLowerCase();
+      for (const id of peer.alert.attack) for (const tactic of tacticsOf(id)) tactics.add(tactic);
+      if (peerRule === rule || counted.has(peerRule)) continue;
+      const { isNew, isSuspicious } = isNotableOn(primary, peerRule, peer.intrinsic, now);
+      if (!isNew && !isSuspicious) continue;
+      counted.add(peerRule);
+      correlation += (isNew ? 0.4 : 0) + (isSuspicious ? 0.8 : 0);
+      correlated.push(`${peerRule}${isSuspicious ? ' (suspicious)' : ' (new)'}`);
     }
     correlated.sort();
     correlation = Math.min(2.5, correlation);
@@ -427,6 +472,8 @@ export function createContextEnricher(options: Partial<ContextOptions> = {}): En
     description: 'Other alerts on the same host, user or address and across the network in a sliding window: routine, new, bursting, correlated, waves, tactic progression; each against a stated baseline.',
     enrich,
     observe,
+    beginTick,
+    endTick,
     state,
     get size() {
       return subjects.size;

@@ -44,6 +44,19 @@ export interface EnricherV1 {
   enrich(alert: Alert, context: EnrichContext): Finding[];
   /** Called for every alert, duplicates included, after decide: update streaming state. */
   observe?(alert: Alert, context: EnrichContext, outcome: ObservedOutcome): void;
+  /**
+   * Alerts that share a second are judged together: before any of them is enriched, a stream
+   * enricher is told all of them (with what each says by itself), so each sees the others whatever
+   * order they arrived in; `endTick` follows once they are observed.
+   */
+  beginTick?(peers: ReadonlyArray<TickPeer>): void;
+  endTick?(): void;
+}
+
+/** One alert of the second being judged, with its intrinsic probability (no stream context). */
+export interface TickPeer {
+  alert: Alert;
+  intrinsic: number;
 }
 export type Enricher = EnricherV1;
 

@@ -41,6 +41,12 @@ export interface TriageEngine {
    * against the current state but changes nothing: no duplicate lookup, no stream update.
    */
   triage(alert: Alert, options?: { observe?: boolean }): TriageResult;
+  /**
+   * Triage many alerts as one stream segment, in canonical order (by second, then content), a
+   * second at a time; results come back in the order given. A feed that shuffles alerts within a
+   * second gets the same verdicts.
+   */
+  triageBatch(alerts: readonly Alert[]): TriageResult[];
   /** Feed an analyst disposition into memory and calibration; later verdicts (and duplicates) see it. */
   learn(disposition: EngineDisposition): void;
   readonly stats: { triaged: number; duplicates: number };
@@ -84,18 +90,100 @@ export function createTriageEngine(options: TriageEngineOptions): TriageEngine {
     for (const enricher of enrichers) enricher.observe?.(alert, context, outcome);
   }
 
+  const tickEnrichers = enrichers.filter((enricher) => enricher.beginTick !== undefined);
+  const alertOnlyEnrichers = enrichers.filter((enricher) => enricher.beginTick === undefined);
+
+  function cachedFor(fingerprint: string): CachedVerdict | undefined {
+    const cached = recent.get(fingerprint);
+    return cached && cached.generation === memory.generation ? cached : undefined;
+  }
+
+  /** What the alert says by itself (no stream context): what its second's peers learn of it. */
+  function intrinsicOf(alert: Alert, timeMs: number): number {
+    const evidence: Evidence[] = [];
+    const context: EnrichContext = { timeMs, evidence };
+    for (const enricher of alertOnlyEnrichers) {
+      for (const finding of enricher.enrich(alert, context)) evidence.push({ id: `ev-${evidence.length + 1}`, source: enricher.id, ...finding });
+    }
+    return decide(alert, evidence, config.decide).intrinsicProbability;
+  }
+
+  interface Judged {
+    result: TriageResult;
+    outcome: ObservedOutcome;
+    fingerprint: string;
+    timeMs: number;
+    isDuplicate: boolean;
+  }
+
+  /**
+   * Alerts in canonical order, judged a second at a time: the alerts of one second are told of each
+   * other first (so each sees the others, whatever their arrival order), then judged against the
+   * state as it stood when the second began, then observed, in canonical order.
+   */
+  function triageBatch(alerts: readonly Alert[]): TriageResult[] {
+    const ordered = canonicalOrder(alerts.map((alert, index) => ({ alert, index })), (entry) => entry.alert);
+    const results: TriageResult[] = new Array(alerts.length);
+    for (let start = 0; start < ordered.length; ) {
+      const second = secondOf(ordered[start]!.alert);
+      let end = start + 1;
+      while (end < ordered.length && secondOf(ordered[end]!.alert) === second) end += 1;
+      const group = ordered.slice(start, end);
+      const hasPeers = group.length > 1 && tickEnrichers.length > 0;
+      if (hasPeers) {
+        const peers = group.map(({ alert }) => {
+          const timeMs = Date.parse(alert.time);
+          const cached = cachedFor(fingerprintAlert(alert, config.group.bucketSeconds, timeMs));
+          return { alert, intrinsic: cached ? cached.outcome.intrinsicProbability : intrinsicOf(alert, timeMs) };
+        });
+        for (const enricher of tickEnrichers) enricher.beginTick!(peers);
+      }
+      // Same-second alerts with one fingerprint: the first in canonical order is judged, the rest reuse it.
+      const firstOfFingerprint = new Map<string, Judged>();
+      const judged = group.map(({ alert }): Judged => {
+        const timeMs = Date.parse(alert.time);
+        const fingerprint = fingerprintAlert(alert, config.group.bucketSeconds, timeMs);
+        const first = firstOfFingerprint.get(fingerprint);
+        if (first && !cachedFor(fingerprint)) {
+          stats.triaged += 1;
+          stats.duplicates += 1;
+          return { result: asDuplicate(alert, first.result, config.group.bucketSeconds, clock()), outcome: first.outcome, fingerprint, timeMs, isDuplicate: true };
+        }
+        const entry = judge(alert, true);
+        if (!firstOfFingerprint.has(fingerprint)) firstOfFingerprint.set(fingerprint, entry);
+        return entry;
+      });
+      if (hasPeers) for (const enricher of tickEnrichers) enricher.endTick?.();
+      const originals = new Map<string, Judged>();
+      group.forEach(({ alert, index }, position) => {
+        const entry = judged[position]!;
+        observe(alert, { timeMs: entry.timeMs, evidence: entry.result.evidence }, entry.outcome);
+        results[index] = entry.result;
+        // Of same-second alerts with one fingerprint, the first in canonical order is the original.
+        if (!entry.isDuplicate && !originals.has(entry.fingerprint)) originals.set(entry.fingerprint, entry);
+      });
+      for (const [fingerprint, entry] of originals) {
+        remember(fingerprint, { bucket: Math.floor(entry.timeMs / 1000 / config.group.bucketSeconds), result: entry.result, generation: memory.generation, outcome: entry.outcome });
+      }
+      start = end;
+    }
+    return results;
+  }
+
   function triage(alert: Alert, triageOptions: { observe?: boolean } = {}): TriageResult {
+    return triageOptions.observe === false ? judge(alert, false).result : triageBatch([alert])[0]!;
+  }
+
+  function judge(alert: Alert, lookupDuplicate: boolean): Judged {
     const timeMs = Date.parse(alert.time);
-    const isObserved = triageOptions.observe !== false;
     const evidence: Evidence[] = [];
     const context: EnrichContext = { timeMs, evidence };
     const fingerprint = fingerprintAlert(alert, config.group.bucketSeconds, timeMs);
     stats.triaged += 1;
-    const cached = isObserved ? recent.get(fingerprint) : undefined;
-    if (cached && cached.generation === memory.generation) {
+    const cached = lookupDuplicate ? cachedFor(fingerprint) : undefined;
+    if (cached) {
       stats.duplicates += 1;
-      observe(alert, context, cached.outcome);
-      return asDuplicate(alert, cached.result, config.group.bucketSeconds, clock());
+      return { result: asDuplicate(alert, cached.result, config.group.bucketSeconds, clock()), outcome: cached.outcome, fingerprint, timeMs, isDuplicate: true };
     }
 
     for (const enricher of enrichers) {
@@ -105,7 +193,6 @@ export function createTriageEngine(options: TriageEngineOptions): TriageEngine {
     }
     const decision = decide(alert, evidence, config.decide, calibrate);
     const outcome: ObservedOutcome = { probabilityMalicious: decision.probabilityMalicious, intrinsicProbability: decision.intrinsicProbability };
-    if (isObserved) observe(alert, context, outcome);
     const { summary, attack } = explain(alert, decision.verdict, decision.probabilityMalicious, evidence, decision.appliedWeights);
     const recommendedActions = recommend(alert, decision.verdict, decision.confidence, evidence, config.policy);
     const trace: TraceStep[] = [
@@ -152,8 +239,7 @@ export function createTriageEngine(options: TriageEngineOptions): TriageEngine {
       alertTime: alert.time,
       createdAt: clock().toISOString(),
     };
-    if (isObserved) remember(fingerprint, { bucket: Math.floor(timeMs / 1000 / config.group.bucketSeconds), result, generation: memory.generation, outcome });
-    return result;
+    return { result, outcome, fingerprint, timeMs, isDuplicate: false };
   }
 
   function remember(fingerprint: string, entry: CachedVerdict): void {
@@ -218,6 +304,7 @@ export function createTriageEngine(options: TriageEngineOptions): TriageEngine {
 
   return {
     triage,
+    triageBatch,
     learn(disposition) {
       memory.learn(disposition);
       if (disposition.rawProbability !== undefined) calibrator.learn(disposition.rawProbability, disposition.verdict === 'true_positive');

@@ -6,7 +6,7 @@ import type { PlatformPluginV1 } from '../spec/plugin.js';
 import type { TriageResult } from '../spec/result.js';
 import { toFieldIssues } from '../spec/zod-issues.js';
 import { MemoryIndex, memoryEntityKeys } from '../enrich/memory.js';
-import { canonicalOrder, createTriageEngine, type TriageEngine } from '../pipeline/engine.js';
+import { createTriageEngine, type TriageEngine } from '../pipeline/engine.js';
 import { openStore } from '../store/open-store.js';
 import type { DeadLetter, StoredDisposition, VerdictRepository } from '../store/repository.js';
 import { createEgressLedger } from '../reason/egress-ledger.js';
@@ -120,23 +120,26 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
     // Alerts are judged in canonical order (by second, then content), so a feed that shuffles alerts
     // within a second gets the same verdicts; results are returned in the order received.
     const known = await repository.getResults(alerts.map(({ alert }) => alert.id));
-    const seenInBatch = new Map<string, TriageResult>();
-    const byIndex = new Map<number, TriageResult>();
-    for (const { index, alert } of canonicalOrder(alerts, (entry) => entry.alert)) {
-      const earlier = seenInBatch.get(alert.id) ?? known.get(alert.id);
-      if (earlier && (!batchOptions.retriage || seenInBatch.has(alert.id))) {
-        byIndex.set(index, earlier);
-        continue;
-      }
-      const offline = engine.triage(alert, { observe: earlier === undefined });
+    const firstOfId = new Map<string, { index: number; alert: Alert }>();
+    for (const entry of alerts) if (!firstOfId.has(entry.alert.id)) firstOfId.set(entry.alert.id, entry);
+    const fresh = [...firstOfId.values()].filter(({ alert }) => !known.has(alert.id));
+    const again = batchOptions.retriage ? [...firstOfId.values()].filter(({ alert }) => known.has(alert.id)) : [];
+    const offline = new Map<string, TriageResult>();
+    engine.triageBatch(fresh.map(({ alert }) => alert)).forEach((result, position) => offline.set(fresh[position]!.alert.id, result));
+    for (const { alert } of again) offline.set(alert.id, engine.triage(alert, { observe: false }));
+    const decidedById = new Map<string, TriageResult>();
+    for (const { alert } of [...fresh, ...again]) {
+      const offlineResult = offline.get(alert.id)!;
+      const earlier = known.get(alert.id);
       // The model sees only what routing sends it and never fails a batch: an outage is `degraded`.
-      const decided = reasoner ? withPolicyActions(alert, await reasoner.reason({ alert, result: offline }), offline) : offline;
+      const decided = reasoner ? withPolicyActions(alert, await reasoner.reason({ alert, result: offlineResult }), offlineResult) : offlineResult;
       const revision = earlier ? (earlier.revision ?? 1) + (earlier.verdict === decided.verdict ? 0 : 1) : 1;
       const result: TriageResult = { ...decided, revision };
-      seenInBatch.set(alert.id, result);
-      byIndex.set(index, result);
+      decidedById.set(alert.id, result);
       stored.push({ result, entityKeys: alert.entities.filter((entity) => entity.kind !== 'process').map((entity) => `${entity.kind}:${entity.value}`) });
     }
+    const byIndex = new Map<number, TriageResult>();
+    for (const { index, alert } of alerts) byIndex.set(index, decidedById.get(alert.id) ?? known.get(alert.id)!);
     for (const { index } of alerts) results.push(byIndex.get(index)!);
     await repository.saveResults(stored, engine.state.drain());
     await Promise.all(pendingEgress.splice(0));

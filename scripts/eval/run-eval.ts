@@ -6,7 +6,8 @@ import type { TriageResult } from '../../core/spec/result.js';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../../core/config/load-config.js';
-import { runBacktest, type BacktestItem, type BacktestReport } from '../../core/backtest/backtest.js';
+import { runBacktest, type BacktestItem, type BacktestOptions, type BacktestReport } from '../../core/backtest/backtest.js';
+import { figuresOf, pooledColdStart, runVariant, VARIANTS, worstVariant, type Figures, type Variant, type VariantResult } from './ait-variants.js';
 import { renderBacktestHtml } from '../../core/backtest/report-html.js';
 import { createOfflineEngine } from '../../core/runtime/engine-factory.js';
 import { createNormalizer } from '../../core/runtime/normalize-registry.js';
@@ -35,8 +36,13 @@ const { values } = parseArgs({
     explain: { type: 'string' },
     dump: { type: 'string' },
     report: { type: 'string' },
+    /** AIT production variants to run next to the continuous replay: all, none, or a list. */
+    variants: { type: 'string', default: 'all' },
   },
 });
+const variants: Variant[] = values.variants === 'none' ? [] : values.variants === 'all' ? [...VARIANTS] : (values.variants!.split(',').map((value) => value.trim()) as Variant[]);
+for (const variant of variants) if (!VARIANTS.includes(variant)) throw new Error(`--variants: unknown variant ${variant}; use all, none or some of ${VARIANTS.join(', ')}`);
+const variantPool = new Map<string, MetricsAccumulator>();
 
 const renderings = values.renderings!.split(',').map((value) => value.trim()) as Rendering[];
 for (const rendering of renderings) {
@@ -51,8 +57,8 @@ const log = (text: string): void => {
   if (!values.quiet) process.stderr.write(`${text}\n`);
 };
 
-/** Runs one data set in one rendering as a fresh deployment. */
-async function replay(items: BacktestItem[], fieldMap: typeof aitMap): Promise<BacktestReport> {
+/** Runs one data set in one rendering as a fresh deployment (`extra`: a production variant's options). */
+async function replay(items: BacktestItem[], fieldMap: typeof aitMap, extra: Partial<BacktestOptions> = {}): Promise<BacktestReport> {
   const { engine } = createOfflineEngine(loaded);
   const dump = values.dump ? createDump(values.dump) : undefined;
   const explainPattern = values.explain ? new RegExp(values.explain, 'i') : undefined;
@@ -71,6 +77,7 @@ async function replay(items: BacktestItem[], fieldMap: typeof aitMap): Promise<B
           for (const evidence of result.evidence) log(`   ${evidence.weight.toFixed(2).padStart(6)} [${evidence.source}] ${evidence.claim.slice(0, 200)}`);
         }
       : undefined,
+    ...extra,
     normalize: (native, platform) =>
       platform === 'splunk' ? normalizeSplunkAlert(native) : normalizer.normalize(native, { platform: platform ?? 'generic', fieldMap }),
   });
@@ -137,7 +144,7 @@ function sigmaItems(tests: readonly SigmaTest[], rendering: Rendering, variant: 
   }));
 }
 
-async function evaluate(source: DatasetSource): Promise<{ byRendering: Record<string, DatasetSummary>; blind?: Record<string, DatasetSummary>; protocol?: SigmaProtocol }> {
+async function evaluate(source: DatasetSource): Promise<{ byRendering: Record<string, DatasetSummary>; blind?: Record<string, DatasetSummary>; protocol?: SigmaProtocol; variants?: Record<string, VariantResult> }> {
   const byRendering: Record<string, DatasetSummary> = {};
   if (source.kind === 'ait') {
     let rows = await loadAitSorted(source.file, source.scenario);
@@ -147,7 +154,15 @@ async function evaluate(source: DatasetSource): Promise<{ byRendering: Record<st
       byRendering[rendering] = summarizeDataset(report);
       log(`${source.name} [${rendering}] ${formatLine(byRendering[rendering]!)}`);
     }
-    return { byRendering };
+    // Production variants, on the primary rendering: restarts, shuffled arrival, seeds, group feedback, cold start.
+    const byVariant: Record<string, VariantResult> = { continuous: { figures: figuresOf(byRendering[renderings[0]!]!.metrics) } };
+    const items = aitItems(rows, renderings[0]!);
+    const times = new Map(items.map((item, index) => { const time = rows[index]!.time; return [item, time < 1e11 ? time * 1000 : time] as const; }));
+    for (const variant of variants) {
+      byVariant[variant] = await runVariant(variant, items, (item) => times.get(item)!, (variantItems, extra) => replay(variantItems, aitMap, extra), { createEngine: () => createOfflineEngine(loaded).engine }, variantPool);
+      log(`${source.name} [${variant}] ${formatFigures(byVariant[variant]!.figures)}${byVariant[variant]!.coldStart ? ` benign called true_positive ${byVariant[variant]!.coldStart!.benignCalledTruePositive} of ${byVariant[variant]!.coldStart!.benign}` : ''}`);
+    }
+    return { byRendering, variants: byVariant };
   }
   const sigmaData = loadSigmaData(source.directory);
   for (const skipped of sigmaData.skipped) log(`${source.name}: skipped test ${skipped.testId}: ${skipped.reason}`);
@@ -196,6 +211,10 @@ function formatLine(summary: DatasetSummary): string {
   return `alerts ${m.alerts} recall ${format(m.truePositiveRecall)} precision ${format(m.autoClosePrecision)} reduction ${format(m.reduction)} abstain ${format(m.abstainRate)} groupRecall ${format(m.groupRecall)} groupReduction ${format(m.groupReduction)} ece ${format(m.ece)} (${Math.round(summary.throughput.alertsPerSecond)} alerts/s)`;
 }
 
+function formatFigures(figures: Figures): string {
+  return `recall ${format(figures.truePositiveRecall)} precision ${format(figures.autoClosePrecision)} reduction ${format(figures.reduction)} groupRecall ${format(figures.groupRecall)} groupReduction ${format(figures.groupReduction)} ece ${format(figures.ece)} missed ${figures.missedAttacks}`;
+}
+
 function format(value: number | null | undefined): string {
   return value === null || value === undefined ? 'n/a' : value.toFixed(4);
 }
@@ -210,12 +229,15 @@ const output = {
   details: {} as Record<string, unknown>,
   /** Each source pooled over its data sets (e.g. all AIT scenarios): rows pooled, groups weighted once. */
   aggregates: {} as Record<string, unknown>,
+  /** AIT production variants per scenario; pooled figures and the worst variant per metric are under aggregates.ait. */
+  variants: {} as Record<string, Record<string, VariantResult>>,
   engine: { version: VERDICT_VERSION, config: loaded.file ?? 'defaults', configDigest: createOfflineEngine(loaded).engine.configDigest, primaryRendering: primary, renderings },
 };
 const reports: Array<{ name: string; report: BacktestReport }> = [];
 const pools = new Map<string, { metrics: MetricsAccumulator; ruleMemory: MetricsAccumulator; ruleHostMemory: MetricsAccumulator; closeNothing: MetricsAccumulator }>();
 for (const source of sources) {
-  const { byRendering, blind, protocol } = await evaluate(source);
+  const { byRendering, blind, protocol, variants: byVariant } = await evaluate(source);
+  if (byVariant) output.variants[source.name] = byVariant;
   const main = byRendering[primary]!;
   reports.push({ name: source.name, report: main.report });
   const family = source.name.includes('/') ? source.name.slice(0, source.name.indexOf('/')) : undefined;
@@ -248,6 +270,24 @@ for (const [family, pool] of pools) {
     ...headline(pool.metrics.summary()),
     baselines: { ruleMemory: headline(pool.ruleMemory.summary()), ruleHostMemory: headline(pool.ruleHostMemory.summary()), closeNothing: headline(pool.closeNothing.summary()) },
   };
+  if (family === 'ait' && variants.length > 0) {
+    const pooledVariants: Record<string, Figures> = { continuous: figuresOf(pool.metrics.summary()) };
+    for (const variant of variants) {
+      if (variant === 'seeds') {
+        const seedFigures = [...variantPool].filter(([name]) => name.startsWith('seed:')).map(([, accumulator]) => figuresOf(accumulator.summary()));
+        pooledVariants.seeds = { ...seedFigures[0]!, ...Object.fromEntries((['truePositiveRecall', 'autoClosePrecision', 'reduction', 'groupRecall', 'groupReduction', 'ece'] as const).map((metric) => [metric, worstVariant(Object.fromEntries(seedFigures.map((figures, index) => [String(index), figures])))[metric].value])) };
+      } else {
+        const accumulator = variantPool.get(variant);
+        if (accumulator) pooledVariants[variant] = figuresOf(accumulator.summary());
+      }
+    }
+    const coldStart = pooledColdStart();
+    (output.aggregates[family] as Record<string, unknown>).variants = pooledVariants;
+    (output.aggregates[family] as Record<string, unknown>).worstVariant = worstVariant(pooledVariants);
+    if (coldStart) (output.aggregates[family] as Record<string, unknown>).coldStart = coldStart;
+    for (const [variant, figures] of Object.entries(pooledVariants)) log(`${family} (pooled) [${variant}] ${formatFigures(figures)}`);
+    if (coldStart) log(`${family} (pooled) [coldStart] benign called true_positive ${coldStart.benignCalledTruePositive} of ${coldStart.benign} (${format(coldStart.benignCalledTruePositiveShare)}), benign closed ${format(coldStart.benignClosedShare)}`);
+  }
   log(`${family} (pooled) ${JSON.stringify(output.aggregates[family])}`);
 }
 mkdirSync(path.dirname(path.resolve(values.out!)), { recursive: true });

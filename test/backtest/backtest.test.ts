@@ -57,6 +57,13 @@ function instrumentedEngine() {
       learned = [];
       return engine.triage(alert);
     },
+    triageBatch(alerts) {
+      for (const alert of alerts) {
+        log.push({ alertTimeMs: Date.parse(alert.time), learnedBefore: learned });
+        learned = [];
+      }
+      return engine.triageBatch(alerts);
+    },
   };
   return { engine: wrapped, memory, log };
 }
@@ -75,7 +82,7 @@ describe('runBacktest (shadow mode)', () => {
     const { report, results } = await replay({ feedbackShare: 0, feedbackDelaySeconds: 0 });
     expect(results).toHaveLength(COUNT);
     expect(results.some(isClosed)).toBe(false);
-    expect(report.feedback).toEqual({ given: 0, share: 0, delaySeconds: 0 });
+    expect(report.feedback).toMatchObject({ given: 0, share: 0, delaySeconds: 0 });
     expect(report.metrics).toMatchObject({ alerts: COUNT, scored: COUNT, reduction: 0, autoClosePrecision: null, truePositiveRecall: null });
     expect(report.baselines.ruleMemory.reduction).toBe(0);
     expect(report.baselines.closeNothing).toMatchObject({ reduction: 0, abstainRate: 1 });

@@ -133,13 +133,23 @@ describe('decide: benign positive or false positive', () => {
 });
 
 describe('decide: confidence and trace', () => {
-  it('confidence is the probability of the verdict given; for an abstention, closeness to 0.5', () => {
+  it('confidence is the probability of the verdict given; an abstention is never confident', () => {
     const positive = decide(alert, [evidence('knowledge', logit(0.8) - logit(PRIOR))], defaults);
     expect(positive.confidence).toBeCloseTo(0.8, 9);
     const closed = decide(alert, [evidence('knowledge', logit(0.1) - logit(PRIOR))], defaults);
     expect(closed.confidence).toBeCloseTo(0.9, 9);
-    const abstained = decide(alert, [evidence('knowledge', logit(0.4) - logit(PRIOR))], defaults);
-    expect(abstained.confidence).toBeCloseTo(0.8, 9);
+    // In the abstain band (0.2 … 0.6) confidence is 0 at its middle and at most 0.5 at its edges.
+    const middle = decide(alert, [evidence('knowledge', logit(0.4) - logit(PRIOR))], defaults);
+    expect(middle.verdict).toBe('inconclusive');
+    expect(middle.confidence).toBeCloseTo(0, 9);
+    const leaning = decide(alert, [evidence('knowledge', logit(0.5) - logit(PRIOR))], defaults);
+    expect(leaning.confidence).toBeCloseTo(0.25, 9);
+    for (const p of [0.21, 0.3, 0.45, 0.59]) {
+      const decision = decide(alert, [evidence('knowledge', logit(p) - logit(PRIOR))], defaults);
+      expect(decision.verdict).toBe('inconclusive');
+      expect(decision.confidence).toBeLessThanOrEqual(0.5);
+      expect(decision.confidence).toBeLessThan(positive.confidence);
+    }
   });
 
   it('traces one enrich step per item with its applied delta and running score, then the decision', () => {
