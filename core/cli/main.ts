@@ -8,6 +8,7 @@ import { describeEnvironmentError, guardStandardOutput } from './environment-err
 import { VERDICT_VERSION } from '../version.js';
 import { registerExplainCommand } from './explain-command.js';
 import { registerFeedbackCommand } from './feedback-command.js';
+import { printList } from './print-list.js';
 import { registerServeCommand } from './serve-command.js';
 import { registerSuppressCommand } from './suppress-command.js';
 import { registerTokenCommand } from './token-command.js';
@@ -39,7 +40,8 @@ export function buildProgram(options: CliOptions): Command {
     .description('Triage security alerts offline: a verdict, a calibrated confidence, the evidence and a recommended response.')
     .version(VERDICT_VERSION)
     .showHelpAfterError()
-    .exitOverride();
+    .exitOverride()
+    .addHelpText('after', HELP_FOOTER);
   registerTriageCommand(program, deps);
   registerFeedbackCommand(program, deps);
   registerExplainCommand(program, deps);
@@ -53,14 +55,17 @@ export function buildProgram(options: CliOptions): Command {
     .option('-c, --config <file>', 'config file (YAML or JSON)')
     .option('-a, --action <action>', 'only this action, e.g. llm.egress or suppression.add')
     .option('-n, --limit <n>', 'how many of the newest entries', '50')
-    .action(async (commandOptions: { config?: string; action?: string; limit: string }) => {
+    .option('--json', 'print a JSON array ([] when there are none)')
+    .action(async (commandOptions: { config?: string; action?: string; limit: string; json?: boolean }) => {
       const runtime = await deps.openRuntime(commandOptions.config);
       try {
         const limit = Number(commandOptions.limit) || 50;
         const entries = await runtime.repository.listAudit(commandOptions.action ? limit * 20 : limit);
-        for (const entry of entries.filter((item) => !commandOptions.action || item.action === commandOptions.action).slice(0, limit)) {
-          process.stdout.write(`${entry.time}\t${entry.actor}\t${entry.action}\t${entry.target}\t${entry.detail.slice(0, 300)}\n`);
-        }
+        printList(entries.filter((item) => !commandOptions.action || item.action === commandOptions.action).slice(0, limit), {
+          json: commandOptions.json,
+          none: commandOptions.action ? `No audit entries for ${commandOptions.action}.` : 'No audit entries.',
+          line: (entry) => `${entry.time}\t${entry.actor}\t${entry.action}\t${entry.target}\t${entry.detail.slice(0, 300)}`,
+        });
       } finally {
         await runtime.close();
       }
@@ -70,18 +75,40 @@ export function buildProgram(options: CliOptions): Command {
     .description('List records that could not be triaged, with the field and the reason')
     .option('-c, --config <file>', 'config file (YAML or JSON)')
     .option('-n, --limit <n>', 'how many', '20')
-    .action(async (commandOptions: { config?: string; limit: string }) => {
+    .option('--json', 'print a JSON array ([] when there are none)')
+    .action(async (commandOptions: { config?: string; limit: string; json?: boolean }) => {
       const runtime = await deps.openRuntime(commandOptions.config);
       try {
-        for (const item of await runtime.repository.listDeadLetters(Number(commandOptions.limit) || 20)) {
-          process.stdout.write(`${item.createdAt}\t${item.source}\t${item.reason}\n\t${item.record.slice(0, 200)}\n`);
-        }
+        printList(await runtime.repository.listDeadLetters(Number(commandOptions.limit) || 20), {
+          json: commandOptions.json,
+          none: 'No dead letters: every record received became an alert.',
+          line: (item) => `${item.createdAt}\t${item.source}\t${item.reason}\n\t${item.record.slice(0, 200)}`,
+        });
       } finally {
         await runtime.close();
       }
     });
   return program;
 }
+
+/** Exit codes and environment variables, shown by `verdict --help` (and listed in the README). */
+export const HELP_FOOTER = `
+Exit codes:
+  0   done
+  1   usage error (unknown command or option, missing argument)
+  2   the input, config or environment is wrong: the message says what to fix
+  3   done, but some records were dead-lettered (verdict triage, verdict feedback)
+  70  a bug in Verdict (rerun with VERDICT_DEBUG=1 for the stack)
+
+Environment:
+  VERDICT_HOME               folder of the store and state (default ./.verdict)
+  VERDICT_CONFIG             config file when --config is not given (else verdict.config.yaml in VERDICT_HOME)
+  VERDICT_DEBUG=1            print stack traces of unexpected errors
+  VERDICT_HOOK_SECRET_<ID>   verdict serve: webhook secret of platform <id>
+  VERDICT_CALLBACK_SECRET    verdict serve: HMAC secret signing async-triage callbacks
+  VERDICT_CALLBACK_ORIGINS   verdict serve: origins callbacks may go to (comma-separated)
+  VERDICT_TOKEN, VERDICT_URL verdict mcp: the token its tools use (stdio) and where verdict serve listens
+`;
 
 /** Runs the CLI; user errors print one clear line (no stack) and set a non-zero exit code. */
 export async function runCli(argv: readonly string[], options: CliOptions): Promise<void> {

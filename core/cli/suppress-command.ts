@@ -4,6 +4,7 @@ import { SuppressionV1Schema } from '../spec/suppression.js';
 import { toFieldIssues } from '../spec/zod-issues.js';
 import { compileSuppression } from '../enrich/suppression.js';
 import type { CliDeps } from './triage-command.js';
+import { printList } from './print-list.js';
 
 const DAY_MS = 86_400_000;
 
@@ -59,15 +60,20 @@ export function registerSuppressCommand(program: Command, deps: CliDeps): void {
     .command('list')
     .description('List suppressions')
     .option('-c, --config <file>', 'config file (YAML or JSON)')
-    .action(async (options: { config?: string }) => {
+    .option('--json', 'print a JSON array ([] when there are none)')
+    .action(async (options: { config?: string; json?: boolean }) => {
       const runtime = await deps.openRuntime(options.config);
       try {
         const now = Date.now();
-        for (const item of await runtime.repository.listSuppressions()) {
-          const scope = [item.rule && `rule=${item.rule}`, item.entity && `entity=${item.entity}`, item.pattern && `${item.field ?? 'title'}~/${item.pattern}/`].filter(Boolean).join(' ');
-          const state = Date.parse(item.expiresAt) <= now ? 'EXPIRED' : `until ${item.expiresAt.slice(0, 10)}`;
-          process.stdout.write(`${item.name}\t${state}\towner ${item.owner}\t${scope}\t${item.reason}\n`);
-        }
+        printList(await runtime.repository.listSuppressions(), {
+          json: options.json,
+          none: 'No suppressions: add one with `verdict suppress add NAME --owner WHO --reason WHY --rule RULE`.',
+          line: (item) => {
+            const scope = [item.rule && `rule=${item.rule}`, item.entity && `entity=${item.entity}`, item.pattern && `${item.field ?? 'title'}~/${item.pattern}/`].filter(Boolean).join(' ');
+            const state = Date.parse(item.expiresAt) <= now ? 'EXPIRED' : `until ${item.expiresAt.slice(0, 10)}`;
+            return `${item.name}\t${state}\towner ${item.owner}\t${scope}\t${item.reason}`;
+          },
+        });
       } finally {
         await runtime.close();
       }

@@ -3,6 +3,7 @@ import { issueToken } from '../server/tokens.js';
 import { ConfigError } from '../spec/errors.js';
 import { TOKEN_SCOPES, type ApiToken, type TokenScope } from '../store/repository.js';
 import type { CliDeps } from './triage-command.js';
+import { printList } from './print-list.js';
 
 /**
  * `verdict token create | list | revoke`: API tokens for the service. The secret is printed once,
@@ -38,11 +39,17 @@ export function registerTokenCommand(program: Command, deps: CliDeps): void {
     .command('list')
     .description('List tokens (never their secrets)')
     .option('-c, --config <file>', 'config file (YAML or JSON)')
-    .action(async (options: { config?: string }) => {
+    .option('--json', 'print a JSON array ([] when there are none)')
+    .action(async (options: { config?: string; json?: boolean }) => {
       await withRuntime(deps, options.config, async (runtime) => {
-        const tokens = await runtime.repository.listTokens();
-        process.stdout.write(`${['ID', 'NAME', 'SCOPES', 'CREATED', 'EXPIRES', 'STATUS', 'LAST USED'].join('\t')}\n`);
-        for (const item of tokens) process.stdout.write(`${listRow(item)}\n`);
+        printList(await runtime.repository.listTokens(), {
+          json: options.json,
+          none: 'No tokens: create one with `verdict token create --name NAME --scope SCOPE`.',
+          header: ['ID', 'NAME', 'SCOPES', 'CREATED', 'EXPIRES', 'STATUS', 'LAST USED'].join('\t'),
+          line: listRow,
+          // The secret's hash stays in the store.
+          toJson: ({ secretHash: _secretHash, ...token }) => ({ ...token, status: tokenStatus(token) }),
+        });
       });
     });
 
@@ -78,9 +85,13 @@ async function withRuntime(deps: CliDeps, config: string | undefined, work: (run
   }
 }
 
+function tokenStatus(token: Pick<ApiToken, 'revokedAt' | 'expiresAt'>): 'revoked' | 'expired' | 'active' {
+  if (token.revokedAt) return 'revoked';
+  return token.expiresAt !== undefined && Date.parse(token.expiresAt) <= Date.now() ? 'expired' : 'active';
+}
+
 function listRow(token: ApiToken): string {
-  const expired = token.expiresAt !== undefined && Date.parse(token.expiresAt) <= Date.now();
-  const status = token.revokedAt ? `revoked ${token.revokedAt}` : expired ? 'expired' : 'active';
+  const status = tokenStatus(token) === 'revoked' ? `revoked ${token.revokedAt}` : tokenStatus(token);
   return [token.id, token.name, token.scopes.join(','), token.createdAt, token.expiresAt ?? 'never', status, token.lastUsedAt ?? 'never'].join('\t');
 }
 

@@ -15,22 +15,30 @@ export interface LoadedConfig {
   home: string;
 }
 
+/** Looked for in VERDICT_HOME, in this order, when neither --config nor VERDICT_CONFIG names a file. */
+export const HOME_CONFIG_FILES = ['verdict.config.yaml', 'verdict.config.yml', 'verdict.config.json'] as const;
+
 /**
- * Reads a YAML or JSON config file (or the defaults when none is given) and validates it strictly.
- * Errors name the file, the field and the fix; they never echo values, which may be secrets.
+ * Reads a YAML or JSON config file (or the defaults when none is found) and validates it strictly.
+ * The file is `--config`, else VERDICT_CONFIG, else the first of HOME_CONFIG_FILES in VERDICT_HOME,
+ * so the flag need not be repeated on every command. Errors name the file, the field and the fix;
+ * they never echo values, which may be secrets.
  */
-export function loadConfig(file: string | undefined, environment: NodeJS.ProcessEnv = process.env): LoadedConfig {
+export function loadConfig(given: string | undefined, environment: NodeJS.ProcessEnv = process.env): LoadedConfig {
   // An empty VERDICT_HOME would resolve to the current folder and scatter the store there.
   if (environment.VERDICT_HOME !== undefined && environment.VERDICT_HOME.trim() === '') {
     throw new ConfigError('VERDICT_HOME is set but empty: unset it (the default is ./.verdict) or set it to the folder for the store');
   }
   const home = path.resolve(environment.VERDICT_HOME ?? '.verdict');
+  const fromEnvironment = environment.VERDICT_CONFIG?.trim() ? environment.VERDICT_CONFIG : undefined;
+  const file = given ?? fromEnvironment ?? HOME_CONFIG_FILES.map((name) => path.join(home, name)).find((candidate) => existsSync(candidate));
   if (file === undefined) {
     return { config: VerdictConfigSchema.parse({}), baseDir: process.cwd(), file: undefined, home };
   }
   const absolute = path.resolve(file);
   if (!existsSync(absolute)) {
-    throw new ConfigError(`config file ${file} does not exist: pass an existing file with --config, or leave it out to use the defaults`);
+    const source = given !== undefined ? '--config' : 'VERDICT_CONFIG';
+    throw new ConfigError(`config file ${file} (from ${source}) does not exist: name an existing file with ${source}, or leave it out to use the defaults`);
   }
   let document: unknown;
   try {

@@ -22,7 +22,7 @@ interface ToolAnswer {
 }
 
 function triageAuditCount(service: LiveService): number {
-  return service.cli('audit', '--action', 'triage', '--limit', '1000').trim().split('\n').filter((line) => line.trim() !== '').length;
+  return (JSON.parse(service.cli('audit', '--action', 'triage', '--limit', '1000', '--json')) as unknown[]).length;
 }
 
 async function call(client: Client, name: string, args: Record<string, unknown>): Promise<ToolAnswer> {

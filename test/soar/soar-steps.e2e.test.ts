@@ -24,7 +24,7 @@ const fixtureAs = (id: string) => ({ ...fixture, finding_info: { ...(fixture.fin
 const BAD_ALERT = { id: 'bad-1', source: { platform: 'verdict' }, title: 'x', ruleName: 'x', severity: 'apocalyptic', time: '2026-03-01T10:00:00Z', entities: [] };
 
 function triageAuditCount(service: LiveService): number {
-  return service.cli('audit', '--action', 'triage', '--limit', '1000').trim().split('\n').filter((line) => line.trim() !== '').length;
+  return (JSON.parse(service.cli('audit', '--action', 'triage', '--limit', '1000', '--json')) as unknown[]).length;
 }
 
 function python(args: string[]): any {

@@ -1,0 +1,66 @@
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../core/config/load-config.js';
+import { ensureBuilt, runCli } from './live-service.js';
+
+/** CLI conventions a SOAR engineer scripts against: --json lists, config found without --config, documented exit codes. */
+describe('CLI conventions', () => {
+  const homes: string[] = [];
+  const newHome = () => {
+    const home = mkdtempSync(path.join(tmpdir(), 'verdict-cli-conv-'));
+    homes.push(home);
+    return home;
+  };
+  beforeAll(() => ensureBuilt(), 180_000);
+  afterEach(() => {
+    for (const home of homes.splice(0)) rmSync(home, { recursive: true, force: true });
+  });
+
+  it('every list command prints [] with --json and a line saying none without it, when empty', () => {
+    const home = newHome();
+    for (const command of [['token', 'list'], ['suppress', 'list'], ['audit'], ['dead-letters']]) {
+      const json = runCli(home, [...command, '--json']);
+      expect(json.status, command.join(' ')).toBe(0);
+      expect(JSON.parse(json.stdout), command.join(' ')).toEqual([]);
+      const text = runCli(home, command);
+      expect(text.stdout.trim(), command.join(' ')).toMatch(/^No /);
+    }
+  }, 120_000);
+
+  it('--json lists hold the records (tokens without their secret or its hash)', () => {
+    const home = newHome();
+    const bearer = runCli(home, ['token', 'create', '--name', 'soar', '--scope', 'triage']).stdout.trim();
+    const tokens = JSON.parse(runCli(home, ['token', 'list', '--json']).stdout);
+    expect(tokens).toEqual([expect.objectContaining({ name: 'soar', scopes: ['triage'], status: 'active' })]);
+    expect(tokens[0]).not.toHaveProperty('secretHash');
+    expect(JSON.stringify(tokens)).not.toContain(bearer.split('_')[2]);
+    expect(JSON.parse(runCli(home, ['audit', '--json']).stdout)).toEqual([expect.objectContaining({ action: 'token.create' })]);
+  }, 120_000);
+
+  it('finds the config from VERDICT_CONFIG, or as verdict.config.yaml in VERDICT_HOME, so --config need not be repeated', () => {
+    const home = newHome();
+    const elsewhere = path.join(newHome(), 'team.yaml');
+    writeFileSync(elsewhere, 'store:\n  kind: sqlite\n  path: from-env.db\n');
+    expect(runCli(home, ['token', 'create', '--name', 'a', '--scope', 'triage'], { VERDICT_CONFIG: elsewhere }).status).toBe(0);
+    expect(existsSync(path.join(path.dirname(elsewhere), 'from-env.db'))).toBe(true);
+    writeFileSync(path.join(home, 'verdict.config.yaml'), 'store:\n  kind: sqlite\n  path: from-home.db\n');
+    expect(runCli(home, ['token', 'create', '--name', 'b', '--scope', 'triage']).status).toBe(0);
+    expect(existsSync(path.join(home, 'from-home.db'))).toBe(true);
+    // --config still wins, and a missing file says which setting named it.
+    const missing = runCli(home, ['token', 'list'], { VERDICT_CONFIG: path.join(home, 'nope.yaml') });
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toContain('from VERDICT_CONFIG');
+    expect(loadConfig(elsewhere, { VERDICT_HOME: home, VERDICT_CONFIG: path.join(home, 'nope.yaml') }).file).toBe(elsewhere);
+  }, 120_000);
+
+  it('--help lists the exit codes and the environment variables', () => {
+    const help = runCli(newHome(), ['--help']).stdout;
+    expect(help).toContain('Exit codes:');
+    for (const code of ['0 ', '1 ', '2 ', '3 ', '70 ']) expect(help).toContain(`\n  ${code}`);
+    for (const variable of ['VERDICT_HOME', 'VERDICT_CONFIG', 'VERDICT_DEBUG', 'VERDICT_HOOK_SECRET_', 'VERDICT_CALLBACK_SECRET', 'VERDICT_TOKEN']) expect(help).toContain(variable);
+    const usage = runCli(newHome(), ['no-such-command']);
+    expect(usage.status).toBe(1);
+  }, 60_000);
+});
