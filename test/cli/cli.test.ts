@@ -49,6 +49,8 @@ function verdict(home: string, args: string[]): Run {
     encoding: 'utf8',
     env: { ...process.env, VERDICT_HOME: home, VERDICT_DEBUG: '' },
     timeout: 30_000,
+    // The sample's verdicts pass 1 MB (spawnSync's default), which would kill the child.
+    maxBuffer: 64 * 1024 * 1024,
   });
   return { status: run.status, stdout: run.stdout, stderr: run.stderr };
 }
