@@ -72,17 +72,16 @@ export function createElasticPlugin(configInput?: unknown, options: ElasticPlugi
 
     async deliverResult(output: RenderedOutput, result: TriageResult): Promise<void> {
       const payload = output.payload as ElasticWriteBack;
-      // The verdict document is written last: its presence means every earlier write succeeded.
-      if ((await api.search(payload.dataStream, { ids: { values: [payload.keys.document] } }, 1)).length > 0) return;
+      // Each write checks the platform's state first. Tags go last: a verdict tag means the whole
+      // write-back is done (the pull skips tagged alerts), so a crash before it re-pulls the alert.
+      const hasDocument = (await api.search(payload.dataStream, { ids: { values: [payload.keys.document] } }, 1)).length > 0;
       const alert = await findAlert(api, alertsIndex, payload.alertId);
       const source = alert._source;
-
       const tags = new Set(readStrings(source, 'kibana.alert.workflow_tags'));
       const { tags_to_add: toAdd, tags_to_remove: toRemove } = payload.tags.tags;
-      if (toAdd.some((tag) => !tags.has(tag)) || toRemove.some((tag) => tags.has(tag))) {
-        // Detections API: POST /api/detection_engine/signals/tags.
-        await api.kibana('POST', '/api/detection_engine/signals/tags', payload.tags);
-      }
+      const isTagged = toAdd.every((tag) => tags.has(tag)) && !toRemove.some((tag) => tags.has(tag));
+      if (hasDocument && isTagged) return;
+
       // Never re-close or override an analyst: only an open alert is closed by policy.
       if (payload.status && readString(source, 'kibana.alert.workflow_status') !== 'closed') {
         const { reason, ...withoutReason } = payload.status;
@@ -91,7 +90,10 @@ export function createElasticPlugin(configInput?: unknown, options: ElasticPlugi
         await api.kibana('POST', '/api/detection_engine/signals/status', body);
       }
       if (config.cases) await writeCaseComment(api, config, payload, alert, result);
-      await api.createDocument(payload.dataStream, payload.keys.document, payload.document);
+      // Elasticsearch bulk create with _id = the delivery key: a second create is a 409, not a copy.
+      if (!hasDocument) await api.createDocument(payload.dataStream, payload.keys.document, payload.document);
+      // Detections API: POST /api/detection_engine/signals/tags.
+      if (!isTagged) await api.kibana('POST', '/api/detection_engine/signals/tags', payload.tags);
     },
 
     async readDispositions(since: string): Promise<Disposition[]> {
