@@ -1,7 +1,8 @@
 import type { AitRow } from './ait-source.js';
+import { renderAitKibana } from './render-kibana.js';
 
 /** Renderings the eval replays; each goes through that platform's own normalizer. */
-export type Rendering = 'generic' | 'ocsf' | 'splunk';
+export type Rendering = 'generic' | 'ocsf' | 'splunk' | 'kibana';
 
 /** The detector is the prefix of the name before the first colon (Wazuh, Suricata, AMiner). */
 export function aitDetector(name: string): string {
@@ -48,6 +49,8 @@ export function renderAitRow(row: AitRow, rendering: Rendering): unknown {
         dest_ip: row.ip,
         status: 'new',
       };
+    case 'kibana':
+      return renderAitKibana(row);
   }
 }
 

@@ -1,4 +1,5 @@
 import { ocsfFindingHeader, type Rendering } from './render-ait.js';
+import { renderSigmaKibana } from './render-kibana.js';
 import { sigmaEventTime, type SigmaTest } from './sigma-source.js';
 
 export type SigmaVariant = 'full' | 'blind';
@@ -87,6 +88,8 @@ export function renderSigmaTest(test: SigmaTest, rendering: Rendering, variant: 
         evidences: test.events.map((event) => ocsfEvidence(event.EventData)),
         unmapped: { rule_author: test.rule.author },
       };
+    case 'kibana':
+      return renderSigmaKibana(test, variant);
   }
 }
 
