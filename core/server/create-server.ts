@@ -42,6 +42,18 @@ export function createServer(input: CreateServerInput): FastifyInstance {
   const context: ServerContext = { runtime, options, metrics };
   const authenticator = createAuthenticator(runtime.repository, (error) => logger.warn({ 'error.message': (error as Error).message }, 'could not record token use'));
   const limiter = createRateLimiter(options.rateLimit);
+  // Failed authentications (bad token, bad signature) count per source address, before any auth
+  // work: a flood of them is refused early and never uses up a token's or a platform's budget.
+  const failedAuthLimiter = createRateLimiter(options.rateLimit);
+  const rateLimited = (retryAfterSeconds: number, what: string): HttpError =>
+    new HttpError(429, `rate limit of ${options.rateLimit.requestsPerSecond} requests/s (burst ${options.rateLimit.burst})${what ? ` ${what}` : ''} exceeded: retry after ${retryAfterSeconds} s`, {
+      headers: { 'retry-after': String(retryAfterSeconds) },
+    });
+  const takeRateLimit = (key: string): void => {
+    const taken = limiter.take(key, options.clock().getTime());
+    if (!taken.allowed) throw rateLimited(taken.retryAfterSeconds, '');
+  };
+  context.takeRateLimit = takeRateLimit;
 
   const app = Fastify({
     loggerInstance: logger,
@@ -64,23 +76,16 @@ export function createServer(input: CreateServerInput): FastifyInstance {
     const auth = request.routeOptions.config.auth ?? { kind: 'public' };
     if (auth.kind === 'public') return;
     const now = options.clock();
-    let limitKey: string;
-    if (auth.kind === 'token') {
-      const principal = await authenticator.authenticate(request.headers.authorization, now);
-      request.principal = principal;
-      if (auth.scopes.length > 0 && !hasScope(principal.scopes, auth.scopes)) {
-        throw new HttpError(403, `this token lacks the ${auth.scopes.join(' or ')} scope: create one with \`verdict token create --scope ${auth.scopes[0]}\``);
-      }
-      limitKey = `token:${principal.tokenId}`;
-    } else {
-      limitKey = `hook:${(request.params as { platform?: string }).platform ?? ''}`;
+    const source = failedAuthLimiter.peek(`source:${request.ip}`, now.getTime());
+    if (!source.allowed) throw rateLimited(source.retryAfterSeconds, 'for failed authentications from this address');
+    // Signed webhooks are verified in their route, which then takes from the platform's bucket.
+    if (auth.kind !== 'token') return;
+    const principal = await authenticator.authenticate(request.headers.authorization, now);
+    request.principal = principal;
+    if (auth.scopes.length > 0 && !hasScope(principal.scopes, auth.scopes)) {
+      throw new HttpError(403, `this token lacks the ${auth.scopes.join(' or ')} scope: create one with \`verdict token create --scope ${auth.scopes[0]}\``);
     }
-    const taken = limiter.take(limitKey, now.getTime());
-    if (!taken.allowed) {
-      throw new HttpError(429, `rate limit of ${options.rateLimit.requestsPerSecond} requests/s (burst ${options.rateLimit.burst}) exceeded: retry after ${taken.retryAfterSeconds} s`, {
-        headers: { 'retry-after': String(taken.retryAfterSeconds) },
-      });
-    }
+    takeRateLimit(`token:${principal.tokenId}`);
   });
 
   app.addHook('onResponse', async (request, reply) => {
@@ -97,7 +102,10 @@ export function createServer(input: CreateServerInput): FastifyInstance {
       userAgent: request.headers['user-agent'],
     });
     // A refused credential is a failed login: at warn, so it shows without debug logging.
-    if (reply.statusCode === 401) request.log.warn(fields, 'authentication failed');
+    if (reply.statusCode === 401) {
+      failedAuthLimiter.take(`source:${request.ip}`, options.clock().getTime());
+      request.log.warn(fields, 'authentication failed');
+    }
     else request.log.info(fields, 'request completed');
   });
 

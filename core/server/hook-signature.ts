@@ -5,7 +5,8 @@ import { HttpError } from './http-error.js';
  * Webhook signatures: `X-Verdict-Timestamp: <unix seconds>` and
  * `X-Verdict-Signature: sha256=<hex HMAC-SHA256 of "<timestamp>.<raw body>">` with the platform's
  * shared secret (the Stripe / Slack scheme). A timestamp outside the window, or a signature
- * already seen inside it, is a replay and is refused.
+ * already seen inside it, is a replay and is refused; seen signatures live in the store, so a
+ * restart or a second instance refuses them too.
  */
 export const TIMESTAMP_HEADER = 'x-verdict-timestamp';
 export const SIGNATURE_HEADER = 'x-verdict-signature';
@@ -15,21 +16,14 @@ export function signHookBody(secret: string, timestamp: number, body: Buffer | s
 }
 
 export interface HookVerifier {
-  verify(input: { secret: string; timestamp: string | undefined; signature: string | undefined; body: Buffer; nowMs: number }): void;
+  /**
+   * Checks the headers, the timestamp window and the HMAC; returns when the signature stops
+   * mattering (the end of its window). Replays are refused by the caller through the store.
+   */
+  verify(input: { secret: string; timestamp: string | undefined; signature: string | undefined; body: Buffer; nowMs: number }): { signature: string; expiresMs: number };
 }
 
 export function createHookVerifier(toleranceSeconds: number): HookVerifier {
-  // Signatures seen inside the window; older ones can no longer pass the timestamp check anyway.
-  const seen = new Map<string, number>();
-
-  // Entries arrive roughly in expiry order; one kept a little longer only costs memory.
-  function forgetExpired(nowMs: number): void {
-    for (const [signature, expiresMs] of seen) {
-      if (expiresMs > nowMs) break;
-      seen.delete(signature);
-    }
-  }
-
   return {
     verify({ secret, timestamp, signature, body, nowMs }) {
       if (!timestamp || !/^\d{1,12}$/.test(timestamp)) {
@@ -47,9 +41,12 @@ export function createHookVerifier(toleranceSeconds: number): HookVerifier {
       if (expected.length !== presented.length || !timingSafeEqual(expected, presented)) {
         throw new HttpError(401, 'the signature does not match the body: sign "<timestamp>.<raw body>" with the shared secret');
       }
-      forgetExpired(nowMs);
-      if (seen.has(signature)) throw new HttpError(401, 'this delivery was already received (replay refused): sign each delivery anew');
-      seen.set(signature, signedMs + toleranceSeconds * 1000);
+      return { signature, expiresMs: signedMs + toleranceSeconds * 1000 };
     },
   };
+}
+
+/** The error for a signature the store has seen inside its window (a replay, also one sent to another instance). */
+export function replayError(): HttpError {
+  return new HttpError(401, 'this delivery was already received (replay refused): sign each delivery anew');
 }

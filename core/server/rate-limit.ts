@@ -5,6 +5,8 @@
 export interface RateLimiter {
   /** Takes one request from the caller's bucket; when empty, says how long until the next one fits. */
   take(key: string, nowMs: number): { allowed: true } | { allowed: false; retryAfterSeconds: number };
+  /** Like take, without taking: is the bucket empty now? */
+  peek(key: string, nowMs: number): { allowed: true } | { allowed: false; retryAfterSeconds: number };
 }
 
 /** Buckets kept at most; beyond it the least recently used is forgotten (which only ever forgives). */
@@ -12,7 +14,14 @@ const MAX_BUCKETS = 10_000;
 
 export function createRateLimiter(options: { requestsPerSecond: number; burst: number }): RateLimiter {
   const buckets = new Map<string, { tokens: number; updatedMs: number }>();
+  const refill = (bucket: { tokens: number; updatedMs: number }, nowMs: number): number =>
+    Math.min(options.burst, bucket.tokens + (Math.max(0, nowMs - bucket.updatedMs) / 1000) * options.requestsPerSecond);
   return {
+    peek(key, nowMs) {
+      const bucket = buckets.get(key);
+      const tokens = bucket ? refill(bucket, nowMs) : options.burst;
+      return tokens >= 1 ? { allowed: true } : { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((1 - tokens) / options.requestsPerSecond)) };
+    },
     take(key, nowMs) {
       let bucket = buckets.get(key);
       if (!bucket) {

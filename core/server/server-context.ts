@@ -35,6 +35,8 @@ export interface ServerContext {
   runtime: VerdictRuntime;
   options: ServerOptions;
   metrics: ServerMetrics;
+  /** Takes one request from a caller's bucket (after authentication); throws 429 when it is empty. */
+  takeRateLimit?: (key: string) => void;
 }
 
 declare module 'fastify' {

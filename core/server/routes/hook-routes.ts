@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { PlatformParamsSchema, TriageQuerySchema } from '../api-schemas.js';
-import { createHookVerifier, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../hook-signature.js';
+import { createHookVerifier, replayError, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../hook-signature.js';
 import { HttpError, parseRequestPart } from '../http-error.js';
 import type { ServerContext } from '../server-context.js';
 import { triageRequest, triageResponseJson } from '../triage-service.js';
@@ -23,13 +23,18 @@ export function registerHookRoutes(app: FastifyInstance, context: ServerContext)
       const secret = Object.hasOwn(options.hookSecrets, platform) ? options.hookSecrets[platform] : undefined;
       if (!secret) throw new HttpError(404, `no webhook for platform "${platform}": set VERDICT_HOOK_SECRET_${platform.toUpperCase()} on the server to enable it`);
       const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-      verifier.verify({
+      const nowMs = options.clock().getTime();
+      const verified = verifier.verify({
         secret,
         timestamp: headerValue(request.headers[TIMESTAMP_HEADER]),
         signature: headerValue(request.headers[SIGNATURE_HEADER]),
         body,
-        nowMs: options.clock().getTime(),
+        nowMs,
       });
+      const isFirstDelivery = await context.runtime.repository.rememberSignature(verified.signature, new Date(verified.expiresMs).toISOString(), new Date(nowMs).toISOString());
+      if (!isFirstDelivery) throw replayError();
+      // The platform's rate limit counts verified deliveries only: unsigned floods cannot use it up.
+      context.takeRateLimit?.(`hook:${platform}`);
       let parsed: unknown;
       try {
         parsed = JSON.parse(body.toString('utf8'));
