@@ -28,6 +28,8 @@ export function renderExplanation(result: TriageResult): string {
   lines.push(`Alert ${result.alertId} (${result.platform}) — ${result.ruleName}${result.ruleAuthor ? ` (rule by ${result.ruleAuthor})` : ''}`);
   lines.push(`Verdict: ${result.verdict}   probability malicious ${result.probabilityMalicious.toFixed(3)}   confidence ${result.confidence.toFixed(3)}`);
   lines.push(`Engine: ${result.engine.version} ${result.engine.mode} (config ${result.engine.configDigest})${result.engine.model ? `, model ${result.engine.model}, prompt ${result.engine.promptVersion}` : ''}`);
+  lines.push(`Calibration: ${describeCalibration(result)}`);
+  if (result.revision !== undefined && result.revision > 1) lines.push(`Revision ${result.revision}: the verdict changed when the alert was judged again.`);
   if (result.duplicateOf) lines.push(`Duplicate of ${result.duplicateOf}: its verdict was reused.`);
   lines.push('', result.summary, '', 'Evidence:');
   for (const item of result.evidence) {
@@ -48,6 +50,15 @@ export function renderExplanation(result: TriageResult): string {
     lines.push(`  ${action.action} ${action.target} — blast radius ${action.blastRadius}; ${action.requiresApproval ? 'needs approval' : 'no approval needed'} (${action.policyRule})`);
   }
   return `${lines.join('\n')}\n`;
+}
+
+function describeCalibration(result: TriageResult): string {
+  const calibration = result.engine.calibration;
+  if (!calibration) return 'not recorded (a verdict from an older version)';
+  const raw = `score ${calibration.rawProbability.toFixed(3)} → probability ${result.probabilityMalicious.toFixed(3)}`;
+  if (calibration.method === 'platt') return `a map learned from ${calibration.samples} analyst dispositions in this deployment (${raw})`;
+  if (calibration.method === 'prior') return `none learned yet (${calibration.samples} dispositions so far; the score is the probability until there are enough of both kinds)`;
+  return 'off (decide.calibration.method: none); the score is the probability';
 }
 
 function formatWeight(weight: number): string {

@@ -72,7 +72,8 @@ export const EngineInfoSchema = z.object({
       samples: z.number().int().nonnegative(),
       rawProbability: z.number().min(0).max(1),
     })
-    .optional(),
+    .optional()
+    .describe('How the score became probabilityMalicious: prior (no map learned yet), platt (learned from this deployment\'s dispositions) or none; with the raw score.'),
 });
 
 export const TriageResultV1Schema = z.object({
@@ -86,7 +87,13 @@ export const TriageResultV1Schema = z.object({
    * false_positive; for inconclusive, how far p leans to one side inside the abstain band (0 at its
    * middle, at most 0.5), so it is always below any decided verdict's confidence.
    */
-  confidence: z.number().min(0).max(1),
+  confidence: z
+    .number()
+    .min(0)
+    .max(1)
+    .describe(
+      'Confidence in the verdict given: probabilityMalicious for true_positive, 1 − probabilityMalicious for benign_positive and false_positive; for inconclusive, how far the probability leans to one side inside the abstain band (0 at its middle, at most 0.5), so always below any decided verdict.',
+    ),
   probabilityMalicious: z.number().min(0).max(1),
   summary: z.string(),
   evidence: z.array(EvidenceSchema),
@@ -100,7 +107,7 @@ export const TriageResultV1Schema = z.object({
    * How many times this alert's verdict has been decided (1 the first time). A re-pull of the same
    * alert returns the stored verdict and keeps the revision; write-back keys use it (deliveryKey).
    */
-  revision: z.number().int().positive().optional(),
+  revision: z.number().int().positive().optional().describe('How many times the verdict changed when the alert was judged again (1 the first time); write-back idempotency keys include it.'),
   alertTime: z.string(),
   createdAt: z.string(),
 });
