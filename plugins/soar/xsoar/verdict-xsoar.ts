@@ -146,7 +146,14 @@ function testModule(): string {
   return 'Verdict answered ' + outcome.status + ': ' + (problem.detail || 'no detail');
 }
 
-/** Mirrors verdicts into incidents: those of the chosen kinds on alerts raised since the last run. */
+/**
+ * Mirrors verdicts into incidents: those of the chosen kinds on alerts raised since the last run,
+ * oldest first, at most max_fetch a run. The last run keeps the newest alert time taken and the
+ * ids taken at it, so the next run resumes there (the list is read newest first, so every page
+ * since the last run is read, up to MAX_PAGES, before the oldest are taken).
+ */
+var MAX_PAGES = 20;
+
 function fetchIncidents(): void {
   var params = demisto.params();
   var lastRun = demisto.getLastRun() || {};
@@ -154,32 +161,38 @@ function fetchIncidents(): void {
   var seen: string[] = (lastRun.seenIds as string[] | undefined) || [];
   var wanted = String(params.fetch_verdicts || 'true_positive,inconclusive').split(',');
   var maxFetch = Number(params.max_fetch || 50);
-  var incidents: XsoarIncident[] = [];
-  var newest = since;
-  var newestIds: string[] = seen.slice();
+  var candidates: Array<Record<string, any>> = [];
   var cursor: string | undefined;
+  var pages = 0;
   do {
     var outcome = call(VERDICT_API.listVerdicts.method, VERDICT_API.listVerdicts.path, { since: since, limit: '100', cursor: cursor }, undefined, undefined);
     if (!outcome.ok) throw new Error(problemEntry(outcome).HumanReadable);
     var items = outcome.body.items as Array<Record<string, any>>;
-    for (var index = 0; index < items.length && incidents.length < maxFetch; index += 1) {
-      var result = items[index] as Record<string, any>;
-      if (seen.indexOf(result.alertId) >= 0 || wanted.indexOf(result.verdict) < 0) continue;
-      incidents.push({
-        name: 'Verdict ' + result.verdict + ': ' + result.ruleName + ' (' + result.alertId + ')',
-        occurred: result.alertTime,
-        severity: VERDICT_SEVERITY[result.verdict] || 0,
-        rawJSON: JSON.stringify(result),
-        details: result.summary,
-      });
-      if (result.alertTime > newest) {
-        newest = result.alertTime;
-        newestIds = [];
-      }
-      if (result.alertTime === newest) newestIds.push(result.alertId);
+    for (var index = 0; index < items.length; index += 1) {
+      var item = items[index] as Record<string, any>;
+      if (seen.indexOf(item.alertId) < 0 && wanted.indexOf(item.verdict) >= 0) candidates.push(item);
     }
     cursor = outcome.body.nextCursor;
-  } while (cursor && incidents.length < maxFetch);
+    pages += 1;
+  } while (cursor && pages < MAX_PAGES);
+  candidates.sort(function (left, right) { return left.alertTime < right.alertTime ? -1 : left.alertTime > right.alertTime ? 1 : 0; });
+  var taken = candidates.slice(0, maxFetch);
+  var newest = since;
+  var newestIds: string[] = seen.slice();
+  var incidents: XsoarIncident[] = taken.map(function (result) {
+    if (result.alertTime > newest) {
+      newest = result.alertTime;
+      newestIds = [];
+    }
+    if (result.alertTime === newest) newestIds.push(result.alertId);
+    return {
+      name: 'Verdict ' + result.verdict + ': ' + result.ruleName + ' (' + result.alertId + ')',
+      occurred: result.alertTime,
+      severity: VERDICT_SEVERITY[result.verdict] || 0,
+      rawJSON: JSON.stringify(result),
+      details: result.summary,
+    };
+  });
   demisto.incidents(incidents);
   demisto.setLastRun({ since: newest, seenIds: newestIds });
 }
