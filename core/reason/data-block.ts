@@ -1,3 +1,5 @@
+import { evidenceBasis } from '../enrich/evidence-basis.js';
+import type { EvidenceBasis } from '../spec/evidence.js';
 import type { Alert } from '../spec/alert.js';
 import type { TriageResult } from '../spec/result.js';
 
@@ -25,7 +27,7 @@ export interface DataView {
   offline: {
     verdict: string;
     probabilityMalicious: number;
-    evidence: Array<{ id: string; kind: string; claim: string; weight: number; refs: string[]; detail?: string }>;
+    evidence: Array<{ id: string; kind: string; claim: string; weight: number; basis: EvidenceBasis; refs: string[]; detail?: string }>;
   };
 }
 
@@ -69,6 +71,7 @@ export function buildDataView(alert: Alert, result: TriageResult): DataView {
         kind: item.kind,
         claim: cut(item.claim),
         weight: Math.round(item.weight * 100) / 100,
+        basis: evidenceBasis(item),
         refs: item.refs,
         ...(item.detail ? { detail: cut(item.detail) } : {}),
       })),

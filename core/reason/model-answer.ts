@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { VerdictSchema } from '../spec/result.js';
+import { lookupTechnique } from '../enrich/attack-catalog.js';
+import { ATTACK_SUCCESSORS } from '../enrich/technique-inference.js';
 import { ATTACK_ID_PATTERN } from '../spec/alert.js';
 
 /** What the model must answer. Parsed leniently (unknown keys are dropped, never obeyed). */
@@ -85,8 +87,17 @@ export function checkAnswer(content: string | null, evidenceIds: readonly string
   if (evidenceIds.length > 0 && answer.citedEvidenceIds.length === 0) issues.push('cite at least one evidence id');
   const badTechniques = answer.techniqueIds.filter((id) => !ATTACK_ID_PATTERN.test(id));
   if (badTechniques.length > 0) issues.push('techniqueIds must look like T1059 or T1059.001');
+  else if (answer.techniqueIds.some((id) => !isKnownTechnique(id))) issues.push('techniqueIds must be ATT&CK Enterprise techniques; leave out ids you are not sure exist');
   if (guard.leaks(answer.rationale)) issues.push('the rationale repeats your instructions; explain the alert instead');
   return issues.length > 0 ? { ok: false, issues } : { ok: true, answer };
+}
+
+const RENUMBERED = new Set(ATTACK_SUCCESSORS.values());
+
+/** In the bundled ATT&CK catalogue (v18.1), or a v19 id of a renumbered technique; revoked ids are not proposals. */
+export function isKnownTechnique(id: string): boolean {
+  const technique = lookupTechnique(id);
+  return technique !== undefined ? !technique.revoked && !technique.deprecated : RENUMBERED.has(id.toUpperCase());
 }
 
 /** Local models often wrap JSON in a Markdown fence even when asked not to. */

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { lookupTechnique, tacticsOf } from '../enrich/attack-catalog.js';
+import { withEvidenceBasis } from '../enrich/evidence-basis.js';
 import type { Alert } from '../spec/alert.js';
 import { ConfigError } from '../spec/errors.js';
 import type { TraceStep, TriageResult } from '../spec/result.js';
@@ -128,6 +129,7 @@ export function createReasoner(configInput: ReasonConfigInput, options: Reasoner
           trace: [...working.trace, ...outcome.toolSteps, engineStep('llm', `${model} with prompt ${prompt.version}`, `no usable model answer (${outcome.failure ?? 'unknown'}); the offline verdict stands`, working)],
           engine: { ...working.engine, mode: 'degraded' as const, model, promptVersion: prompt.version, tokens },
         };
+    final.evidence = withEvidenceBasis(final.evidence);
     if (outcome.answer) stats.reasoned += 1;
     else stats.degraded += 1;
 

@@ -1,4 +1,5 @@
 import type { Finding } from '../enrich/enricher.js';
+import { evidenceBasis } from '../enrich/evidence-basis.js';
 import type { Evidence } from '../spec/evidence.js';
 import type { TriageResult, Verdict } from '../spec/result.js';
 import { clampProbability, logit as rawLogit, sigmoid } from '../pipeline/log-odds.js';
@@ -8,7 +9,8 @@ import type { ModelAnswer } from './model-answer.js';
 /**
  * How far the model may move a verdict, as pure functions. The model's reading becomes a shift of
  * the log-odds of malice, clamped to ±maxLogitShift around the offline score; with strong
- * malicious evidence (or an injection finding) it may not lower the score at all. The verdict is
+ * malicious evidence (or an injection finding) it may not lower the score at all, and it may lower
+ * it only by citing benign evidence of Verdict's own knowledge or history (never alert text). The verdict is
  * then recomputed from the caller's thresholds, never taken from the model.
  */
 
@@ -51,6 +53,12 @@ export function hasStrongMaliciousEvidence(evidence: readonly Evidence[], strong
   return evidence.some((item) => item.kind === INJECTION_EVIDENCE_KIND || item.weight >= strongWeight);
 }
 
+/** Whether the model cited benign evidence (negative weight) that rests on Verdict's knowledge or history, not on alert text. */
+export function citesTrustedBenignEvidence(evidence: readonly Evidence[], citedIds: readonly string[]): boolean {
+  const cited = new Set(citedIds);
+  return evidence.some((item) => cited.has(item.id) && item.weight < 0 && evidenceBasis(item) !== 'alert_text');
+}
+
 export interface BandedMove {
   /** Shift the model's answer asked for (log-odds). */
   proposed: number;
@@ -59,7 +67,7 @@ export interface BandedMove {
   probability: number;
   verdict: Verdict;
   confidence: number;
-  limitedBy: Array<'band' | 'strong-evidence' | 'direction'>;
+  limitedBy: Array<'band' | 'strong-evidence' | 'direction' | 'provenance'>;
 }
 
 export function applyAnswer(result: TriageResult, answer: ModelAnswer, options: BandOptions): BandedMove {
@@ -80,6 +88,9 @@ export function applyAnswer(result: TriageResult, answer: ModelAnswer, options: 
   if ((answer.verdict === 'true_positive' && applied < 0) || (isBenignVerdict && applied > 0)) limit(0, 'direction');
   if (Math.abs(applied) > options.maxLogitShift) limit(Math.sign(applied) * options.maxLogitShift, 'band');
   if (applied < 0 && hasStrongMaliciousEvidence(result.evidence, options.strongEvidenceWeight)) limit(0, 'strong-evidence');
+  // Toward closing only on benign evidence the alert's source cannot write: whatever the alert text
+  // says, and however it is phrased, it is never the basis of a move toward benign.
+  if (applied < 0 && !citesTrustedBenignEvidence(result.evidence, answer.citedEvidenceIds)) limit(0, 'provenance');
   const probability = applied === 0 ? result.probabilityMalicious : sigmoid(offline + applied);
   const verdict = applied === 0 ? result.verdict : verdictFor(probability, options.thresholds, result.verdict);
   return {

@@ -8,6 +8,16 @@ import { z } from 'zod';
 export const BenignReasonSchema = z.enum(['expected_activity', 'detection_error']);
 export type BenignReason = z.infer<typeof BenignReasonSchema>;
 
+/**
+ * What an evidence item rests on. `alert_text`: text the alert's source controls (titles, command
+ * lines, paths, user agents, email headers and bodies, free-text fields), which an attacker can
+ * write. `verdict_knowledge`: Verdict's own data (threat intel, inventories). `history`: what this
+ * deployment saw and analysts decided before (memory, context, suppressions). Only the last two
+ * may carry a move toward closing an alert by the model.
+ */
+export const EvidenceBasisSchema = z.enum(['alert_text', 'verdict_knowledge', 'history']);
+export type EvidenceBasis = z.infer<typeof EvidenceBasisSchema>;
+
 export const EvidenceSchema = z.object({
   id: z.string().min(1),
   /** What was checked: threat_intel, network, domain, command_line, email, inventory, attack, context, memory, suppression, knowledge. */
@@ -25,6 +35,8 @@ export const EvidenceSchema = z.object({
   attack: z.array(z.string()).optional(),
   /** Decoded or extracted detail worth showing (a decoded PowerShell command, a matched intel entry). */
   detail: z.string().optional(),
+  /** What the claim rests on (see EvidenceBasisSchema); absent in results written before it existed. */
+  basis: EvidenceBasisSchema.optional(),
 });
 export type Evidence = z.infer<typeof EvidenceSchema>;
 export type EvidenceInput = z.input<typeof EvidenceSchema>;

@@ -40,7 +40,8 @@ describe('reasoner: structured verdicts within bounds', () => {
   it('lowers only within the band and recomputes the verdict from the thresholds', async () => {
     const alert = bitsadminAlert();
     const offline = offlineResult(alert, { verdict: 'inconclusive', probability: 0.3 });
-    emulator.enqueue(answer({ verdict: 'benign_positive', confidence: 0.99 }));
+    // ev-2 is memory (history): benign evidence outside the alert text, the only kind a move toward closing may rest on.
+    emulator.enqueue(answer({ verdict: 'benign_positive', confidence: 0.99, citedEvidenceIds: ['ev-2'] }));
     const result = await makeReasoner().reason({ alert, result: offline });
     expect(result.probabilityMalicious).toBeCloseTo(sigmoid(logit(0.3) - 1.0), 6);
     // p ≤ benign with an inconclusive offline verdict: the benign class is false_positive, not the model's.
