@@ -1,4 +1,5 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { readPath } from '../../../core/normalize/finalize.js';
 import { EsError, ElasticsearchState } from './elastic-state.js';
@@ -24,6 +25,8 @@ export interface ElasticEmulatorOptions {
   kibanaVersion?: string;
   elasticsearchVersion?: string;
   spaces?: string[];
+  /** Serve HTTPS with this certificate (PEM) instead of HTTP. */
+  tls?: { key: string; cert: string };
   now?: () => number;
 }
 
@@ -130,8 +133,9 @@ export async function startElasticEmulator(options: ElasticEmulatorOptions = {})
     return fault;
   };
 
+  const listen = (listener: RequestListener): Server => (options.tls ? createTlsServer(options.tls, listener) : createServer(listener));
   const serve = (server: 'elasticsearch' | 'kibana', handle: (request: IncomingMessage, body: Buffer, url: URL, record: RequestRecord) => { status: number; body: unknown; headers?: Record<string, string> }) =>
-    createServer((request, response) => {
+    listen((request, response) => {
       const chunks: Buffer[] = [];
       request.on('data', (chunk: Buffer) => chunks.push(chunk));
       request.on('end', () => {
@@ -205,8 +209,9 @@ export async function startElasticEmulator(options: ElasticEmulatorOptions = {})
   };
 
   await Promise.all([esServer, kibanaServer].map((server) => new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))));
-  emulator.elasticsearchUrl = `http://127.0.0.1:${(esServer.address() as AddressInfo).port}`;
-  emulator.kibanaUrl = `http://127.0.0.1:${(kibanaServer.address() as AddressInfo).port}`;
+  const scheme = options.tls ? 'https' : 'http';
+  emulator.elasticsearchUrl = `${scheme}://127.0.0.1:${(esServer.address() as AddressInfo).port}`;
+  emulator.kibanaUrl = `${scheme}://127.0.0.1:${(kibanaServer.address() as AddressInfo).port}`;
   return emulator;
 }
 
