@@ -6,7 +6,7 @@ import { MIGRATIONS, migrationSql } from './migrations.js';
 import { DEFAULT_NAMESPACE, isEmptyDelta, type StateDelta } from '../pipeline/triage-state.js';
 import { MAX_RECORD_BYTES } from './paging.js';
 import { toStoreUnavailable } from './store-errors.js';
-import { buildApprovalListQuery, buildVerdictListQuery, SQL, toPage, toPostgresPlaceholders } from './queries.js';
+import { APPROVAL_CONFLICT, buildApprovalListQuery, buildVerdictListQuery, SQL, toPage, toPostgresPlaceholders } from './queries.js';
 import type { StoredResult, VerdictRepository } from './repository.js';
 import {
   approvalFromRow,
@@ -170,7 +170,7 @@ export async function createPostgresRepository(url: string): Promise<VerdictRepo
         for (const chunk of chunks(approvals, ROWS_PER_STATEMENT)) {
           await client.query(
             `INSERT INTO approvals (id, alert_id, action, requested_by, created_at, expires_at, status, decided_by, decided_at, comment)
-             VALUES ${placeholders(chunk.length, 10)} ON CONFLICT (id) DO NOTHING`,
+             VALUES ${placeholders(chunk.length, 10)} ${APPROVAL_CONFLICT}`,
             chunk.flatMap(approvalParameters),
           );
         }

@@ -5,6 +5,11 @@ import type { ApprovalQuery, VerdictQuery } from './repository.js';
  * SQL both stores run, written once with `?` placeholders (PostgreSQL numbers them with
  * `toPostgresPlaceholders`). Only statements the two dialects spell the same way live here.
  */
+/** Shared by both stores' approval inserts (PostgreSQL's is multi-row). */
+export const APPROVAL_CONFLICT = `ON CONFLICT (id) DO UPDATE SET requested_by = excluded.requested_by, created_at = excluded.created_at, expires_at = excluded.expires_at,
+      status = 'pending', decided_by = NULL, decided_at = NULL, comment = NULL
+      WHERE approvals.status = 'expired' OR (approvals.status = 'pending' AND approvals.expires_at <= excluded.created_at)`;
+
 export const SQL = {
   upsertVerdict: `INSERT INTO verdicts (alert_id, fingerprint, rule_name, platform, verdict, confidence, probability, alert_time, created_at, duplicate_of, body)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -29,8 +34,9 @@ export const SQL = {
   listTokens: 'SELECT * FROM api_tokens ORDER BY created_at, id',
   revokeToken: 'UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL',
   touchToken: 'UPDATE api_tokens SET last_used_at = ? WHERE id = ?',
+  // An approval that expired (or is past its expiry, not yet swept) is requested again; a decided one never reopens.
   insertApproval: `INSERT INTO approvals (id, alert_id, action, requested_by, created_at, expires_at, status, decided_by, decided_at, comment)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ${APPROVAL_CONFLICT}`,
   selectApproval: 'SELECT * FROM approvals WHERE id = ?',
   // The status guard makes a decision atomic: of two concurrent deciders exactly one wins.
   decideApproval: `UPDATE approvals SET status = ?, decided_by = ?, decided_at = ?, comment = ? WHERE id = ? AND status = 'pending'`,

@@ -181,7 +181,10 @@ export interface VerdictRepository {
   /** False when there is no such token or it was already revoked. */
   revokeToken(id: string, at: string): Promise<boolean>;
   touchToken(id: string, at: string): Promise<void>;
-  /** Inserts new approvals; an approval whose id exists already is left as it is. */
+  /**
+   * Inserts new approvals. One whose id exists already is left as it is — unless it expired
+   * (swept or past its expiresAt): then it is requested again, pending with the new times.
+   */
   saveApprovals(approvals: readonly Approval[]): Promise<void>;
   getApproval(id: string): Promise<Approval | undefined>;
   /** Newest first, keyset-paged over (createdAt, id). */

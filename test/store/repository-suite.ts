@@ -201,6 +201,24 @@ export function runRepositorySuite(name: string, factory: () => Promise<Reposito
       expect((await repository.getApproval('ap1'))?.status).toBe('rejected');
     });
 
+    it('requests an expired approval again (swept or only past its expiry), never a decided one', async () => {
+      await repository.saveApprovals([
+        approval({ id: 'swept', expiresAt: '2026-01-01T01:00:00.000Z' }),
+        approval({ id: 'unswept', expiresAt: '2026-01-01T03:00:00.000Z' }),
+        approval({ id: 'decided', status: 'rejected', decidedBy: 'bob', decidedAt: '2026-01-01T00:30:00.000Z' }),
+      ]);
+      expect(await repository.expireApprovals('2026-01-01T02:00:00.000Z')).toBe(1);
+      // Saved again while still pending and inside its window: left as it is.
+      await repository.saveApprovals([approval({ id: 'unswept', createdAt: '2026-01-01T02:30:00.000Z', expiresAt: '2026-01-09T00:00:00.000Z' })]);
+      expect(await repository.getApproval('unswept')).toMatchObject({ status: 'pending', expiresAt: '2026-01-01T03:00:00.000Z' });
+      const again = { createdAt: '2026-01-05T00:00:00.000Z', expiresAt: '2026-01-06T00:00:00.000Z', requestedBy: 'splunk' };
+      await repository.saveApprovals(['swept', 'unswept', 'decided'].map((id) => approval({ id, ...again })));
+      expect(await repository.getApproval('swept')).toMatchObject({ status: 'pending', ...again, decidedAt: undefined });
+      expect(await repository.getApproval('unswept')).toMatchObject({ status: 'pending', ...again });
+      expect(await repository.getApproval('decided')).toMatchObject({ status: 'rejected', decidedBy: 'bob' });
+      expect((await repository.listApprovals({ status: 'pending', limit: 10 })).items.map((item) => item.id).sort()).toEqual(['swept', 'unswept']);
+    });
+
     it('expires only pending approvals past their expiry', async () => {
       await repository.saveApprovals([
         approval({ id: 'old', expiresAt: '2026-01-01T00:00:00.000Z' }),
