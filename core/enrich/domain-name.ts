@@ -1,22 +1,17 @@
+import { parse as parseDomain } from 'tldts';
+
 /**
  * Domain names and URL hosts as the enrichers read them: registrable domain and suffix, the host
  * of a URL, what a label looks like (homoglyph skeleton) and how far apart two labels are. Pure
- * and offline: nothing is ever resolved.
+ * and offline: nothing is ever resolved. The one implementation of registrable domains (tldts).
  */
 
-/** Multi-label public suffixes (a curated slice of the Public Suffix List's ICANN section). */
-const PUBLIC_SUFFIXES = new Set(
-  ('co.uk org.uk ac.uk gov.uk me.uk net.uk ltd.uk plc.uk nhs.uk com.au net.au org.au edu.au gov.au ' +
-    'co.nz org.nz net.nz ac.nz govt.nz co.jp ne.jp or.jp ac.jp go.jp co.kr or.kr go.kr com.br net.br ' +
-    'org.br gov.br com.cn net.cn org.cn gov.cn edu.cn com.hk com.tw com.sg com.my com.ph com.vn com.pk ' +
-    'com.tr com.mx com.ar com.co com.pe com.ua com.eg com.sa com.ng com.pl com.es co.in net.in org.in ' +
-    'gov.in ac.in co.za org.za gov.za co.il org.il ac.il co.id or.id ac.id co.th in.th go.th').split(' '),
-);
-
 /**
- * Platform suffixes whose customers get machine-assigned or tenant names (CDNs, clouds, hosting).
+ * Platform suffixes whose customers get machine-assigned or tenant names (CDNs, clouds, SaaS).
  * Labels under them are not judged for randomness, and a tenant named after the organisation
- * (example.sharepoint.com) is not a look-alike.
+ * (example.sharepoint.com) is not a look-alike. The Public Suffix List's private section covers
+ * many (github.io, blogspot.com, s3.amazonaws.com); these are the SaaS tenants it leaves out. PSL
+ * private entries that are registries (com.ru, co.com) are ordinary suffixes, not hosting.
  */
 const HOSTING_SUFFIXES = new Set(
   ('github.io gitlab.io herokuapp.com azurewebsites.net cloudapp.net azureedge.net blob.core.windows.net ' +
@@ -29,7 +24,7 @@ const HOSTING_SUFFIXES = new Set(
 );
 
 export interface DomainParts {
-  /** The registrable domain (example.co.uk). */
+  /** The registrable domain (example.co.uk, paypa1.com.ru). */
   registrable: string;
   /** Its leftmost label (example). */
   label: string;
@@ -40,37 +35,40 @@ export interface DomainParts {
   subdomainDepth: number;
 }
 
-const dots: number[] = [];
-
-/** Splits a lower-case host into registrable domain and suffix; undefined for a single label. */
+/**
+ * Splits a lower-case host into registrable domain and suffix with the Public Suffix List (tldts,
+ * ICANN and private sections); undefined for a single label, a bare suffix or an IP address.
+ */
 export function splitDomain(host: string): DomainParts | undefined {
-  dots.length = 0;
-  for (let index = host.lastIndexOf('.'); index !== -1 && dots.length < 5; index = host.lastIndexOf('.', index - 1)) {
-    dots.push(index);
-    if (index === 0) break;
-  }
-  if (dots.length === 0 || PUBLIC_SUFFIXES.has(host)) return undefined;
-  let suffixLabels = 1;
-  let isHostingSuffix = false;
-  for (let labels = Math.min(4, dots.length); labels >= 2; labels--) {
-    const candidate = host.slice((dots[labels - 1] ?? 0) + 1);
-    if (HOSTING_SUFFIXES.has(candidate) || PUBLIC_SUFFIXES.has(candidate)) {
-      suffixLabels = labels;
-      isHostingSuffix = HOSTING_SUFFIXES.has(candidate);
+  const parsed = parseDomain(host, { allowPrivateDomains: true, validateHostname: false });
+  if (parsed.isIp || !parsed.domain || !parsed.publicSuffix) return undefined;
+  let suffix = parsed.publicSuffix;
+  // A SaaS tenant suffix the list leaves out (tenant.okta.com): the tenant label is the registrable one.
+  for (let dot = host.indexOf('.'); dot !== -1; dot = host.indexOf('.', dot + 1)) {
+    const candidate = host.slice(dot + 1);
+    if (candidate.length <= suffix.length) break;
+    if (HOSTING_SUFFIXES.has(candidate)) {
+      suffix = candidate;
       break;
     }
   }
-  const labelEnd = dots[suffixLabels - 1] ?? 0;
-  const labelStart = suffixLabels < dots.length ? (dots[suffixLabels] ?? -1) + 1 : 0;
+  const labelEnd = host.length - suffix.length - 1;
+  if (labelEnd <= 0) return undefined;
+  const labelStart = host.lastIndexOf('.', labelEnd - 1) + 1;
   let depth = 0;
   for (let index = labelStart - 1; index > 0; index = host.lastIndexOf('.', index - 1)) depth++;
   return {
     registrable: host.slice(labelStart),
     label: host.slice(labelStart, labelEnd),
-    suffix: host.slice(labelEnd + 1),
-    isHostingSuffix,
+    suffix,
+    isHostingSuffix: HOSTING_SUFFIXES.has(suffix),
     subdomainDepth: depth,
   };
+}
+
+/** The registrable domain of a host (public-suffix aware), or the host itself when it has none. */
+export function registrableDomain(host: string): string {
+  return splitDomain(host.toLowerCase())?.registrable ?? host.toLowerCase();
 }
 
 /** Where a URL's authority (user info, host, port) starts: after `://`, or at 0 without a scheme. */

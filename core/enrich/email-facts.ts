@@ -1,5 +1,5 @@
-import { getDomain } from 'tldts';
 import type { Alert } from '../spec/alert.js';
+import { registrableDomain } from './domain-name.js';
 
 /** What the email enricher reads of a message: the sender's header facts, addresses and domains, quoted safely. */
 
@@ -67,7 +67,7 @@ export function addressesIn(text: string): { address: string; domain: string }[]
 
 /** The registrable domain (public-suffix aware), so mail.corp.example aligns with corp.example. */
 export function organizationalDomain(domain: string): string {
-  return getDomain(domain) ?? domain.toLowerCase();
+  return registrableDomain(domain);
 }
 
 /** Header text is attacker-controlled: claims quote at most this much of it. */

@@ -244,3 +244,39 @@ describe('domain-url on repeated alerts', () => {
     expect(count).toBe(perAlert.reduce((sum, value, index) => sum + value * Math.ceil((20_000 - index) / 3), 0));
   });
 });
+
+describe('registrable domains (Public Suffix List through tldts)', () => {
+  it.each([
+    ['paypa1.co.at', 'paypa1.co.at', 'co.at'],
+    ['paypa1.com.ru', 'paypa1.com.ru', 'com.ru'],
+    ['paypa1.com.au', 'paypa1.com.au', 'com.au'],
+    ['login.paypal.co.jp', 'paypal.co.jp', 'co.jp'],
+    ['a.b.example.co.uk', 'example.co.uk', 'co.uk'],
+    ['shop.example.com.br', 'example.com.br', 'com.br'],
+    ['portal.example.gv.at', 'example.gv.at', 'gv.at'],
+    ['mail.example.org.mx', 'example.org.mx', 'org.mx'],
+    ['www.example.kiev.ua', 'example.kiev.ua', 'kiev.ua'],
+    ['example.ac.be', 'example.ac.be', 'ac.be'],
+    ['cdn.example.nom.za', 'example.nom.za', 'nom.za'],
+    ['foo.github.io', 'foo.github.io', 'github.io'],
+    ['x.s3.amazonaws.com', 'x.s3.amazonaws.com', 's3.amazonaws.com'],
+    ['contoso.sharepoint.com', 'contoso.sharepoint.com', 'sharepoint.com'],
+    ['login.example.com.evil.net', 'evil.net', 'net'],
+  ])('%s → %s (suffix %s)', (host, registrable, suffix) => {
+    expect(splitDomain(host)).toMatchObject({ registrable, suffix });
+  });
+
+  it('has no registrable domain for a bare suffix, a single label or an IP address', () => {
+    for (const host of ['co.uk', 'com.ru', 'localhost', '192.0.2.10']) expect(splitDomain(host), host).toBeUndefined();
+  });
+
+  it('raises look-alike evidence for paypa1 under any country suffix', () => {
+    const paypal = createDomainUrlEnricher({ organizationDomains: ['paypal.com'] });
+    for (const host of ['paypa1.co.at', 'paypa1.com.ru', 'paypa1.com.au']) {
+      const findings = paypal.enrich(makeAlert([{ kind: 'domain', value: host }]), context);
+      const lookAlike = findings.find((finding) => finding.attack?.includes('T1583.001'));
+      expect(lookAlike?.claim, host).toContain(`${host} looks like paypal.com`);
+      expect(lookAlike!.weight, host).toBeGreaterThanOrEqual(2);
+    }
+  });
+});
