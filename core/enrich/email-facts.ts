@@ -1,3 +1,4 @@
+import emailAddresses from 'email-addresses';
 import type { Alert } from '../spec/alert.js';
 import { registrableDomain } from './domain-name.js';
 
@@ -55,9 +56,39 @@ export function collectFacts(alert: Alert): MessageFacts {
   return facts;
 }
 
+/** One mailbox of a header: address and domain in lower case, and the display name shown with it. */
+export interface Mailbox {
+  address: string;
+  domain: string;
+  displayName: string | undefined;
+}
+
 const ADDRESS = /[^\s<>"',;:()]+@([a-z0-9-]+(?:\.[a-z0-9-]+)+)/gi;
 
-/** Every mailbox in a header value, lower case, with its domain. */
+/**
+ * The mailboxes of an address header (From, Reply-To, Return-Path), read by an RFC 5322 parser so
+ * a quoted display name is never taken for the address: `"security@example.com"
+ * <attacker@evil.example>` is the mailbox attacker@evil.example shown as "security@example.com".
+ * Headers an attacker broke on purpose fall back to the angle-bracket address, else to every
+ * address-like token outside quotes.
+ */
+export function mailboxesIn(text: string): Mailbox[] {
+  const parsed = emailAddresses.parseAddressList({ input: text, rfc6532: true, atInDisplayName: true, commaInDisplayName: true });
+  if (parsed !== null && parsed.length > 0) {
+    return parsed
+      .flatMap((entry) => (entry.type === 'group' ? entry.addresses : [entry]))
+      .map((mailbox) => ({ address: mailbox.address.toLowerCase(), domain: mailbox.domain.toLowerCase(), displayName: mailbox.name?.trim() || undefined }));
+  }
+  const angle = /^(.*)<\s*([^<>\s]+@[^<>\s]+)\s*>\s*$/s.exec(text.trim());
+  if (angle?.[2] !== undefined) {
+    const address = angle[2].toLowerCase();
+    const name = angle[1]!.trim().replace(/^"(.*)"$/s, '$1').trim();
+    return [{ address, domain: address.slice(address.lastIndexOf('@') + 1), displayName: name || undefined }];
+  }
+  return addressesIn(text.replace(/"(?:[^"\\]|\\.)*"/g, ' ')).map((mailbox) => ({ ...mailbox, displayName: undefined }));
+}
+
+/** Every address-like token of a text (display names included), lower case, with its domain. */
 export function addressesIn(text: string): { address: string; domain: string }[] {
   return [...text.matchAll(ADDRESS)].map((match) => ({
     address: match[0].toLowerCase(),

@@ -1,5 +1,5 @@
 import type { Finding } from './enricher.js';
-import { addressesIn, clip, organizationalDomain, uniqueRefs, type MessageFacts } from './email-facts.js';
+import { addressesIn, clip, mailboxesIn, organizationalDomain, uniqueRefs, type MessageFacts } from './email-facts.js';
 import type { EmailChecks } from './email.js';
 
 const DOMAIN_TOKEN = /\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}\b/gi;
@@ -72,7 +72,7 @@ export function identityFindings(
   }
 
   if (facts.replyTo) {
-    const replyTo = addressesIn(facts.replyTo.value).find((reply) => organizationalDomain(reply.domain) !== fromOrg);
+    const replyTo = mailboxesIn(facts.replyTo.value).find((reply) => organizationalDomain(reply.domain) !== fromOrg);
     if (replyTo) {
       const isFreeReply = checks.freeMailDomains.has(organizationalDomain(replyTo.domain)) && !isFreeMail;
       findings.push({
@@ -86,7 +86,7 @@ export function identityFindings(
     }
   }
   if (facts.returnPath) {
-    const returnPath = addressesIn(facts.returnPath.value).find((bounce) => organizationalDomain(bounce.domain) !== fromOrg);
+    const returnPath = mailboxesIn(facts.returnPath.value).find((bounce) => organizationalDomain(bounce.domain) !== fromOrg);
     if (returnPath) {
       // Bulk senders bounce to their provider's domain; once DMARC aligns the From domain this is only context.
       findings.push({

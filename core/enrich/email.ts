@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ConfigError } from '../spec/errors.js';
 import type { EnricherV1, Finding } from './enricher.js';
 import { authenticationFindings } from './email-authentication.js';
-import { addressesIn, clip, collectFacts, organizationalDomain, type Fact } from './email-facts.js';
+import { clip, collectFacts, mailboxesIn, organizationalDomain, type Fact } from './email-facts.js';
 import { identityFindings, nameWords } from './email-identity.js';
 
 const DomainSchema = z
@@ -85,13 +85,11 @@ export function createEmailEnricher(
     enrich(alert) {
       const facts = collectFacts(alert);
       if (!facts.from && !facts.authenticationResults && !facts.receivedSpf && !facts.subject) return [];
-      const mailbox = facts.from ? addressesIn(facts.from.value)[0] : undefined;
+      const mailbox = facts.from ? mailboxesIn(facts.from.value)[0] : undefined;
       const { findings, isAuthenticated } = authenticationFindings(facts, mailbox?.domain ?? '', checks);
       if (mailbox) {
         // A flat `email.from` may carry the display name itself: "Dana Whitfield" <dana@example.test>.
-        const displayName =
-          facts.displayName?.value ?? /^\s*"?([^"<]*?)"?\s*</.exec(facts.from?.value ?? '')?.[1]?.trim();
-        const sender = { ...mailbox, displayName: displayName || undefined };
+        const sender = { address: mailbox.address, domain: mailbox.domain, displayName: facts.displayName?.value ?? mailbox.displayName };
         findings.push(...identityFindings(facts, sender, isAuthenticated, checks));
       }
       if (facts.subject) findings.push(...subjectFinding(facts.subject));

@@ -118,6 +118,21 @@ describe('email enricher', () => {
     expect(findings.every((finding) => finding.kind === 'email' && finding.weight >= 0)).toBe(true);
   });
 
+  it('reads a quoted address in the display name as the display name, not as the sender (RFC 5322)', () => {
+    for (const from of ['"security@corp.example" <attacker@evil.example>', '"IT Security <security@corp.example>" <attacker@evil.example>', 'security@corp.example <attacker@evil.example>']) {
+      const findings = enricher.enrich(makeAlert({ fields: { 'email.from': from, 'email.subject': 'Password reset required' } }), context);
+      const display = findings.find((finding) => finding.claim.startsWith('The display name'));
+      expect(display?.claim, from).toContain('shows the address security@corp.example');
+      expect(display?.claim, from).toContain('but the message was sent from attacker@evil.example');
+      expect(display?.weight, from).toBe(1.2);
+    }
+  });
+
+  it('reads a group and a Reply-To list with the parser', () => {
+    const findings = enricher.enrich(makeAlert({ fields: { 'email.from': 'Billing <billing@partner.example>', 'Reply-To': 'Accounts: "Pay, Desk" <desk@freemail.example>;' } }), context);
+    expect(findings.find((finding) => finding.claim.startsWith('Reply-To'))?.claim).toContain('desk@freemail.example');
+  });
+
   it('reads flat fields: an executive display name on a free-mail address', () => {
     const alert = makeAlert({
       fields: {
