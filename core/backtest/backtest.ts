@@ -2,6 +2,7 @@ import type { Alert } from '../spec/alert.js';
 import type { AnalystVerdict } from '../spec/disposition.js';
 import { VerdictError } from '../spec/errors.js';
 import type { TriageResult, Verdict } from '../spec/result.js';
+import { VERDICT_VERSION } from '../version.js';
 import { memoryEntityKeys } from '../enrich/memory.js';
 import { canonicalOrder, type EngineDisposition, type TriageEngine } from '../pipeline/engine.js';
 import { MetricsAccumulator, TechniqueAccumulator, type DatasetMetrics, type ExpectedLabel } from './metrics.js';
@@ -25,6 +26,8 @@ export interface BacktestOptions {
   normalize(native: unknown, platform: string | undefined): Alert;
   /** Share of alerts whose true label reaches Verdict as an analyst disposition (default 0.05). */
   feedbackShare?: number;
+  /** The decide thresholds in force, for the report. */
+  thresholds?: { truePositive: number; benign: number };
   /** Stream-time delay before that disposition arrives (default 3600 s). */
   feedbackDelaySeconds?: number;
   /** Seed of the analyst's sampling, so a back-test is reproducible. */
@@ -61,6 +64,14 @@ export interface BacktestReport {
   feedback: { given: number; share: number; delaySeconds: number; sampling: 'rows' | 'groups'; seed: number };
   /** Process restarts simulated (restartDaily). */
   restarts: number;
+  /** What ran: Verdict version, config digest, thresholds, feedback share and delay. */
+  run: { version: string; configDigest: string; thresholds: { truePositive: number; benign: number } | null; share: number; delaySeconds: number };
+  /** Ids of the attacks Verdict would have auto-closed (the first 500). */
+  missedAlertIds: string[];
+  /** Verdict given against the label: rows per verdict and expected class. */
+  confusion: Record<Verdict, Record<ExpectedLabel, number>>;
+  /** Attack recall and reduction had the benign threshold been elsewhere (same scores): to pick an operating point. */
+  tradeoff: Array<{ benignThreshold: number; recall: number | null; reduction: number | null; missedAttacks: number }>;
   deadLetters: { count: number; examples: string[] };
   throughput: { alerts: number; seconds: number; alertsPerSecond: number; p50Ms: number; p99Ms: number };
 }
@@ -102,6 +113,11 @@ export async function runBacktest(items: AsyncIterable<BacktestItem> | Iterable<
   const started = performance.now();
 
   let engine = options.engine;
+  const missedAlertIds: string[] = [];
+  const confusion = {} as BacktestReport['confusion'];
+  for (const verdict of ['true_positive', 'benign_positive', 'false_positive', 'inconclusive'] as const) confusion[verdict] = { malicious: 0, benign: 0, ambiguous: 0 };
+  // Scores in 1 % bins per label: the trade-off curve over thresholds without keeping every score.
+  const histogram = { malicious: new Array<number>(101).fill(0), benign: new Array<number>(101).fill(0) };
   const learnedAll: EngineDisposition[] = [];
   const recentResults = new Map<string, TriageResult>();
   const labelledGroups = new Set<string>();
@@ -164,6 +180,9 @@ export async function runBacktest(items: AsyncIterable<BacktestItem> | Iterable<
     const hostKey = memoryEntityKeys(alert.entities).find((key) => key.startsWith('host:'));
     const outcome = { expected: item.expected, probabilityMalicious: result.probabilityMalicious, rule: alert.ruleName, ...(item.groupKey ? { groupKey: item.groupKey } : {}) };
     metrics.add({ ...outcome, verdict: result.verdict });
+    confusion[result.verdict][item.expected] += 1;
+    if (item.expected !== 'ambiguous') histogram[item.expected][Math.min(100, Math.floor(result.probabilityMalicious * 100))]! += 1;
+    if (item.expected === 'malicious' && (result.verdict === 'benign_positive' || result.verdict === 'false_positive') && missedAlertIds.length < 500) missedAlertIds.push(result.alertId);
     ruleMemory.add({ ...outcome, verdict: baselineVerdict(baselineMemory.shouldClose(alert.ruleName, undefined)), probabilityMalicious: baselineMemory.rate(alert.ruleName, undefined) });
     ruleHostMemory.add({ ...outcome, verdict: baselineVerdict(baselineMemory.shouldClose(alert.ruleName, hostKey)), probabilityMalicious: baselineMemory.rate(alert.ruleName, hostKey) });
     closeNothing.add({ ...outcome, verdict: 'inconclusive', probabilityMalicious: 0.5 });
@@ -230,11 +249,41 @@ export async function runBacktest(items: AsyncIterable<BacktestItem> | Iterable<
     groups: breakdown.groups(),
     feedback: { given, share, delaySeconds: delayMs / 1000, sampling: options.feedbackSampling ?? 'rows', seed: options.seed ?? DEFAULT_SEED },
     restarts,
+    run: { version: VERDICT_VERSION, configDigest: options.engine.configDigest, thresholds: options.thresholds ?? null, share, delaySeconds: delayMs / 1000 },
+    missedAlertIds,
+    confusion,
+    tradeoff: tradeoffCurve(histogram),
     deadLetters,
     throughput: { alerts: summary.alerts, seconds, alertsPerSecond: summary.alerts / Math.max(seconds, 1e-9), p50Ms: latency.percentile(0.5), p99Ms: latency.percentile(0.99) },
   };
   Object.defineProperty(report, 'accumulators', { value: { metrics, ruleMemory, ruleHostMemory, closeNothing }, enumerable: false });
   return report;
+}
+
+/**
+ * Recall (attacks left open) and reduction (non-attacks closed) for benign thresholds 0.05 … 0.50,
+ * from the score histogram: closing is taken as score ≤ threshold (other closing conditions, such
+ * as decide.minBenignEvidence, are not replayed).
+ */
+function tradeoffCurve(histogram: { malicious: number[]; benign: number[] }): BacktestReport['tradeoff'] {
+  const totalMalicious = histogram.malicious.reduce((sum, count) => sum + count, 0);
+  const totalBenign = histogram.benign.reduce((sum, count) => sum + count, 0);
+  const curve: BacktestReport['tradeoff'] = [];
+  for (let percent = 5; percent <= 50; percent += 5) {
+    let closedMalicious = 0;
+    let closedBenign = 0;
+    for (let bin = 0; bin < percent; bin += 1) {
+      closedMalicious += histogram.malicious[bin]!;
+      closedBenign += histogram.benign[bin]!;
+    }
+    curve.push({
+      benignThreshold: percent / 100,
+      recall: totalMalicious ? 1 - closedMalicious / totalMalicious : null,
+      reduction: totalBenign ? closedBenign / totalBenign : null,
+      missedAttacks: closedMalicious,
+    });
+  }
+  return curve;
 }
 
 /** A suppression-list baseline either closes the alert or leaves it for an analyst. */

@@ -3,7 +3,7 @@ import { baselineChart } from './report-baseline-chart.js';
 import { formatDecimal, formatInteger, formatPercent, html, SafeHtml, table } from './report-markup.js';
 import { reliabilityChart } from './report-reliability.js';
 import { ruleFalsePositiveChart } from './report-rule-chart.js';
-import { headlineTiles, missedSection, runNotes, worstGroupsSection } from './report-sections.js';
+import { confusionSection, headlineTiles, missedSection, runDetails, runNotes, tradeoffSection, worstGroupsSection } from './report-sections.js';
 import { REPORT_CSP, REPORT_CSS } from './report-style.js';
 
 /** Static and pinned by hash in the CSP: the one string the page trusts without escaping. */
@@ -52,10 +52,13 @@ function datasetSection(name: string, report: BacktestReport, id: string): SafeH
 <h2 id="${id}-title">${name}</h2>
 ${headlineTiles(report)}
 ${runNotes(report)}
+${runDetails(report)}
 ${reliabilityChart(report.metrics.reliability, `${id}-reliability`, report.metrics.ece)}
 ${ruleFalsePositiveChart(report.perRule, `${id}-rules`)}
 ${baselineChart(report, `${id}-baselines`)}
 ${missedSection(report.missed, `${id}-missed`)}
+${confusionSection(report, `${id}-confusion`)}
+${tradeoffSection(report, `${id}-tradeoff`)}
 ${worstGroupsSection(report.groups, `${id}-groups`)}
 </section>`;
 }

@@ -82,3 +82,34 @@ function moreNote(groups: number, alerts: number | null, noun: string): SafeHtml
 function sum(values: readonly number[]): number {
   return values.reduce((total, value) => total + value, 0);
 }
+
+/** What ran, so a report can be reproduced: version, config digest, thresholds, feedback. */
+export function runDetails(report: BacktestReport): SafeHtml {
+  const { run } = report;
+  if (!run) return html``;
+  const thresholds = run.thresholds ? `${run.thresholds.benign} / ${run.thresholds.truePositive}` : 'n/a';
+  return html`<p class="note">Verdict ${run.version}, config digest ${run.configDigest}, thresholds (benign / true positive) ${thresholds}; labels fed back: ${formatPercent(run.share)} of alerts, ${formatInteger(run.delaySeconds)} s of stream time after each.</p>`;
+}
+
+/** Verdict given against the label, and the ids of the attacks that would have been closed. */
+export function confusionSection(report: BacktestReport, id: string): SafeHtml {
+  if (!report.confusion) return html``;
+  const verdicts = ['true_positive', 'inconclusive', 'benign_positive', 'false_positive'] as const;
+  const matrix = table(
+    [{ label: 'Verdict' }, { label: 'Labelled attack', isNumeric: true }, { label: 'Labelled not an attack', isNumeric: true }, { label: 'Unlabelled', isNumeric: true }],
+    verdicts.map((verdict) => [verdict, formatInteger(report.confusion[verdict].malicious), formatInteger(report.confusion[verdict].benign), formatInteger(report.confusion[verdict].ambiguous)]),
+  );
+  const ids = report.missedAlertIds.length
+    ? html`<details><summary>Ids of the ${formatInteger(report.missedAlertIds.length)} attack alerts that would have been closed${report.missedAlertIds.length >= 500 ? ' (first 500)' : ''}</summary><p class="ids">${report.missedAlertIds.join(', ')}</p></details>`
+    : '';
+  return html`<section aria-labelledby="${id}"><h3 id="${id}">Verdict against label</h3>${matrix}${ids}</section>`;
+}
+
+/** Recall and reduction at other benign thresholds, from the same scores: pick an operating point. */
+export function tradeoffSection(report: BacktestReport, id: string): SafeHtml {
+  if (!report.tradeoff?.length) return html``;
+  return html`<section aria-labelledby="${id}"><h3 id="${id}">Recall and reduction by closing threshold</h3><p class="note">Had alerts been closed at a score at or below each threshold (the same scores; other closing conditions not replayed). The current benign threshold is ${report.run?.thresholds ? String(report.run.thresholds.benign) : 'n/a'}.</p>${table(
+    [{ label: 'Benign threshold', isNumeric: true }, { label: 'Attacks left open', isNumeric: true }, { label: 'Attacks closed', isNumeric: true }, { label: 'Non-attacks closed', isNumeric: true }],
+    report.tradeoff.map((point) => [point.benignThreshold.toFixed(2), formatPercent(point.recall), formatInteger(point.missedAttacks), formatPercent(point.reduction)]),
+  )}</section>`;
+}

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { runBacktest, type BacktestItem } from '../backtest/backtest.js';
 import type { ExpectedLabel } from '../backtest/metrics.js';
 import { renderBacktestHtml } from '../backtest/report-html.js';
+import { formatPercent } from '../backtest/report-markup.js';
 import { loadConfig } from '../config/load-config.js';
 import type { Alert } from '../spec/alert.js';
 import { ConfigError, VerdictError } from '../spec/errors.js';
@@ -55,6 +56,8 @@ export function createBacktestCommand(plugins: readonly PlatformPluginV1[]) {
         const items: Array<BacktestItem & { timeMs: number; order: number }> = [];
         const rejected: string[] = [];
         let order = 0;
+        let labelled = 0;
+        const fieldsSeen = new Set<string>();
         for await (const entry of readRecords(file, detectFormat(file))) {
           order += 1;
           if ('unreadable' in entry) {
@@ -62,6 +65,10 @@ export function createBacktestCommand(plugins: readonly PlatformPluginV1[]) {
             continue;
           }
           const record = entry.record as Record<string, unknown>;
+          if (record !== null && typeof record === 'object') {
+            if (Object.hasOwn(record, options.label)) labelled += 1;
+            else if (fieldsSeen.size < 30) for (const key of Object.keys(record)) fieldsSeen.add(key);
+          }
           const expected = parseLabel(record?.[options.label]);
           const withoutLabel = { ...record };
           delete withoutLabel[options.label];
@@ -77,16 +84,22 @@ export function createBacktestCommand(plugins: readonly PlatformPluginV1[]) {
           const host = alert.entities.find((entity) => entity.kind === 'host')?.value ?? '';
           items.push({ native: alert, expected, groupKey: `${alert.ruleName}\u0000${host}\u0000${expected}`, timeMs: Date.parse(alert.time), order });
         }
+        if (order > 0 && labelled === 0) {
+          throw new ConfigError(`no record has the label field "${options.label}": pass --label with the field that holds the analyst's disposition (fields seen: ${[...fieldsSeen].slice(0, 15).join(', ') || 'none'})`);
+        }
         items.sort((left, right) => left.timeMs - right.timeMs || left.order - right.order);
         const { engine } = createOfflineEngine(loaded);
-        const report = await runBacktest(items, { engine, normalize: (native) => native as Alert, feedbackShare: share, feedbackDelaySeconds: delay });
+        const report = await runBacktest(items, { engine, normalize: (native) => native as Alert, feedbackShare: share, feedbackDelaySeconds: delay, thresholds: loaded.config.decide.thresholds });
         const m = report.metrics;
-        const percent = (value: number | null): string => (value === null ? 'n/a' : `${(value * 100).toFixed(1)} %`);
+        const attacks = report.confusion.true_positive.malicious + report.confusion.inconclusive.malicious + report.confusion.benign_positive.malicious + report.confusion.false_positive.malicious;
+        const benign = report.confusion.true_positive.benign + report.confusion.inconclusive.benign + report.confusion.benign_positive.benign + report.confusion.false_positive.benign;
+        const closedBenign = report.confusion.benign_positive.benign + report.confusion.false_positive.benign;
+        // Counts first: a share never rounds a missed attack away (formatPercent never shows 100 % short of it).
         process.stdout.write(
           `Replayed ${m.alerts} alerts (${m.scored} labelled; ${report.feedback.given} labels fed back). ` +
-            `Attacks kept open: ${percent(m.truePositiveRecall)}; auto-close precision ${percent(m.autoClosePrecision)}; ` +
-            `non-attacks auto-closed ${percent(m.reduction)} (rule+host suppression list: ${percent(report.baselines.ruleHostMemory.reduction)}); ` +
-            `abstained ${percent(m.abstainRate)}; attacks that would have been closed: ${m.missedAttacks}.\n`,
+            `Attacks kept open: ${attacks - m.missedAttacks} of ${attacks} (${formatPercent(m.truePositiveRecall)}); auto-close precision ${formatPercent(m.autoClosePrecision)}; ` +
+            `non-attacks auto-closed: ${closedBenign} of ${benign} (${formatPercent(m.reduction)}; rule+host suppression list: ${formatPercent(report.baselines.ruleHostMemory.reduction)}); ` +
+            `abstained ${formatPercent(m.abstainRate)}; attacks that would have been closed: ${m.missedAttacks}${report.missedAlertIds.length ? ` (${report.missedAlertIds.slice(0, 5).join(', ')}${report.missedAlertIds.length > 5 ? ', …' : ''})` : ''}.\n`,
         );
         for (const reason of rejected.slice(0, 5)) process.stderr.write(`  skipped: ${reason}\n`);
         if (options.out) writeOutput(options.out, `${JSON.stringify(report, null, 2)}\n`);
