@@ -2,6 +2,7 @@ import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { parse as parseCsv } from 'csv-parse';
 import { ConfigError } from '../spec/errors.js';
+import { jsonDepth, MAX_JSON_DEPTH, tooDeepMessage } from '../spec/json-depth.js';
 
 export type InputFormat = 'jsonl' | 'json' | 'csv';
 
@@ -37,13 +38,21 @@ export async function* readRecords(file: string, format: InputFormat, onBytes?: 
   if (onBytes) stream.on('data', (chunk: Buffer | string) => onBytes(typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length));
   if (format === 'csv') {
     const parser = stream.pipe(parseCsv({ columns: true, skip_empty_lines: true, trim: true, relax_column_count: true }));
-    for await (const row of parser) yield { record: row as unknown };
+    try {
+      for await (const row of parser) yield { record: row as unknown };
+    } catch (error) {
+      // csv-parse stops at the first malformed row (an unclosed quote): the rows before it are triaged.
+      const code = (error as { code?: unknown }).code;
+      if (typeof code !== 'string' || !code.startsWith('CSV_')) throw error;
+      throw new ConfigError(`input file ${file} is not valid CSV (${(error as Error).message}); fix that row (quote fields containing commas or quotes) and run again`, { cause: error });
+    }
     return;
   }
   if (format === 'json') {
     let text = '';
     for await (const chunk of stream) text += chunk.toString();
     let document: unknown;
+    if (jsonDepth(text) > MAX_JSON_DEPTH) throw new ConfigError(`input file ${file}: ${tooDeepMessage()}`);
     try {
       document = JSON.parse(text);
     } catch (error) {
@@ -57,6 +66,10 @@ export async function* readRecords(file: string, format: InputFormat, onBytes?: 
   for await (const line of lines) {
     lineNumber += 1;
     if (line.trim() === '') continue;
+    if (jsonDepth(line) > MAX_JSON_DEPTH) {
+      yield { unreadable: `line ${lineNumber}: ${tooDeepMessage()}`, line: lineNumber, text: line };
+      continue;
+    }
     try {
       yield { record: JSON.parse(line) as unknown };
     } catch (error) {

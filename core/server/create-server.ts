@@ -17,6 +17,7 @@ import type { ServerContext, ServerOptions } from './server-context.js';
 import { resolveServerOptions } from './server-options.js';
 import { hasScope } from './tokens.js';
 import { toStoreUnavailable } from '../store/store-errors.js';
+import { jsonDepth, MAX_JSON_DEPTH, tooDeepMessage } from '../spec/json-depth.js';
 
 export interface CreateServerInput {
   runtime: VerdictRuntime;
@@ -70,6 +71,18 @@ export function createServer(input: CreateServerInput): FastifyInstance {
     return503OnClosing: true,
     ...(options.tls ? { https: { cert: options.tls.cert, key: options.tls.key } } : {}),
   }) as unknown as FastifyInstance;
+
+  // JSON bodies are measured before parsing: one nested thousands deep would overflow the stack of
+  // whatever walks it later. Parsing itself stays Fastify's (with its prototype-poisoning checks).
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (jsonDepth(String(body)) > MAX_JSON_DEPTH) {
+      done(new HttpError(400, tooDeepMessage(), { errors: [{ path: '', message: `nested deeper than ${MAX_JSON_DEPTH} levels` }] }), undefined);
+      return;
+    }
+    parseJson(request, String(body), done);
+  });
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { PlatformParamsSchema, TriageQuerySchema } from '../api-schemas.js';
 import { createHookVerifier, replayError, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../hook-signature.js';
 import { HttpError, parseRequestPart } from '../http-error.js';
+import { jsonDepth, MAX_JSON_DEPTH, tooDeepMessage } from '../../spec/json-depth.js';
 import type { ServerContext } from '../server-context.js';
 import { triageRequest, triageResponseJson } from '../triage-service.js';
 
@@ -36,6 +37,7 @@ export function registerHookRoutes(app: FastifyInstance, context: ServerContext)
       // The platform's rate limit counts verified deliveries only: unsigned floods cannot use it up.
       context.takeRateLimit?.(`hook:${platform}`);
       let parsed: unknown;
+      if (jsonDepth(body.toString('utf8')) > MAX_JSON_DEPTH) throw new HttpError(400, tooDeepMessage(), { errors: [{ path: '', message: `nested deeper than ${MAX_JSON_DEPTH} levels` }] });
       try {
         parsed = JSON.parse(body.toString('utf8'));
       } catch (error) {
