@@ -1,10 +1,11 @@
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { cliVerdict, FIXTURE_ALERT_FILE, ROOT, startLiveService, type LiveService } from './live-service.js';
+import { startLossyGateway, type LossyGateway } from './lossy-gateway.js';
 import { runTinesStory } from './tines-runner.js';
 import { runXsoarScript } from './xsoar-harness.js';
 
@@ -27,24 +28,38 @@ function triageAuditCount(service: LiveService): number {
   return (JSON.parse(service.cli('audit', '--action', 'triage', '--limit', '1000', '--json')) as unknown[]).length;
 }
 
-function python(args: string[]): any {
-  const run = spawnSync('python3', [path.join(STANDINS, 'run_step.py'), ...args], { env: { ...process.env, PYTHONPATH: STANDINS, PYTHONDONTWRITEBYTECODE: '1' }, encoding: 'utf8', timeout: 60_000 });
-  if (run.status !== 0) throw new Error(`python3 exited ${run.status}: ${run.stderr}`);
-  return JSON.parse(run.stdout);
+/** Runs a step in python3 without blocking this process (the lossy gateway below lives in it). */
+function python(args: string[]): Promise<any> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('python3', [path.join(STANDINS, 'run_step.py'), ...args], { env: { ...process.env, PYTHONPATH: STANDINS, PYTHONDONTWRITEBYTECODE: '1' } });
+    let stdout = '';
+    let stderr = '';
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      if (code !== 0) reject(new Error(`python3 exited ${code}: ${stderr}`));
+      else resolve(JSON.parse(stdout));
+    });
+  });
 }
 
 describe('SOAR steps against a live Verdict', () => {
   let service: LiveService;
   let expected: { verdict: string; confidence: number };
   let work: string;
+  let gateway: LossyGateway;
   const xsoarScript = (parse(readFileSync(path.join(MANIFESTS, 'xsoar/Verdict.yml'), 'utf8')) as { script: { script: string } }).script.script;
 
   beforeAll(async () => {
     expected = cliVerdict();
     service = await startLiveService();
+    gateway = await startLossyGateway(service.baseUrl);
     work = mkdtempSync(path.join(tmpdir(), 'verdict-soar-steps-'));
   }, 180_000);
   afterAll(async () => {
+    await gateway?.close();
     await service?.stop();
     if (work) rmSync(work, { recursive: true, force: true });
   });
@@ -100,57 +115,68 @@ describe('SOAR steps against a live Verdict', () => {
   });
 
   describe('Splunk SOAR app (python3, verdict_connector.py)', () => {
-    const action = (identifier: string, parameters: Record<string, unknown>, config: Record<string, unknown> = {}) => {
+    const action = async (identifier: string, parameters: Record<string, unknown>, config: Record<string, unknown> = {}) => {
       const file = path.join(work, `${identifier}-${Math.random().toString(36).slice(2)}.json`);
       writeFileSync(file, JSON.stringify({ identifier, config: { base_url: service.baseUrl, api_token: service.token, verify_server_cert: true, ...config }, parameters: [parameters] }));
       return python(['splunk-soar', path.join(MANIFESTS, 'splunk-soar'), file]);
     };
 
-    it('test connectivity passes with the token and fails with the problem without it', () => {
-      expect(action('test_connectivity', {}).action_results[0].status).toBe('success');
-      const refused = action('test_connectivity', {}, { api_token: 'vdt_0000000000000000_wrong' }).action_results[0];
+    it('test connectivity passes with the token and fails with the problem without it', async () => {
+      expect((await action('test_connectivity', {})).action_results[0].status).toBe('success');
+      const refused = (await action('test_connectivity', {}, { api_token: 'vdt_0000000000000000_wrong' })).action_results[0];
       expect(refused.status).toBe('failed');
       expect(refused.message).toContain('401');
     });
 
-    it('triage alert gives the CLI verdict; a retried action counts once', () => {
+    it('triage alert gives the CLI verdict; a retried action counts once', async () => {
       const before = triageAuditCount(service);
       const parameters = { alert: JSON.stringify(fixtureAs('soar-1')) };
-      const first = action('triage_alert', parameters).action_results[0];
-      const retry = action('triage_alert', parameters).action_results[0];
+      const first = (await action('triage_alert', parameters)).action_results[0];
+      const retry = (await action('triage_alert', parameters)).action_results[0];
       expect(first.status).toBe('success');
       expect(first.summary).toMatchObject({ verdict: expected.verdict, alert_id: 'soar-1' });
       expect(first.data[0]).toMatchObject({ alertId: 'soar-1', verdict: expected.verdict });
       expect(retry.data).toEqual(first.data);
       expect(triageAuditCount(service) - before).toBe(1);
-      expect(action('get_verdict', { alert_id: 'soar-1' }).action_results[0].summary.verdict).toBe(expected.verdict);
-      expect(action('send_feedback', { alert_id: 'soar-1', verdict: 'true_positive' }).action_results[0].summary.recorded).toBe(1);
+      expect((await action('get_verdict', { alert_id: 'soar-1' })).action_results[0].summary.verdict).toBe(expected.verdict);
+      expect((await action('send_feedback', { alert_id: 'soar-1', verdict: 'true_positive' })).action_results[0].summary.recorded).toBe(1);
     });
 
-    it('fails the action with the service problem details on bad input', () => {
-      const bad = action('triage_alert', { alert: JSON.stringify(BAD_ALERT), platform: 'verdict' }).action_results[0];
+    it('retries an answer lost on the way back (503) with the same key: the alert is triaged once', async () => {
+      const before = triageAuditCount(service);
+      gateway.loseNext = 1;
+      const seenBefore = gateway.seen.length;
+      const result = (await action('triage_alert', { alert: JSON.stringify(fixtureAs('soar-lost')) }, { base_url: gateway.baseUrl })).action_results[0];
+      expect(gateway.seen.slice(seenBefore)).toEqual([503, 200]);
+      expect(result.status).toBe('success');
+      expect(result.summary.verdict).toBe(expected.verdict);
+      expect(triageAuditCount(service) - before).toBe(1);
+    });
+
+    it('fails the action with the service problem details on bad input', async () => {
+      const bad = (await action('triage_alert', { alert: JSON.stringify(BAD_ALERT), platform: 'verdict' })).action_results[0];
       expect(bad.status).toBe('failed');
       expect(bad.summary).toMatchObject({ status_code: 400, problem_type: 'urn:verdict:problem:invalid-input', field: 'severity' });
       expect(bad.message).toContain('severity');
-      const notJson = action('triage_alert', { alert: '{not json' }).action_results[0];
+      const notJson = (await action('triage_alert', { alert: '{not json' })).action_results[0];
       expect(notJson.status).toBe('failed');
       expect(notJson.message).toContain('not JSON');
     });
   });
 
   describe('Shuffle app (python3, src/app.py)', () => {
-    const shuffle = (name: string, kwargs: Record<string, unknown>) => python(['shuffle', path.join(MANIFESTS, 'shuffle/src'), name, JSON.stringify({ url: service.baseUrl, apikey: service.token, ...kwargs })]);
+    const shuffle = async (name: string, kwargs: Record<string, unknown>) => python(['shuffle', path.join(MANIFESTS, 'shuffle/src'), name, JSON.stringify({ url: service.baseUrl, apikey: service.token, ...kwargs })]);
 
-    it('triage_alert gives the CLI verdict, counts once when retried, and returns problem details on bad input', () => {
+    it('triage_alert gives the CLI verdict, counts once when retried, and returns problem details on bad input', async () => {
       const before = triageAuditCount(service);
-      const first = shuffle('triage_alert', { alert: JSON.stringify(fixtureAs('shuffle-1')) });
-      const retry = shuffle('triage_alert', { alert: JSON.stringify(fixtureAs('shuffle-1')) });
+      const first = await shuffle('triage_alert', { alert: JSON.stringify(fixtureAs('shuffle-1')) });
+      const retry = await shuffle('triage_alert', { alert: JSON.stringify(fixtureAs('shuffle-1')) });
       expect(first.results[0]).toMatchObject({ alertId: 'shuffle-1', verdict: expected.verdict });
       expect(retry).toEqual(first);
       expect(triageAuditCount(service) - before).toBe(1);
-      const bad = shuffle('triage_alert', { alert: JSON.stringify(BAD_ALERT), platform: 'verdict' });
+      const bad = await shuffle('triage_alert', { alert: JSON.stringify(BAD_ALERT), platform: 'verdict' });
       expect(bad).toMatchObject({ success: false, status: 400, problem: { type: 'urn:verdict:problem:invalid-input', field: 'severity' } });
-      expect(shuffle('test_connectivity', {})).toEqual({ ok: true });
+      expect(await shuffle('test_connectivity', {})).toEqual({ ok: true });
     });
   });
 
@@ -165,6 +191,17 @@ describe('SOAR steps against a live Verdict', () => {
       expect(first.events.verdict_outcome).toMatchObject({ status: 200, alert_id: 'tines-1', verdict: expected.verdict });
       expect(rerun.events.verdict_outcome).toEqual(first.events.verdict_outcome);
       expect(rerun.requests[0]!.headers['Idempotency-Key']).toBe(first.requests[0]!.headers['Idempotency-Key']);
+      expect(triageAuditCount(service) - before).toBe(1);
+    });
+
+    it('retries on 5xx as retry_on_status says, with the same key: an answer lost on the way back counts once', async () => {
+      const before = triageAuditCount(service);
+      gateway.loseNext = 1;
+      const run = await runTinesStory(story, fixtureAs('tines-lost'), { ...environment(), resources: { verdict_url: gateway.baseUrl } });
+      expect(run.requests.map((request) => request.status)).toEqual([503, 200]);
+      expect(run.requests[1]!.headers['Idempotency-Key']).toBe(run.requests[0]!.headers['Idempotency-Key']);
+      expect(run.events.triage_with_verdict.headers['idempotency-replayed']).toBe('true');
+      expect(run.events.verdict_outcome).toMatchObject({ status: 200, alert_id: 'tines-lost', verdict: expected.verdict });
       expect(triageAuditCount(service) - before).toBe(1);
     });
 
