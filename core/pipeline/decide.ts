@@ -68,11 +68,11 @@ export function decide(alert: Alert, evidence: readonly Evidence[], config: Deci
   }
   const rawProbability = sigmoid(score);
   const { probability: probabilityMalicious, info: calibration } = calibrate(rawProbability);
-  if (calibration.method === 'platt') {
+  if (calibration.method === 'platt' || calibration.method === 'isotonic') {
     trace.push({
       stage: 'decide',
       component: 'calibration',
-      checked: `Platt map learned from ${calibration.samples} analyst dispositions (slope ${round(calibration.slope)}, intercept ${round(calibration.intercept)})`,
+      checked: calibration.method === 'platt' ? `Platt map learned from ${calibration.samples} analyst dispositions (slope ${round(calibration.slope)}, intercept ${round(calibration.intercept)})` : `isotonic map learned from ${calibration.samples} analyst dispositions`,
       found: `score ${round(rawProbability)} → probability ${round(probabilityMalicious)}`,
       delta: round(logit(probabilityMalicious) - score),
       scoreAfter: round(probabilityMalicious),

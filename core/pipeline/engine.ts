@@ -6,7 +6,7 @@ import type { VerdictConfig } from '../config/config-schema.js';
 import type { EnrichContext, EnricherV1, ObservedOutcome } from '../enrich/enricher.js';
 import type { LearnedDisposition, MemoryIndex } from '../enrich/memory.js';
 import { VERDICT_VERSION } from '../version.js';
-import { PlattCalibrator } from './calibration.js';
+import { createCalibrator } from './calibration.js';
 import { decide, round } from './decide.js';
 import { explain } from './explain.js';
 import { fingerprintAlert } from './fingerprint.js';
@@ -78,7 +78,7 @@ export function createTriageEngine(options: TriageEngineOptions): TriageEngine {
     .update(JSON.stringify({ decideConfig, group, contextConfig, memoryConfig, policy, enricherOptions, disabledEnrichers, reason }))
     .digest('hex')
     .slice(0, 12);
-  const calibrator = new PlattCalibrator(config.decide.calibration);
+  const calibrator = createCalibrator(config.decide.calibration);
   const calibrate = (raw: number) => calibrator.apply(raw);
   const recent = new Map<string, CachedVerdict>();
   const dirtyRecent = new DirtyKeys('engine.duplicate');

@@ -68,12 +68,12 @@ export const EngineInfoSchema = z.object({
    */
   calibration: z
     .object({
-      method: z.enum(['none', 'prior', 'platt']),
+      method: z.enum(['none', 'prior', 'platt', 'isotonic']),
       samples: z.number().int().nonnegative(),
       rawProbability: z.number().min(0).max(1),
     })
     .optional()
-    .describe('How the score became probabilityMalicious: prior (no map learned yet), platt (learned from this deployment\'s dispositions) or none; with the raw score.'),
+    .describe('How the score became probabilityMalicious: prior (no map learned yet), isotonic or platt (learned from this deployment\'s dispositions) or none; with the raw score.'),
 });
 
 export const TriageResultV1Schema = z.object({
