@@ -177,6 +177,11 @@ export const VerdictConfigSchema = z
       })
       .strict()
       .default({ pollSeconds: 30, dispositionLookbackSeconds: 86_400 }),
+    /** What one alert may make Verdict do: more entities than this are cut, and the verdict says so. */
+    limits: z
+      .object({ maxEntitiesPerAlert: z.number().int().min(1).max(100_000).default(1000) })
+      .strict()
+      .default({ maxEntitiesPerAlert: 1000 }),
     /** `verdict serve`: listen address, TLS, limits (see server-config.ts). */
     server: ServerConfigSchema.default(ServerConfigSchema.parse({})),
   })

@@ -62,19 +62,30 @@ export type Enricher = EnricherV1;
 
 /** Entities of one kind, deduplicated, in order of appearance. */
 export function entityValues(alert: Alert, kind: Alert['entities'][number]['kind']): string[] {
-  const values: string[] = [];
+  const values = new Set<string>();
   for (const entity of alert.entities) {
-    if (entity.kind === kind && !values.includes(entity.value)) values.push(entity.value);
+    if (entity.kind === kind) values.add(entity.value);
   }
-  return values;
+  return [...values];
 }
+
+/** Per entity list, the indices that repeat an earlier kind and value: computed once, in one pass. */
+const repeatedIndices = new WeakMap<Alert['entities'], { length: number; repeated: Set<number> }>();
 
 /** True when an earlier entity has the same kind and value (so a fact is reported once). */
 export function isRepeatedEntity(entities: Alert['entities'], index: number): boolean {
-  const entity = entities[index];
-  for (let earlier = 0; earlier < index; earlier++) {
-    const other = entities[earlier];
-    if (other && entity && other.kind === entity.kind && other.value === entity.value) return true;
+  // Enrichers ask this for every entity; comparing with all earlier ones made that quadratic.
+  let cached = repeatedIndices.get(entities);
+  if (!cached || cached.length !== entities.length) {
+    const repeated = new Set<number>();
+    const seen = new Set<string>();
+    entities.forEach((entity, position) => {
+      const key = `${entity.kind}\u0000${entity.value}`;
+      if (seen.has(key)) repeated.add(position);
+      else seen.add(key);
+    });
+    cached = { length: entities.length, repeated };
+    repeatedIndices.set(entities, cached);
   }
-  return false;
+  return cached.repeated.has(index);
 }

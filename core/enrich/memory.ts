@@ -83,14 +83,12 @@ export class MemoryIndex {
 
 /** The host and user keys memory files a disposition under. */
 export function memoryEntityKeys(entities: ReadonlyArray<{ kind: string; value: string }>): string[] {
-  const keys: string[] = [];
+  // A Set keeps this linear: alerts can carry thousands of hosts.
+  const keys = new Set<string>();
   for (const entity of entities) {
-    if (entity.kind === 'host' || entity.kind === 'user') {
-      const key = `${entity.kind}:${entity.value.toLowerCase()}`;
-      if (!keys.includes(key)) keys.push(key);
-    }
+    if (entity.kind === 'host' || entity.kind === 'user') keys.add(`${entity.kind}:${entity.value.toLowerCase()}`);
   }
-  return keys;
+  return [...keys];
 }
 
 export interface MemoryEnricherOptions {

@@ -128,11 +128,21 @@ export function withTypedErrors<T>(normalize: () => T): T {
   }
 }
 
+/** The kind/value keys already in each list pushEntity builds, so each push is O(1), not O(n). */
+const entityKeysByList = new WeakMap<Entity[], Set<string>>();
+
 /** Adds an entity unless the same kind and value is already there. */
 export function pushEntity(entities: Entity[], entity: Entity): void {
-  if (!entities.some((existing) => existing.kind === entity.kind && existing.value === entity.value)) {
-    entities.push(entity);
+  let keys = entityKeysByList.get(entities);
+  // Built on first use, and rebuilt if the list was changed by other means since.
+  if (!keys || keys.size !== entities.length) {
+    keys = new Set(entities.map((existing) => `${existing.kind}\u0000${existing.value}`));
+    entityKeysByList.set(entities, keys);
   }
+  const key = `${entity.kind}\u0000${entity.value}`;
+  if (keys.has(key)) return;
+  keys.add(key);
+  entities.push(entity);
 }
 
 /** Reads a severity word or number (1–5, OCSF-style ids) as a Verdict severity. */

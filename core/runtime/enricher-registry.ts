@@ -4,6 +4,7 @@ import type { VerdictConfig } from '../config/config-schema.js';
 import type { EnricherV1 } from '../enrich/enricher.js';
 import { createAlertKnowledgeEnricher } from '../enrich/alert-knowledge.js';
 import { createContextEnricher } from '../enrich/context.js';
+import { createEntityCapEnricher } from '../enrich/entity-cap.js';
 import { createMemoryEnricher, type MemoryIndex } from '../enrich/memory.js';
 import { createSuppressionEnricher } from '../enrich/suppression.js';
 import { createInjectionEnricher } from '../reason/injection.js';
@@ -30,12 +31,13 @@ export function buildEnrichers(context: EnricherBuildContext): BuiltEnrichers {
   const { config, baseDir, memory } = context;
   const disabled = new Set(config.disabledEnrichers);
   const enrichers: EnricherV1[] = [];
-  const known = new Set(['knowledge', 'prompt-injection', 'context', 'memory', 'suppression', ...CONFIGURABLE.map((entry) => entry.id)]);
+  const known = new Set(['knowledge', 'prompt-injection', 'entity-cap', 'context', 'memory', 'suppression', ...CONFIGURABLE.map((entry) => entry.id)]);
   for (const id of [...disabled, ...Object.keys(config.enrichers)]) {
     if (!known.has(id)) {
       throw new ConfigError(`unknown enricher "${id}" in the config: use one of ${[...known].join(', ')}`);
     }
   }
+  if (!disabled.has('entity-cap')) enrichers.push(createEntityCapEnricher());
   if (!disabled.has('knowledge')) enrichers.push(createAlertKnowledgeEnricher());
   // Alert text that addresses an automated triage system is itself suspicious, model or not.
   if (!disabled.has('prompt-injection')) enrichers.push(createInjectionEnricher());
