@@ -4,6 +4,7 @@ import { ALERT_TAXONOMY, isAnomalyProduct, type TaxonomyEntry } from './alert-ta
 import { lookupTechnique } from './attack-catalog.js';
 import type { EnricherV1, Finding } from './enricher.js';
 import { inferTitleTechniques, type TitleModel } from './knowledge/title-techniques.js';
+import { withRenumbered } from './technique-inference.js';
 
 const TITLE_MODEL = titleData as TitleModel;
 
@@ -17,7 +18,7 @@ export function createAlertKnowledgeEnricher(taxonomy: readonly TaxonomyEntry[] 
   const cache = new Map<string, Finding[]>();
 
   function findingsFor(alert: Alert): Finding[] {
-    const key = `${alert.ruleName}\u0000${alert.title}\u0000${alert.source.product ?? ''}`;
+    const key = `${alert.ruleName}\u0000${alert.title}\u0000${alert.source.product ?? ''}\u0000${alert.description ?? ''}`;
     let findings = cache.get(key);
     if (findings === undefined) {
       const texts = [...new Set([normalizeTitle(alert.title), normalizeTitle(alert.ruleName)])];
@@ -39,16 +40,26 @@ export function createAlertKnowledgeEnricher(taxonomy: readonly TaxonomyEntry[] 
     return findings;
   }
 
-  /** Context only (weight 0): the title is text the alert's source controls, so it names techniques but never moves the verdict. */
+  /**
+   * Context only (weight 0): the title and rule description are text the alert's source controls,
+   * so they name techniques but never move the verdict. The description adds its single best reading.
+   */
   function titleTechniques(alert: Alert): Finding[] {
     const title = alert.title === alert.ruleName ? alert.title : `${alert.title} ${alert.ruleName}`;
-    return inferTitleTechniques(titleModel, normalizeTitle(title)).map((technique) => ({
-      kind: 'knowledge',
-      claim: `Public detection rules with titles like this one (${technique.features.slice(0, 3).map((feature) => `"${feature}"`).join(', ')}) are tagged ${technique.id} ${lookupTechnique(technique.id)?.name ?? ''}`.trimEnd() + ` (vote share ${technique.confidence}).`,
-      weight: 0,
-      refs: ['title', 'knowledge:title-techniques'],
-      attack: [technique.id],
-    }));
+    const readings = [
+      ...inferTitleTechniques(titleModel, normalizeTitle(title)).map((technique) => ({ technique, field: 'title', words: 'titles' })),
+      ...(alert.description ? inferTitleTechniques(titleModel, alert.description.toLowerCase(), 1).map((technique) => ({ technique, field: 'description', words: 'names' })) : []),
+    ];
+    const seen = new Set<string>();
+    return readings
+      .filter(({ technique }) => !seen.has(technique.id) && seen.add(technique.id))
+      .map(({ technique, field, words }) => ({
+        kind: 'knowledge',
+        claim: `Public detection rules with ${words} like this ${field === 'title' ? 'title' : 'rule description'} (${technique.features.slice(0, 3).map((feature) => `"${feature}"`).join(', ')}) are tagged ${technique.id} ${lookupTechnique(technique.id)?.name ?? ''}`.trimEnd() + ` (vote share ${technique.confidence}).`,
+        weight: 0,
+        refs: [field, 'knowledge:title-techniques'],
+        attack: withRenumbered(technique.id, true),
+      }));
   }
 
   return {

@@ -40,6 +40,19 @@ export const ATTACK_SUCCESSORS: ReadonlyMap<string, string> = new Map([
   ['T1562.004', 'T1686.003'],
 ]);
 
+const PREDECESSORS: ReadonlyMap<string, string> = new Map([...ATTACK_SUCCESSORS].map(([old, renumbered]) => [renumbered, old]));
+
+/**
+ * Public sources (Atomic Red Team, recent rule sets) already file some techniques under ATT&CK v19
+ * ids (T1685 Disable or Modify Tools…) while the bundled catalogue is v18.1: an id inferred from
+ * them names the v18.1 id, and the v19 one too when asked.
+ */
+export function withRenumbered(id: string, includeSuccessors: boolean): string[] {
+  const predecessor = PREDECESSORS.get(id);
+  if (predecessor === undefined) return [id];
+  return includeSuccessors ? [predecessor, id] : [predecessor];
+}
+
 /** Deduplicated technique ids of several rules, with v19 successors when asked. */
 export function techniquesOf(rules: readonly { techniques: readonly string[] }[], includeSuccessors: boolean): string[] {
   const ids: string[] = [];

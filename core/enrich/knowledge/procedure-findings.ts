@@ -1,6 +1,6 @@
 import procedureData from '../../data/knowledge/procedure-techniques.json' with { type: 'json' };
 import { lookupTechnique } from '../attack-catalog.js';
-import { ATTACK_SUCCESSORS } from '../technique-inference.js';
+import { withRenumbered } from '../technique-inference.js';
 import type { Finding } from '../enricher.js';
 import { inferProcedureTechniques, type ProcedureModel } from './procedure-techniques.js';
 
@@ -17,20 +17,8 @@ export function procedureFindings(kind: string, subject: string, features: reado
     claim: `${subject} matches ${technique.procedures} public attack procedure${technique.procedures === 1 ? '' : 's'} (Atomic Red Team) for ${technique.id} ${lookupTechnique(technique.id)?.name ?? ''}`.trimEnd() + ` through ${describe(technique.feature)}.`,
     weight: 0,
     refs: [ref, `knowledge:procedure:${technique.id}`],
-    attack: withPredecessor(technique.id, includeSuccessors),
+    attack: withRenumbered(technique.id, includeSuccessors),
   }));
-}
-
-const PREDECESSORS = new Map([...ATTACK_SUCCESSORS].map(([old, renumbered]) => [renumbered, old]));
-
-/**
- * Atomic Red Team already files some procedures under ATT&CK v19 ids (T1685 Disable or Modify
- * Tools…) while the bundled catalogue is v18.1: name the v18.1 id, and the v19 one when asked.
- */
-function withPredecessor(id: string, includeSuccessors: boolean): string[] {
-  const predecessor = PREDECESSORS.get(id);
-  if (predecessor === undefined) return [id];
-  return includeSuccessors ? [predecessor, id] : [predecessor];
 }
 
 function describe(feature: string): string {
