@@ -52,8 +52,16 @@ describe('metrics a platform team can use as they are', () => {
 
   it('counts a failed model call as degraded', async () => {
     emulator.setHandler(() => ({ kind: 'error', status: 500, message: 'upstream down' }));
-    const triaged = await harness.request('POST', '/v1/triage', { token: harness.tokens.triage, body: { ...DISCOVERY_ALERT, id: 'obs-llm-2', entities: [{ kind: 'host', value: 'app09', role: 'target' }, ...DISCOVERY_ALERT.entities.slice(1)] } });
-    expect(triaged.json.results[0].engine.mode).toBe('degraded');
+    const triaged = await harness.request('POST', '/v1/triage', { token: harness.tokens.triage, body: {
+        ...DISCOVERY_ALERT,
+        id: 'obs-llm-2',
+        // Another rule, host, user and day: nothing the first alert taught or raised as context applies, so the LLM stage is asked again.
+        ruleName: 'Account discovery (domain)',
+        time: '2026-03-02T15:00:00.000Z',
+        entities: [{ kind: 'host', value: 'app09', role: 'target' }, { kind: 'user', value: 'svc_batch', role: 'actor' }, DISCOVERY_ALERT.entities[2]!],
+      },
+    });
+    expect(triaged.json.results[0].engine.mode, JSON.stringify(triaged.json.results[0].trace.slice(-3))).toBe('degraded');
     const text = (await harness.request('GET', '/metrics', { token: harness.tokens.triage })).text;
     expect(text).toMatch(/^verdict_llm_calls_total\{outcome="degraded"\} 1$/m);
   });
