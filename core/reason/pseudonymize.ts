@@ -47,7 +47,12 @@ export function isInternalIp(address: string): boolean {
 }
 
 const TOKEN_PATTERN = /\b(USER|HOST|IP|EMAIL|VALUE)_(\d+)\b/g;
-const EMAIL_PATTERN = /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;
+/** Any mailbox, also on a bare host name (x@localhost, root@ws01): every one names a person or a machine. */
+const EMAIL_PATTERN = /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*/g;
+/** `scheme://user:password@` in a URL: the user and the password never leave. */
+const URL_CREDENTIALS_PATTERN = /\b([a-z][a-z0-9+.-]*:\/\/)([^\s/?#@:]+)(?::([^\s/?#@]*))?@/gi;
+/** Claims built from other alerts list their subjects as "(host ws01, user bob, …)". */
+const SUBJECT_LIST_PATTERN = /\(((?:host|user) [^()]+)\)/g;
 const IPV4_PATTERN = /(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.])/g;
 const IPV6_PATTERN = /(?<![\w:])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?![\w:])/g;
 /** Profile folders name their user: C:\Users\alice\…, /home/alice/…, /Users/alice/… */
@@ -93,7 +98,16 @@ export function createPseudonymizer(options: PseudonymizerOptions): Pseudonymize
   }
 
   function discover(text: string): void {
-    for (const match of text.matchAll(EMAIL_PATTERN)) register(match[0], 'EMAIL');
+    for (const match of text.matchAll(EMAIL_PATTERN)) {
+      // `USER_1:VALUE_1@host` is a URL whose credentials are already tokens, not a mailbox.
+      if (!/^(?:USER|HOST|IP|EMAIL|VALUE)_\d+@/.test(match[0])) register(match[0], 'EMAIL');
+    }
+    for (const match of text.matchAll(SUBJECT_LIST_PATTERN)) {
+      for (const part of (match[1] ?? '').split(', ')) {
+        const subject = /^(host|user) (.+)$/.exec(part.trim());
+        if (subject?.[2] && subject[2] !== '…') register(subject[2], subject[1] === 'host' ? 'HOST' : 'USER');
+      }
+    }
     for (const match of text.matchAll(IPV4_PATTERN)) if (isInternalIp(match[0])) register(match[0], 'IP');
     for (const match of text.matchAll(IPV6_PATTERN)) if (isInternalIp(match[0])) register(match[0], 'IP');
     for (const match of text.matchAll(PROFILE_PATTERN)) {
@@ -117,7 +131,10 @@ export function createPseudonymizer(options: PseudonymizerOptions): Pseudonymize
     return matcher;
   }
 
-  function text(value: string): string {
+  function text(original: string): string {
+    // Credentials first: a password may be short or look like anything, so it is replaced where it stands.
+    const value = original.replace(URL_CREDENTIALS_PATTERN, (_match, scheme: string, user: string, password: string | undefined) =>
+      `${scheme}${register(user, 'USER')}${password === undefined ? '' : `:${password === '' ? '' : register(password, 'VALUE')}`}@`);
     discover(value);
     const exact = byOriginal.get(value.toLowerCase());
     if (exact) return exact;
@@ -175,7 +192,7 @@ export function createPseudonymizer(options: PseudonymizerOptions): Pseudonymize
   };
 }
 
-const EMAIL_SHAPE = /^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$/;
+const EMAIL_SHAPE = /^[^@\s\\]+@[^@\s]+$/;
 
 function escapeRegExp(value: string): string {
   return value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
