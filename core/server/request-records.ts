@@ -7,8 +7,15 @@ import type { ServerContext } from './server-context.js';
 /** `Idempotency-Key` (draft-ietf-httpapi-idempotency-key-header): printable ASCII, at most 255 characters. */
 export const IDEMPOTENCY_HEADER = 'idempotency-key';
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
-/** How long a key (and an async job's answer) is kept: a retry later than this runs anew. */
+/** How long a key's answer (and an async job's) is kept: a retry later than this runs anew. */
 export const REQUEST_RECORD_TTL_MS = 24 * 3600 * 1000;
+/**
+ * How long a claim holds its key before its answer is stored. A process that dies mid-request (or
+ * a store that fails the final write) leaves a pending claim; past this a retry runs anew instead
+ * of answering 409 for a day. Async jobs get longer: an LLM-backed batch may take a while.
+ */
+export const PENDING_CLAIM_TTL_MS = 10 * 60 * 1000;
+export const PENDING_JOB_TTL_MS = 60 * 60 * 1000;
 
 /** A finished answer: what is sent now and what a retry with the same key gets back. */
 export interface Answer {
@@ -39,7 +46,7 @@ export async function answerOnce(context: ServerContext, request: FastifyRequest
   const id = `idem:${owner}:${route}:${key}`;
   const now = context.options.clock();
   const requestHash = hashRequest(request);
-  const { claimed, record } = await repository.claimRequest({ id, owner, requestHash, createdAt: now.toISOString(), expiresAt: new Date(now.getTime() + REQUEST_RECORD_TTL_MS).toISOString() });
+  const { claimed, record } = await repository.claimRequest({ id, owner, requestHash, createdAt: now.toISOString(), expiresAt: after(now, PENDING_CLAIM_TTL_MS) });
   if (!claimed) {
     if (record.requestHash !== requestHash) {
       throw new HttpError(422, `Idempotency-Key ${JSON.stringify(key)} was first used with a different request: use a new key for a new request`, {
@@ -64,7 +71,8 @@ export async function answerOnce(context: ServerContext, request: FastifyRequest
     answer = { statusCode: error.statusCode, body: JSON.stringify(problemBody(error.statusCode, error.message, request.id, error.errors, error.problem)) };
     for (const [name, value] of Object.entries(error.headers)) reply.header(name, value);
   }
-  await repository.completeRequest(id, { statusCode: answer.statusCode, response: answer.body, completedAt: context.options.clock().toISOString() });
+  const completedAt = context.options.clock();
+  await repository.completeRequest(id, { statusCode: answer.statusCode, response: answer.body, completedAt: completedAt.toISOString(), expiresAt: after(completedAt, REQUEST_RECORD_TTL_MS) });
   return send(reply, answer);
 }
 
@@ -131,7 +139,7 @@ export function createJobRunner(context: ServerContext, log: FastifyBaseLogger):
       const jobId = randomUUID();
       const id = `job:${jobId}`;
       const now = context.options.clock();
-      await repository.claimRequest({ id, owner: request.principal?.tokenId ?? 'anonymous', requestHash, createdAt: now.toISOString(), expiresAt: new Date(now.getTime() + REQUEST_RECORD_TTL_MS).toISOString() });
+      await repository.claimRequest({ id, owner: request.principal?.tokenId ?? 'anonymous', requestHash, createdAt: now.toISOString(), expiresAt: after(now, PENDING_JOB_TTL_MS) });
       const job = (async () => {
         let answer: Answer;
         try {
@@ -142,7 +150,8 @@ export function createJobRunner(context: ServerContext, log: FastifyBaseLogger):
           const detail = error instanceof HttpError ? error.message : 'internal error: the server log has the details under this job id';
           answer = { statusCode, body: JSON.stringify(problemBody(statusCode, detail, request.id, error instanceof HttpError ? error.errors : undefined, error instanceof HttpError ? error.problem : undefined)) };
         }
-        await repository.completeRequest(id, { statusCode: answer.statusCode, response: answer.body, completedAt: context.options.clock().toISOString() });
+        const completedAt = context.options.clock();
+        await repository.completeRequest(id, { statusCode: answer.statusCode, response: answer.body, completedAt: completedAt.toISOString(), expiresAt: after(completedAt, REQUEST_RECORD_TTL_MS) });
         if (callbackUrl) await deliverCallback(callbackUrl, jobDocument(jobId, 'done', answer.statusCode, answer.body));
       })().catch((error: unknown) => log.error({ 'error.message': (error as Error).message, 'verdict.job.id': jobId }, 'could not store the outcome of an async triage job'));
       running.add(job);
@@ -163,9 +172,17 @@ export function jobDocument(jobId: string, state: 'pending' | 'done', statusCode
   return statusCode < 400 ? { ...base, status: 'succeeded', statusCode, result: parsed } : { ...base, status: 'failed', statusCode, problem: parsed };
 }
 
+function after(time: Date, milliseconds: number): string {
+  return new Date(time.getTime() + milliseconds).toISOString();
+}
+
 /** Method, path with query, and body: a retry must send the same to reuse its key. */
 export function hashRequest(request: FastifyRequest): string {
-  return createHash('sha256').update(`${request.method} ${request.url}\n`).update(JSON.stringify(request.body ?? null)).digest('hex');
+  return hashRequestParts(request.method, request.url, request.body);
+}
+
+export function hashRequestParts(method: string, url: string, body: unknown): string {
+  return createHash('sha256').update(`${method} ${url}\n`).update(JSON.stringify(body ?? null)).digest('hex');
 }
 
 /**

@@ -211,7 +211,7 @@ export async function createPostgresRepository(url: string): Promise<VerdictRepo
       return { claimed: inserted > 0, record: requestRecordFromRow((await rows(SQL.selectRequest, [entry.id]))[0] ?? {}) };
     },
     async completeRequest(id, answer) {
-      await changes(SQL.completeRequest, [answer.statusCode, answer.response, answer.completedAt, id]);
+      await changes(SQL.completeRequest, [answer.statusCode, answer.response, answer.completedAt, answer.expiresAt, id]);
     },
     async releaseRequest(id) {
       await changes(SQL.releaseRequest, [id]);

@@ -52,7 +52,7 @@ export const SQL = {
   deleteExpiredRequests: 'DELETE FROM request_records WHERE expires_at <= ?',
   insertRequest: `INSERT INTO request_records (id, owner, request_hash, state, status_code, response, created_at, expires_at, completed_at)
     VALUES (?, ?, ?, 'pending', NULL, NULL, ?, ?, NULL) ON CONFLICT (id) DO NOTHING`,
-  completeRequest: `UPDATE request_records SET state = 'done', status_code = ?, response = ?, completed_at = ? WHERE id = ?`,
+  completeRequest: `UPDATE request_records SET state = 'done', status_code = ?, response = ?, completed_at = ?, expires_at = ? WHERE id = ?`,
   releaseRequest: `DELETE FROM request_records WHERE id = ? AND state = 'pending'`,
   selectRequest: 'SELECT * FROM request_records WHERE id = ?',
 } as const;

@@ -211,8 +211,11 @@ export interface VerdictRepository {
    * the id is already held, and `record` is then the earlier request's record as it stands.
    */
   claimRequest(entry: { id: string; owner: string; requestHash: string; createdAt: string; expiresAt: string }): Promise<{ claimed: boolean; record: RequestRecord }>;
-  /** Stores the answer of a claimed request: later claims and reads get it back. */
-  completeRequest(id: string, answer: { statusCode: number; response: string; completedAt: string }): Promise<void>;
+  /**
+   * Stores the answer of a claimed request, kept until `expiresAt`: later claims and reads get it
+   * back. (A claim's own expiry is short, so one whose answer was never stored frees its id.)
+   */
+  completeRequest(id: string, answer: { statusCode: number; response: string; completedAt: string; expiresAt: string }): Promise<void>;
   /** Drops a still-pending claim (the request failed on the server's side; a retry may run it anew). */
   releaseRequest(id: string): Promise<void>;
   getRequest(id: string): Promise<RequestRecord | undefined>;

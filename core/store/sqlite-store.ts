@@ -195,7 +195,7 @@ export function createSqliteRepository(file: string): VerdictRepository {
       return { claimed: (inserted ?? 0) > 0, record: requestRecordFromRow(all(SQL.selectRequest, entry.id)[0] ?? {}) };
     },
     async completeRequest(id, answer) {
-      await write({ sql: SQL.completeRequest, rows: [[answer.statusCode, answer.response, answer.completedAt, id]] });
+      await write({ sql: SQL.completeRequest, rows: [[answer.statusCode, answer.response, answer.completedAt, answer.expiresAt, id]] });
     },
     async releaseRequest(id) {
       await write({ sql: SQL.releaseRequest, rows: [[id]] });

@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hashRequestParts } from '../../core/server/request-records.js';
 import { sampleAlert, startTestServer, type TestServer } from '../server/server-harness.js';
 
 function verdictsCounted(metricsText: string): number {
@@ -74,6 +75,34 @@ describe('Idempotency-Key on POST /v1/triage and /v1/feedback', () => {
     expect(retry.text).toBe(first.text);
     expect(retry.headers.get('idempotency-replayed')).toBe('true');
     expect((await auditActions(harness, 'feedback')) - before).toBe(1);
+  });
+});
+
+describe('a claim whose answer was never stored (the process died mid-request)', () => {
+  let harness: TestServer;
+  let now = new Date('2026-06-01T12:00:00.000Z');
+  beforeAll(async () => {
+    harness = await startTestServer({ clock: () => now });
+  });
+  afterAll(async () => harness.close());
+
+  it('answers 409 with Retry-After while it may still run, then lets a retry run anew', async () => {
+    const body = sampleAlert('crashed-1');
+    const tokenId = harness.tokens.triage.split('_')[1]!;
+    // What the dead process left: the key claimed, no answer stored.
+    await harness.runtime.repository.claimRequest({ id: `idem:${tokenId}:triage:k-crash`, owner: tokenId, requestHash: hashRequestParts('POST', '/v1/triage', body), createdAt: now.toISOString(), expiresAt: new Date(now.getTime() + 10 * 60_000).toISOString() });
+    const init = { token: harness.tokens.triage, body, headers: { 'idempotency-key': 'k-crash' } };
+    const waiting = await harness.request('POST', '/v1/triage', init);
+    expect(waiting.status).toBe(409);
+    expect(waiting.headers.get('retry-after')).toBe('1');
+    expect(waiting.json.type).toBe('urn:verdict:problem:conflict');
+    now = new Date(now.getTime() + 11 * 60_000);
+    const retried = await harness.request('POST', '/v1/triage', init);
+    expect(retried.status).toBe(200);
+    expect(retried.json.results[0].alertId).toBe('crashed-1');
+    // Its answer is now kept for a day.
+    now = new Date(now.getTime() + 23 * 3600_000);
+    expect((await harness.request('POST', '/v1/triage', init)).headers.get('idempotency-replayed')).toBe('true');
   });
 });
 

@@ -279,7 +279,7 @@ export function runRepositorySuite(name: string, factory: () => Promise<Reposito
       expect(await repository.getRequest(entry.id)).toBeUndefined();
       expect(await repository.claimRequest(entry)).toMatchObject({ claimed: true, record: { id: entry.id, owner: 't1', requestHash: 'h1', state: 'pending', statusCode: undefined } });
       expect(await repository.claimRequest({ ...entry, requestHash: 'h2' })).toMatchObject({ claimed: false, record: { requestHash: 'h1', state: 'pending' } });
-      await repository.completeRequest(entry.id, { statusCode: 200, response: '{"results":[]}', completedAt: '2026-01-01T00:00:01.000Z' });
+      await repository.completeRequest(entry.id, { statusCode: 200, response: '{"results":[]}', completedAt: '2026-01-01T00:00:01.000Z', expiresAt: '2026-01-02T00:00:01.000Z' });
       expect(await repository.claimRequest(entry)).toMatchObject({ claimed: false, record: { state: 'done', statusCode: 200, response: '{"results":[]}', completedAt: '2026-01-01T00:00:01.000Z' } });
       // Releasing only drops a pending claim: a done answer stays.
       await repository.releaseRequest(entry.id);
@@ -288,8 +288,13 @@ export function runRepositorySuite(name: string, factory: () => Promise<Reposito
       await repository.claimRequest(failing);
       await repository.releaseRequest(failing.id);
       expect(await repository.claimRequest(failing)).toMatchObject({ claimed: true });
-      // Past its expiry a record no longer holds its id.
+      // Completing moved its expiry: a day after the answer it still holds; past that it no longer holds its id.
+      expect(await repository.claimRequest({ ...entry, createdAt: '2026-01-02T00:00:00.500Z', expiresAt: '2026-01-02T00:10:00.000Z' })).toMatchObject({ claimed: false, record: { state: 'done' } });
       expect(await repository.claimRequest({ ...entry, requestHash: 'h3', createdAt: '2026-01-03T00:00:00.000Z', expiresAt: '2026-01-04T00:00:00.000Z' })).toMatchObject({ claimed: true, record: { requestHash: 'h3', state: 'pending' } });
+      // A claim whose answer was never stored (the process died) frees its id when its short expiry passes.
+      await repository.claimRequest({ ...entry, id: 'idem:t1:triage:k3', createdAt: '2026-01-05T00:00:00.000Z', expiresAt: '2026-01-05T00:10:00.000Z' });
+      expect(await repository.claimRequest({ ...entry, id: 'idem:t1:triage:k3', createdAt: '2026-01-05T00:05:00.000Z', expiresAt: '2026-01-05T00:15:00.000Z' })).toMatchObject({ claimed: false, record: { state: 'pending' } });
+      expect(await repository.claimRequest({ ...entry, id: 'idem:t1:triage:k3', createdAt: '2026-01-05T00:10:00.000Z', expiresAt: '2026-01-05T00:20:00.000Z' })).toMatchObject({ claimed: true });
     });
   });
 }
