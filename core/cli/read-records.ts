@@ -3,6 +3,7 @@ import { createInterface } from 'node:readline';
 import { parse as parseCsv } from 'csv-parse';
 import { ConfigError } from '../spec/errors.js';
 import { jsonDepth, MAX_JSON_DEPTH, tooDeepMessage } from '../spec/json-depth.js';
+import { readJsonRecords } from './read-json-records.js';
 
 export type InputFormat = 'jsonl' | 'json' | 'csv';
 
@@ -24,8 +25,9 @@ export function inputSize(file: string): number | undefined {
 }
 
 /**
- * Streams records from a file or stdin without loading JSONL or CSV whole. A JSON array is read
- * whole (it cannot be split safely). A line that is not JSON is yielded as unreadable, not thrown.
+ * Streams records from a file or stdin without loading it whole: JSONL by line, CSV by row, a JSON
+ * array element by element. A line or a document tail that is not JSON is yielded as unreadable,
+ * not thrown.
  */
 export async function* readRecords(file: string, format: InputFormat, onBytes?: (bytes: number) => void): AsyncGenerator<InputRecord> {
   if (file !== '-' && !existsSync(file)) {
@@ -49,16 +51,8 @@ export async function* readRecords(file: string, format: InputFormat, onBytes?: 
     return;
   }
   if (format === 'json') {
-    let text = '';
-    for await (const chunk of stream) text += chunk.toString();
-    let document: unknown;
-    if (jsonDepth(text) > MAX_JSON_DEPTH) throw new ConfigError(`input file ${file}: ${tooDeepMessage()}`);
-    try {
-      document = JSON.parse(text);
-    } catch (error) {
-      throw new ConfigError(`input file ${file} is not valid JSON (${(error as Error).message}); for one JSON object per line use .jsonl or --input-format jsonl`);
-    }
-    for (const record of Array.isArray(document) ? document : [document]) yield { record };
+    // Streamed: one array element at a time (bounded memory), UTF-8 decoded across chunk boundaries.
+    yield* readJsonRecords(stream, `input file ${file}`);
     return;
   }
   const lines = createInterface({ input: stream, crlfDelay: Infinity });

@@ -61,3 +61,31 @@ describe('JSON input read as a stream', () => {
     expect(records).toHaveLength(2);
   });
 });
+
+describe('JSON input depth limit', () => {
+  it('stops at a record nested past the limit, keeping the records before it', async () => {
+    const deep = `${'{"a":'.repeat(70)}1${'}'.repeat(70)}`;
+    const records = await collect(readJsonRecords(Readable.from([`[{"ok":1},`, `${deep},{"ok":2}]`]), 'deep.json'));
+    expect(records[0]).toEqual({ record: { ok: 1 } });
+    expect(records[1]).toMatchObject({ unreadable: expect.stringMatching(/deeper than 64 levels/) });
+    const oneChunk = await collect(readJsonRecords(Readable.from([`[{"ok":1},${deep},{"ok":2}]`]), 'deep.json'));
+    expect(oneChunk.map((record) => ('record' in record ? 'record' : 'unreadable'))).toEqual(['record', 'unreadable']);
+    const shallow = `${'{"a":'.repeat(60)}1${'}'.repeat(60)}`;
+    expect(await collect(readJsonRecords(Readable.from([`[${shallow}]`]), 'ok.json'))).toHaveLength(1);
+  });
+});
+
+describe('readRecords with --input-format json', () => {
+  it('streams a JSON array file through the same reader', async () => {
+    const { readRecords } = await import('../../../core/cli/read-records.js');
+    const file = path.join(directory, 'alerts.json');
+    writeFileSync(file, JSON.stringify([{ id: 'a', title: 'Übersicht' }, { id: 'b' }]));
+    const records: JsonRecord[] = [];
+    for await (const record of readRecords(file, 'json')) records.push(record);
+    expect(records).toEqual([{ record: { id: 'a', title: 'Übersicht' } }, { record: { id: 'b' } }]);
+    writeFileSync(file, '[{"id":"a"},{"id":');
+    const broken: JsonRecord[] = [];
+    for await (const record of readRecords(file, 'json')) broken.push(record);
+    expect(broken[1]).toMatchObject({ unreadable: expect.stringContaining(`input file ${file} is not valid JSON`) });
+  });
+});
