@@ -3,7 +3,7 @@ import type { Alert } from '../spec/alert.js';
 import type { Evidence } from '../spec/evidence.js';
 import type { TraceStep, TriageResult } from '../spec/result.js';
 import type { VerdictConfig } from '../config/config-schema.js';
-import type { EnrichContext, EnricherV1, ObservedOutcome } from '../enrich/enricher.js';
+import type { EnrichContext, EnricherV1, Finding, ObservedOutcome } from '../enrich/enricher.js';
 import type { LearnedDisposition, MemoryIndex } from '../enrich/memory.js';
 import { VERDICT_VERSION } from '../version.js';
 import { createCalibrator } from './calibration.js';
@@ -38,9 +38,12 @@ export interface TriageEngine {
   /**
    * normalize has happened; this runs group → enrich → decide → explain → recommend. With
    * `observe: false` (a re-triage of an alert the state has already counted) the alert is judged
-   * against the current state but changes nothing: no duplicate lookup, no stream update.
+   * again but changes nothing: no duplicate lookup, no stream update. With `previous` (its stored
+   * verdict) the stream-context evidence is taken from it — it describes the stream around the
+   * alert when it was raised, which the current state (later alerts) no longer does — while memory,
+   * suppressions and calibration are applied as they are now.
    */
-  triage(alert: Alert, options?: { observe?: boolean }): TriageResult;
+  triage(alert: Alert, options?: { observe?: boolean; previous?: TriageResult }): TriageResult;
   /**
    * Triage many alerts as one stream segment, in canonical order (by second, then content), a
    * second at a time; results come back in the order given. A feed that shuffles alerts within a
@@ -170,11 +173,11 @@ export function createTriageEngine(options: TriageEngineOptions): TriageEngine {
     return results;
   }
 
-  function triage(alert: Alert, triageOptions: { observe?: boolean } = {}): TriageResult {
-    return triageOptions.observe === false ? judge(alert, false).result : triageBatch([alert])[0]!;
+  function triage(alert: Alert, triageOptions: { observe?: boolean; previous?: TriageResult } = {}): TriageResult {
+    return triageOptions.observe === false ? judge(alert, false, triageOptions.previous).result : triageBatch([alert])[0]!;
   }
 
-  function judge(alert: Alert, lookupDuplicate: boolean): Judged {
+  function judge(alert: Alert, lookupDuplicate: boolean, previous?: TriageResult): Judged {
     const timeMs = Date.parse(alert.time);
     const evidence: Evidence[] = [];
     const context: EnrichContext = { timeMs, evidence };
@@ -187,7 +190,8 @@ export function createTriageEngine(options: TriageEngineOptions): TriageEngine {
     }
 
     for (const enricher of enrichers) {
-      for (const finding of enricher.enrich(alert, context)) {
+      const findings = previous && enricher.beginTick ? previousFindings(previous, enricher.id) : enricher.enrich(alert, context);
+      for (const finding of findings) {
         evidence.push({ id: `ev-${evidence.length + 1}`, source: enricher.id, ...finding });
       }
     }
@@ -313,6 +317,11 @@ export function createTriageEngine(options: TriageEngineOptions): TriageEngine {
     configDigest,
     state,
   };
+}
+
+/** The stream-context findings a stored verdict had (a duplicate's come from its original, which it does not carry). */
+function previousFindings(previous: TriageResult, source: string): Finding[] {
+  return previous.evidence.filter((item) => item.source === source).map(({ id: _id, source: _source, ...finding }) => finding);
 }
 
 function compare(left: string, right: string): number {

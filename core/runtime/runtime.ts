@@ -126,7 +126,12 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
     const again = batchOptions.retriage ? [...firstOfId.values()].filter(({ alert }) => known.has(alert.id)) : [];
     const offline = new Map<string, TriageResult>();
     engine.triageBatch(fresh.map(({ alert }) => alert)).forEach((result, position) => offline.set(fresh[position]!.alert.id, result));
-    for (const { alert } of again) offline.set(alert.id, engine.triage(alert, { observe: false }));
+    // A duplicate's stored verdict carries no evidence of its own: its original's context applies.
+    const originals = await repository.getResults(again.map(({ alert }) => known.get(alert.id)!.duplicateOf).filter((id): id is string => id !== undefined));
+    for (const { alert } of again) {
+      const stored = known.get(alert.id)!;
+      offline.set(alert.id, engine.triage(alert, { observe: false, previous: (stored.duplicateOf ? originals.get(stored.duplicateOf) : undefined) ?? stored }));
+    }
     const decidedById = new Map<string, TriageResult>();
     for (const { alert } of [...fresh, ...again]) {
       const offlineResult = offline.get(alert.id)!;

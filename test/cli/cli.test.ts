@@ -134,8 +134,13 @@ describe('memory across runs: verdict feedback', () => {
     expect(imported.status, imported.stderr).toBe(0);
     expect(imported.stderr).toContain(`Imported ${before.length} dispositions; 0 rejected.`);
 
-    const after = results(verdict(home, TRIAGE_SAMPLE)).filter((result) => result.ruleName === rule);
+    // Sent again as they are, the alerts keep their stored verdicts: a re-pull never counts twice.
+    const stored = results(verdict(home, TRIAGE_SAMPLE)).filter((result) => result.ruleName === rule);
+    expect(stored.map((result) => [result.verdict, result.probabilityMalicious, result.revision])).toEqual(before.map((result) => [result.verdict, result.probabilityMalicious, 1]));
+    // --retriage judges them again against what the analysts taught.
+    const after = results(verdict(home, [...TRIAGE_SAMPLE, '--retriage'])).filter((result) => result.ruleName === rule);
     expect(after.map((result) => result.alertId)).toEqual(before.map((result) => result.alertId));
+    after.forEach((result, index) => expect(result.revision).toBe(result.verdict === before[index]!.verdict ? 1 : 2));
     const changed = after.filter((result, index) => result.verdict !== before[index]!.verdict);
     expect(changed.length).toBeGreaterThan(0);
     after.forEach((result, index) => {
@@ -219,7 +224,8 @@ describe('verdict suppress', () => {
     expect(results(run).filter((result) => result.ruleName !== rule).flatMap((result) => result.evidence).some((item) => item.source === 'suppression')).toBe(false);
 
     expect(verdict(home, ['suppress', 'remove', 'clamav-updates', '--config', EXAMPLE_CONFIG]).status).toBe(0);
-    const again = results(verdict(home, TRIAGE_SAMPLE));
+    // Judged again after the removal, no verdict cites it any more.
+    const again = results(verdict(home, [...TRIAGE_SAMPLE, '--retriage']));
     expect(again.flatMap((result) => result.evidence).some((item) => item.source === 'suppression')).toBe(false);
   });
 
