@@ -139,7 +139,8 @@ describe('Splunk app Python forwarders (python3) against the live service', () =
     expect(messages).toHaveLength(3);
     expect(messages[0]).toEqual({ metadata: { type: 'stateful', generating: false }, body: '' });
     expect(messages[1]!.metadata).toEqual({ finished: false });
-    expect(messages[2]!.metadata).toEqual({ finished: true });
+    // The last chunk holds the row without a time: its failure is also an inspector WARN.
+    expect(messages[2]!.metadata).toEqual({ finished: true, inspector: { messages: [['WARN', expect.stringMatching(/^verdict: 1 of 2 rows got no verdict \(verdict=error\); the first: .*_time/)]] } });
     const rows = [...parseCsv(messages[1]!.body), ...parseCsv(messages[2]!.body)];
     expect(rows.map((row) => row.event_id)).toEqual(picked.map((row) => row.event_id));
     expect(rows[0]).toMatchObject({ user: 'Jürgen 漢字 🙂' });
@@ -147,7 +148,8 @@ describe('Splunk app Python forwarders (python3) against the live service', () =
     expect(rows[2]!.process_path).toBe(rtlo.process_path);
     expect(rows[3]!.verdict).toBe('error');
     expect(rows[3]!.verdict_summary).toMatch(/_time: missing or unreadable/);
-    expect(rows[3]!.verdict_summary).toMatch(/rule_name: missing/);
+    // A row without a rule is named after the search (finding 13), so only the time is missing.
+    expect(rows[3]!.verdict_summary).not.toMatch(/rule_name/);
 
     // Every other row carries the verdict the service stored for that notable, text intact.
     for (const row of [rows[0]!, rows[1]!, rows[2]!, rows[4]!]) {
@@ -162,6 +164,51 @@ describe('Splunk app Python forwarders (python3) against the live service', () =
     const requests = triageRequests(logsBefore);
     expect(requests.map((request) => request['http.response.status_code'])).toEqual([200, 200, 200]); // batches of 2, 1 and 2
     expect(requests.every((request) => request['user.name'] === 'soar-playbook')).toBe(true); // the stored token's holder
+  });
+
+  it('search command: rows that are not notables get verdicts, named by rule="..." or after the search', async () => {
+    const header = ['_time', 'host', 'src_ip', 'user'];
+    const rows = [['1700000100', 'web01', '10.1.1.1', 'alice'], ['1700000101', 'web02', '10.1.1.2', 'bob']];
+    const logsBefore = service.logs.length;
+    const session = (args: string[], search: string) => Buffer.concat([
+      chunk({ action: 'getinfo', searchinfo: { args, splunkd_uri: emulator.url, session_key: sessionKey, search: encodeURIComponent(search) } }),
+      chunk({ action: 'execute', finished: true }, csv([header, ...rows])),
+    ]);
+    const named = parseChunks((await runPython('verdict_command.py', [], session(['rule="Odd logins"'], 'search index=auth | verdict rule="Odd logins"'))).stdout);
+    expect(named[1]!.metadata).toEqual({ finished: true });
+    expect(parseCsv(named[1]!.body).map((row) => row.verdict)).not.toContain('error');
+    expect((await service.runtime.repository.listResults({ limit: 10, rule: 'Odd logins' })).items).toHaveLength(2);
+    const bySearch = parseChunks((await runPython('verdict_command.py', [], session([], 'search index=auth action=failure | verdict'))).stdout);
+    expect(parseCsv(bySearch[1]!.body).map((row) => row.verdict)).not.toContain('error');
+    expect((await service.runtime.repository.listResults({ limit: 10, rule: 'Search: search index=auth action=failure' })).items.length).toBeGreaterThan(0);
+    expect(triageRequests(logsBefore).map((request) => request['http.response.status_code'])).toEqual([200, 200]);
+  });
+
+  it('search command: a 200 kB field, invalid UTF-8 and batch_size=abc end with a reply frame, never a traceback', async () => {
+    const searchinfo = { splunkd_uri: emulator.url, session_key: sessionKey };
+    const bigRow = csv([['_time', 'event_id', 'rule_name', 'dest', '_raw'], ['1700000200', 'big-1', 'Big raw', 'web01', 'x'.repeat(200_000)]]);
+    const big = await runPython('verdict_command.py', [], Buffer.concat([chunk({ action: 'getinfo', searchinfo }), chunk({ action: 'execute', finished: true }, bigRow)]));
+    expect(big.stderr).toBe('');
+    const bigMessages = parseChunks(big.stdout);
+    expect(bigMessages[1]!.metadata).toEqual({ finished: true });
+    expect(parseCsv(bigMessages[1]!.body)[0]).toMatchObject({ event_id: 'big-1', _raw: 'x'.repeat(200_000) });
+
+    const invalid = Buffer.concat([Buffer.from('_time,event_id,rule_name,dest\r\n1700000201,bad-utf8,Bad bytes,web', 'utf8'), Buffer.from([0xc3, 0x28, 0xff]), Buffer.from('\r\n', 'utf8')]);
+    const meta = Buffer.from(JSON.stringify({ action: 'execute', finished: true }));
+    const framed = Buffer.concat([chunk({ action: 'getinfo', searchinfo }), Buffer.from(`chunked 1.0,${meta.length},${invalid.length}\n`), meta, invalid]);
+    const decoded = await runPython('verdict_command.py', [], framed);
+    expect(decoded.stderr).toBe('');
+    const decodedRows = parseCsv(parseChunks(decoded.stdout)[1]!.body);
+    expect(decodedRows[0]!.dest).toBe('web\ufffd(\ufffd');
+    expect(decodedRows[0]!.verdict).not.toBe('error');
+
+    const wrongBatch = await runPython('verdict_command.py', [], Buffer.concat([chunk({ action: 'getinfo', searchinfo: { ...searchinfo, args: ['batch_size=abc'] } }), chunk({ action: 'execute', finished: true }, csv([['dest'], ['web01']]))]));
+    expect(wrongBatch.stderr).toBe('');
+    expect(parseChunks(wrongBatch.stdout)).toEqual([{ metadata: { finished: true, inspector: { messages: [['ERROR', expect.stringMatching(/batch_size must be a whole number .* got 'abc'/)]] } }, body: '' }]);
+
+    const garbage = await runPython('verdict_command.py', [], Buffer.from('this is not the chunked protocol\n'));
+    expect(garbage.stderr).toBe('');
+    expect(parseChunks(garbage.stdout)[0]!.metadata).toMatchObject({ finished: true, inspector: { messages: [['ERROR', expect.stringMatching(/could not read the getinfo message/)]] } });
   });
 
   it('search command: reports a missing token as an ERROR and finishes', async () => {

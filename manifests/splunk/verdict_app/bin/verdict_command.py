@@ -4,6 +4,11 @@ Splunk sends `chunked 1.0,<metadata bytes>,<body bytes>\\n`, then the JSON metad
 body. The first message is `getinfo`; then come `execute` chunks until `finished` is true. Each
 chunk is answered with one message in the same framing. Lengths are bytes, not characters.
 Added fields: verdict, verdict_confidence, verdict_probability, verdict_summary.
+
+Rows that are not notables (no rule_name / search_name / rule_title) are named after the
+`rule="..."` option, or after the search itself. Nothing may end the command without a reply
+frame: every failure is reported through the inspector with `finished: true`, as the SDK's own
+commands do, and rows that got no verdict raise an inspector WARN.
 """
 
 import csv
@@ -12,6 +17,7 @@ import json
 import os
 import re
 import sys
+import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -27,6 +33,10 @@ from verdict_common import (  # noqa: E402
 
 HEADER = re.compile(rb"chunked\s+1.0\s*,\s*(\d+)\s*,\s*(\d+)\s*\n")
 ADDED_FIELDS = ["verdict", "verdict_confidence", "verdict_probability", "verdict_summary"]
+RULE_FIELDS = ("rule_name", "search_name", "rule_title")
+
+# Splunk fields can be far over csv's 128 kB default (a _raw of a multi-event notable).
+csv.field_size_limit(min(sys.maxsize, 2 ** 31 - 1))
 
 
 def read_exactly(stream, size):
@@ -46,7 +56,7 @@ def read_chunk(stream):
     match = HEADER.match(header)
     if not match:
         raise ValueError("bad chunk header %r" % header[:64])
-    metadata = json.loads(read_exactly(stream, int(match.group(1))).decode("utf-8"))
+    metadata = json.loads(read_exactly(stream, int(match.group(1))).decode("utf-8", errors="replace"))
     body = read_exactly(stream, int(match.group(2)))
     return metadata, body
 
@@ -62,7 +72,8 @@ def write_chunk(stream, metadata, body=b""):
 def parse_csv(body):
     if not body:
         return [], []
-    reader = csv.DictReader(io.StringIO(body.decode("utf-8"), newline=""))
+    # Invalid UTF-8 (a truncated multi-byte field) is kept as U+FFFD rather than ending the search.
+    reader = csv.DictReader(io.StringIO(body.decode("utf-8", errors="replace"), newline=""))
     rows = list(reader)
     return rows, list(reader.fieldnames or [])
 
@@ -85,10 +96,23 @@ def parse_args(args):
     return options
 
 
+def search_rule_name(searchinfo, options):
+    """The rule for rows that name none: `rule="..."`, else the search itself (its text, shortened)."""
+    if options.get("rule"):
+        return options["rule"].strip('"')
+    search = urllib.parse.unquote(searchinfo.get("search") or "").strip()
+    search = re.sub(r"\s*\|\s*verdict\b.*$", "", search, flags=re.S).strip() or "ad-hoc search"
+    return "Search: %s" % (search if len(search) <= 120 else search[:119] + "\u2026")
+
+
 class Forwarder:
     def __init__(self, searchinfo, options):
         self.searchinfo = searchinfo
-        self.batch = max(1, int(options.get("batch_size") or 100))
+        batch = options.get("batch_size") or "100"
+        if not batch.isdigit() or int(batch) < 1:
+            raise VerdictAppError("batch_size must be a whole number of rows (1 or more), got %r: for example | verdict batch_size=100" % batch)
+        self.batch = int(batch)
+        self.rule = search_rule_name(searchinfo, options)
         self.settings = None
         self.token = None
 
@@ -99,11 +123,19 @@ class Forwarder:
             self.settings = read_service_settings(splunkd_uri, session_key)
             self.token = read_api_token(splunkd_uri, session_key)
 
+    def to_alert(self, row):
+        alert = row_to_alert(row)
+        if not any(alert.get(field) for field in RULE_FIELDS):
+            alert["search_name"] = self.rule
+        return alert
+
     def annotate(self, rows):
+        """Adds the verdict fields to each row; returns the error messages of rows that got none."""
         self.connect()
+        failures = []
         for start in range(0, len(rows), self.batch):
             batch = rows[start:start + self.batch]
-            answer = triage(self.settings.get("url") or "", self.token, [row_to_alert(row) for row in batch],
+            answer = triage(self.settings.get("url") or "", self.token, [self.to_alert(row) for row in batch],
                             timeout=int(self.settings.get("timeout") or 60),
                             verify_tls=is_true(self.settings.get("verify_tls"), True))
             for row, (result, error) in zip(batch, align_results(answer, len(batch))):
@@ -116,34 +148,56 @@ class Forwarder:
                     row["verdict"] = "error"
                     row["verdict_confidence"] = row["verdict_probability"] = ""
                     row["verdict_summary"] = (error or {}).get("message", "no verdict returned for this row")
+                    failures.append(row["verdict_summary"])
+        return failures
+
+
+def failure_warning(failures, total):
+    first = failures[0]
+    return ["WARN", "verdict: %d of %d rows got no verdict (verdict=error); the first: %s" % (len(failures), total, first[:300])]
+
+
+def fatal(stdout, message):
+    """The one reply to send when the command cannot go on: an ERROR and finished, as the SDK does."""
+    write_chunk(stdout, {"finished": True, "inspector": {"messages": [["ERROR", "verdict: %s" % message]]}})
+    return 1
 
 
 def run(stdin, stdout):
-    first = read_chunk(stdin)
+    try:
+        first = read_chunk(stdin)
+    except Exception as error:  # noqa: BLE001 - any failure must still get a reply frame
+        return fatal(stdout, "could not read the getinfo message (%s)" % type(error).__name__)
     if first is None:
         return 0
     metadata, _ = first
     searchinfo = metadata.get("searchinfo") or {}
-    forwarder = Forwarder(searchinfo, parse_args(searchinfo.get("args")))
+    try:
+        forwarder = Forwarder(searchinfo, parse_args(searchinfo.get("args")))
+    except VerdictAppError as error:
+        return fatal(stdout, error)
     # stateful: runs on the search head, where the app's settings and stored token live.
     write_chunk(stdout, {"type": "stateful", "generating": False})
     while True:
-        chunk = read_chunk(stdin)
-        if chunk is None:
-            return 0
-        metadata, body = chunk
-        finished = bool(metadata.get("finished", False))
-        rows, fieldnames = parse_csv(body)
         try:
-            if rows:
-                forwarder.annotate(rows)
+            chunk = read_chunk(stdin)
+            if chunk is None:
+                return 0
+            metadata, body = chunk
+            finished = bool(metadata.get("finished", False))
+            rows, fieldnames = parse_csv(body)
+            failures = forwarder.annotate(rows) if rows else []
         except VerdictAppError as error:
-            write_chunk(stdout, {"finished": True, "inspector": {"messages": [["ERROR", "verdict: %s" % error]]}})
-            return 1
+            return fatal(stdout, error)
+        except Exception as error:  # noqa: BLE001 - a traceback would leave Splunk without a reply
+            return fatal(stdout, "%s: %s" % (type(error).__name__, str(error)[:300]))
         for field in ADDED_FIELDS:
             if rows and field not in fieldnames:
                 fieldnames.append(field)
-        write_chunk(stdout, {"finished": finished}, render_csv(rows, fieldnames))
+        reply = {"finished": finished}
+        if failures:
+            reply["inspector"] = {"messages": [failure_warning(failures, len(rows))]}
+        write_chunk(stdout, reply, render_csv(rows, fieldnames))
         if finished:
             return 0
 

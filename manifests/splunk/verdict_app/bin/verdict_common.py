@@ -38,6 +38,9 @@ def splunkd_get(splunkd_uri, session_key, path, params=None, timeout=30):
         with urllib.request.urlopen(request, timeout=timeout, context=_splunkd_context(splunkd_uri)) as response:
             return json.loads(response.read().decode("utf-8"))
     except urllib.error.HTTPError as error:
+        if error.code == 403 and "/storage/passwords" in path:
+            raise VerdictAppError("splunkd GET %s answered HTTP 403: the user running this search may not read stored credentials; "
+                                  "give its role the list_storage_passwords capability (Settings > Roles), or run it as a role that has it" % path)
         raise VerdictAppError("splunkd GET %s answered HTTP %d" % (path, error.code))
     except (urllib.error.URLError, OSError, ValueError) as error:
         raise VerdictAppError("splunkd GET %s failed: %s" % (path, type(error).__name__))
