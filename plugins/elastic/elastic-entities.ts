@@ -27,7 +27,9 @@ export function readEntities(source: Record<string, unknown>): Entity[] {
 
   const commandLine = text('process.command_line');
   const image = text('process.executable');
-  add('process', commandLine ?? image ?? text('process.name'), 'actor', {
+  // A process entity is its command line: enrichers read the entity value as one. An executable
+  // alone (a file or registry event) stays the `image` of the file / registry entity instead.
+  add('process', commandLine, 'actor', {
     image,
     commandLine,
     parentImage: text('process.parent.executable'),
@@ -41,8 +43,10 @@ export function readEntities(source: Record<string, unknown>): Entity[] {
   const registryPath = text('registry.path');
   if (registryPath) add('registry', registryPath, 'target', { details: readStrings(source, 'registry.data.strings')[0], eventType: text('winlog.event_data.EventType'), image });
   add('file', text('file.path'), 'target', { image, hashes: hashList(source, 'file.hash') });
+  // A module load (Elastic Defend / Sysmon image load): the DLL is the target file.
+  add('file', text('dll.path'), 'target', { image, hashes: hashList(source, 'dll.hash') });
   for (const path of readStrings(source, 'Ransomware.files.path')) add('file', path, 'target', { image });
-  for (const root of ['process', 'file', 'process.parent']) {
+  for (const root of ['process', 'file', 'dll', 'process.parent']) {
     for (const algorithm of HASH_ALGORITHMS) {
       for (const value of readStrings(source, `${root}.hash.${algorithm}`)) add('hash', value.toLowerCase(), 'related', { algorithm });
     }

@@ -2,6 +2,7 @@ import { ATTACK_ID_PATTERN, type Alert, type AlertInput, type Entity } from '../
 import { InvalidAlertError, type FieldIssue } from '../../core/spec/errors.js';
 import { asString, finalizeAlert, parseSeverity, parseTime, readPath, readString, readStrings, withTypedErrors } from '../../core/normalize/finalize.js';
 import { isRecord, unwrapAlertDocument, type ElasticAlertDocument } from './elastic-alert.js';
+import { logCategoryOf } from './elastic-category.js';
 import { readEntities } from './elastic-entities.js';
 
 /**
@@ -20,7 +21,7 @@ const ATTACK_DISCOVERY_RULE = 'Attack discovery';
  */
 const KEPT_FIELDS = [
   'event.code', 'event.action', 'event.category', 'event.type', 'event.dataset', 'event.module', 'event.outcome', 'event.provider',
-  'rule.name', 'rule.id', 'rule.ruleset', 'kibana.alert.reason', 'kibana.alert.risk_score', 'kibana.alert.rule.type',
+  'rule.name', 'rule.id', 'rule.ruleset', 'process.executable', 'process.name', 'kibana.alert.reason', 'kibana.alert.risk_score', 'kibana.alert.rule.type',
   'kibana.alert.rule.rule_type_id', 'kibana.alert.rule.tags', 'kibana.alert.building_block_type', 'kibana.alert.depth',
   'kibana.alert.ancestors.id', 'kibana.alert.ancestors.index', 'kibana.alert.host.criticality_level', 'kibana.alert.user.criticality_level',
   'kibana.alert.original_event.code', 'kibana.alert.original_event.action', 'kibana.alert.new_terms',
@@ -82,6 +83,7 @@ function readAlert(native: unknown): Alert {
     time,
     entities: readEntities(source),
     attack: readAttack(source),
+    category: logCategoryOf(source),
     fields: readFields(source),
     raw: native,
   };

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { allTactics, lookupTechnique, tacticsOf } from '../../core/enrich/attack-catalog.js';
+import { ECS_EVENT_BY_LOG_CATEGORY } from '../../plugins/elastic/elastic-category.js';
 import type { AitRow } from './ait-source.js';
 import { aitDetector } from './render-ait.js';
 import type { SigmaVariant } from './render-sigma.js';
@@ -72,6 +73,7 @@ export function renderSigmaKibana(test: SigmaTest, variant: SigmaVariant): Recor
   const text = (key: string): string | undefined => (typeof data[key] === 'string' || typeof data[key] === 'number' ? String(data[key]) : undefined);
   const system = event?.System ?? {};
   const computer = typeof system.Computer === 'string' ? system.Computer : undefined;
+  const ecsEvent = test.rule.category ? ECS_EVENT_BY_LOG_CATEGORY[test.rule.category] : undefined;
   const provider = (system.Provider as { '#attributes'?: { Name?: string } } | undefined)?.['#attributes']?.Name;
   const document: Record<string, unknown> = {
     ...alertFrame(stableUuid(`sigma:${test.testId}-${variant}`), time, { name: test.rule.title, ruleId: test.rule.id }),
@@ -80,7 +82,13 @@ export function renderSigmaKibana(test: SigmaTest, variant: SigmaVariant): Recor
     'kibana.alert.severity': level.severity,
     'kibana.alert.risk_score': level.riskScore,
     ...(techniques.length > 0 ? { 'kibana.alert.rule.threat': threatBlock(techniques) } : {}),
-    event: compact({ code: system.EventID === undefined ? undefined : String(system.EventID), kind: 'signal' }),
+    event: compact({
+      code: system.EventID === undefined ? undefined : String(system.EventID),
+      kind: 'signal',
+      // The rule's log source as ECS event.category / event.type (as Winlogbeat's Sysmon module sets them).
+      category: ecsEvent ? [ecsEvent.category] : undefined,
+      type: ecsEvent ? [ecsEvent.type] : undefined,
+    }),
     host: computer ? { name: computer } : undefined,
     user: text('User') ? { name: text('User') } : undefined,
     process: text('Image') || text('CommandLine')
@@ -88,10 +96,14 @@ export function renderSigmaKibana(test: SigmaTest, variant: SigmaVariant): Recor
           executable: text('Image'),
           command_line: text('CommandLine'),
           parent: text('ParentImage') || text('ParentCommandLine') ? compact({ executable: text('ParentImage'), command_line: text('ParentCommandLine') }) : undefined,
+          pe: text('OriginalFileName') ? { original_file_name: text('OriginalFileName') } : undefined,
+          working_directory: text('CurrentDirectory'),
+          hash: ecsHashes(text('Hashes')),
         })
       : undefined,
     registry: text('TargetObject') ? compact({ path: text('TargetObject'), data: text('Details') ? { strings: [text('Details')] } : undefined }) : undefined,
     file: text('TargetFilename') ? { path: text('TargetFilename') } : undefined,
+    dll: text('ImageLoaded') ? { path: text('ImageLoaded') } : undefined,
     // Winlogbeat / Elastic Agent keep Windows event data under its own names.
     winlog: compact({ event_data: data, channel: system.Channel, computer_name: computer, provider_name: provider, event_id: system.EventID === undefined ? undefined : String(system.EventID) }),
   };
@@ -128,6 +140,18 @@ function threatBlock(techniqueIds: string[]): unknown[] {
       })),
     };
   });
+}
+
+/** Sysmon `Hashes` (`SHA1=…,MD5=…,SHA256=…,IMPHASH=…`) as ECS `process.hash.*`, as Winlogbeat parses it. */
+function ecsHashes(text: string | undefined): Record<string, string> | undefined {
+  if (!text) return undefined;
+  const hashes: Record<string, string> = {};
+  for (const part of text.split(',')) {
+    const [name, value] = part.split('=', 2);
+    const algorithm = name?.trim().toLowerCase();
+    if (value && (algorithm === 'md5' || algorithm === 'sha1' || algorithm === 'sha256')) hashes[algorithm] = value.trim().toLowerCase();
+  }
+  return Object.keys(hashes).length > 0 ? hashes : undefined;
 }
 
 function compact<T extends Record<string, unknown>>(value: T): T {
