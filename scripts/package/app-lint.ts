@@ -120,7 +120,7 @@ export function lintSplunkApp(entries: AppEntry[], platformSpecs: Map<string, Co
     const confName = file.split('/').pop() ?? file;
     const appSpecText = text(`README/${confName}.spec`);
     const appSpec = appSpecText === undefined ? undefined : parseConfSpec(appSpecText, `README/${confName}.spec`);
-    const platformSpec = platformSpecs.get(confName);
+    const platformSpec = platformSpecs.get(confName) ?? (confName === 'server.conf' ? SERVER_CONF_SHCLUSTERING_SPEC : undefined);
     const spec = platformSpec && appSpec ? mergeConfSpecs(platformSpec, appSpec) : platformSpec ?? appSpec;
     if (!spec) {
       add({ file, check: 'conf_spec', message: `no spec for ${confName}: Splunk does not define it; ship README/${confName}.spec` });
@@ -131,8 +131,31 @@ export function lintSplunkApp(entries: AppEntry[], platformSpecs: Map<string, Co
     }
   }
 
+  // Search-head clusters replicate only the conf files server.conf names: every custom one (its
+  // spec ships in README/) needs conf_replication_include.<name> = true, or setup changes stay on one member.
+  for (const file of confs.keys()) {
+    const confName = file.replace(/^default\//, '').replace(/\.conf$/, '');
+    if (!files.has(`README/${confName}.conf.spec`) || ['alert_actions', 'savedsearches'].includes(confName)) continue;
+    if (!isTrue(setting('default/server.conf', 'shclustering', `conf_replication_include.${confName}`))) {
+      add({ file: 'default/server.conf', stanza: 'shclustering', key: `conf_replication_include.${confName}`, check: 'shc_conf_replication', message: `${confName}.conf is a custom conf: set conf_replication_include.${confName} = true so search-head cluster members share it` });
+    }
+  }
+  // Splunk Cloud's admin role is sc_admin: whatever admin may write, it must too.
+  for (const stanza of confs.get('metadata/default.meta')?.stanzas ?? []) {
+    const access = setting('metadata/default.meta', stanza.name, 'access') ?? '';
+    const write = access.match(/write\s*:\s*\[([^\]]*)\]/)?.[1]?.split(',').map((role) => role.trim()) ?? [];
+    if (write.includes('admin') && !write.includes('sc_admin') && !write.includes('*')) {
+      add({ file: 'metadata/default.meta', stanza: stanza.name, key: 'access', check: 'cloud_admin_role', message: 'write grants admin but not sc_admin (the admin role on Splunk Cloud): add sc_admin' });
+    }
+  }
+  const generatingMacros = new Set((confs.get('default/macros.conf')?.stanzas ?? [])
+    .filter((stanza) => GENERATING_COMMAND.test(setting('default/macros.conf', stanza.name, 'definition') ?? ''))
+    .map((stanza) => stanza.name));
   for (const [file, entry] of files) {
-    if (/^default\/data\/ui\/views\/.+\.xml$/.test(file)) checkDashboard(file, entry.content?.toString('utf8') ?? '', add);
+    if (/^default\/data\/ui\/views\/.+\.xml$/.test(file)) {
+      checkDashboard(file, entry.content?.toString('utf8') ?? '', add);
+      checkGeneratingMacros(file, entry.content?.toString('utf8') ?? '', generatingMacros, add);
+    }
   }
   return issues;
 }
@@ -148,6 +171,28 @@ function checkEntry(relative: string, entry: AppEntry, add: (issue: LintIssue) =
   if (segments.includes('__pycache__') || relative.endsWith('.pyc')) add({ file: relative, check: 'check_for_compiled_python', message: 'compiled Python must not ship; remove __pycache__' });
   if (entry.type === 'file' && relative.startsWith('default/data/ui/alerts/') && !/\.(html|xml)$/.test(relative)) add({ file: relative, check: 'check_alerts_directory_file_types', message: 'default/data/ui/alerts/ holds only .html and .xml files' });
   if (entry.type === 'file' && relative.startsWith('metadata/') && !relative.endsWith('.meta')) add({ file: relative, check: 'check_metadata_directory_file_types', message: 'metadata/ holds only .meta files' });
+}
+
+/**
+ * The one part of Splunk 9.2's server.conf.spec an app may ship (the full spec is not in the
+ * shared specs): search-head cluster replication of the app's own conf files.
+ */
+const SERVER_CONF_SHCLUSTERING_SPEC = parseConfSpec(`[shclustering]
+conf_replication_include.<conf_file_name> = <boolean>
+* Whether search head cluster replication includes configuration files with
+  the given <conf_file_name>. Apps with custom conf files set it to true.
+`, 'server.conf.spec ([shclustering] excerpt, Splunk 9.2)');
+
+/** Search commands that generate results: a search starting with one must begin with `|`. */
+const GENERATING_COMMAND = /^\s*\|?\s*(inputlookup|inputcsv|makeresults|rest|tstats|metadata|datamodel|dbinspect|eventcount|loadjob|savedsearch|from)\b/;
+
+/** A macro that expands to a generating command must be invoked as `| \`macro\``; otherwise the panel runs an empty search. */
+function checkGeneratingMacros(file: string, xml: string, generating: ReadonlySet<string>, add: (issue: LintIssue) => void): void {
+  for (const match of xml.matchAll(/"query"\s*:\s*"((?:[^"\\]|\\.)*)"|<query>([\s\S]*?)<\/query>/g)) {
+    const query = (match[1] ?? match[2] ?? '').trim();
+    const first = query.match(/^`([\w-]+)(?:\([^)]*\))?`/)?.[1];
+    if (first && generating.has(first)) add({ file, key: first, check: 'generating_macro', message: `\`${first}\` expands to a generating command: invoke it as | \`${first}\` (the panel is empty otherwise)` });
+  }
 }
 
 /** Dashboard Studio (version="2"): the CDATA definition parses and its references resolve. */

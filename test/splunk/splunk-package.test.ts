@@ -37,6 +37,10 @@ describe('Splunk app package', () => {
     edit('default/collections.conf', (text) => text.replace('field.verdict = string', 'field.verdict = text'));
     cpSync(join(broken, 'default', 'macros.conf'), join(broken, 'local', 'macros.conf'), { recursive: true });
     writeFileSync(join(broken, 'default', '.DS_Store'), 'x');
+    // Issue 11, findings 15 and 16: a generating macro without its pipe, a custom conf not replicated, no sc_admin.
+    edit('default/data/ui/views/verdict_overview.xml', (text) => text.replace('"query": "| `verdict_results` | timechart', '"query": "`verdict_results` | timechart'));
+    edit('default/server.conf', (text) => text.replace('conf_replication_include.verdict = true', 'conf_replication_include.verdict = false'));
+    edit('metadata/default.meta', (text) => text.replace('write : [ admin, sc_admin ]', 'write : [ admin ]'));
 
     const issues = (await packageSplunkApp(broken, join(work, 'broken.spl'))).map(formatLintIssue);
     const expectIssue = (pattern: RegExp): void => expect(issues.some((issue) => pattern.test(issue)), `${pattern} in\n${issues.join('\n')}`).toBe(true);
@@ -50,6 +54,9 @@ describe('Splunk app package', () => {
     expectIssue(/^default\/collections\.conf:\d+ \[verdict_results\] field\.verdict: .*expected one of number, bool, string, time/);
     expectIssue(/^local\/macros\.conf: a package must not contain local\//);
     expectIssue(/^default\/\.DS_Store: hidden files/);
+    expectIssue(/^default\/data\/ui\/views\/verdict_overview\.xml verdict_results: `verdict_results` expands to a generating command: invoke it as \| `verdict_results`/);
+    expectIssue(/^default\/server\.conf \[shclustering\] conf_replication_include\.verdict: verdict\.conf is a custom conf/);
+    expectIssue(/^metadata\/default\.meta \[\] access: write grants admin but not sc_admin/);
   });
 
   it('generates rules from the spec text: wildcard stanzas and keys, choices, globals', () => {
