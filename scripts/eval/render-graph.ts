@@ -39,11 +39,13 @@ function alertHeader(id: string, createdDateTime: string): Record<string, unknow
   };
 }
 
-const evidence = (type: string, fields: Record<string, unknown>, roles: string[] = []): Record<string, unknown> =>
-  ({ '@odata.type': `#microsoft.graph.security.${type}`, roles, tags: [], verdict: 'unknown', remediationStatus: 'none', ...fields });
+/** One alertEvidence item; `createdDateTime` is the alert's (non-nullable in the CSDL). */
+const evidenceAt = (createdDateTime: string) => (type: string, fields: Record<string, unknown>, roles: string[] = []): Record<string, unknown> =>
+  ({ '@odata.type': `#microsoft.graph.security.${type}`, createdDateTime, roles, tags: [], verdict: 'unknown', remediationStatus: 'none', ...fields });
 
 export function renderGraphAitRow(row: AitRow): Record<string, unknown> {
   const time = new Date(row.time * 1000).toISOString();
+  const evidence = evidenceAt(time);
   return {
     ...alertHeader(`${row.scenario}-${row.line}`, time),
     title: row.name,
@@ -77,7 +79,7 @@ function userAccount(user: string | undefined): Record<string, unknown> | undefi
 }
 
 /** `HKLM\SOFTWARE\…\Run\name` → registryValueEvidence (a value was set) or registryKeyEvidence. */
-function registryEvidence(target: string, details: string | undefined, eventType: string | undefined): Record<string, unknown> {
+function registryEvidence(evidence: ReturnType<typeof evidenceAt>, target: string, details: string | undefined, eventType: string | undefined): Record<string, unknown> {
   const parts = target.split('\\');
   const hive = HIVES[parts[0]!.toUpperCase()];
   const key = hive ? parts.slice(1) : parts;
@@ -89,6 +91,7 @@ function registryEvidence(target: string, details: string | undefined, eventType
 
 export function renderGraphSigmaTest(test: SigmaTest, variant: 'full' | 'blind', time: string): Record<string, unknown> {
   const id = `sigma-${test.testId}-${variant}`;
+  const evidence = evidenceAt(time);
   const items: Array<Record<string, unknown>> = [];
   const additionalData: Record<string, string> = {};
   const computer = scalar(test.events[0]?.System?.Computer);
@@ -114,7 +117,7 @@ export function renderGraphSigmaTest(test: SigmaTest, variant: 'full' | 'blind',
     }
     if (user) items.push(evidence('userEvidence', { userAccount: userAccount(user) }));
     const target = text('TargetObject');
-    if (target) items.push(registryEvidence(target, text('Details'), text('EventType')));
+    if (target) items.push(registryEvidence(evidence, target, text('Details'), text('EventType')));
     for (const path of [text('TargetFilename'), text('ImageLoaded')]) if (path) items.push(evidence('fileEvidence', { fileDetails: fileDetails(path) }));
   }
   return {

@@ -34,6 +34,8 @@ export interface RequestRecord {
   appId?: string;
   /** A request inside a Graph `$batch`. */
   isBatched?: boolean;
+  /** Refused by the emulator's own quota (not an injected fault). */
+  isThrottled?: boolean;
 }
 
 export interface MicrosoftEmulatorOptions {
@@ -54,6 +56,8 @@ export interface MicrosoftEmulator {
   tokens: TokenService;
   requests: RequestRecord[];
   armHooks: ArmHooks;
+  /** Delay before answering each Graph and ARM request (a slow tenant, so a test can kill a run midway). */
+  setLatency(milliseconds: number): void;
   injectFaults(plan: FaultPlan): void;
   clearFaults(): void;
   close(): Promise<void>;
@@ -71,6 +75,7 @@ export async function startMicrosoftEmulator(options: MicrosoftEmulatorOptions):
   const quota = options.graphQuota ?? { requests: 150, windowMs: 60_000 };
   const recent = new Map<string, number[]>();
   const urls = { login: '', graph: '', arm: '' };
+  let latencyMs = 0;
   const tokens = new TokenService(options.tenantId, apps, () => [urls.graph, urls.arm], now);
 
   const takeFault = (path: string, method: string): FaultPlan | undefined => {
@@ -109,7 +114,10 @@ export async function startMicrosoftEmulator(options: MicrosoftEmulatorOptions):
       const fault = takeFault(path, method);
       if (fault) return faultAnswer(fault);
       const throttled = throttle(appId);
-      if (throttled) return throttled;
+      if (throttled) {
+        record.isThrottled = true;
+        return throttled;
+      }
       const app = apps.get(appId)!;
       try {
         return handleGraph(state, { method, path, query: url.searchParams, headers, body, appId, appName: app.displayName, roles: app.graphRoles }, `${urls.graph}/v1.0`);
@@ -150,6 +158,7 @@ export async function startMicrosoftEmulator(options: MicrosoftEmulatorOptions):
     const url = new URL(request.url ?? '/', 'https://emulator.invalid');
     const method = request.method ?? 'GET';
     const text = await readBody(request);
+    if (latencyMs > 0 && service !== 'login') await new Promise((resolve) => setTimeout(resolve, latencyMs));
     const send = (answer: { status: number; headers?: Record<string, string>; body?: unknown }): void => {
       response.writeHead(answer.status, { 'Content-Type': service === 'graph' ? JSON_TYPE : 'application/json; charset=utf-8', 'request-id': crypto.randomUUID(), ...answer.headers });
       response.end(answer.body === undefined ? '' : JSON.stringify(answer.body));
@@ -237,6 +246,7 @@ export async function startMicrosoftEmulator(options: MicrosoftEmulatorOptions):
     tokens,
     requests,
     armHooks,
+    setLatency: (milliseconds) => void (latencyMs = milliseconds),
     injectFaults: (plan) => void faults.push({ ...plan }),
     clearFaults: () => void faults.splice(0),
     close: async () => {
