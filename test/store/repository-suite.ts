@@ -48,6 +48,44 @@ export function runRepositorySuite(name: string, factory: () => Promise<Reposito
       expect(await repository.getCheckpoint('splunk')).toBe('cursor-1');
     });
 
+    it('saves triage state with the verdicts in one transaction: upserts, deletes, namespaces, and reads it back after a reopen', async () => {
+      const verdict = result({ alertId: 's1' });
+      await repository.saveResults([{ result: verdict, entityKeys: ['host:a'] }], {
+        upserts: [
+          { part: 'context.subject', key: 'host:a', body: '{"n":1}' },
+          { part: 'context.subject', key: 'host:b', body: '{"n":2}' },
+          { part: 'engine.duplicate', key: 'fp1', body: '[1,"s1",0,0.5,0.5]' },
+        ],
+        deletes: [],
+      });
+      // A later batch changes one row, deletes another; state without verdicts is saved too.
+      await repository.saveResults([], { upserts: [{ part: 'context.subject', key: 'host:a', body: '{"n":3}' }], deletes: [{ part: 'context.subject', key: 'host:b' }] });
+      await repository.saveResults([], { namespace: 'tenant-2', upserts: [{ part: 'context.subject', key: 'host:a', body: '{"n":9}' }], deletes: [] });
+      await repository.close();
+      repository = await fixture.reopen();
+      expect(await repository.loadState()).toEqual([
+        { part: 'context.subject', key: 'host:a', body: '{"n":3}' },
+        { part: 'engine.duplicate', key: 'fp1', body: '[1,"s1",0,0.5,0.5]' },
+      ]);
+      expect(await repository.loadState('tenant-2')).toEqual([{ part: 'context.subject', key: 'host:a', body: '{"n":9}' }]);
+      expect([...(await repository.getResults(['s1', 'missing'])).keys()]).toEqual(['s1']);
+      expect((await repository.getResults(['s1'])).get('s1')).toEqual(verdict);
+    });
+
+    it('keeps state and verdicts together: a failing batch writes neither', async () => {
+      const bad = result({ alertId: 'bad' });
+      // A body that is not a string cannot be stored: the whole write fails, state included.
+      await expect(repository.saveResults([{ result: bad, entityKeys: [] }], { upserts: [{ part: 'context.subject', key: 'host:x', body: null as unknown as string }], deletes: [] })).rejects.toThrow();
+      expect(await repository.getResult('bad')).toBeUndefined();
+      expect(await repository.loadState()).toEqual([]);
+    });
+
+    it('stores a disposition with the calibration state it changed', async () => {
+      await repository.saveDisposition({ alertId: 'a1', fingerprint: undefined, ruleName: 'r', entityKeys: [], verdict: 'false_positive', analyst: 'alice', time: '2026-01-01T00:00:00.000Z', note: undefined, platform: 'cli' }, { upserts: [{ part: 'calibration', key: 'isotonic', body: '{"n":1}' }], deletes: [] });
+      expect(await repository.listDispositions()).toHaveLength(1);
+      expect(await repository.loadState()).toEqual([{ part: 'calibration', key: 'isotonic', body: '{"n":1}' }]);
+    });
+
     it('upserts verdicts by alert id and reads them back whole', async () => {
       const first = result({ alertId: 'a1', verdict: 'inconclusive' });
       await repository.saveResults([{ result: first, entityKeys: ['host:WEB01'] }]);
