@@ -77,6 +77,13 @@ export async function startLiveService(environment: Record<string, string> = {})
   };
 }
 
+/** Verdicts the service has given (verdict_verdicts_total on /metrics): a replayed request adds none. */
+export async function verdictsGiven(service: LiveService): Promise<number> {
+  const response = await fetch(`${service.baseUrl}/metrics`, { headers: { authorization: `Bearer ${service.token}` } });
+  const text = await response.text();
+  return [...text.matchAll(/^verdict_verdicts_total\{verdict="\w+"\} (\d+)$/gm)].reduce((sum, match) => sum + Number(match[1]), 0);
+}
+
 /** The verdict `verdict triage` gives the fixture alert, from a home of its own (nothing learned, nothing stored). */
 export function cliVerdict(file = FIXTURE_ALERT_FILE): { alertId: string; verdict: string; confidence: number } {
   const home = mkdtempSync(path.join(tmpdir(), 'verdict-soar-cli-'));

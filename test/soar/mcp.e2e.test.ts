@@ -4,7 +4,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, cliVerdict, FIXTURE_ALERT_FILE, startLiveService, type LiveService } from './live-service.js';
+import { CLI, cliVerdict, FIXTURE_ALERT_FILE, startLiveService, verdictsGiven, type LiveService } from './live-service.js';
 
 /**
  * `verdict mcp` driven by the official MCP SDK client, over stdio and over streamable HTTP,
@@ -21,15 +21,12 @@ interface ToolAnswer {
   structuredContent?: any;
 }
 
-function triageAuditCount(service: LiveService): number {
-  return (JSON.parse(service.cli('audit', '--action', 'triage', '--limit', '1000', '--json')) as unknown[]).length;
-}
 
 async function call(client: Client, name: string, args: Record<string, unknown>): Promise<ToolAnswer> {
   return (await client.callTool({ name, arguments: args })) as ToolAnswer;
 }
 
-describe('verdict mcp', () => {
+describe('verdict mcp', { timeout: 120_000 }, () => {
   let service: LiveService;
   let expected: { verdict: string; confidence: number };
   let approverToken: string;
@@ -55,13 +52,13 @@ describe('verdict mcp', () => {
     });
 
     it('triage_alert gives the CLI verdict; a retried call counts once; get, explain and feedback work', async () => {
-      const before = triageAuditCount(service);
+      const before = await verdictsGiven(service);
       const first = await call(client, 'triage_alert', { alert: fixtureAs('mcp-1') });
       const retry = await call(client, 'triage_alert', { alert: fixtureAs('mcp-1') });
       expect(first.isError).toBeFalsy();
       expect(first.structuredContent.results[0]).toMatchObject({ alertId: 'mcp-1', verdict: expected.verdict, confidence: expected.confidence });
       expect(retry.structuredContent).toEqual(first.structuredContent);
-      expect(triageAuditCount(service) - before).toBe(1);
+      expect((await verdictsGiven(service)) - before).toBe(1);
       expect((await call(client, 'get_verdict', { alert_id: 'mcp-1' })).structuredContent.verdict).toBe(expected.verdict);
       const explained = await call(client, 'explain_verdict', { alert_id: 'mcp-1' });
       expect(explained.content[0]!.text).toContain(`Verdict: ${expected.verdict}`);

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { cliVerdict, FIXTURE_ALERT_FILE, ROOT, startLiveService, type LiveService } from './live-service.js';
+import { cliVerdict, FIXTURE_ALERT_FILE, ROOT, startLiveService, verdictsGiven, type LiveService } from './live-service.js';
 import { startLossyGateway, type LossyGateway } from './lossy-gateway.js';
 import { runTinesStory } from './tines-runner.js';
 import { runXsoarScript } from './xsoar-harness.js';
@@ -24,9 +24,6 @@ const fixture = JSON.parse(readFileSync(FIXTURE_ALERT_FILE, 'utf8')) as Record<s
 const fixtureAs = (id: string) => ({ ...fixture, finding_info: { ...(fixture.finding_info as object), uid: id } });
 const BAD_ALERT = { id: 'bad-1', source: { platform: 'verdict' }, title: 'x', ruleName: 'x', severity: 'apocalyptic', time: '2026-03-01T10:00:00Z', entities: [] };
 
-function triageAuditCount(service: LiveService): number {
-  return (JSON.parse(service.cli('audit', '--action', 'triage', '--limit', '1000', '--json')) as unknown[]).length;
-}
 
 /** Runs a step in python3 without blocking this process (the lossy gateway below lives in it). */
 function python(args: string[]): Promise<any> {
@@ -45,7 +42,8 @@ function python(args: string[]): Promise<any> {
   });
 }
 
-describe('SOAR steps against a live Verdict', () => {
+// Each step spawns processes and calls a live service: generous timeouts for a loaded 2-core machine.
+describe('SOAR steps against a live Verdict', { timeout: 120_000 }, () => {
   let service: LiveService;
   let expected: { verdict: string; confidence: number };
   let work: string;
@@ -67,49 +65,49 @@ describe('SOAR steps against a live Verdict', () => {
   describe('Cortex XSOAR integration script (built, run with the engine built-ins emulated)', () => {
     const params = () => ({ url: service.baseUrl, credentials: { identifier: '', password: service.token }, insecure: false, proxy: false });
 
-    it('test-module answers ok with the token, and names the problem without one', () => {
-      expect(runXsoarScript(xsoarScript, { command: 'test-module', params: params() }).result).toBe('ok');
-      const refused = runXsoarScript(xsoarScript, { command: 'test-module', params: { ...params(), credentials: { password: 'vdt_0000000000000000_wrong' } } });
+    it('test-module answers ok with the token, and names the problem without one', async () => {
+      expect((await runXsoarScript(xsoarScript, { command: 'test-module', params: params() })).result).toBe('ok');
+      const refused = await runXsoarScript(xsoarScript, { command: 'test-module', params: { ...params(), credentials: { password: 'vdt_0000000000000000_wrong' } } });
       expect(refused.result).toMatch(/^Verdict answered 401: /);
     });
 
-    it('verdict-triage-alert gives the CLI verdict; a retried task counts once; get-verdict and send-feedback work', () => {
-      const before = triageAuditCount(service);
+    it('verdict-triage-alert gives the CLI verdict; a retried task counts once; get-verdict and send-feedback work', async () => {
+      const before = await verdictsGiven(service);
       const args = { alert: JSON.stringify(fixtureAs('xsoar-1')) };
-      const first = runXsoarScript(xsoarScript, { command: 'verdict-triage-alert', args, params: params() });
-      const retry = runXsoarScript(xsoarScript, { command: 'verdict-triage-alert', args, params: params() });
+      const first = await runXsoarScript(xsoarScript, { command: 'verdict-triage-alert', args, params: params() });
+      const retry = await runXsoarScript(xsoarScript, { command: 'verdict-triage-alert', args, params: params() });
       expect(first.result.Type).toBe(1);
       const context = first.result.EntryContext['Verdict.Verdict(val.alertId && val.alertId == obj.alertId)'][0];
       expect(context).toMatchObject({ alertId: 'xsoar-1', verdict: expected.verdict, confidence: expected.confidence });
       expect(first.result.HumanReadable).toContain(expected.verdict);
       expect(retry.result).toEqual(first.result);
       expect(first.requests[0]!.headers['Idempotency-Key']).toEqual(retry.requests[0]!.headers['Idempotency-Key']);
-      expect(triageAuditCount(service) - before).toBe(1);
+      expect((await verdictsGiven(service)) - before).toBe(1);
 
-      const read = runXsoarScript(xsoarScript, { command: 'verdict-get-verdict', args: { alert_id: 'xsoar-1' }, params: params() });
+      const read = await runXsoarScript(xsoarScript, { command: 'verdict-get-verdict', args: { alert_id: 'xsoar-1' }, params: params() });
       expect(read.result.Contents[0]).toMatchObject({ alertId: 'xsoar-1', verdict: expected.verdict });
-      const feedback = runXsoarScript(xsoarScript, { command: 'verdict-send-feedback', args: { alert_id: 'xsoar-1', verdict: 'false_positive', note: 'lab host' }, params: params() });
+      const feedback = await runXsoarScript(xsoarScript, { command: 'verdict-send-feedback', args: { alert_id: 'xsoar-1', verdict: 'false_positive', note: 'lab host' }, params: params() });
       expect(feedback.result.EntryContext['Verdict.Feedback']).toMatchObject({ alertId: 'xsoar-1', recorded: 1 });
     });
 
-    it('returns the service problem details as an error entry on bad input, not a crash', () => {
-      const bad = runXsoarScript(xsoarScript, { command: 'verdict-triage-alert', args: { alert: JSON.stringify(BAD_ALERT), platform: 'verdict' }, params: params() });
+    it('returns the service problem details as an error entry on bad input, not a crash', async () => {
+      const bad = await runXsoarScript(xsoarScript, { command: 'verdict-triage-alert', args: { alert: JSON.stringify(BAD_ALERT), platform: 'verdict' }, params: params() });
       expect(bad.result.Type).toBe(4);
       expect(bad.result.Contents).toMatchObject({ type: 'urn:verdict:problem:invalid-input', status: 400, field: 'severity' });
       expect(bad.result.EntryContext['Verdict.Error'].field).toBe('severity');
-      const missing = runXsoarScript(xsoarScript, { command: 'verdict-get-verdict', args: { alert_id: 'never-triaged' }, params: params() });
+      const missing = await runXsoarScript(xsoarScript, { command: 'verdict-get-verdict', args: { alert_id: 'never-triaged' }, params: params() });
       expect(missing.result.Contents).toMatchObject({ type: 'urn:verdict:problem:not-found', status: 404 });
-      const badFeedback = runXsoarScript(xsoarScript, { command: 'verdict-send-feedback', args: { alert_id: 'xsoar-1', verdict: 'maybe' }, params: params() });
+      const badFeedback = await runXsoarScript(xsoarScript, { command: 'verdict-send-feedback', args: { alert_id: 'xsoar-1', verdict: 'maybe' }, params: params() });
       expect(badFeedback.result.Contents).toMatchObject({ status: 400, field: 'verdict' });
     });
 
-    it('fetch-incidents mirrors verdicts as incidents once, remembering where it stopped', () => {
+    it('fetch-incidents mirrors verdicts as incidents once, remembering where it stopped', async () => {
       const fetchParams = { ...params(), fetch_verdicts: 'true_positive,benign_positive,false_positive,inconclusive', first_fetch_hours: String(24 * 365 * 30), max_fetch: '50' };
-      const first = runXsoarScript(xsoarScript, { command: 'fetch-incidents', params: fetchParams });
+      const first = await runXsoarScript(xsoarScript, { command: 'fetch-incidents', params: fetchParams });
       expect(first.incidents!.map((incident) => JSON.parse(incident.rawJSON).alertId)).toContain('xsoar-1');
       const incident = first.incidents!.find((item) => JSON.parse(item.rawJSON).alertId === 'xsoar-1');
       expect(incident.name).toContain(expected.verdict);
-      const again = runXsoarScript(xsoarScript, { command: 'fetch-incidents', params: fetchParams, lastRun: first.lastRun });
+      const again = await runXsoarScript(xsoarScript, { command: 'fetch-incidents', params: fetchParams, lastRun: first.lastRun });
       expect(again.incidents).toEqual([]);
     });
   });
@@ -129,7 +127,7 @@ describe('SOAR steps against a live Verdict', () => {
     });
 
     it('triage alert gives the CLI verdict; a retried action counts once', async () => {
-      const before = triageAuditCount(service);
+      const before = await verdictsGiven(service);
       const parameters = { alert: JSON.stringify(fixtureAs('soar-1')) };
       const first = (await action('triage_alert', parameters)).action_results[0];
       const retry = (await action('triage_alert', parameters)).action_results[0];
@@ -137,20 +135,20 @@ describe('SOAR steps against a live Verdict', () => {
       expect(first.summary).toMatchObject({ verdict: expected.verdict, alert_id: 'soar-1' });
       expect(first.data[0]).toMatchObject({ alertId: 'soar-1', verdict: expected.verdict });
       expect(retry.data).toEqual(first.data);
-      expect(triageAuditCount(service) - before).toBe(1);
+      expect((await verdictsGiven(service)) - before).toBe(1);
       expect((await action('get_verdict', { alert_id: 'soar-1' })).action_results[0].summary.verdict).toBe(expected.verdict);
       expect((await action('send_feedback', { alert_id: 'soar-1', verdict: 'true_positive' })).action_results[0].summary.recorded).toBe(1);
     });
 
     it('retries an answer lost on the way back (503) with the same key: the alert is triaged once', async () => {
-      const before = triageAuditCount(service);
+      const before = await verdictsGiven(service);
       gateway.loseNext = 1;
       const seenBefore = gateway.seen.length;
       const result = (await action('triage_alert', { alert: JSON.stringify(fixtureAs('soar-lost')) }, { base_url: gateway.baseUrl })).action_results[0];
       expect(gateway.seen.slice(seenBefore)).toEqual([503, 200]);
       expect(result.status).toBe('success');
       expect(result.summary.verdict).toBe(expected.verdict);
-      expect(triageAuditCount(service) - before).toBe(1);
+      expect((await verdictsGiven(service)) - before).toBe(1);
     });
 
     it('fails the action with the service problem details on bad input', async () => {
@@ -168,12 +166,12 @@ describe('SOAR steps against a live Verdict', () => {
     const shuffle = async (name: string, kwargs: Record<string, unknown>) => python(['shuffle', path.join(MANIFESTS, 'shuffle/src'), name, JSON.stringify({ url: service.baseUrl, apikey: service.token, ...kwargs })]);
 
     it('triage_alert gives the CLI verdict, counts once when retried, and returns problem details on bad input', async () => {
-      const before = triageAuditCount(service);
+      const before = await verdictsGiven(service);
       const first = await shuffle('triage_alert', { alert: JSON.stringify(fixtureAs('shuffle-1')) });
       const retry = await shuffle('triage_alert', { alert: JSON.stringify(fixtureAs('shuffle-1')) });
       expect(first.results[0]).toMatchObject({ alertId: 'shuffle-1', verdict: expected.verdict });
       expect(retry).toEqual(first);
-      expect(triageAuditCount(service) - before).toBe(1);
+      expect((await verdictsGiven(service)) - before).toBe(1);
       const bad = await shuffle('triage_alert', { alert: JSON.stringify(BAD_ALERT), platform: 'verdict' });
       expect(bad).toMatchObject({ success: false, status: 400, problem: { type: 'urn:verdict:problem:invalid-input', field: 'severity' } });
       expect(await shuffle('test_connectivity', {})).toEqual({ ok: true });
@@ -185,24 +183,24 @@ describe('SOAR steps against a live Verdict', () => {
     const environment = () => ({ resources: { verdict_url: service.baseUrl }, credentials: { verdict_token: service.token } });
 
     it('triages the webhook alert to the CLI verdict; a rerun of the story counts once', async () => {
-      const before = triageAuditCount(service);
+      const before = await verdictsGiven(service);
       const first = await runTinesStory(story, fixtureAs('tines-1'), environment());
       const rerun = await runTinesStory(story, fixtureAs('tines-1'), environment());
       expect(first.events.verdict_outcome).toMatchObject({ status: 200, alert_id: 'tines-1', verdict: expected.verdict });
       expect(rerun.events.verdict_outcome).toEqual(first.events.verdict_outcome);
       expect(rerun.requests[0]!.headers['Idempotency-Key']).toBe(first.requests[0]!.headers['Idempotency-Key']);
-      expect(triageAuditCount(service) - before).toBe(1);
+      expect((await verdictsGiven(service)) - before).toBe(1);
     });
 
     it('retries on 5xx as retry_on_status says, with the same key: an answer lost on the way back counts once', async () => {
-      const before = triageAuditCount(service);
+      const before = await verdictsGiven(service);
       gateway.loseNext = 1;
       const run = await runTinesStory(story, fixtureAs('tines-lost'), { ...environment(), resources: { verdict_url: gateway.baseUrl } });
       expect(run.requests.map((request) => request.status)).toEqual([503, 200]);
       expect(run.requests[1]!.headers['Idempotency-Key']).toBe(run.requests[0]!.headers['Idempotency-Key']);
       expect(run.events.triage_with_verdict.headers['idempotency-replayed']).toBe('true');
       expect(run.events.verdict_outcome).toMatchObject({ status: 200, alert_id: 'tines-lost', verdict: expected.verdict });
-      expect(triageAuditCount(service) - before).toBe(1);
+      expect((await verdictsGiven(service)) - before).toBe(1);
     });
 
     it('emits the problem details of a refused alert for the next action to branch on', async () => {

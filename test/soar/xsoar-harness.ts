@@ -1,12 +1,13 @@
-import { execFileSync } from 'node:child_process';
 import vm from 'node:vm';
+import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
 
 /**
  * Runs the built XSOAR integration script the way XSOAR's JavaScript engine does: as a function
  * body in a context holding only the engine's built-ins — `demisto` (args, params, command,
  * incidents, getLastRun/setLastRun), synchronous `http(url, request, insecure, proxy)`, `entryTypes`
- * and `formats` — no `require`, no `fetch`, no timers. `http` is real: each call is made from a
- * child process (XSOAR's is synchronous; a Node script cannot wait for its own event loop).
+ * and `formats` — no `require`, no `fetch`, no timers. `http` is real and synchronous, as XSOAR's
+ * is: a worker thread makes the request while this thread blocks on Atomics.wait (so the service
+ * must live in another process or thread, as `verdict serve` in a child process does).
  */
 export interface XsoarRun {
   /** The script's return value: 'ok', an entry, or undefined (fetch-incidents). */
@@ -23,24 +24,46 @@ export interface XsoarInvocation {
   lastRun?: Record<string, unknown>;
 }
 
-const FETCH_CHILD = `
-let input = '';
-process.stdin.on('data', (chunk) => (input += chunk));
-process.stdin.on('end', async () => {
-  const { url, request } = JSON.parse(input);
+const FETCH_WORKER = `
+const { parentPort } = require('node:worker_threads');
+parentPort.on('message', async ({ signal, port, url, request }) => {
+  let result;
   const headers = {};
   for (const [name, values] of Object.entries(request.Headers || {})) headers[name] = values.join(', ');
   try {
-    const response = await fetch(url, { method: request.Method, headers, body: request.Body, redirect: 'manual' });
+    const response = await fetch(url, { method: request.Method, headers, body: request.Body, redirect: 'manual', signal: AbortSignal.timeout(60000) });
     const responseHeaders = {};
     response.headers.forEach((value, name) => (responseHeaders[name] = [value]));
-    process.stdout.write(JSON.stringify({ StatusCode: response.status, Status: response.status + ' ' + response.statusText, Body: await response.text(), Headers: responseHeaders }));
+    result = { StatusCode: response.status, Status: response.status + ' ' + response.statusText, Body: await response.text(), Headers: responseHeaders };
   } catch (error) {
-    process.stdout.write(JSON.stringify({ error: String(error && error.cause ? error.cause.message : error) }));
+    result = { error: String(error && error.cause ? error.cause.message : error) };
   }
+  port.postMessage(result);
+  Atomics.store(signal, 0, 1);
+  Atomics.notify(signal, 0);
 });`;
 
-export function runXsoarScript(script: string, invocation: XsoarInvocation): XsoarRun {
+/** A synchronous HTTP call: the worker fetches, this thread waits for its answer. */
+function fetchSync(worker: Worker, url: string, request: unknown): any {
+  const signal = new Int32Array(new SharedArrayBuffer(4));
+  const { port1, port2 } = new MessageChannel();
+  worker.postMessage({ signal, port: port2, url, request }, [port2]);
+  if (Atomics.wait(signal, 0, 0, 90_000) === 'timed-out') throw new Error(`http(): no answer from ${url} within 90 s`);
+  const answer = receiveMessageOnPort(port1)?.message;
+  port1.close();
+  return answer;
+}
+
+export async function runXsoarScript(script: string, invocation: XsoarInvocation): Promise<XsoarRun> {
+  const worker = new Worker(FETCH_WORKER, { eval: true });
+  try {
+    return runInEngine(script, invocation, worker);
+  } finally {
+    await worker.terminate();
+  }
+}
+
+function runInEngine(script: string, invocation: XsoarInvocation, worker: Worker): XsoarRun {
   const requests: XsoarRun['requests'] = [];
   let incidents: any[] | undefined;
   let lastRun = invocation.lastRun ?? {};
@@ -51,7 +74,7 @@ export function runXsoarScript(script: string, invocation: XsoarInvocation): Xso
     for (const [name, values] of Object.entries(request.Headers ?? {})) {
       if (!Array.isArray(values)) throw new Error(`http(): header ${name} must be an array of strings, as XSOAR takes them`);
     }
-    const output = JSON.parse(execFileSync(process.execPath, ['-e', FETCH_CHILD], { input: JSON.stringify({ url, request }), encoding: 'utf8', timeout: 60_000 }));
+    const output = fetchSync(worker, url, JSON.parse(JSON.stringify(request)));
     if (output.error) throw new Error(`http(): ${output.error}`);
     requests.push({ url, method: request.Method, headers: request.Headers, body: request.Body, status: output.StatusCode });
     return output;
