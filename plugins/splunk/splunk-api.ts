@@ -57,6 +57,16 @@ function loadSdkService(): SplunkSdkServiceConstructor {
   }
 }
 
+/** What to do about the HEC error codes a configuration causes (Splunk docs, "Troubleshoot HTTP Event Collector"). */
+const HEC_CODE_HINTS: Record<string, string> = {
+  '4': ' — the HEC token is unknown: check splunk.hecToken',
+  '7': ' — the HEC token may not write to that index: add it to the token\'s allowed indexes, or set splunk.hecIndex to one it may write',
+  '14': ' — indexer acknowledgement is off for this token: set splunk.hecUseAck to false, or enable it on the token',
+};
+
+/** ES 8 findings per request; pages are read until one comes back short. */
+const FINDINGS_PAGE_SIZE = 500;
+
 const ES_APP_PATH = '/servicesNS/nobody/SplunkEnterpriseSecuritySuite/public/v2/findings';
 const MC_V1_PATH = '/servicesNS/nobody/missioncontrol/v1/investigations';
 const MC_V2_PATH = '/servicesNS/nobody/missioncontrol/public/v2/investigations';
@@ -131,7 +141,7 @@ export function createSplunkApi(config: SplunkConfig, options: SplunkApiOptions 
       const text = await response.text();
       const parsed = parseJsonObject(text);
       if (!response.ok) {
-        throw toPlatformApiError({ operation, statusCode: response.status, retryAfter: response.headers.get('retry-after'), platformMessage: typeof parsed?.text === 'string' ? `HEC code ${String(parsed.code)}: ${parsed.text}` : undefined }, secrets);
+        throw toPlatformApiError({ operation, statusCode: response.status, retryAfter: response.headers.get('retry-after'), platformMessage: typeof parsed?.text === 'string' ? `HEC code ${String(parsed.code)}: ${parsed.text}${HEC_CODE_HINTS[String(parsed.code)] ?? ''}` : undefined }, secrets);
       }
       return parsed ?? {};
     });
@@ -162,14 +172,19 @@ export function createSplunkApi(config: SplunkConfig, options: SplunkApiOptions 
       return { success, message };
     },
     // ES 8: GET …/SplunkEnterpriseSecuritySuite/public/v2/findings?earliest=&latest=
+    // ES 8 pages findings with `limit` / `offset`: read every page, or findings past the first are never pulled.
     async listFindings(range) {
-      const query: Record<string, string> = { earliest: range.earliest, ...(range.latest ? { latest: range.latest } : {}) };
-      const response = await rest('GET', ES_APP_PATH, { query });
-      const parsed = SplunkFindingListSchema.safeParse(response.data);
-      if (!parsed.success) throw new PlatformApiError('Splunk GET findings: the answer is not a list of findings', { statusCode: 502 });
-      const list = parsed.data;
-      if (Array.isArray(list)) return list;
-      return 'items' in list ? (list.items as unknown[]) : (list.findings as unknown[]);
+      const found: unknown[] = [];
+      for (let offset = 0; ; offset += FINDINGS_PAGE_SIZE) {
+        const query: Record<string, string> = { earliest: range.earliest, ...(range.latest ? { latest: range.latest } : {}), limit: String(FINDINGS_PAGE_SIZE), offset: String(offset) };
+        const response = await rest('GET', ES_APP_PATH, { query });
+        const parsed = SplunkFindingListSchema.safeParse(response.data);
+        if (!parsed.success) throw new PlatformApiError('Splunk GET findings: the answer is not a list of findings', { statusCode: 502 });
+        const list = parsed.data;
+        const page = Array.isArray(list) ? list : 'items' in list ? (list.items as unknown[]) : (list.findings as unknown[]);
+        found.push(...page);
+        if (page.length < FINDINGS_PAGE_SIZE) return found;
+      }
     },
     // ES 8: POST …/missioncontrol/v1/investigations/{ref_id}?notable_time= with {status, disposition, …}
     async updateInvestigation(refId, notableTime, body) {
@@ -242,7 +257,9 @@ function sdkFailure(operation: string, failure: unknown, secrets: readonly strin
   const status = typeof response?.status === 'number' && response.status >= 100 && response.status < 600 ? response.status : undefined;
   const data = asObject(response?.data);
   const messages = Array.isArray(data?.messages) ? data.messages : [];
-  const platformMessage = messages.map((message) => asObject(message)?.text).filter((text) => typeof text === 'string').join('; ');
+  // splunkd says what went wrong in messages[].text; ES endpoints (notable_update) in {"success": false, "message"}.
+  const platformMessage = messages.map((message) => asObject(message)?.text).filter((text) => typeof text === 'string').join('; ')
+    || (typeof data?.message === 'string' ? data.message : '');
   return toPlatformApiError({
     operation,
     statusCode: status,

@@ -211,6 +211,24 @@ describe('Splunk app Python forwarders (python3) against the live service', () =
     expect(parseChunks(garbage.stdout)[0]!.metadata).toMatchObject({ finished: true, inspector: { messages: [['ERROR', expect.stringMatching(/could not read the getinfo message/)]] } });
   });
 
+  it('search command: a user without list_storage_passwords is told which capability to add', async () => {
+    const strict = await startSplunkEmulator({ tokens: { 'eyJ.analyst-session': 'analyst' }, roles: { analyst: { capabilities: [] } } });
+    try {
+      strict.state.passwords.push({ realm: 'verdict_app', username: 'verdict_api', clear_password: apiToken });
+      strict.state.confs.set('verdict/service', { url: service.baseUrl });
+      const transcript = Buffer.concat([
+        chunk({ action: 'getinfo', searchinfo: { splunkd_uri: strict.url, session_key: 'eyJ.analyst-session' } }),
+        chunk({ action: 'execute', finished: true }, csv([['dest'], ['web01']])),
+      ]);
+      const run = await runPython('verdict_command.py', [], transcript);
+      expect(run.stderr).toBe('');
+      expect(parseChunks(run.stdout)[1]!.metadata).toEqual({ finished: true, inspector: { messages: [['ERROR', expect.stringMatching(/HTTP 403: .*list_storage_passwords capability/)]] } });
+      expect(run.stdout.toString('utf8')).not.toContain(apiToken);
+    } finally {
+      await strict.close();
+    }
+  });
+
   it('search command: reports a missing token as an ERROR and finishes', async () => {
     emulator.state.passwords.length = 0;
     const logsBefore = service.logs.length;

@@ -16,8 +16,15 @@ export interface SplunkEmulatorOptions {
   users?: Record<string, string>;
   /** Authentication tokens accepted as `Bearer <token>` (and `Splunk <token>`). */
   tokens?: Record<string, string>;
-  /** HEC tokens and whether indexer acknowledgement is on for each. */
-  hecTokens?: Record<string, { ack?: boolean; index?: string }>;
+  /** HEC tokens: indexer acknowledgement, the default index, and the indexes the token may write (all when unset). */
+  hecTokens?: Record<string, { ack?: boolean; index?: string; indexes?: string[] }>;
+  /**
+   * Users with limited rights (every other user is an admin): their capabilities, and whether
+   * they may write the app's objects (KV collections, confs) as default.meta grants.
+   */
+  roles?: Record<string, { capabilities: string[]; canWriteApp?: boolean }>;
+  /** ES 8 findings returned per page when the client sends no `limit`. */
+  findingsPageSize?: number;
   kvCollections?: string[];
   now?: () => number;
 }
@@ -59,6 +66,11 @@ export async function startSplunkEmulator(options: SplunkEmulatorOptions = {}): 
   const tokens = new Map(Object.entries(options.tokens ?? {}));
   const hecTokens = new Map(Object.entries(options.hecTokens ?? {}));
   const sessions = new Map<string, string>();
+  const roles = new Map(Object.entries(options.roles ?? {}));
+  const hasCapability = (user: string, capability: string): boolean => roles.get(user)?.capabilities.includes(capability) ?? true;
+  const canWriteApp = (user: string): boolean => roles.get(user)?.canWriteApp ?? !roles.has(user);
+  /** splunkd's own words for a missing capability. */
+  const lacksCapability = (user: string, capability: string) => ({ messages: [{ type: 'ERROR', text: `You (user=${user}) do not have permission to perform this operation (requires capability: ${capability}).` }] });
   const state = new SplunkEmulatorState(options.now ?? Date.now);
   for (const name of options.kvCollections ?? ['verdict_results']) state.createCollection(name);
   const faults: FaultPlan[] = [];
@@ -119,7 +131,10 @@ export async function startSplunkEmulator(options: SplunkEmulatorOptions = {}): 
         return send(200, { entry: [{ name: user, content: { username: user } }] });
       }
       if (method === 'POST' && /^\/services\/search(\/v2)?\/jobs\/export$/.test(path)) return exportSearch(form(), url, send, fail);
-      if (method === 'POST' && path === '/services/notable_update') return notableUpdate(form(), user, send, fail);
+      if (method === 'POST' && path === '/services/notable_update') {
+        if (!hasCapability(user, 'edit_notable_events')) return send(403, { success: false, message: `User ${user} does not have the capability edit_notable_events` });
+        return notableUpdate(form(), user, send);
+      }
       const findings = path.match(/^\/services\/public\/v2\/findings(?:\/(.+))?$/);
       if (findings && app === 'SplunkEnterpriseSecuritySuite') return findingsRoute(method, findings[1], url, jsonBody, send, fail);
       const investigation = path.match(/^\/services\/v1\/investigations\/([^/]+)$/);
@@ -127,9 +142,25 @@ export async function startSplunkEmulator(options: SplunkEmulatorOptions = {}): 
       const notes = path.match(/^\/services\/public\/v2\/investigations\/([^/]+)\/notes$/);
       if (notes && app === 'missioncontrol') return notesRoute(method, decodeURIComponent(notes[1] ?? ''), jsonBody, user, send, fail);
       const kv = path.match(/^\/services\/storage\/collections\/data\/([^/]+)(?:\/([^/]+))?$/);
-      if (kv) return kvRoute(method, decodeURIComponent(kv[1] ?? ''), kv[2] === undefined ? undefined : decodeURIComponent(kv[2]), url, jsonBody, send, fail);
+      if (kv) {
+        const collectionName = decodeURIComponent(kv[1] ?? '');
+        if (method !== 'GET' && !canWriteApp(user)) {
+          return fail(403, `User '${user}' with roles { ${user} } cannot write: /nobody/${app ?? 'search'}/collections/${collectionName} { read : [ * ], write : [ admin, sc_admin ] }, export: global, removable: no, modtime: 0`);
+        }
+        return kvRoute(method, collectionName, kv[2] === undefined ? undefined : decodeURIComponent(kv[2]), url, jsonBody, send, fail);
+      }
       if (method === 'GET' && path === '/services/storage/passwords') {
+        if (!hasCapability(user, 'list_storage_passwords')) return send(403, lacksCapability(user, 'list_storage_passwords'));
         return send(200, { entry: state.passwords.map((entry) => ({ name: `${entry.realm}:${entry.username}:`, content: { ...entry } })) });
+      }
+      const confWrite = path.match(/^\/services\/configs\/conf-([^/]+)(?:\/([^/]+))?$/);
+      if (confWrite && method === 'POST') {
+        if (!canWriteApp(user)) return fail(403, `User '${user}' with roles { ${user} } cannot write: /nobody/${app ?? 'search'}/${confWrite[1]}`);
+        const stanza = decodeURIComponent(confWrite[2] ?? form().get('name') ?? '');
+        if (stanza === '') return fail(400, 'A stanza name is required (name=…)');
+        const fields = Object.fromEntries([...form().entries()].filter(([key]) => key !== 'name' && key !== 'output_mode'));
+        state.confs.set(`${confWrite[1]}/${stanza}`, { ...(state.confs.get(`${confWrite[1]}/${stanza}`) ?? {}), ...fields });
+        return send(200, { entry: [{ name: stanza, content: state.confs.get(`${confWrite[1]}/${stanza}`) }] });
       }
       const conf = path.match(/^\/services\/configs\/conf-([^/]+)\/([^/]+)$/);
       if (conf && method === 'GET') {
@@ -187,15 +218,17 @@ export async function startSplunkEmulator(options: SplunkEmulatorOptions = {}): 
     send(200, `${lines.join('\n')}\n`);
   };
 
-  const notableUpdate = (fields: URLSearchParams, user: string, send: Send, fail: Fail): void => {
+  // ES answers notable_update errors as {"success": false, "message": …}, not splunkd's messages[].
+  const notableUpdate = (fields: URLSearchParams, user: string, send: Send): void => {
+    const refuse = (message: string): void => send(400, { success: false, message });
     const ruleUIDs = fields.getAll('ruleUIDs');
-    if (ruleUIDs.length === 0 && !fields.get('searchID')) return fail(400, 'ruleUIDs or searchID is required');
+    if (ruleUIDs.length === 0 && !fields.get('searchID')) return refuse('ruleUIDs or searchID is required');
     const status = fields.get('status') ?? undefined;
     const disposition = fields.get('disposition') ?? undefined;
     const urgency = fields.get('urgency') ?? undefined;
-    if (status !== undefined && !(status in STATUS_LABELS)) return fail(400, `Invalid status ${status}`);
-    if (disposition !== undefined && !(disposition in DISPOSITION_LABELS)) return fail(400, `Invalid disposition ${disposition}`);
-    if (urgency !== undefined && !['informational', 'low', 'medium', 'high', 'critical'].includes(urgency)) return fail(400, `Invalid urgency ${urgency}`);
+    if (status !== undefined && !(status in STATUS_LABELS)) return refuse(`Invalid status ${status}`);
+    if (disposition !== undefined && !(disposition in DISPOSITION_LABELS)) return refuse(`Invalid disposition ${disposition}`);
+    if (urgency !== undefined && !['informational', 'low', 'medium', 'high', 'critical'].includes(urgency)) return refuse(`Invalid urgency ${urgency}`);
     let updated = 0;
     for (const ruleId of ruleUIDs) {
       if (!state.notables.has(ruleId)) continue;
@@ -220,8 +253,13 @@ export async function startSplunkEmulator(options: SplunkEmulatorOptions = {}): 
       const now = state.nowSeconds();
       const earliest = parseTimeModifier(url.searchParams.get('earliest') ?? undefined, now) ?? 0;
       const latest = parseTimeModifier(url.searchParams.get('latest') ?? undefined, now) ?? Number.POSITIVE_INFINITY;
-      const items = [...state.findings.values()].filter((finding) => Number(finding._time) >= earliest && Number(finding._time) < latest).map((finding) => state.findingView(finding));
-      return send(200, { items, count: items.length });
+      const matching = [...state.findings.values()].filter((finding) => Number(finding._time) >= earliest && Number(finding._time) < latest);
+      // Pages like ES 8: `limit` (default page size when absent) and `offset`; `total` counts them all.
+      const limit = Number(url.searchParams.get('limit') ?? options.findingsPageSize ?? 100);
+      const offset = Number(url.searchParams.get('offset') ?? 0);
+      if (!Number.isInteger(limit) || limit < 1 || !Number.isInteger(offset) || offset < 0) return fail(400, 'limit must be a positive integer and offset a non-negative one');
+      const items = matching.slice(offset, offset + limit).map((finding) => state.findingView(finding));
+      return send(200, { items, count: items.length, total: matching.length });
     }
     if (method === 'POST' && !refId) {
       const input = jsonBody();
@@ -332,6 +370,10 @@ export async function startSplunkEmulator(options: SplunkEmulatorOptions = {}): 
     for (const event of events) {
       if (!('event' in event)) return hecError(400, 12, 'Event field is required');
       if (event.event === '' || event.event === null) return hecError(400, 13, 'Event field cannot be blank');
+    }
+    for (const [position, event] of events.entries()) {
+      const index = typeof event.index === 'string' ? event.index : settings.index ?? 'main';
+      if (settings.indexes && !settings.indexes.includes(index)) return send(400, { text: 'Incorrect index', code: 7, 'invalid-event-number': position });
     }
     const ackId = settings.ack ? nextAckId++ : undefined;
     for (const payload of events) state.hecEvents.push({ payload: { index: settings.index ?? 'main', ...payload }, ...(channel ? { channel } : {}), ...(ackId === undefined ? {} : { ackId }) });
