@@ -14,6 +14,7 @@ import { matchRegistry } from './registry-rules.js';
 import { capPositiveWeights, keepStrongestPerRule, quote, techniquesOf } from './technique-inference.js';
 import { knownTool, SYSTEM_BINARIES } from './windows-binaries.js';
 import { isSystemLocation, normalizePath, stagingFolder, stem } from './windows-paths.js';
+import { truncate } from './truncate.js';
 
 export const CommandLineOptionsSchema = z.strictObject({
   /** Longest decoded text kept in a finding's `detail`. */
@@ -97,7 +98,7 @@ export function createCommandLineEnricher(options: CommandLineOptionsInput = {})
         }
         continue;
       }
-      const detail = `Decoded ${payload.how}: ${decoded.length > settings.maxDetailLength ? `${decoded.slice(0, settings.maxDetailLength)}…` : decoded}`;
+      const detail = `Decoded ${payload.how}: ${truncate(decoded, settings.maxDetailLength)}`;
       const id = isCommand ? 'ps-encoded-command' : 'ps-embedded-base64';
       if (!seen.has(id)) {
         seen.add(id);

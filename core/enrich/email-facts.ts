@@ -1,6 +1,7 @@
 import emailAddresses from 'email-addresses';
 import type { Alert } from '../spec/alert.js';
 import { registrableDomain } from './domain-name.js';
+import { truncate } from './truncate.js';
 
 /** What the email enricher reads of a message: the sender's header facts, addresses and domains, quoted safely. */
 
@@ -103,7 +104,7 @@ export function organizationalDomain(domain: string): string {
 
 /** Header text is attacker-controlled: claims quote at most this much of it. */
 export function clip(text: string, length = 120): string {
-  return text.length > length ? `${text.slice(0, length - 1)}…` : text;
+  return truncate(text, length);
 }
 
 /** The refs of the facts a claim rests on, each once. */

@@ -1,3 +1,5 @@
+import { truncate } from './truncate.js';
+
 /**
  * Shared knowledge for the host-event enrichers (command-line, registry-file): what a piece of
  * knowledge is, which ATT&CK techniques it shows and how findings from it are combined. The tables
@@ -69,7 +71,7 @@ export function techniquesOf(rules: readonly { techniques: readonly string[] }[]
 /** `"fragment"` for a claim: control characters made visible, cut to `max` characters. */
 export function quote(text: string, max: number): string {
   const clean = text.replace(/[\u0000-\u001f\u007f\u202a-\u202e\u2066-\u2069]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
-  return `"${clean.length > max ? `${clean.slice(0, Math.max(1, max - 1))}…` : clean}"`;
+  return `"${truncate(clean, max)}"`;
 }
 
 /** Scales positive weights down so together they stay under `max`: correlated signs of one act. */

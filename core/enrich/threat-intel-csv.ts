@@ -33,7 +33,7 @@ export function loadCsv(text: string, file: LoadingFile): void {
     try {
       comparison = canonicalIndicatorValue(kind, record[column('value')] ?? '');
     } catch (error) {
-      if (!(error instanceof IntelFormatError)) throw error;
+      if (!IntelFormatError.isInstance(error)) throw error;
       throw new IntelFormatError(`${where}: ${error.message}`);
     }
     const label = column('description') === -1 ? '' : (record[column('description')] ?? '');

@@ -67,7 +67,7 @@ export function loadIntelIndex(files: ThreatIntelOptions['files'], baseDir: stri
       else if (entry.format === 'stix') loadStix(readJson(absolutePath, 'the file'), file);
       else loadMisp(readJson(absolutePath, 'the file'), file);
     } catch (error) {
-      if (!(error instanceof IntelFormatError)) throw error;
+      if (!IntelFormatError.isInstance(error)) throw error;
       throw new ConfigError(
         `threat-intel file ${entry.path} (enrichers.threat-intel.files[${index}], format ${entry.format}): ${error.message}. To fix: ${FIXES[entry.format]}, or correct path/format (relative paths start at ${baseDir}).`,
         { cause: error },

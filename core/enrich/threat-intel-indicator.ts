@@ -1,5 +1,6 @@
 import { authorityStart, urlHost } from './domain-name.js';
 import { formatCidr, formatIp, parseCidr } from './ip-address.js';
+import { VerdictError } from '../spec/errors.js';
 
 export type IndicatorKind = 'ip' | 'domain' | 'url' | 'hash' | 'email';
 
@@ -35,7 +36,22 @@ export interface IndicatorValue {
 }
 
 /** Thrown by the loaders with the place in the file; the factory adds the file name. */
-export class IntelFormatError extends Error {}
+const INTEL_FORMAT_MARKER = Symbol.for('verdict.intel-format-error');
+
+/** An entry of a threat-intel file Verdict cannot read; the loader adds where it is and the fix. */
+export class IntelFormatError extends VerdictError {
+  readonly [INTEL_FORMAT_MARKER] = true;
+
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, options);
+    this.name = 'IntelFormatError';
+  }
+
+  /** Works across bundled copies of this module, where `instanceof` does not. */
+  static override isInstance(error: unknown): error is IntelFormatError {
+    return typeof error === 'object' && error !== null && INTEL_FORMAT_MARKER in error;
+  }
+}
 
 const HASH_LENGTHS = new Set([32, 40, 56, 64, 96, 128]);
 const HEX = /^[0-9a-f]+$/;

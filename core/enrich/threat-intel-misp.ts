@@ -64,7 +64,7 @@ function loadMispEvent(document: unknown, file: LoadingFile, where: string): voi
       try {
         comparison = canonicalIndicatorValue(kind, value);
       } catch (error) {
-        if (!(error instanceof IntelFormatError)) throw error;
+        if (!IntelFormatError.isInstance(error)) throw error;
         throw new IntelFormatError(`${location} (type ${attribute.type}): ${error.message}`);
       }
       const label = [event.info, attribute.comment].filter((text) => text !== undefined && text !== '').join(' — ');

@@ -49,7 +49,7 @@ export function loadStix(document: unknown, file: LoadingFile): void {
     try {
       comparisons = sufficientComparisons(indicator.pattern);
     } catch (error) {
-      if (!(error instanceof IntelFormatError)) throw error;
+      if (!IntelFormatError.isInstance(error)) throw error;
       throw new IntelFormatError(`${location}: pattern ${JSON.stringify(indicator.pattern)} is not valid STIX patterning: ${error.message}`);
     }
     if (comparisons.length === 0) return file.skip('pattern needs more than one observable or a time window');
