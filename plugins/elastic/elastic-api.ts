@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { Client, errors } from '@elastic/elasticsearch';
+import type { Client } from '@elastic/elasticsearch';
 import { PlatformApiError } from '../../core/spec/errors.js';
 import { ElasticHitSchema, isRecord, type ElasticHit } from './elastic-alert.js';
 import { elasticSecrets, type ElasticConfig } from './elastic-config.js';
@@ -50,6 +50,11 @@ export interface ElasticApi {
 /** Hits fetched per search_after page. */
 const PAGE = 200;
 
+type Sdk = typeof import('@elastic/elasticsearch');
+let sdk: Promise<Sdk> | undefined;
+/** The SDK is loaded on first use: every other `verdict` command starts without it (it is large). */
+const loadSdk = (): Promise<Sdk> => (sdk ??= import('@elastic/elasticsearch'));
+
 export function createElasticApi(config: ElasticConfig, options: ElasticApiOptions = {}): ElasticApi {
   const secrets = elasticSecrets(config);
   const policy: RetryPolicy = {
@@ -64,8 +69,9 @@ export function createElasticApi(config: ElasticConfig, options: ElasticApiOptio
     ? `ApiKey ${config.auth.apiKey}`
     : `Basic ${Buffer.from(`${config.auth.username}:${config.auth.password}`).toString('base64')}`;
   let client: Client | undefined;
-  const es = (): Client => {
-    client ??= new Client({
+  const es = async (): Promise<Client> => {
+    const { Client: SdkClient } = await loadSdk();
+    client ??= new SdkClient({
       node: config.elasticsearchUrl,
       auth: 'apiKey' in config.auth ? { apiKey: config.auth.apiKey } : { username: config.auth.username, password: config.auth.password },
       maxRetries: 0,
@@ -78,10 +84,11 @@ export function createElasticApi(config: ElasticConfig, options: ElasticApiOptio
   /** One Elasticsearch call, retried per policy; rejects with PlatformApiError. */
   const call = <T>(operation: string, run: (client: Client) => Promise<T>): Promise<T> =>
     withRetry(`Elasticsearch ${operation}`, policy, async () => {
+      const { errors } = await loadSdk();
       try {
-        return await run(es());
+        return await run(await es());
       } catch (failure) {
-        throw esFailure(`Elasticsearch ${operation}`, failure, secrets);
+        throw esFailure(`Elasticsearch ${operation}`, failure, secrets, errors);
       }
     });
 
@@ -175,7 +182,7 @@ export function createElasticApi(config: ElasticConfig, options: ElasticApiOptio
           if (!after) throw new PlatformApiError('Elasticsearch search: a sorted hit came back without `sort` values; search_after cannot go on', { statusCode: 502 });
         }
       } finally {
-        await es().closePointInTime({ id: pit.id }).catch(() => undefined); // It expires anyway after keep_alive.
+        await (await es()).closePointInTime({ id: pit.id }).catch(() => undefined); // It expires anyway after keep_alive.
       }
       return hits;
     },
@@ -237,7 +244,7 @@ function parseHits(hits: unknown[], secrets: readonly string[]): ElasticHit[] {
   });
 }
 
-function esFailure(operation: string, failure: unknown, secrets: readonly string[]): PlatformApiError {
+function esFailure(operation: string, failure: unknown, secrets: readonly string[], errors: Sdk['errors']): PlatformApiError {
   if (failure instanceof errors.ResponseError) {
     const body: unknown = failure.meta.body;
     const error = isRecord(body) && isRecord(body.error) ? body.error : undefined;
