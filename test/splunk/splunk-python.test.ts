@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -164,6 +164,41 @@ describe('Splunk app Python forwarders (python3) against the live service', () =
     const requests = triageRequests(logsBefore);
     expect(requests.map((request) => request['http.response.status_code'])).toEqual([200, 200, 200]); // batches of 2, 1 and 2
     expect(requests.every((request) => request['user.name'] === 'soar-playbook')).toBe(true); // the stored token's holder
+  });
+
+  it('search command: a recorded protocol-v2 session (multi-byte rows, __mv_ fields) comes back framed byte-exact, every row with a verdict', async () => {
+    // test/splunk/fixtures/make-command-session.ts wrote it in splunkd's framing; only getinfo's
+    // splunkd_uri and session_key are filled in here (its length header is recomputed).
+    const recorded = readFileSync(resolve(import.meta.dirname, 'fixtures/verdict-command-session.chunked'));
+    const inputs = parseChunks(recorded);
+    const getinfoLength = recorded.indexOf(0x0a) + 1 + Buffer.byteLength(JSON.stringify(inputs[0]!.metadata));
+    const getinfo = JSON.parse(JSON.stringify(inputs[0]!.metadata).replace('__SPLUNKD_URI__', emulator.url).replace('__SESSION_KEY__', sessionKey)) as Record<string, unknown>;
+    const session = Buffer.concat([chunk(getinfo), recorded.subarray(getinfoLength)]);
+    const logsBefore = service.logs.length;
+    const run = await runPython('verdict_command.py', [], session);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const replies = parseChunks(run.stdout); // throws unless every frame's byte lengths are exact
+    expect(replies).toHaveLength(inputs.length);
+    expect(replies[0]).toEqual({ metadata: { type: 'stateful', generating: false }, body: '' });
+    let rowCount = 0;
+    for (let index = 1; index < inputs.length; index += 1) {
+      const sent = parseCsv(inputs[index]!.body);
+      const answered = parseCsv(replies[index]!.body);
+      expect(replies[index]!.metadata).toEqual({ finished: inputs[index]!.metadata.finished });
+      expect(answered).toHaveLength(sent.length);
+      answered.forEach((row, position) => {
+        expect(row, `row ${position} of chunk ${index}`).toMatchObject(sent[position]!); // every field back unchanged, multi-byte and __mv_ included
+        expect(VerdictSchema.safeParse(row.verdict).success, `${row.event_id}: ${row.verdict} ${row.verdict_summary}`).toBe(true);
+        expect(Number(row.verdict_confidence)).toBeGreaterThan(0);
+      });
+      rowCount += answered.length;
+    }
+    expect(rowCount).toBe(15);
+    // The multivalue users reached the service as separate users.
+    const mvRow = parseCsv(inputs[1]!.body).find((row) => row.__mv_user)!;
+    expect(await service.runtime.repository.getEntityKeys(mvRow.event_id!)).toEqual(expect.arrayContaining(['user:svc$backup']));
+    expect(triageRequests(logsBefore).every((request) => request['http.response.status_code'] === 200)).toBe(true);
   });
 
   it('search command: rows that are not notables get verdicts, named by rule="..." or after the search', async () => {
