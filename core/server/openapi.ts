@@ -72,7 +72,7 @@ export function buildOpenApiDocument(): JsonObject {
           parameters: [...queryParameters(TriageQuerySchema), idempotencyKeyParameter(), { name: 'Prefer', in: 'header', required: false, description: 'respond-async: the same as async=true', schema: { type: 'string' } }],
           requestBody: jsonBody('TriageRequest'),
           responses: {
-            200: jsonResponse('Verdicts, and the records that failed', 'TriageResponse'),
+            200: { ...jsonResponse('Verdicts, and the records that failed', 'TriageResponse'), headers: replayedHeader() },
             202: { ...jsonResponse('Accepted (async=true): poll statusUrl', 'Job'), headers: { Location: { description: 'The statusUrl', schema: { type: 'string' } } } },
             413: errorResponse('Body or batch too large'),
             ...idempotencyResponses(),
@@ -103,7 +103,7 @@ export function buildOpenApiDocument(): JsonObject {
           description: "The analyst's own verdict on an alert; Verdict learns from it. analyst defaults to the token's name and time to now.",
           parameters: [idempotencyKeyParameter()],
           requestBody: jsonBody('FeedbackRequest'),
-          responses: { 200: jsonResponse('How many were recorded, and which failed', 'FeedbackResponse'), ...idempotencyResponses() },
+          responses: { 200: { ...jsonResponse('How many were recorded, and which failed', 'FeedbackResponse'), headers: replayedHeader() }, ...idempotencyResponses() },
         }),
       },
       '/v1/approvals': {
@@ -225,6 +225,10 @@ function idempotencyKeyParameter(): JsonObject {
     description: 'Any unique string (a UUID): a retry with the same key and body returns the first answer (header Idempotency-Replayed: true) and counts once. Kept 24 hours per token.',
     schema: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[\\x21-\\x7e]+$' },
   };
+}
+
+function replayedHeader(): JsonObject {
+  return { 'Idempotency-Replayed': { description: 'true when this is the stored answer to an earlier request with the same Idempotency-Key', schema: { type: 'string', enum: ['true'] } } };
 }
 
 function idempotencyResponses(): JsonObject {
