@@ -66,7 +66,14 @@ export function createElasticPlugin(configInput?: unknown, options: ElasticPlugi
           must_not: mustNot,
         },
       };
-      const hits = await api.searchWithPit(alertsIndex, query, [{ '@timestamp': 'asc' }, { 'kibana.alert.uuid': 'asc' }], config.pageSize);
+      let hits: ElasticHit[];
+      try {
+        hits = await api.searchWithPit(alertsIndex, query, [{ '@timestamp': 'asc' }, { 'kibana.alert.uuid': 'asc' }], config.pageSize);
+      } catch (error) {
+        // The detection engine creates the alerts index with the space's first alert: none yet.
+        if (PlatformApiError.isInstance(error) && (error as PlatformApiError).statusCode === 404 && error.message.includes('index_not_found_exception')) return { alerts: [], checkpoint: checkpoint ?? '' };
+        throw error;
+      }
       return { alerts: hits, checkpoint: nextCheckpoint(state, hits, checkpoint) };
     },
 

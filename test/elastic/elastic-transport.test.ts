@@ -65,6 +65,18 @@ describe('Elastic transport on the emulator', () => {
     expect((await plugin.pullAlerts!(second.checkpoint)).alerts).toEqual([]);
   });
 
+  it('a space whose alerts index does not exist yet (no alert so far) pulls nothing, without failing', async () => {
+    const empty = await startElasticEmulator({ users: { verdict_svc: { password: PASSWORD, roles: ['verdict_connector'] } }, spaces: ['default', 'fresh'] });
+    try {
+      empty.elasticsearch.aliases.delete('.alerts-security.alerts-fresh');
+      const plugin = createElasticPlugin({ elasticsearchUrl: empty.elasticsearchUrl, kibanaUrl: empty.kibanaUrl, auth: { username: 'verdict_svc', password: PASSWORD }, space: 'fresh', maxRetries: 0 });
+      expect(await plugin.pullAlerts!(undefined)).toEqual({ alerts: [], checkpoint: '' });
+      expect(empty.requests.at(-1)).toMatchObject({ path: '/.alerts-security.alerts-fresh/_pit', status: 404 });
+    } finally {
+      await empty.close();
+    }
+  });
+
   it('skips closed, already triaged and building-block alerts, and alerts inside the index lag', async () => {
     const [closed, tagged, building, ...rest] = documents;
     alertSource(String(closed!['kibana.alert.uuid']))['kibana.alert.workflow_status'] = 'closed';
