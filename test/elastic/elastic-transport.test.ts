@@ -201,6 +201,18 @@ describe('Elastic transport on the emulator', () => {
       expect(bulk.items.map((item) => item.create?.status)).toEqual([201, 409]);
       expect(bulk.items[1]!.create!.error!.type).toBe('version_conflict_engine_exception');
       await expect(client.search({ index: '.alerts-security.alerts-default', query: { fuzzy: { 'host.name': 'x' } } })).rejects.toMatchObject({ meta: { statusCode: 400, body: { error: { type: 'parsing_exception' } } } });
+      await expect(client.search({ index: '.alerts-security.alerts-default', search_after: [1] })).rejects.toMatchObject({ meta: { statusCode: 400, body: { error: { reason: 'Cannot use [search_after] without sort' } } } });
+      const pit = await client.openPointInTime({ index: '.alerts-security.alerts-default', keep_alive: '1m' });
+      await expect(client.search({ index: '.alerts-security.alerts-default', pit: { id: pit.id } })).rejects.toMatchObject({ meta: { statusCode: 400 } });
+      await client.closePointInTime({ id: pit.id });
+      await expect(client.search({ pit: { id: pit.id } })).rejects.toMatchObject({ meta: { statusCode: 404, body: { error: { type: 'search_context_missing_exception' } } } });
+      // A data stream takes `create` only, and every document needs @timestamp.
+      const stream = await client.bulk({ operations: [{ index: { _index: 'logs-verdict.triage-default' } }, { '@timestamp': '2025-01-01T00:00:00Z' }, { create: { _index: 'logs-verdict.triage-default' } }, { message: 'no time' }] });
+      expect(stream.items.map((item) => Object.values(item)[0]!.error?.type)).toEqual(['illegal_argument_exception', 'document_parsing_exception']);
+      // Unauthenticated: Elasticsearch's security_exception with a WWW-Authenticate challenge.
+      const anonymous = await fetch(`${emulator.elasticsearchUrl}/_search`);
+      expect(anonymous.status).toBe(401);
+      expect(anonymous.headers.get('www-authenticate')).toMatch(/^Basic realm="security"/);
     } finally {
       await client.close();
     }
