@@ -86,7 +86,7 @@ describe('a claim whose answer was never stored (the process died mid-request)',
   });
   afterAll(async () => harness.close());
 
-  it('answers 409 with Retry-After while it may still run, then lets a retry run anew', async () => {
+  it('answers 409 with Retry-After while it may still run, then lets a retry run anew; a lost async job reads as failed', async () => {
     const body = sampleAlert('crashed-1');
     const tokenId = harness.tokens.triage.split('_')[1]!;
     // What the dead process left: the key claimed, no answer stored.
@@ -100,8 +100,15 @@ describe('a claim whose answer was never stored (the process died mid-request)',
     const retried = await harness.request('POST', '/v1/triage', init);
     expect(retried.status).toBe(200);
     expect(retried.json.results[0].alertId).toBe('crashed-1');
+    // An async job left pending by a dead process is reported failed once its claim expires.
+    const job = 'lost-job-1';
+    await harness.runtime.repository.claimRequest({ id: `job:${job}`, owner: tokenId, requestHash: 'h', createdAt: now.toISOString(), expiresAt: new Date(now.getTime() + 3600_000).toISOString() });
+    expect((await harness.request('GET', `/v1/jobs/${job}`, { token: harness.tokens.triage })).json.status).toBe('pending');
+    now = new Date(now.getTime() + 3601_000);
+    const lost = await harness.request('GET', `/v1/jobs/${job}`, { token: harness.tokens.triage });
+    expect(lost.json).toMatchObject({ status: 'failed', statusCode: 503, problem: { type: 'urn:verdict:problem:unavailable' } });
     // Its answer is now kept for a day.
-    now = new Date(now.getTime() + 23 * 3600_000);
+    now = new Date(now.getTime() + 22 * 3600_000);
     expect((await harness.request('POST', '/v1/triage', init)).headers.get('idempotency-replayed')).toBe('true');
   });
 });

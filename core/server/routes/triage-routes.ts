@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { IdParamsSchema, TriageQuerySchema, VerdictListQuerySchema } from '../api-schemas.js';
-import { HttpError, parseRequestPart } from '../http-error.js';
+import { HttpError, parseRequestPart, problemBody } from '../http-error.js';
 import { answerOnce, checkCallbackUrl, createJobRunner, hashRequest, jobDocument } from '../request-records.js';
 import type { RouteAuth, ServerContext } from '../server-context.js';
 import { hasScope } from '../tokens.js';
@@ -39,6 +39,11 @@ export function registerTriageRoutes(app: FastifyInstance, context: ServerContex
     // Another holder's job is answered as missing: job ids are not an oracle.
     if (!record || !principal || (record.owner !== principal.tokenId && !hasScope(principal.scopes, ['admin']))) {
       throw new HttpError(404, `no job ${JSON.stringify(id)} for this token: jobs are kept 24 hours, and only their creator (or an admin) sees them`);
+    }
+    // A job still pending past its claim's expiry was lost with the process that ran it.
+    if (record.state === 'pending' && Date.parse(record.expiresAt) <= context.options.clock().getTime()) {
+      const lost = problemBody(503, 'the server running this job stopped before it finished: submit the alerts again (with the same Idempotency-Key if you used one)', request.id, undefined, 'unavailable');
+      return jobDocument(id, 'done', 503, JSON.stringify(lost));
     }
     const document = jobDocument(id, record.state, record.statusCode, record.response);
     if (document.status === 'pending') reply.header('retry-after', '1');
