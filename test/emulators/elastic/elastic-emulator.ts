@@ -134,19 +134,18 @@ export async function startElasticEmulator(options: ElasticEmulatorOptions = {})
   };
 
   const listen = (listener: RequestListener): Server => (options.tls ? createTlsServer(options.tls, listener) : createServer(listener));
-  const serve = (server: 'elasticsearch' | 'kibana', handle: (request: IncomingMessage, body: Buffer, url: URL, record: RequestRecord) => { status: number; body: unknown; headers?: Record<string, string> }) =>
+  type Answer = { status: number; body: unknown; headers?: Record<string, string> };
+  const serve = (server: 'elasticsearch' | 'kibana', handle: (request: IncomingMessage, body: Buffer, url: URL, record: RequestRecord) => Answer | Promise<Answer>) =>
     listen((request, response) => {
       const chunks: Buffer[] = [];
       request.on('data', (chunk: Buffer) => chunks.push(chunk));
-      request.on('end', () => {
+      request.on('end', async () => {
         const url = new URL(request.url ?? '/', 'http://emulator');
         const record: RequestRecord = { server, method: request.method ?? 'GET', path: url.pathname, status: 0 };
         requests.push(record);
         const body = Buffer.concat(chunks);
-        let answer: { status: number; body: unknown; headers?: Record<string, string> };
         const fault = takeFault(server, record.method, url.pathname);
-        if (fault) answer = faultAnswer(server, fault);
-        else answer = handle(request, body, url, record);
+        const answer = fault ? faultAnswer(server, fault) : await handle(request, body, url, record);
         record.status = answer.status;
         emulator.onHandled?.(record);
         send(response, server, answer);
@@ -188,6 +187,8 @@ export async function startElasticEmulator(options: ElasticEmulatorOptions = {})
         const check = spec.checkRequest(record.method, path, parsed);
         if (!check.ok) return { status: 400, body: { statusCode: 400, error: 'Bad Request', message: `[request body]: ${check.errors.join('; ')}` } };
       }
+      const execute = path.match(/^\/api\/actions\/connector\/([^/]+)\/_execute$/);
+      if (execute && record.method === 'POST') return executeConnector(decodeURIComponent(execute[1]!), body, principal);
       const answer = handleKibana(kibana, elasticsearch, { method: record.method, path, space, query: url.searchParams, body, contentType: request.headers['content-type'] ?? '', principal });
       checkResponse(spec, record.method, path, answer);
       return answer;
@@ -201,6 +202,25 @@ export async function startElasticEmulator(options: ElasticEmulatorOptions = {})
       throw error;
     }
   });
+
+  /**
+   * `POST /api/actions/connector/{id}/_execute` of a `.webhook` connector: Kibana sends
+   * `params.body` to the connector's URL with its method and headers, and reports the outcome.
+   * Only loopback URLs are allowed here (Kibana's xpack.actions.allowedHosts, as the tests set it).
+   */
+  const executeConnector = async (id: string, raw: Buffer, principal: Principal): Promise<Answer> => {
+    principal.requireKibana('actions', 'execute a connector');
+    const connector = kibana.connectors.get(id);
+    if (!connector) return { status: 404, body: { statusCode: 404, error: 'Not Found', message: `Saved object [action/${id}] not found` } };
+    const params = (JSON.parse(raw.toString('utf8') || '{}') as { params?: { body?: unknown } }).params;
+    if (typeof params?.body !== 'string') return { status: 400, body: { statusCode: 400, error: 'Bad Request', message: 'error validating action params: [body]: expected value of type [string]' } };
+    const target = new URL(String(connector.config.url));
+    if (target.hostname !== '127.0.0.1') return { status: 200, body: { connector_id: id, status: 'error', message: `error calling webhook: target url "${target.href}" is not added to the Kibana config xpack.actions.allowedHosts` } };
+    const response = await fetch(target, { method: String(connector.config.method ?? 'post').toUpperCase(), headers: connector.config.headers as Record<string, string>, body: params.body });
+    const text = await response.text();
+    if (!response.ok) return { status: 200, body: { connector_id: id, status: 'error', message: 'an error occurred while running the action', service_message: `[${response.status}] ${text.slice(0, 300)}`, retry: response.status >= 500 || response.status === 429 } };
+    return { status: 200, body: { connector_id: id, status: 'ok', data: text === '' ? undefined : (JSON.parse(text) as unknown) } };
+  };
 
   const checkResponse = (spec: OpenApiSpec | undefined, method: string, path: string, answer: { status: number; body: unknown }): void => {
     if (!spec) return;
