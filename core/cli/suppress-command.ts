@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { ConfigError } from '../spec/errors.js';
 import { SuppressionV1Schema } from '../spec/suppression.js';
 import { toFieldIssues } from '../spec/zod-issues.js';
-import { compileSuppression } from '../enrich/suppression.js';
+import { compileSuppression } from '../enrich/suppression/suppression.js';
 import type { CliDeps } from './triage-command.js';
 import { printList } from './print-list.js';
 

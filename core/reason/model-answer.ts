@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { VerdictSchema } from '../spec/result.js';
 import { lookupTechnique } from '../enrich/attack-catalog.js';
-import { ATTACK_SUCCESSORS } from '../enrich/technique-inference.js';
+import { ATTACK_SUCCESSORS } from '../enrich/knowledge/technique-inference.js';
 import { ATTACK_ID_PATTERN } from '../spec/alert.js';
 
 /** What the model must answer. Parsed leniently (unknown keys are dropped, never obeyed). */

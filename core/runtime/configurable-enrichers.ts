@@ -1,12 +1,12 @@
 import type { z } from 'zod';
 import type { EnricherV1 } from '../enrich/enricher.js';
-import { CommandLineOptionsSchema, createCommandLineEnricher } from '../enrich/command-line.js';
-import { createDomainUrlEnricher, DomainUrlOptionsSchema } from '../enrich/domain-url.js';
-import { createRegistryFileEnricher, RegistryFileOptionsSchema } from '../enrich/registry-file.js';
-import { createEmailEnricher, EmailOptionsSchema } from '../enrich/email.js';
-import { createInventoryEnricher, InventoryOptionsSchema } from '../enrich/inventory.js';
-import { createNetworkEnricher, NetworkOptionsSchema } from '../enrich/network.js';
-import { createThreatIntelEnricher, ThreatIntelOptionsSchema } from '../enrich/threat-intel.js';
+import { CommandLineOptionsSchema, createCommandLineEnricher } from '../enrich/command-line/command-line.js';
+import { createDomainUrlEnricher, DomainUrlOptionsSchema } from '../enrich/domain-url/domain-url.js';
+import { createRegistryFileEnricher, RegistryFileOptionsSchema } from '../enrich/registry-file/registry-file.js';
+import { createEmailEnricher, EmailOptionsSchema } from '../enrich/email/email.js';
+import { createInventoryEnricher, InventoryOptionsSchema } from '../enrich/inventory/inventory.js';
+import { createNetworkEnricher, NetworkOptionsSchema } from '../enrich/network/network.js';
+import { createThreatIntelEnricher, ThreatIntelOptionsSchema } from '../enrich/threat-intel/threat-intel.js';
 
 /** An enricher that reads its own options section (`enrichers.<id>` in the config file). */
 export interface ConfigurableEnricher {

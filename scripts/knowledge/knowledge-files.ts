@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
-import { normalizeTitle } from '../../core/enrich/alert-knowledge.js';
+import { normalizeTitle } from '../../core/enrich/knowledge/alert-knowledge.js';
 import { buildProcedureModel, readAtomicProcedures } from './procedure-model.js';
 import { ATOMIC_SOURCE, ATTACK_SOURCE, CURATED_SOURCE, ELASTIC_SOURCE, SPLUNK_SOURCE, type SourceRecord } from './sources.js';
 import { buildTitleModel, isHeldApart, measureTitleModel, parentOf, type LabelledTitle } from './title-model.js';

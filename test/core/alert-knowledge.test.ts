@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { lookupTechnique } from '../../core/enrich/attack-catalog.js';
-import { createAlertKnowledgeEnricher, normalizeTitle } from '../../core/enrich/alert-knowledge.js';
-import { ALERT_TAXONOMY } from '../../core/enrich/alert-taxonomy.js';
+import { createAlertKnowledgeEnricher, normalizeTitle } from '../../core/enrich/knowledge/alert-knowledge.js';
+import { ALERT_TAXONOMY } from '../../core/enrich/knowledge/alert-taxonomy.js';
 import { ATTACK_ID_PATTERN } from '../../core/spec/alert.js';
 import { RULES, SAMPLE_ROWS, sampleAlert } from './sample-alerts.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PolicyConfigSchema } from '../../core/config/config-schema.js';
-import { createInventoryEnricher } from '../../core/enrich/inventory.js';
+import { createInventoryEnricher } from '../../core/enrich/inventory/inventory.js';
 import { ACTION_CATALOGUE, assetCriticality, recommend } from '../../core/pipeline/recommend.js';
 import type { Alert } from '../../core/spec/alert.js';
 import type { Evidence } from '../../core/spec/evidence.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compileSuppression, createSuppressionEnricher, suppressionMatches } from '../../core/enrich/suppression.js';
+import { compileSuppression, createSuppressionEnricher, suppressionMatches } from '../../core/enrich/suppression/suppression.js';
 import type { Alert } from '../../core/spec/alert.js';
 import { SuppressionV1Schema, type Suppression } from '../../core/spec/suppression.js';
 import { HOSTS, RULES, sampleAlert } from './sample-alerts.js';

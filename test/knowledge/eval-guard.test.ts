@@ -2,12 +2,12 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { ALERT_TAXONOMY } from '../../core/enrich/alert-taxonomy.js';
-import { COMMAND_RULES, PARENT_CHILD_RULES, ROUTINE_PROCESSES } from '../../core/enrich/command-line-rules.js';
-import { FILE_RULES, IMAGE_LOAD_RULES } from '../../core/enrich/registry-file.js';
-import { REGISTRY_RULES, VALUE_DATA_RULES } from '../../core/enrich/registry-rules.js';
-import { KNOWN_TOOLS } from '../../core/enrich/windows-binaries.js';
-import { STAGING_FOLDERS } from '../../core/enrich/windows-paths.js';
+import { ALERT_TAXONOMY } from '../../core/enrich/knowledge/alert-taxonomy.js';
+import { COMMAND_RULES, PARENT_CHILD_RULES, ROUTINE_PROCESSES } from '../../core/enrich/command-line/command-line-rules.js';
+import { FILE_RULES, IMAGE_LOAD_RULES } from '../../core/enrich/registry-file/registry-file.js';
+import { REGISTRY_RULES, VALUE_DATA_RULES } from '../../core/enrich/registry-file/registry-rules.js';
+import { KNOWN_TOOLS } from '../../core/enrich/knowledge/windows-binaries.js';
+import { STAGING_FOLDERS } from '../../core/enrich/knowledge/windows-paths.js';
 import { guardHits, readEvalText, readPublicText, regexLiterals, type KnowledgePattern } from '../../scripts/knowledge/eval-guard.js';
 import { EVAL_DIR } from '../eval-data.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createAlertKnowledgeEnricher } from '../../core/enrich/alert-knowledge.js';
-import { isAnomalyProduct } from '../../core/enrich/alert-taxonomy.js';
+import { createAlertKnowledgeEnricher } from '../../core/enrich/knowledge/alert-knowledge.js';
+import { isAnomalyProduct } from '../../core/enrich/knowledge/alert-taxonomy.js';
 import { AlertV1Schema, type Alert } from '../../core/spec/alert.js';
 
 /** Titles written for the test in the way the public rule sets name things; no eval title. */

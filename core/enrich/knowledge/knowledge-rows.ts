@@ -1,4 +1,4 @@
-import type { TechniqueRule } from '../technique-inference.js';
+import type { TechniqueRule } from './technique-inference.js';
 
 /**
  * Rows of the knowledge files (core/data/knowledge/*.json) as the generator writes them: regular

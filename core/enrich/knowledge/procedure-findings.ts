@@ -1,6 +1,6 @@
 import procedureData from '../../data/knowledge/procedure-techniques.json' with { type: 'json' };
 import { lookupTechnique } from '../attack-catalog.js';
-import { withRenumbered } from '../technique-inference.js';
+import { withRenumbered } from './technique-inference.js';
 import type { Finding } from '../enricher.js';
 import { inferProcedureTechniques, type ProcedureModel } from './procedure-techniques.js';
 

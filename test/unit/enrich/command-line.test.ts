@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { lookupTechnique } from '../../../core/enrich/attack-catalog.js';
-import { createCommandLineEnricher } from '../../../core/enrich/command-line.js';
-import { COMMAND_RULES, PARENT_CHILD_RULES } from '../../../core/enrich/command-line-rules.js';
+import { createCommandLineEnricher } from '../../../core/enrich/command-line/command-line.js';
+import { COMMAND_RULES, PARENT_CHILD_RULES } from '../../../core/enrich/command-line/command-line-rules.js';
 import type { Finding } from '../../../core/enrich/enricher.js';
-import { ATTACK_SUCCESSORS } from '../../../core/enrich/technique-inference.js';
-import { KNOWN_TOOLS } from '../../../core/enrich/windows-binaries.js';
-import { STAGING_FOLDERS } from '../../../core/enrich/windows-paths.js';
+import { ATTACK_SUCCESSORS } from '../../../core/enrich/knowledge/technique-inference.js';
+import { KNOWN_TOOLS } from '../../../core/enrich/knowledge/windows-binaries.js';
+import { STAGING_FOLDERS } from '../../../core/enrich/knowledge/windows-paths.js';
 import { type Alert, type AlertInput } from '../../../core/spec/alert.js';
 import { ConfigError } from '../../../core/spec/errors.js';
 import { testAlert } from './test-alert.js';

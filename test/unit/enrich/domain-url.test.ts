@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { editDistance, skeleton, splitDomain, urlHost } from '../../../core/enrich/domain-name.js';
-import { measureRandomness } from '../../../core/enrich/domain-randomness.js';
-import { createDomainUrlEnricher } from '../../../core/enrich/domain-url.js';
+import { editDistance, skeleton, splitDomain, urlHost } from '../../../core/enrich/domain-url/domain-name.js';
+import { measureRandomness } from '../../../core/enrich/domain-url/domain-randomness.js';
+import { createDomainUrlEnricher } from '../../../core/enrich/domain-url/domain-url.js';
 import type { Finding } from '../../../core/enrich/enricher.js';
 import { type Alert, type AlertInput } from '../../../core/spec/alert.js';
 import { ConfigError } from '../../../core/spec/errors.js';

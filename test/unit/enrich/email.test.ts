@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createEmailEnricher } from '../../../core/enrich/email.js';
-import { parseAuthenticationResults, parseReceivedSpf } from '../../../core/enrich/email-headers.js';
+import { createEmailEnricher } from '../../../core/enrich/email/email.js';
+import { parseAuthenticationResults, parseReceivedSpf } from '../../../core/enrich/email/email-headers.js';
 import { type Alert, type AlertInput } from '../../../core/spec/alert.js';
 import { ConfigError } from '../../../core/spec/errors.js';
 import { testAlert } from './test-alert.js';

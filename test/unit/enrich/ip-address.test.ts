@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { CidrTable, type CidrMatch } from '../../../core/enrich/cidr-table.js';
-import { formatCidr, formatIp, parseCidr, parseIp, parseIpv4, type Cidr } from '../../../core/enrich/ip-address.js';
-import { classifyIp } from '../../../core/enrich/ip-special-ranges.js';
+import { CidrTable, type CidrMatch } from '../../../core/enrich/network/cidr-table.js';
+import { formatCidr, formatIp, parseCidr, parseIp, parseIpv4, type Cidr } from '../../../core/enrich/network/ip-address.js';
+import { classifyIp } from '../../../core/enrich/network/ip-special-ranges.js';
 
 function cidr(text: string): Cidr {
   const parsed = parseCidr(text);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createNetworkEnricher } from '../../../core/enrich/network.js';
+import { createNetworkEnricher } from '../../../core/enrich/network/network.js';
 import { type Alert, type AlertInput } from '../../../core/spec/alert.js';
 import { ConfigError } from '../../../core/spec/errors.js';
 import { testAlert } from './test-alert.js';

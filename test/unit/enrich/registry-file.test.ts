@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { lookupTechnique } from '../../../core/enrich/attack-catalog.js';
 import type { Finding } from '../../../core/enrich/enricher.js';
-import { createRegistryFileEnricher, FILE_RULES, IMAGE_LOAD_RULES } from '../../../core/enrich/registry-file.js';
-import { normalizeRegistryKey, REGISTRY_RULES, registryData } from '../../../core/enrich/registry-rules.js';
+import { createRegistryFileEnricher, FILE_RULES, IMAGE_LOAD_RULES } from '../../../core/enrich/registry-file/registry-file.js';
+import { normalizeRegistryKey, REGISTRY_RULES, registryData } from '../../../core/enrich/registry-file/registry-rules.js';
 import { type Alert, type AlertInput } from '../../../core/spec/alert.js';
 import { ConfigError } from '../../../core/spec/errors.js';
 import { testAlert } from './test-alert.js';
