@@ -42,6 +42,12 @@ export const DecideConfigSchema = z
      * up. 0 (the default) closes on the score alone. See docs/results.md for both operating points.
      */
     minBenignEvidence: z.number().min(0).max(4).default(0),
+    /**
+     * While the network has no baseline yet (a new deployment: see context.fleetBaselineSeconds),
+     * closing needs at least one benign item of this weight (history, a suppression, known-benign
+     * intel), whatever minBenignEvidence says: without a baseline, weak signs adding up are not enough.
+     */
+    coldStartMinBenignEvidence: z.number().min(0).max(4).default(0.8),
     /** No single evidence item may move the log-odds by more than this. */
     maxWeightPerEvidence: z.number().positive().default(4),
     /** Per-enricher multipliers on evidence weights (1 = as emitted, 0 = observe only). */

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Alert } from '../spec/alert.js';
 import { ContextConfigSchema } from '../config/config-schema.js';
 import { DirtyKeys, type PersistentState, type StateDelta, type StateRow } from '../pipeline/triage-state.js';
+import { BASELINE_IMMATURE_REF } from '../pipeline/decide.js';
 import { tacticRank, tacticsOf, tacticName } from './attack-catalog.js';
 import type { EnrichContext, EnricherV1, Finding, ObservedOutcome, TickPeer } from './enricher.js';
 import { formatSpan } from './format-span.js';
@@ -183,8 +184,9 @@ export function createContextEnricher(options: Partial<ContextOptions> = {}): En
     const findings: Finding[] = [];
     const subject = subjects.get(primary);
     const label = primary.replace(':', ' ');
-    const refs = [`entities(${primary})`, 'stream:context-window'];
     const baseline = baselineOf(subject, now);
+    const isFleetImmature = baseline.fleetMs < fleetBaselineMs;
+    const refs = isFleetImmature ? [`entities(${primary})`, 'stream:context-window', BASELINE_IMMATURE_REF] : [`entities(${primary})`, 'stream:context-window'];
     const history = subject?.rules.get(rule);
 
     // Correlation: other alert types on this subject in the window, new to it or suspicious.
@@ -310,6 +312,14 @@ export function createContextEnricher(options: Partial<ContextOptions> = {}): En
           ? { kind: 'context', claim: `Nothing else new or suspicious has been seen on ${label} or across the network in the last ${formatSpan(windowMs)} (${describeBaseline(label, baseline)}).`, weight: -0.4, refs, benignReason: 'expected_activity' }
           : { kind: 'context', claim: `Nothing else new or suspicious has been seen on ${label}, but there is no baseline yet to call that quiet (${describeBaseline(label, baseline)}): not counted.`, weight: 0, refs },
       );
+    }
+    if (isFleetImmature && !findings.some((finding) => finding.refs.includes(BASELINE_IMMATURE_REF))) {
+      findings.push({
+        kind: 'context',
+        claim: `The network has been watched for ${formatSpan(baseline.fleetMs)} (${baseline.fleetAlerts} alerts): no baseline yet, so closing this alert needs strong benign evidence.`,
+        weight: 0,
+        refs: ['stream:network-window', BASELINE_IMMATURE_REF],
+      });
     }
     return findings;
   }

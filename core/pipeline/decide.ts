@@ -32,6 +32,9 @@ export function priorFor(alert: Pick<Alert, 'severity'>, config: DecideConfig): 
  * outcomes, the evidence decides between benign positive (expected activity) and false positive
  * (the detection misread the data).
  */
+/** The ref the context enricher puts on its claims while the network has no baseline yet. */
+export const BASELINE_IMMATURE_REF = 'baseline:immature';
+
 export type Calibrate = (rawProbability: number) => { probability: number; info: CalibrationInfo };
 
 const IDENTITY: Calibrate = (rawProbability) => ({ probability: rawProbability, info: { method: 'none', samples: 0, rawProbability, slope: 1, intercept: 0 } });
@@ -80,15 +83,18 @@ export function decide(alert: Alert, evidence: readonly Evidence[], config: Deci
     });
   }
   const { truePositive, benign } = config.thresholds;
+  // A new deployment (no network baseline yet) closes only with strong benign evidence.
+  const isColdStart = evidence.some((item) => item.refs.includes(BASELINE_IMMATURE_REF));
+  const minBenignEvidence = isColdStart ? Math.max(config.minBenignEvidence, config.coldStartMinBenignEvidence) : config.minBenignEvidence;
   let verdict: Verdict;
   if (probabilityMalicious >= truePositive) verdict = 'true_positive';
-  else if (probabilityMalicious <= benign && -strongestBenign >= config.minBenignEvidence) verdict = detectionError > expectedActivity ? 'false_positive' : 'benign_positive';
+  else if (probabilityMalicious <= benign && -strongestBenign >= minBenignEvidence) verdict = detectionError > expectedActivity ? 'false_positive' : 'benign_positive';
   else verdict = 'inconclusive';
   const confidence = confidenceOf(verdict, probabilityMalicious, config.thresholds);
   trace.push({
     stage: 'decide',
     component: 'scorer',
-    checked: `prior ${round(prior)} from ${alert.severity ?? 'unset'} severity, ${evidence.length} evidence items, thresholds ${benign} / ${truePositive}${config.minBenignEvidence > 0 ? `, closing needs benign evidence of weight ${config.minBenignEvidence}` : ''}`,
+    checked: `prior ${round(prior)} from ${alert.severity ?? 'unset'} severity, ${evidence.length} evidence items, thresholds ${benign} / ${truePositive}${minBenignEvidence > 0 ? `, closing needs benign evidence of weight ${minBenignEvidence}${isColdStart && minBenignEvidence > config.minBenignEvidence ? ' (no network baseline yet)' : ''}` : ''}`,
     found: `probability malicious ${round(probabilityMalicious)} → ${verdict}`,
     delta: 0,
     scoreAfter: round(probabilityMalicious),
