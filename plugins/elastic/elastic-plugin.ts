@@ -1,6 +1,6 @@
 import { readString, readStrings } from '../../core/normalize/finalize.js';
 import type { Disposition } from '../../core/spec/disposition.js';
-import { PlatformApiError, VerdictError } from '../../core/spec/errors.js';
+import { PlatformApiError, UnsupportedFeatureError, VerdictError } from '../../core/spec/errors.js';
 import type { PlatformPluginV1, PullPage, RenderedOutput } from '../../core/spec/plugin.js';
 import type { TriageResult } from '../../core/spec/result.js';
 import { isRecord, type ElasticHit } from './elastic-alert.js';
@@ -8,7 +8,7 @@ import { createElasticApi, type ElasticApi, type ElasticApiOptions } from './ela
 import { alertsIndexOf, parseElasticConfig, type ElasticConfig } from './elastic-config.js';
 import { readCaseDispositions, readStatusDispositions } from './elastic-dispositions.js';
 import { looksLikeElasticAlert, normalizeElasticAlert } from './elastic-normalize.js';
-import { renderElasticResult, supportsCloseReason, VERDICT_TAG_PREFIX, type ElasticRenderOptions, type ElasticWriteBack } from './elastic-render.js';
+import { renderElasticResult, supportsAlertTags, supportsCloseReason, VERDICT_TAG_PREFIX, type ElasticRenderOptions, type ElasticWriteBack } from './elastic-render.js';
 
 export interface ElasticPluginOptions extends ElasticApiOptions {
   /** Clock for the pull window's upper bound (tests). */
@@ -79,6 +79,10 @@ export function createElasticPlugin(configInput?: unknown, options: ElasticPlugi
 
     async deliverResult(output: RenderedOutput, result: TriageResult): Promise<void> {
       const payload = output.payload as ElasticWriteBack;
+      const kibanaVersion = await api.kibanaVersion();
+      if (!supportsAlertTags(kibanaVersion)) {
+        throw new UnsupportedFeatureError(`Kibana ${kibanaVersion} has no alert tags API (POST /api/detection_engine/signals/tags, Kibana 8.10+), which marks an alert as triaged: upgrade Kibana, or use the push path (rule action → POST /v1/triage)`);
+      }
       // Each write checks the platform's state first. Tags go last: a verdict tag means the whole
       // write-back is done (the pull skips tagged alerts), so a crash before it re-pulls the alert.
       const hasDocument = (await api.search(payload.dataStream, { ids: { values: [payload.keys.document] } }, 1)).length > 0;
@@ -92,7 +96,7 @@ export function createElasticPlugin(configInput?: unknown, options: ElasticPlugi
       // Never re-close or override an analyst: only an open alert is closed by policy.
       if (payload.status && readString(source, 'kibana.alert.workflow_status') !== 'closed') {
         const { reason, ...withoutReason } = payload.status;
-        const body = reason && supportsCloseReason(await api.kibanaVersion()) ? payload.status : withoutReason;
+        const body = reason && supportsCloseReason(kibanaVersion) ? payload.status : withoutReason;
         // Detections API: POST /api/detection_engine/signals/status.
         await api.kibana('POST', '/api/detection_engine/signals/status', body);
       }

@@ -80,9 +80,19 @@ export interface CaseCreateBody {
   connector: { id: 'none'; name: 'none'; type: '.none'; fields: null };
 }
 
+/** Kibana's first release with alert tags (`signals/tags`, `kibana.alert.workflow_tags`). */
+export const FIRST_VERSION_WITH_ALERT_TAGS = [8, 10] as const;
+
 export function supportsCloseReason(kibanaVersion: string): boolean {
-  const [major = 0, minor = 0] = kibanaVersion.split('.').map((part) => Number.parseInt(part, 10) || 0);
-  const [firstMajor, firstMinor] = FIRST_VERSION_WITH_CLOSE_REASON;
+  return isAtLeast(kibanaVersion, FIRST_VERSION_WITH_CLOSE_REASON);
+}
+
+export function supportsAlertTags(kibanaVersion: string): boolean {
+  return isAtLeast(kibanaVersion, FIRST_VERSION_WITH_ALERT_TAGS);
+}
+
+function isAtLeast(version: string, [firstMajor, firstMinor]: readonly [number, number]): boolean {
+  const [major = 0, minor = 0] = version.split('.').map((part) => Number.parseInt(part, 10) || 0);
   return major > firstMajor || (major === firstMajor && minor >= firstMinor);
 }
 

@@ -140,6 +140,13 @@ describe('Elastic transport on the emulator', () => {
     }
   });
 
+  it('refuses to write back to a Kibana without alert tags (before 8.10), naming the version', async () => {
+    const plugin = makePlugin({ kibanaVersion: '8.9.2' });
+    const [result] = triageWithDefaultEngine([plugin.normalizeAlert(documents[0])]);
+    await expect(deliver(plugin, result!)).rejects.toMatchObject({ name: 'UnsupportedFeatureError', isRetryable: false, message: expect.stringMatching(/Kibana 8\.9\.2 has no alert tags API/) });
+    expect(emulator.requests.filter((request) => request.method === 'POST' && request.server === 'kibana')).toEqual([]);
+  });
+
   it('after a crash between the platform writes and the verdict document, the retry completes without duplicates', async () => {
     const plugin = makePlugin({ maxRetries: 0 });
     const [result] = triageWithDefaultEngine([plugin.normalizeAlert(documents[0])]);

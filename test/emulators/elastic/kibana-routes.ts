@@ -62,6 +62,7 @@ export function handleKibana(kibana: KibanaState, elasticsearch: ElasticsearchSt
     if (body.reason !== undefined && !supportsReason(kibana.version)) throw badRequest(`[request body]: Unrecognized key(s) in object: 'reason'`);
     return ok(kibana.setStatus(space, body.signal_ids.map(String), String(body.status), body.reason === undefined ? undefined : String(body.reason), principal.username));
   }
+  if (method === 'POST' && path === '/api/detection_engine/signals/tags' && !isAtLeast(kibana.version, 8, 10)) throw notFound('Not Found'); // alert tags came with 8.10
   if (method === 'POST' && path === '/api/detection_engine/signals/tags') {
     principal.requireKibana('siem', 'update alert tags');
     const body = json();
@@ -128,8 +129,12 @@ export function handleKibana(kibana: KibanaState, elasticsearch: ElasticsearchSt
 }
 
 function supportsReason(version: string): boolean {
+  return isAtLeast(version, 9, 2);
+}
+
+function isAtLeast(version: string, firstMajor: number, firstMinor: number): boolean {
   const [major = 0, minor = 0] = version.split('.').map(Number);
-  return major > 9 || (major === 9 && minor >= 2);
+  return major > firstMajor || (major === firstMajor && minor >= firstMinor);
 }
 
 /** Secrets never come back from the connector APIs. */
