@@ -18,8 +18,16 @@ import { readEvidence, type AddEntity } from './sentinel-evidence.js';
 export const GRAPH_INCIDENT_ID_PREFIX = 'incident-';
 export const ARM_INCIDENT_ID_PREFIX = 'sentinel-incident-';
 
-/** Custom-details key that carries the detection rule's author (Sigma DRL attribution). */
+/** Custom-details keys that describe the rule, not the event: the author (Sigma DRL attribution) and log source category. */
 const RULE_AUTHOR_KEY = 'RuleAuthor';
+const CATEGORY_KEY = 'LogSourceCategory';
+
+/**
+ * Event fields an analytic rule surfaces as custom details (Sysmon names) that Graph evidence has
+ * no property for: they complete the entity of the same event (the process with that command line,
+ * the registry key, the file).
+ */
+const PROCESS_DETAILS: Record<string, string> = { ParentCommandLine: 'parentCommandLine', Hashes: 'hashes', OriginalFileName: 'originalFileName', IntegrityLevel: 'integrityLevel', CurrentDirectory: 'currentDirectory' };
 
 type Kind = 'alert' | 'incident' | 'armIncident';
 
@@ -105,7 +113,7 @@ function detailFields(...dictionaries: Array<Record<string, unknown> | null | un
   const fields: Record<string, string> = {};
   for (const dictionary of dictionaries) {
     for (const [key, value] of Object.entries(dictionary ?? {})) {
-      if (key === RULE_AUTHOR_KEY || key.startsWith('@odata')) continue;
+      if (key === RULE_AUTHOR_KEY || key === CATEGORY_KEY || key.startsWith('@odata')) continue;
       const scalar = Array.isArray(value) ? value[0] : value;
       if (typeof scalar === 'string' && scalar.trim() !== '') fields[key] ??= scalar.trim();
       else if ((typeof scalar === 'number' && Number.isFinite(scalar)) || typeof scalar === 'boolean') fields[key] ??= String(scalar);
@@ -114,9 +122,21 @@ function detailFields(...dictionaries: Array<Record<string, unknown> | null | un
   return fields;
 }
 
-function ruleAuthorOf(alert: GraphAlert): string | undefined {
+function completeFromDetails(entities: Entity[], fields: Record<string, string>): Entity[] {
+  return entities.map((entity) => {
+    const extra: Record<string, string> = {};
+    if (entity.kind === 'process' && (fields.CommandLine === undefined || fields.CommandLine === entity.properties?.commandLine)) {
+      for (const [field, property] of Object.entries(PROCESS_DETAILS)) if (fields[field] !== undefined && entity.properties?.[property] === undefined) extra[property] = fields[field]!;
+    }
+    if ((entity.kind === 'registry' || entity.kind === 'file') && fields.Image !== undefined) extra.image = fields.Image;
+    if (entity.kind === 'registry' && fields.EventType !== undefined) extra.eventType = fields.EventType;
+    return Object.keys(extra).length === 0 ? entity : { ...entity, properties: { ...entity.properties, ...extra } };
+  });
+}
+
+function ruleAuthorOf(alert: GraphAlert, key = RULE_AUTHOR_KEY): string | undefined {
   for (const dictionary of [alert.customDetails, alert.additionalData]) {
-    const value = dictionary?.[RULE_AUTHOR_KEY];
+    const value = dictionary?.[key];
     const scalar = Array.isArray(value) ? value[0] : value;
     if (typeof scalar === 'string' && scalar.trim() !== '') return scalar.trim();
   }
@@ -137,6 +157,7 @@ function normalizeGraphAlert(native: unknown): Alert {
   if (issues.length > 0 || time === undefined || title === undefined) throw new InvalidAlertError(issues);
   const { entities, add } = entityCollector();
   for (const evidence of alert.evidence ?? []) readEvidence(evidence, add);
+  const fields = detailFields(alert.customDetails, alert.additionalData);
   const nativeIds: Record<string, string> = { resource: 'alerts_v2', alertId: alert.id };
   if (alert.incidentId) nativeIds.incidentId = alert.incidentId;
   if (alert.tenantId) nativeIds.tenantId = alert.tenantId;
@@ -148,12 +169,13 @@ function normalizeGraphAlert(native: unknown): Alert {
     ruleName: title,
     ruleId: alert.detectorId ?? undefined,
     ruleAuthor: ruleAuthorOf(alert),
-    description: alert.description ?? undefined,
+    description: alert.description?.trim() || undefined,
     severity: severityOf(alert.severity),
     time,
-    entities,
+    entities: completeFromDetails(entities, fields),
     attack: techniquesOf([alert.mitreTechniques]),
-    fields: detailFields(alert.customDetails, alert.additionalData),
+    category: ruleAuthorOf(alert, CATEGORY_KEY),
+    fields,
     raw: native,
   };
   return finalizeAlert(input);

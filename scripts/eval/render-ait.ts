@@ -1,8 +1,9 @@
 import type { AitRow } from './ait-source.js';
 import { renderAitKibana } from './render-kibana.js';
+import { renderGraphAitRow } from './render-graph.js';
 
 /** Renderings the eval replays; each goes through that platform's own normalizer. */
-export type Rendering = 'generic' | 'ocsf' | 'splunk' | 'kibana';
+export type Rendering = 'generic' | 'ocsf' | 'splunk' | 'kibana' | 'graph';
 
 /** The detector is the prefix of the name before the first colon (Wazuh, Suricata, AMiner). */
 export function aitDetector(name: string): string {
@@ -51,6 +52,8 @@ export function renderAitRow(row: AitRow, rendering: Rendering): unknown {
       };
     case 'kibana':
       return renderAitKibana(row);
+    case 'graph':
+      return renderGraphAitRow(row);
   }
 }
 

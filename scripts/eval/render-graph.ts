@@ -107,7 +107,9 @@ export function renderGraphSigmaTest(test: SigmaTest, variant: 'full' | 'blind',
       if (flat !== undefined && additionalData[key] === undefined) additionalData[key] = flat;
     }
     const user = text('User');
-    if (text('CommandLine') || text('Image')) {
+    if (user) items.push(evidence('userEvidence', { userAccount: userAccount(user) }));
+    // A process is evidence of the event that created it (a command line), as in the other renderings.
+    if (text('CommandLine')) {
       items.push(evidence('processEvidence', {
         ...(text('CommandLine') ? { processCommandLine: text('CommandLine') } : {}),
         ...(fileDetails(text('Image')) ? { imageFile: fileDetails(text('Image')) } : {}),
@@ -115,7 +117,6 @@ export function renderGraphSigmaTest(test: SigmaTest, variant: 'full' | 'blind',
         ...(userAccount(user) ? { userAccount: userAccount(user) } : {}),
       }));
     }
-    if (user) items.push(evidence('userEvidence', { userAccount: userAccount(user) }));
     const target = text('TargetObject');
     if (target) items.push(registryEvidence(evidence, target, text('Details'), text('EventType')));
     for (const path of [text('TargetFilename'), text('ImageLoaded')]) if (path) items.push(evidence('fileEvidence', { fileDetails: fileDetails(path) }));
@@ -130,6 +131,7 @@ export function renderGraphSigmaTest(test: SigmaTest, variant: 'full' | 'blind',
     mitreTechniques: variant === 'full' ? test.rule.techniques : [],
     evidence: items,
     additionalData,
-    customDetails: { RuleAuthor: [test.rule.author] },
+    // Sentinel custom details: the rule author (DRL) and the rule's log source category.
+    customDetails: { RuleAuthor: [test.rule.author], ...(test.rule.category ? { LogSourceCategory: [test.rule.category] } : {}) },
   };
 }

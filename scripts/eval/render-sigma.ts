@@ -1,5 +1,6 @@
 import { ocsfFindingHeader, type Rendering } from './render-ait.js';
 import { renderSigmaKibana } from './render-kibana.js';
+import { renderGraphSigmaTest } from './render-graph.js';
 import { sigmaEventTime, type SigmaTest } from './sigma-source.js';
 
 export type SigmaVariant = 'full' | 'blind';
@@ -90,6 +91,8 @@ export function renderSigmaTest(test: SigmaTest, rendering: Rendering, variant: 
       };
     case 'kibana':
       return renderSigmaKibana(test, variant);
+    case 'graph':
+      return renderGraphSigmaTest(test, variant, time);
   }
 }
 

@@ -15,6 +15,7 @@ import { FieldMapSchema } from '../../core/config/config-schema.js';
 import { VERDICT_VERSION } from '../../core/version.js';
 import { normalizeSplunkAlert } from '../../plugins/splunk/splunk-normalize.js';
 import { normalizeElasticAlert } from '../../plugins/elastic/elastic-normalize.js';
+import { normalizeSentinelAlert } from '../../plugins/sentinel/sentinel-normalize.js';
 import { aitGroupKey, expectedLabel, loadAitSorted } from './ait-source.js';
 import { discoverDatasets, type DatasetSource } from './datasets.js';
 import { AIT_EXPORT_FIELD_MAP, renderAitRow, type Rendering } from './render-ait.js';
@@ -23,7 +24,7 @@ import { loadSigmaData, sigmaEventTime, splitByRuleDate, type SigmaTest } from '
 import { headline, summarizeDataset, type DatasetSummary } from './summarize.js';
 import { MetricsAccumulator } from '../../core/backtest/metrics.js';
 
-const ALL_RENDERINGS: Rendering[] = ['generic', 'ocsf', 'splunk', 'kibana'];
+const ALL_RENDERINGS: Rendering[] = ['generic', 'ocsf', 'splunk', 'kibana', 'graph'];
 
 const { values } = parseArgs({
   options: {
@@ -80,7 +81,7 @@ async function replay(items: BacktestItem[], fieldMap: typeof aitMap, extra: Par
       : undefined,
     ...extra,
     normalize: (native, platform) =>
-      platform === 'splunk' ? normalizeSplunkAlert(native) : platform === 'kibana' ? normalizeElasticAlert(native) : normalizer.normalize(native, { platform: platform ?? 'generic', fieldMap }),
+      platform === 'splunk' ? normalizeSplunkAlert(native) : platform === 'kibana' ? normalizeElasticAlert(native) : platform === 'graph' ? normalizeSentinelAlert(native) : normalizer.normalize(native, { platform: platform ?? 'generic', fieldMap }),
   });
 }
 
