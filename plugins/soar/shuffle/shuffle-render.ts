@@ -23,7 +23,8 @@ export function renderShuffleApp(model: SoarModel): Record<string, unknown> {
     description: `Alert triage with Verdict (API ${model.version}): a verdict (${model.verdicts.join(', ')}), a calibrated confidence, the evidence and a recommended response.`,
     tags: ['Triage', 'Alerts', 'AI'],
     categories: ['Intel', 'Other'],
-    contact_info: { name: 'Verdict maintainers', url: 'https://github.com/verdict-triage/verdict', email: 'maintainers@verdict.invalid' },
+    // No public home page yet: the contact points at the API description of a default install.
+    contact_info: { name: 'Verdict maintainers', url: `${model.defaultServer}/openapi.json`, email: 'maintainers@verdict.invalid' },
     actions: [
       {
         name: 'triage_alert',

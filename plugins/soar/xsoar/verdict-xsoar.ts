@@ -3,7 +3,6 @@
 // and only ES5, hence `var` and `function` throughout (esbuild refuses anything else at that target).
 // The API paths and result fields come from the OpenAPI document via VERDICT_API.
 
-var CONTEXT_PREFIX = 'Verdict';
 var VERDICT_SEVERITY: Record<string, number> = { true_positive: 3, inconclusive: 2, benign_positive: 1, false_positive: 1 };
 
 interface Problem {
