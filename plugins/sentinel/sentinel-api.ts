@@ -135,7 +135,7 @@ export function createSentinelApi(config: SentinelConfig, options: SentinelApiOp
         });
       } catch (cause) {
         if (PlatformApiError.isInstance(cause)) throw cause;
-        throw toPlatformApiError({ operation, statusCode: undefined, cause: credentialFailure(cause) }, secrets);
+        throw entraRefusal(operation, cause, secrets) ?? toPlatformApiError({ operation, statusCode: undefined, cause: credentialFailure(cause) }, secrets);
       }
       const text = await response.text();
       const parsed = parseObject(text);
@@ -241,6 +241,8 @@ export function createSentinelApi(config: SentinelConfig, options: SentinelApiOp
 /** A Graph client failure (GraphError, a credential error, a network error) as PlatformApiError. */
 function graphFailure(operation: string, failure: unknown, secrets: readonly string[]): PlatformApiError {
   if (PlatformApiError.isInstance(failure)) return failure as PlatformApiError;
+  const refused = entraRefusal(operation, failure, secrets);
+  if (refused) return refused;
   const error = asObject(failure);
   const status = typeof error?.statusCode === 'number' && error.statusCode >= 100 ? error.statusCode : undefined;
   const headers = error?.headers as { get?: (name: string) => string | null } | undefined;
@@ -253,6 +255,17 @@ function graphFailure(operation: string, failure: unknown, secrets: readonly str
     ...(status !== undefined && (code || message) ? { platformMessage: `${code ?? 'error'}: ${message ?? ''}` } : {}),
     cause: status === undefined ? credentialFailure(failure) : undefined,
   }, secrets);
+}
+
+/**
+ * Microsoft Entra refused the credential (an `AADSTS` error: wrong secret, unknown app or tenant,
+ * certificate not registered): a configuration problem, reported as 401 and never retried.
+ */
+function entraRefusal(operation: string, failure: unknown, secrets: readonly string[]): PlatformApiError | undefined {
+  const message = failure instanceof Error ? failure.message : typeof asObject(failure)?.message === 'string' ? String(asObject(failure)!.message) : '';
+  const refusal = /(AADSTS\d+: [^.]*\.)/.exec(message);
+  if (!refusal) return undefined;
+  return toPlatformApiError({ operation: `${operation} (token)`, statusCode: 401, platformMessage: refusal[1]! }, secrets);
 }
 
 /** Credential errors name the cause without the request (which may carry the client secret). */
