@@ -39,7 +39,8 @@ export function createRunCommand(factories: Readonly<Record<string, PluginFactor
             for (const plugin of plugins) {
               try {
                 const cycle = await runConnectorCycle(runtime, plugin, logger);
-                logger.info(`${plugin.platform}: pulled ${cycle.pulled}, triaged ${cycle.triaged}, wrote back ${cycle.delivered}, dead-lettered ${cycle.deadLettered}, dispositions ${cycle.dispositions}`);
+                const skipped = cycle.alreadyDelivered > 0 ? ` (${cycle.alreadyDelivered} already written before)` : '';
+                logger.info(`${plugin.platform}: pulled ${cycle.pulled}, triaged ${cycle.triaged}, wrote back ${cycle.delivered}${skipped}, dead-lettered ${cycle.deadLettered}, dispositions ${cycle.dispositions}`);
               } catch (error) {
                 if (!VerdictError.isInstance(error) || !error.isRetryable || options.once) throw error;
                 logger.warn(`${plugin.platform}: ${error.message}; retrying next cycle`);

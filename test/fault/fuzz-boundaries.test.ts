@@ -63,7 +63,7 @@ describe('fuzz: every HTTP route', () => {
       const response = await fetch(`${harness.baseUrl}${target}`, {
         method,
         headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-        ...(body !== undefined && method !== 'GET' ? { body } : {}),
+        ...(body !== undefined && method !== 'GET' ? { body: body as BodyInit } : {}),
         // A request that takes longer than a second is a hang (a quadratic loop, a blocked event loop).
         signal: AbortSignal.timeout(1000),
       });
