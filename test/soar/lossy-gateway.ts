@@ -3,19 +3,21 @@ import type { AddressInfo } from 'node:net';
 
 /**
  * A gateway on 127.0.0.1 in front of a live Verdict that forwards every request but, while
- * `loseNext` > 0, throws the answer away and tells the client 503 (Retry-After: 0) instead — the
- * case idempotency exists for: the service did the work, the caller never heard, and retries.
+ * `lose` holds statuses, throws the answer away and tells the client the next of them (429 or
+ * 503, Retry-After: 0) instead — the case idempotency exists for: the service did the work, the
+ * caller never heard, and retries.
  */
 export interface LossyGateway {
   baseUrl: string;
-  loseNext: number;
+  /** Statuses to answer instead of the service's, one per request, in order. */
+  lose: number[];
   /** Status the client saw, per request, in order. */
   seen: number[];
   close(): Promise<void>;
 }
 
 export async function startLossyGateway(target: string): Promise<LossyGateway> {
-  const state = { loseNext: 0, seen: [] as number[] };
+  const state = { lose: [] as number[], seen: [] as number[] };
   const server: Server = createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -25,11 +27,11 @@ export async function startLossyGateway(target: string): Promise<LossyGateway> {
       fetch(`${target}${request.url}`, { method: request.method, headers, ...(body ? { body } : {}) })
         .then(async (answer) => {
           const text = await answer.text();
-          if (state.loseNext > 0) {
-            state.loseNext -= 1;
-            state.seen.push(503);
-            response.writeHead(503, { 'content-type': 'application/problem+json', 'retry-after': '0' });
-            response.end(JSON.stringify({ type: 'about:blank', title: 'Service Unavailable', status: 503, detail: 'gateway lost the answer' }));
+          const instead = state.lose.shift();
+          if (instead !== undefined) {
+            state.seen.push(instead);
+            response.writeHead(instead, { 'content-type': 'application/problem+json', 'retry-after': '0' });
+            response.end(JSON.stringify({ type: 'about:blank', title: 'Gateway', status: instead, detail: 'the gateway lost the answer' }));
             return;
           }
           state.seen.push(answer.status);
@@ -42,16 +44,10 @@ export async function startLossyGateway(target: string): Promise<LossyGateway> {
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const gateway = {
+  return {
     baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    get loseNext() {
-      return state.loseNext;
-    },
-    set loseNext(value: number) {
-      state.loseNext = value;
-    },
+    lose: state.lose,
     seen: state.seen,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
-  return gateway;
 }

@@ -142,7 +142,7 @@ describe('SOAR steps against a live Verdict', { timeout: 120_000 }, () => {
 
     it('retries an answer lost on the way back (503) with the same key: the alert is triaged once', async () => {
       const before = await verdictsGiven(service);
-      gateway.loseNext = 1;
+      gateway.lose.push(503);
       const seenBefore = gateway.seen.length;
       const result = (await action('triage_alert', { alert: JSON.stringify(fixtureAs('soar-lost')) }, { base_url: gateway.baseUrl })).action_results[0];
       expect(gateway.seen.slice(seenBefore)).toEqual([503, 200]);
@@ -192,12 +192,12 @@ describe('SOAR steps against a live Verdict', { timeout: 120_000 }, () => {
       expect((await verdictsGiven(service)) - before).toBe(1);
     });
 
-    it('retries on 5xx as retry_on_status says, with the same key: an answer lost on the way back counts once', async () => {
+    it('retries on 429 and 5xx as retry_on_status says, with the same key: answers lost on the way back count once', async () => {
       const before = await verdictsGiven(service);
-      gateway.loseNext = 1;
+      gateway.lose.push(429, 503);
       const run = await runTinesStory(story, fixtureAs('tines-lost'), { ...environment(), resources: { verdict_url: gateway.baseUrl } });
-      expect(run.requests.map((request) => request.status)).toEqual([503, 200]);
-      expect(run.requests[1]!.headers['Idempotency-Key']).toBe(run.requests[0]!.headers['Idempotency-Key']);
+      expect(run.requests.map((request) => request.status)).toEqual([429, 503, 200]);
+      expect(new Set(run.requests.map((request) => request.headers['Idempotency-Key'])).size).toBe(1);
       expect(run.events.triage_with_verdict.headers['idempotency-replayed']).toBe('true');
       expect(run.events.verdict_outcome).toMatchObject({ status: 200, alert_id: 'tines-lost', verdict: expected.verdict });
       expect((await verdictsGiven(service)) - before).toBe(1);
