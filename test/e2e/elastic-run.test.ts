@@ -81,6 +81,9 @@ describe('verdict run --once against the Elastic emulator', () => {
     work = mkdtempSync(join(tmpdir(), 'verdict-e2e-elastic-'));
     writeFileSync(join(work, 'verdict.config.json'), JSON.stringify({
       store: { kind: 'sqlite', path: join(work, 'verdict.db') },
+      // A handful of alerts never builds the network baseline the cold-start rule waits for; without
+      // it no verdict would close, and the closing policy would go untested here.
+      decide: { coldStartMinBenignEvidence: 0 },
       platforms: {
         elastic: {
           elasticsearchUrl: emulator.elasticsearchUrl,
@@ -117,6 +120,7 @@ describe('verdict run --once against the Elastic emulator', () => {
       expect(now['kibana.alert.workflow_status']).toBe(closes ? 'closed' : 'open');
       if (closes) expect(now).toMatchObject({ 'kibana.alert.workflow_reason': verdict.verdict, 'kibana.alert.workflow_user': 'verdict_svc' });
     }
+    expect(initial.filter((document) => alertNow(idOf(document))['kibana.alert.workflow_status'] === 'closed').length, 'the policy closed some').toBeGreaterThan(0);
     expect(userComments().every((comment) => /^### Verdict: /.test(comment) && /\[verdict:vk-[0-9a-f]{32}\]$/.test(comment))).toBe(true);
     expect(emulator.specViolations).toEqual([]);
   });
@@ -154,8 +158,10 @@ describe('verdict run --once against the Elastic emulator', () => {
 
     for (const document of next) {
       const later = verdictOf(idOf(document));
-      expect(later.verdict).not.toBe(earlier.verdict);
-      expect(later.probability_malicious).toBeGreaterThan(earlier.probability_malicious);
+      // The confirmation moves the verdict: never towards closing, and well up the malicious scale. (Since
+      // the cold-start rule, 947b6b3, a network without a baseline may keep the class inconclusive.)
+      expect(['true_positive', 'inconclusive']).toContain(later.verdict);
+      expect(later.probability_malicious - earlier.probability_malicious).toBeGreaterThan(0.2);
       const cited = later.evidence.filter((item) => item.source === 'memory' && /Analysts .*confirmed 3/.test(item.claim));
       expect(cited, JSON.stringify(later.evidence)).not.toHaveLength(0);
       // The analyst sees it in the case comment of the new alert.
