@@ -132,11 +132,17 @@ describe('verdict run against the Microsoft emulator (Graph + Sentinel ARM)', ()
 
   it('pulls alerts across pages, an incident with its alerts and an ARM incident; writes tags, comments and classification', async () => {
     const initial = seed([...rowsOf(RULE).slice(0, 3), ...rowsOf(CONTROL).slice(0, 1), ...OTHER_RULES.map((name) => rowsOf(name)[0]!)]);
-    const incident = tenant.emulator.state.addIncident(asCsdlEntity(readFixture<{ value: Array<Record<string, unknown>> }>('graph-security-incidents.list-expand-alerts.json').value[0]!));
+    // The real $expand=alerts example, and copies of it under other ids, so incidents span pages too.
+    const example = asCsdlEntity(readFixture<{ value: Array<Record<string, unknown>> }>('graph-security-incidents.list-expand-alerts.json').value[0]!);
+    const incidents = [0, 1, 2, 3].map((copy) => tenant.emulator.state.addIncident(copy === 0 ? example : {
+      ...example,
+      id: `${String(example.id)}${copy}`,
+      alerts: (example.alerts as Array<Record<string, unknown>>).map((alert) => ({ ...alert, id: `${String(alert.id)}-${copy}` })),
+    }));
     const arm = tenant.emulator.state.addArmIncident(openArmIncident());
-    const alertCount = tenant.emulator.state.alerts.size; // seeded rows + the incident's own alerts
+    const alertCount = tenant.emulator.state.alerts.size; // seeded rows + the incidents' own alerts
     const run = await runOk();
-    const pulled = alertCount + 2;
+    const pulled = alertCount + incidents.length + 1;
     expect(run.stderr).toContain(`sentinel: pulled ${pulled}, triaged ${pulled}, wrote back ${pulled}, dead-lettered 0, dispositions 0`);
     const listPages = tenant.emulator.requests.filter((request) => request.method === 'GET' && request.path === '/security/alerts_v2' && request.status === 200);
     expect(listPages.length, 'alerts_v2 followed @odata.nextLink').toBeGreaterThanOrEqual(Math.ceil(alertCount / 3));
@@ -148,10 +154,14 @@ describe('verdict run against the Microsoft emulator (Graph + Sentinel ARM)', ()
       expect(alert.classification, `${alert.id} classified under policy`).toBe(expected);
       expect(alert.status, 'closing is off').toBe('new');
     }
-    const storedIncident = tenant.emulator.state.incidents.get(incident.id)!;
-    expect(verdictComments(storedIncident)).toHaveLength(1);
-    expect(storedIncident.customTags).toEqual(expect.arrayContaining(['Demo', expect.stringMatching(/^verdict:(true_positive|benign_positive|false_positive|inconclusive)$/)]));
-    expect(storedIncident.lastModifiedBy).toBe(`API-App:${CLIENT_ID}`);
+    const incidentPages = tenant.emulator.requests.filter((request) => request.method === 'GET' && request.path === '/security/incidents' && request.status === 200);
+    expect(incidentPages.length, 'incidents followed @odata.nextLink').toBeGreaterThanOrEqual(2);
+    for (const incident of incidents) {
+      const storedIncident = tenant.emulator.state.incidents.get(incident.id)!;
+      expect(verdictComments(storedIncident)).toHaveLength(1);
+      expect(storedIncident.customTags).toEqual(['Demo', expect.stringMatching(/^verdict:(true_positive|benign_positive|false_positive|inconclusive)$/)]);
+      expect(storedIncident.lastModifiedBy).toBe(`API-App:${CLIENT_ID}`);
+    }
     const storedArm = tenant.emulator.state.armIncidents.get(arm.name)!;
     expect((storedArm.properties.labels as Array<{ labelName: string }>).map((label) => label.labelName)).toEqual([expect.stringMatching(/^verdict:/)]);
     expect([...storedArm.comments.values()].map((comment) => comment.properties.message)).toEqual([expect.stringMatching(/^<p><b>Verdict \(AI triage\): .*\[verdict:vk-[0-9a-f]{32}\]<\/small><\/p>$/)]);
@@ -162,7 +172,8 @@ describe('verdict run against the Microsoft emulator (Graph + Sentinel ARM)', ()
   it('a second run writes nothing twice', async () => {
     const before = writes().length;
     const run = await runOk();
-    expect(run.stderr).toMatch(/sentinel: pulled \d+, triaged \d+, wrote back \d+, dead-lettered 0, dispositions 0/);
+    // Items Verdict itself updated come back once (their lastUpdateDateTime moved); none is written again.
+    expect(run.stderr).toMatch(/sentinel: pulled \d+, triaged \d+, wrote back 0\b.*dead-lettered 0, dispositions 0/);
     expect(writes().length, JSON.stringify(writes().slice(before))).toBe(before);
   }, 60_000);
 
