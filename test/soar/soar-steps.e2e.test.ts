@@ -140,6 +140,12 @@ describe('SOAR steps against a live Verdict', { timeout: 120_000 }, () => {
       expect((await action('send_feedback', { alert_id: 'soar-1', verdict: 'true_positive' })).action_results[0].summary.recorded).toBe(1);
     });
 
+    it('asynchronous: the service answers 202 and the action polls the job to the same verdict', async () => {
+      const result = (await action('triage_alert', { alert: JSON.stringify(fixtureAs('soar-async')), asynchronous: true })).action_results[0];
+      expect(result.status).toBe('success');
+      expect(result.data[0]).toMatchObject({ alertId: 'soar-async', verdict: expected.verdict });
+    });
+
     it('retries an answer lost on the way back (503) with the same key: the alert is triaged once', async () => {
       const before = await verdictsGiven(service);
       gateway.lose.push(503);
@@ -175,6 +181,8 @@ describe('SOAR steps against a live Verdict', { timeout: 120_000 }, () => {
       const bad = await shuffle('triage_alert', { alert: JSON.stringify(BAD_ALERT), platform: 'verdict' });
       expect(bad).toMatchObject({ success: false, status: 400, problem: { type: 'urn:verdict:problem:invalid-input', field: 'severity' } });
       expect(await shuffle('test_connectivity', {})).toEqual({ ok: true });
+      const viaJob = await shuffle('triage_alert', { alert: JSON.stringify(fixtureAs('shuffle-async')), asynchronous: 'true' });
+      expect(viaJob.results[0]).toMatchObject({ alertId: 'shuffle-async', verdict: expected.verdict });
     });
   });
 

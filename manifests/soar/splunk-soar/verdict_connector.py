@@ -61,7 +61,9 @@ class VerdictConnector(BaseConnector):
         return action_result.set_status(phantom.APP_SUCCESS, "Verdict answered and accepted the token")
 
     def _triage_alert(self, param, action_result):
-        answer = self._client.triage(parse_alert(param["alert"]), param.get("platform"), param.get("map"), param.get("idempotency_key"))
+        answer = self._client.triage(
+            parse_alert(param["alert"]), param.get("platform"), param.get("map"), param.get("idempotency_key"), asynchronous=bool(param.get("asynchronous", False))
+        )
         for result in answer["results"]:
             action_result.add_data(result)
         first = answer["results"][0] if answer["results"] else {}

@@ -87,9 +87,25 @@ class VerdictClient:
                     problem = {"status": error.code, "title": error.reason, "detail": text[:500]}
                 raise VerdictProblem(error.code, problem if isinstance(problem, dict) else {"detail": str(problem)})
 
-    def triage(self, alert, platform=None, field_map=None, idempotency_key=None):
-        key = idempotency_key or request_key("soar", alert, platform or "", field_map or "")
-        return self.request("triage", query={"platform": platform, "map": field_map}, body=alert, idempotency_key=key)
+    def triage(self, alert, platform=None, field_map=None, idempotency_key=None, asynchronous=False, wait_seconds=600):
+        """The TriageResponse. Asynchronous: the service answers 202 at once and this polls the job (for slow LLM-backed verdicts)."""
+        key = idempotency_key or request_key("soar-async" if asynchronous else "soar", alert, platform or "", field_map or "")
+        query = {"platform": platform, "map": field_map}
+        if not asynchronous:
+            return self.request("triage", query=query, body=alert, idempotency_key=key)
+        query["async"] = "true"
+        return self.wait_for_job(self.request("triage", query=query, body=alert, idempotency_key=key), wait_seconds)
+
+    def wait_for_job(self, job, wait_seconds):
+        deadline = time.time() + wait_seconds
+        while job.get("status") == "pending":
+            if time.time() > deadline:
+                raise VerdictProblem(504, {"title": "Still running", "status": 504, "detail": "job %s is still pending after %s s: poll %s later" % (job.get("jobId"), wait_seconds, job.get("statusUrl"))})
+            time.sleep(1)
+            job = self.request("getJob", path_values={"id": job["jobId"]})
+        if job.get("status") == "failed":
+            raise VerdictProblem(job.get("statusCode", 500), job.get("problem") or {})
+        return job["result"]
 
     def get_verdict(self, alert_id):
         return self.request("getVerdict", path_values={"id": alert_id})

@@ -27,8 +27,9 @@ class Verdict(AppBase):
         except ValueError as error:
             return json.dumps({"success": False, "problem": {"title": "Invalid parameter", "detail": str(error)}})
 
-    def triage_alert(self, url, apikey, alert, platform=None, idempotency_key=None):
-        return self._run(url, apikey, lambda client: client.triage(parse_alert(alert), platform or None, None, idempotency_key or None))
+    def triage_alert(self, url, apikey, alert, platform=None, idempotency_key=None, asynchronous="false"):
+        wait = str(asynchronous).lower() == "true"
+        return self._run(url, apikey, lambda client: client.triage(parse_alert(alert), platform or None, None, idempotency_key or None, asynchronous=wait))
 
     def get_verdict(self, url, apikey, alert_id):
         return self._run(url, apikey, lambda client: client.get_verdict(alert_id))

@@ -34,6 +34,7 @@ export function renderShuffleApp(model: SoarModel): Record<string, unknown> {
           text('alert', 'The alert as JSON (OCSF, a platform-native alert, or Verdict Alert JSON)', true, '{"id": "a-1", ...}', true),
           text('platform', described('platform', 'Platform id'), false, 'ocsf'),
           text('idempotency_key', described('Idempotency-Key', 'Idempotency key'), false, 'shuffle-exec-42'),
+          { ...text('asynchronous', 'true for slow (LLM-backed) verdicts: the service answers 202 and the action polls the job until it finishes', false, 'false'), options: ['false', 'true'] },
         ],
         returns: returns({ results: [{ alertId: 'a-1', verdict: model.verdicts[0], confidence: 0.93 }], errors: [] }),
       },
