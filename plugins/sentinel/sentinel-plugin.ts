@@ -73,7 +73,7 @@ export function createSentinelPlugin(configInput?: unknown, options: SentinelPlu
         const since = previous?.since ?? new Date(now() - config.initialLookbackMinutes * 60_000).toISOString();
         const seen = new Set(previous?.ids ?? []);
         const items = (await list(source, since)).filter((item) => !seen.has(stampOf(item)));
-        alerts.push(...items);
+        alerts.push(...items.filter((item) => !isOwnLastWrite(item)));
         const times = items.map(updatedAt).filter((time): time is string => time !== undefined);
         if (times.length === 0) continue;
         const newest = times.reduce((left, right) => (Date.parse(right) > Date.parse(left) ? right : left));
@@ -159,6 +159,20 @@ async function deliverArm(api: SentinelApi, config: SentinelConfig, payload: Sen
     }
   }
   await api.putArmComment(payload.nativeId, arm.comment.name, { properties: arm.comment.properties });
+}
+
+/** Slack between a comment's time and the item's update time that the same write may show (clock granularity). */
+const SAME_WRITE_MS = 2000;
+
+/**
+ * An item whose last change is Verdict's own comment (its update time is that comment's): pulled
+ * again only because Verdict wrote to it, so it is not triaged again. The checkpoint still moves.
+ */
+function isOwnLastWrite(item: Record<string, unknown>): boolean {
+  const last = commentsOf(item).at(-1);
+  const updated = updatedAt(item);
+  if (!last?.comment?.includes(VERDICT_MARKER_PREFIX) || !last.createdDateTime || !updated) return false;
+  return Date.parse(last.createdDateTime) >= Date.parse(updated) - SAME_WRITE_MS;
 }
 
 function commentsOf(item: Record<string, unknown>): Array<{ comment?: string | null; createdByDisplayName?: string | null; createdDateTime?: string | null }> {
