@@ -126,6 +126,9 @@ describe('verdict run --once against the Splunk emulator', () => {
     configFile = join(work, 'verdict.config.json');
     writeFileSync(configFile, JSON.stringify({
       store: { kind: 'sqlite', path: join(work, 'verdict.db') },
+      // This scenario is about memory, on a few hours of alerts: a new deployment's cold-start
+      // caution (closing needs strong benign evidence) would keep every earlier verdict open.
+      decide: { coldStartMinBenignEvidence: 0 },
       platforms: {
         splunk: {
           baseUrl: emulator.url,
