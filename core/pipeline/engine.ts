@@ -5,6 +5,7 @@ import type { TraceStep, TriageResult } from '../spec/result.js';
 import type { VerdictConfig } from '../config/config-schema.js';
 import type { EnrichContext, EnricherV1, Finding, ObservedOutcome } from '../enrich/enricher.js';
 import type { LearnedDisposition, MemoryIndex } from '../enrich/memory.js';
+import { evidenceBasis } from '../enrich/evidence-basis.js';
 import { VERDICT_VERSION } from '../version.js';
 import { createCalibrator } from './calibration.js';
 import { decide, round } from './decide.js';
@@ -106,7 +107,7 @@ export function createTriageEngine(options: TriageEngineOptions): TriageEngine {
     const evidence: Evidence[] = [];
     const context: EnrichContext = { timeMs, evidence };
     for (const enricher of alertOnlyEnrichers) {
-      for (const finding of enricher.enrich(alert, context)) evidence.push({ id: `ev-${evidence.length + 1}`, source: enricher.id, ...finding });
+      for (const finding of enricher.enrich(alert, context)) evidence.push({ id: `ev-${evidence.length + 1}`, source: enricher.id, ...finding, basis: evidenceBasis({ source: enricher.id }) });
     }
     return decide(alert, evidence, config.decide).intrinsicProbability;
   }
@@ -192,7 +193,7 @@ export function createTriageEngine(options: TriageEngineOptions): TriageEngine {
     for (const enricher of enrichers) {
       const findings = previous && enricher.beginTick ? previousFindings(previous, enricher.id) : enricher.enrich(alert, context);
       for (const finding of findings) {
-        evidence.push({ id: `ev-${evidence.length + 1}`, source: enricher.id, ...finding });
+        evidence.push({ id: `ev-${evidence.length + 1}`, source: enricher.id, ...finding, basis: evidenceBasis({ source: enricher.id }) });
       }
     }
     const decision = decide(alert, evidence, config.decide, calibrate);
