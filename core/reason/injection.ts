@@ -1,5 +1,6 @@
 import type { Enricher, Finding } from '../enrich/enricher.js';
 import type { Alert } from '../spec/alert.js';
+import { entityRef } from '../enrich/field-path.js';
 
 /**
  * Instruction-like text inside an alert: someone wrote to the triage system instead of to a
@@ -44,9 +45,9 @@ function alertTexts(alert: Alert): Array<{ path: string; text: string }> {
     { path: 'description', text: alert.description ?? '' },
   ];
   alert.entities.forEach((entity, index) => {
-    texts.push({ path: `entities[${index}].value`, text: entity.value });
+    texts.push({ path: entityRef(index), text: entity.value });
     for (const [key, value] of Object.entries(entity.properties ?? {})) {
-      texts.push({ path: `entities[${index}].properties.${key}`, text: value });
+      texts.push({ path: entityRef(index, key), text: value });
     }
   });
   for (const [key, value] of Object.entries(alert.fields)) texts.push({ path: `fields.${key}`, text: value });

@@ -7,6 +7,7 @@ import { isRepeatedEntity, type EnricherV1, type Finding } from '../enricher.js'
 import { parseEnricherOptions } from '../enricher-options.js';
 import { parseIp } from '../network/ip-address.js';
 import { classifyIp } from '../network/ip-special-ranges.js';
+import { entityRef } from '../field-path.js';
 
 /** File types that run code or carry macros when opened; a link straight to one is a delivery hint. */
 export const DEFAULT_RISKY_EXTENSIONS = [
@@ -236,7 +237,7 @@ export function createDomainUrlEnricher(
         if (kind === 'url') host = urlHost(value);
         else if (kind === 'email') host = value.slice(value.lastIndexOf('@') + 1).toLowerCase();
         else host = (value.endsWith('.') ? value.slice(0, -1) : value).toLowerCase();
-        const ref = `entities[${index}].value`;
+        const ref = entityRef(index);
         findings ??= [];
         if (kind === 'url') analyseUrl(value, host, ref, findings);
         hostsSeen ??= [];

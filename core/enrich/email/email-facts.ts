@@ -2,6 +2,7 @@ import emailAddresses from 'email-addresses';
 import type { Alert } from '../../spec/alert.js';
 import { registrableDomain } from '../domain-url/domain-name.js';
 import { truncate } from '../truncate.js';
+import { entityRef } from '../field-path.js';
 
 /** What the email enricher reads of a message: the sender's header facts, addresses and domains, quoted safely. */
 
@@ -43,10 +44,10 @@ export function collectFacts(alert: Alert): MessageFacts {
   });
   if (senderIndex >= 0) {
     const entity = alert.entities[senderIndex]!;
-    facts.from = { value: entity.value, ref: `entities[${senderIndex}].value` };
+    facts.from = { value: entity.value, ref: entityRef(senderIndex) };
     for (const name of PROPERTY_NAMES) {
       const value = entity.properties?.[name];
-      if (value) facts[name] = { value, ref: `entities[${senderIndex}].properties.${name}` };
+      if (value) facts[name] = { value, ref: entityRef(senderIndex, name) };
     }
   }
   for (const key in alert.fields) {

@@ -12,6 +12,7 @@ import {
   type Inventory,
 } from './inventory-load.js';
 import { compileExplanation, DEFAULT_ROLE_EXPLANATIONS, explain, RoleExplanationSchema, type CompiledExplanation } from './inventory-roles.js';
+import { entityRef } from '../field-path.js';
 
 const InventoryFileSchema = z.strictObject({
   /** A .csv or .json file; relative paths start at the config file's folder. */
@@ -67,7 +68,7 @@ function interactiveSign(alert: Alert): { ref: string; text: string } | undefine
     if (entity.kind !== 'process') continue;
     for (const [name, value] of Object.entries(entity.properties ?? {})) {
       if (/parent|image/i.test(name) && INTERACTIVE_IMAGES.test(value.trim())) {
-        return { ref: `entities[${index}].properties.${name}`, text: `${name} ${value}` };
+        return { ref: entityRef(index, name), text: `${name} ${value}` };
       }
     }
   }
@@ -205,11 +206,11 @@ export function createInventoryEnricher(
         seen ??= new Set();
         if (seen.has(record)) return;
         seen.add(record);
-        const entityRef = `entities[${index}].value`;
+        const ref = entityRef(index);
         const found =
           'user' in record
-            ? identityFindings(record, entity, entityRef, alert)
-            : assetFindings(record, entity, entityRef, alert);
+            ? identityFindings(record, entity, ref, alert)
+            : assetFindings(record, entity, ref, alert);
         (findings ??= []).push(...found);
       });
       return findings ?? [];

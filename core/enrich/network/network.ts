@@ -5,6 +5,7 @@ import { parseEnricherOptions } from '../enricher-options.js';
 import { CidrTable } from './cidr-table.js';
 import { formatCidr, parseCidr, parseIp } from './ip-address.js';
 import { classifyIp, type SpecialRange } from './ip-special-ranges.js';
+import { entityRef } from '../field-path.js';
 
 const cidrText = z
   .string()
@@ -74,7 +75,7 @@ export function createNetworkEnricher(options: NetworkOptionsInput = {}, _enviro
         const address = parseIp(entity.value.trim());
         if (!address) continue;
         findings ??= [];
-        const ref = `entities[${index}].value`;
+        const ref = entityRef(index);
         const shown = `${entity.value} (${entity.role})`;
         const internalRange = internal.lookup(address)?.[0]?.value;
         const special = classifyIp(address);

@@ -10,6 +10,7 @@ import { matchRegistry, normalizeRegistryKey, registryData, VALUE_DATA_RULES } f
 import { capPositiveWeights, keepStrongestPerRule, quote, techniquesOf, type TechniqueRule } from '../knowledge/technique-inference.js';
 import { HIJACKABLE_MODULES, knownTool, SYSTEM_BINARIES } from '../knowledge/windows-binaries.js';
 import { fileName, isSystemLocation, normalizePath, stagingFolder, stem } from '../knowledge/windows-paths.js';
+import { entityRef } from '../field-path.js';
 
 export const RegistryFileOptionsSchema = z.strictObject({
   /** Longest fragment quoted in a claim. */
@@ -89,8 +90,8 @@ export function createRegistryFileEnricher(options: RegistryFileOptionsInput = {
     const key = normalizeRegistryKey(entity.value);
     const data = registryData(details);
     const change = /delete/i.test(eventType) || alert.category === 'registry_delete' ? 'delete' : 'set';
-    const refs = [`entities[${index}].value`];
-    if (details !== undefined) refs.push(properties['details'] !== undefined ? `entities[${index}].properties.details` : 'fields.Details');
+    const refs = [entityRef(index)];
+    if (details !== undefined) refs.push(properties['details'] !== undefined ? entityRef(index, 'details') : 'fields.Details');
     const subject = change === 'delete' ? 'Registry deletion' : 'Registry write';
     const fragment = data && change === 'set' ? `${key} = ${data}` : key;
     const findings: Finding[] = [];
@@ -133,7 +134,7 @@ export function createRegistryFileEnricher(options: RegistryFileOptionsInput = {
     const writerPath = properties['image'] ?? (isPrimary ? alert.fields['Image'] : undefined) ?? '';
     const writer = fileName(writerPath);
     let path = normalizePath(entity.value);
-    const refs = [`entities[${index}].value`];
+    const refs = [entityRef(index)];
     const findings: Finding[] = [];
     // `file.txt:stream` (optionally `:$DATA`): judge the file, and the stream name on its own.
     if (path.endsWith(':$data')) path = path.slice(0, -6);
@@ -225,7 +226,7 @@ export function createRegistryFileEnricher(options: RegistryFileOptionsInput = {
         const module = loaded ?? (fileEntity >= 0 ? alert.entities[fileEntity]?.value : undefined);
         if (module !== undefined) {
           const loader = alert.fields['Image'] ?? alert.entities[fileEntity]?.properties?.['image'] ?? '';
-          const refs = [loaded !== undefined ? 'fields.ImageLoaded' : `entities[${fileEntity}].value`];
+          const refs = [loaded !== undefined ? 'fields.ImageLoaded' : entityRef(fileEntity)];
           const result = imageLoad(module, loader, alert.fields['Signed']?.toLowerCase(), refs);
           if (result.length > 0) (findings ??= []).push(...result);
         }

@@ -4,6 +4,7 @@ import { isRepeatedEntity, type EnrichContext, type EnricherV1, type Finding } f
 import { parseEnricherOptions } from '../enricher-options.js';
 import { loadIntelIndex, type IntelMatch } from './threat-intel-index.js';
 import type { IntelFileReport } from './threat-intel-indicator.js';
+import { entityRef } from '../field-path.js';
 
 const IntelFileSchema = z.strictObject({
   /** Relative paths start at the config file's folder. */
@@ -67,7 +68,7 @@ export function createThreatIntelEnricher(options: ThreatIntelOptionsInput, envi
         if (kind !== 'ip' && kind !== 'domain' && kind !== 'url' && kind !== 'hash' && kind !== 'email') continue;
         if (isRepeatedEntity(entities, index)) continue;
         const match = intel.matchEntity(kind, entity.value.trim(), timeMs);
-        if (match) (findings ??= []).push(toFinding(entity, `entities[${index}].value`, match));
+        if (match) (findings ??= []).push(toFinding(entity, entityRef(index), match));
       }
       return findings ?? [];
     },
