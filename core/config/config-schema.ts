@@ -43,9 +43,10 @@ export const DecideConfigSchema = z
      */
     minBenignEvidence: z.number().min(0).max(4).default(0),
     /**
-     * While the network has no baseline yet (a new deployment: see context.fleetBaselineSeconds),
-     * closing needs at least one benign item of this weight (history, a suppression, known-benign
-     * intel), whatever minBenignEvidence says: without a baseline, weak signs adding up are not enough.
+     * In the first hours of a deployment (the network watched for less than context.warmupSeconds,
+     * so no subject can have a baseline yet), closing needs at least one benign item of this weight
+     * (history, a suppression, known-benign intel, a routine operation), whatever minBenignEvidence
+     * says: without any baseline, weak signs adding up are not enough.
      */
     coldStartMinBenignEvidence: z.number().min(0).max(4).default(0.8),
     /** No single evidence item may move the log-odds by more than this. */

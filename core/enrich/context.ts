@@ -103,7 +103,8 @@ export function createContextEnricher(options: Partial<ContextOptions> = {}): En
   const dirtyWave = new DirtyKeys('context.wave');
   let isStreamDirty = false;
   /** The other alerts of the second being judged, and the subjects they make notable (the wave). */
-  let peers: ReadonlyArray<TickPeer> = [];
+  /** Per subject, the alert types of the second being judged: the strongest intrinsic probability and their tactics. */
+  let peerRules = new Map<string, Map<string, { intrinsic: number; tactics: string[] }>>();
   let peerWave = new Map<string, number>();
 
   function subjectKeys(alert: Alert): string[] {
@@ -159,12 +160,20 @@ export function createContextEnricher(options: Partial<ContextOptions> = {}): En
   }
 
   function beginTick(list: ReadonlyArray<TickPeer>): void {
-    peers = list.length > 1 ? list : [];
+    peerRules = new Map();
     peerWave = new Map();
-    for (const peer of peers) {
+    if (list.length < 2) return;
+    for (const peer of list) {
       const now = Date.parse(peer.alert.time);
       const rule = peer.alert.ruleName.toLowerCase();
+      const tactics = peer.alert.attack.flatMap(tacticsOf);
       for (const key of subjectKeys(peer.alert)) {
+        let rules = peerRules.get(key);
+        if (!rules) peerRules.set(key, (rules = new Map()));
+        const known = rules.get(rule);
+        if (known) known.intrinsic = Math.max(known.intrinsic, peer.intrinsic);
+        else rules.set(rule, { intrinsic: peer.intrinsic, tactics });
+        if (peerWave.has(key)) continue;
         const { isNew, isSuspicious } = isNotableOn(key, rule, peer.intrinsic, now);
         if (isNew || isSuspicious) peerWave.set(key, now);
       }
@@ -172,7 +181,7 @@ export function createContextEnricher(options: Partial<ContextOptions> = {}): En
   }
 
   function endTick(): void {
-    peers = [];
+    peerRules = new Map();
     peerWave = new Map();
   }
 
@@ -185,7 +194,8 @@ export function createContextEnricher(options: Partial<ContextOptions> = {}): En
     const subject = subjects.get(primary);
     const label = primary.replace(':', ' ');
     const baseline = baselineOf(subject, now);
-    const isFleetImmature = baseline.fleetMs < fleetBaselineMs;
+    // The first hours of a deployment, before any subject can have a baseline: closing needs strong benign evidence.
+    const isFleetImmature = baseline.fleetMs < Math.min(warmupMs, fleetBaselineMs);
     const refs = isFleetImmature ? [`entities(${primary})`, 'stream:context-window', BASELINE_IMMATURE_REF] : [`entities(${primary})`, 'stream:context-window'];
     const history = subject?.rules.get(rule);
 
@@ -208,10 +218,8 @@ export function createContextEnricher(options: Partial<ContextOptions> = {}): En
       }
     }
     // The other alerts of this very second on this subject count the same way, in both directions.
-    for (const peer of peers) {
-      if (peer.alert === alert || !subjectKeys(peer.alert).includes(primary)) continue;
-      const peerRule = peer.alert.ruleName.toLowerCase();
-      for (const id of peer.alert.attack) for (const tactic of tacticsOf(id)) tactics.add(tactic);
+    for (const [peerRule, peer] of peerRules.get(primary) ?? []) {
+      for (const tactic of peer.tactics) tactics.add(tactic);
       if (peerRule === rule || counted.has(peerRule)) continue;
       const { isNew, isSuspicious } = isNotableOn(primary, peerRule, peer.intrinsic, now);
       if (!isNew && !isSuspicious) continue;
@@ -316,7 +324,7 @@ export function createContextEnricher(options: Partial<ContextOptions> = {}): En
     if (isFleetImmature && !findings.some((finding) => finding.refs.includes(BASELINE_IMMATURE_REF))) {
       findings.push({
         kind: 'context',
-        claim: `The network has been watched for ${formatSpan(baseline.fleetMs)} (${baseline.fleetAlerts} alerts): no baseline yet, so closing this alert needs strong benign evidence.`,
+        claim: `The network has been watched for ${formatSpan(baseline.fleetMs)} (${baseline.fleetAlerts} alerts), less than the ${formatSpan(warmupMs)} any baseline needs: closing this alert needs strong benign evidence.`,
         weight: 0,
         refs: ['stream:network-window', BASELINE_IMMATURE_REF],
       });

@@ -102,14 +102,17 @@ export function createTriageEngine(options: TriageEngineOptions): TriageEngine {
     return cached && cached.generation === memory.generation ? cached : undefined;
   }
 
-  /** What the alert says by itself (no stream context): what its second's peers learn of it. */
-  function intrinsicOf(alert: Alert, timeMs: number): number {
+  /** Alert-only enrichers all run before the stream ones: their evidence can be computed once and reused. */
+  const canReuseAlertEvidence = enrichers.findIndex((enricher) => enricher.beginTick !== undefined) >= enrichers.length - tickEnrichers.length;
+
+  /** What the alert-only enrichers find: the start of its evidence, in enricher order. */
+  function alertOnlyEvidence(alert: Alert, timeMs: number): Evidence[] {
     const evidence: Evidence[] = [];
     const context: EnrichContext = { timeMs, evidence };
     for (const enricher of alertOnlyEnrichers) {
       for (const finding of enricher.enrich(alert, context)) evidence.push({ id: `ev-${evidence.length + 1}`, source: enricher.id, ...finding, basis: evidenceBasis({ source: enricher.id }) });
     }
-    return decide(alert, evidence, config.decide).intrinsicProbability;
+    return evidence;
   }
 
   interface Judged {
@@ -134,27 +137,41 @@ export function createTriageEngine(options: TriageEngineOptions): TriageEngine {
       while (end < ordered.length && secondOf(ordered[end]!.alert) === second) end += 1;
       const group = ordered.slice(start, end);
       const hasPeers = group.length > 1 && tickEnrichers.length > 0;
+      const prepared = group.map(({ alert }) => {
+        const timeMs = Date.parse(alert.time);
+        return { alert, timeMs, fingerprint: fingerprintAlert(alert, config.group.bucketSeconds, timeMs) };
+      });
+      // Same-second alerts with one fingerprint: the first in canonical order is judged, the rest reuse it.
+      const firstOf = new Map<string, (typeof prepared)[number]>();
+      for (const entry of prepared) if (!firstOf.has(entry.fingerprint)) firstOf.set(entry.fingerprint, entry);
+      const alertEvidence = new Map<string, { evidence: Evidence[]; intrinsic: number }>();
       if (hasPeers) {
-        const peers = group.map(({ alert }) => {
-          const timeMs = Date.parse(alert.time);
-          const cached = cachedFor(fingerprintAlert(alert, config.group.bucketSeconds, timeMs));
-          return { alert, intrinsic: cached ? cached.outcome.intrinsicProbability : intrinsicOf(alert, timeMs) };
+        // What each alert says by itself, once per fingerprint; judging reuses it (the stream enrichers run after).
+        const peers = prepared.map(({ alert, fingerprint }) => {
+          const cached = cachedFor(fingerprint);
+          if (cached) return { alert, intrinsic: cached.outcome.intrinsicProbability };
+          let own = alertEvidence.get(fingerprint);
+          if (!own) {
+            const first = firstOf.get(fingerprint)!;
+            const evidence = alertOnlyEvidence(first.alert, first.timeMs);
+            own = { evidence, intrinsic: decide(first.alert, evidence, config.decide).intrinsicProbability };
+            alertEvidence.set(fingerprint, own);
+          }
+          return { alert, intrinsic: own.intrinsic };
         });
         for (const enricher of tickEnrichers) enricher.beginTick!(peers);
       }
-      // Same-second alerts with one fingerprint: the first in canonical order is judged, the rest reuse it.
-      const firstOfFingerprint = new Map<string, Judged>();
-      const judged = group.map(({ alert }): Judged => {
-        const timeMs = Date.parse(alert.time);
-        const fingerprint = fingerprintAlert(alert, config.group.bucketSeconds, timeMs);
-        const first = firstOfFingerprint.get(fingerprint);
+      const judgedFirst = new Map<string, Judged>();
+      const judged = prepared.map(({ alert, timeMs, fingerprint }): Judged => {
+        const first = judgedFirst.get(fingerprint);
         if (first && !cachedFor(fingerprint)) {
           stats.triaged += 1;
           stats.duplicates += 1;
           return { result: asDuplicate(alert, first.result, config.group.bucketSeconds, clock()), outcome: first.outcome, fingerprint, timeMs, isDuplicate: true };
         }
-        const entry = judge(alert, true);
-        if (!firstOfFingerprint.has(fingerprint)) firstOfFingerprint.set(fingerprint, entry);
+        const reusable = canReuseAlertEvidence && firstOf.get(fingerprint)!.alert === alert ? alertEvidence.get(fingerprint)?.evidence : undefined;
+        const entry = judge(alert, true, undefined, fingerprint, reusable);
+        if (!judgedFirst.has(fingerprint)) judgedFirst.set(fingerprint, entry);
         return entry;
       });
       if (hasPeers) for (const enricher of tickEnrichers) enricher.endTick?.();
@@ -178,11 +195,11 @@ export function createTriageEngine(options: TriageEngineOptions): TriageEngine {
     return triageOptions.observe === false ? judge(alert, false, triageOptions.previous).result : triageBatch([alert])[0]!;
   }
 
-  function judge(alert: Alert, lookupDuplicate: boolean, previous?: TriageResult): Judged {
+  function judge(alert: Alert, lookupDuplicate: boolean, previous?: TriageResult, knownFingerprint?: string, alertEvidenceDone?: readonly Evidence[]): Judged {
     const timeMs = Date.parse(alert.time);
-    const evidence: Evidence[] = [];
+    const evidence: Evidence[] = alertEvidenceDone ? [...alertEvidenceDone] : [];
     const context: EnrichContext = { timeMs, evidence };
-    const fingerprint = fingerprintAlert(alert, config.group.bucketSeconds, timeMs);
+    const fingerprint = knownFingerprint ?? fingerprintAlert(alert, config.group.bucketSeconds, timeMs);
     stats.triaged += 1;
     const cached = lookupDuplicate ? cachedFor(fingerprint) : undefined;
     if (cached) {
@@ -190,7 +207,7 @@ export function createTriageEngine(options: TriageEngineOptions): TriageEngine {
       return { result: asDuplicate(alert, cached.result, config.group.bucketSeconds, clock()), outcome: cached.outcome, fingerprint, timeMs, isDuplicate: true };
     }
 
-    for (const enricher of enrichers) {
+    for (const enricher of alertEvidenceDone ? tickEnrichers : enrichers) {
       const findings = previous && enricher.beginTick ? previousFindings(previous, enricher.id) : enricher.enrich(alert, context);
       for (const finding of findings) {
         evidence.push({ id: `ev-${evidence.length + 1}`, source: enricher.id, ...finding, basis: evidenceBasis({ source: enricher.id }) });
