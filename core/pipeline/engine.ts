@@ -135,6 +135,16 @@ export function createTriageEngine(options: TriageEngineOptions): TriageEngine {
       const second = secondOf(ordered[start]!.alert);
       let end = start + 1;
       while (end < ordered.length && secondOf(ordered[end]!.alert) === second) end += 1;
+      if (end - start === 1) {
+        // A second with one alert (the usual case): judged, observed, remembered.
+        const { alert, index } = ordered[start]!;
+        const entry = judge(alert, true);
+        observe(alert, { timeMs: entry.timeMs, evidence: entry.result.evidence }, entry.outcome);
+        results[index] = entry.result;
+        if (!entry.isDuplicate) remember(entry.fingerprint, { bucket: Math.floor(entry.timeMs / 1000 / config.group.bucketSeconds), result: entry.result, generation: memory.generation, outcome: entry.outcome });
+        start = end;
+        continue;
+      }
       const group = ordered.slice(start, end);
       const hasPeers = group.length > 1 && tickEnrichers.length > 0;
       const prepared = group.map(({ alert }) => {
@@ -364,12 +374,30 @@ function contentKey(alert: Alert): string {
  * same verdicts; stable across seconds, so a time-ordered feed keeps its order.
  */
 export function canonicalOrder<T>(items: readonly T[], alertOf: (item: T) => Alert): T[] {
-  const keyed = items.map((item, index) => {
-    const alert = alertOf(item);
-    return { item, index, second: secondOf(alert), content: contentKey(alert), id: alert.id };
-  });
-  keyed.sort((left, right) => left.second - right.second || compare(left.content, right.content) || compare(left.id, right.id) || left.index - right.index);
-  return keyed.map((entry) => entry.item);
+  const seconds = items.map((item) => secondOf(alertOf(item)));
+  let order = items.map((_, index) => index);
+  // A feed in time order (the usual case) keeps its order across seconds: no global sort.
+  let isSorted = true;
+  for (let index = 1; index < seconds.length && isSorted; index += 1) isSorted = seconds[index - 1]! <= seconds[index]!;
+  if (!isSorted) order.sort((left, right) => seconds[left]! - seconds[right]! || left - right);
+  // Within a second, by content then id (keys built only where a second holds several alerts).
+  const sorted: number[] = [];
+  for (let start = 0; start < order.length; ) {
+    let end = start + 1;
+    while (end < order.length && seconds[order[end]!] === seconds[order[start]!]) end += 1;
+    if (end - start === 1) sorted.push(order[start]!);
+    else {
+      const keyed = order.slice(start, end).map((index) => {
+        const alert = alertOf(items[index]!);
+        return { index, content: contentKey(alert), id: alert.id };
+      });
+      keyed.sort((left, right) => compare(left.content, right.content) || compare(left.id, right.id) || left.index - right.index);
+      for (const entry of keyed) sorted.push(entry.index);
+    }
+    start = end;
+  }
+  order = sorted;
+  return order.map((index) => items[index]!);
 }
 
 /**
