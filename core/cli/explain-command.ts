@@ -56,7 +56,7 @@ function describeCalibration(result: TriageResult): string {
   const calibration = result.engine.calibration;
   if (!calibration) return 'not recorded (a verdict from an older version)';
   const raw = `score ${calibration.rawProbability.toFixed(3)} → probability ${result.probabilityMalicious.toFixed(3)}`;
-  if (calibration.method === 'platt' || calibration.method === 'isotonic') return `${calibration.method === 'platt' ? 'a logistic (Platt)' : 'an isotonic'} map learned from ${calibration.samples} analyst dispositions in this deployment (${raw})`;
+  if (calibration.method === 'isotonic') return `an isotonic map learned from ${calibration.samples} analyst dispositions in this deployment (${raw})`;
   if (calibration.method === 'prior') return `none learned yet (${calibration.samples} dispositions so far; the score is the probability until there are enough of both kinds)`;
   return 'off (decide.calibration.method: none); the score is the probability';
 }

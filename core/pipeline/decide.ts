@@ -37,7 +37,7 @@ export const BASELINE_IMMATURE_REF = 'baseline:immature';
 
 export type Calibrate = (rawProbability: number) => { probability: number; info: CalibrationInfo };
 
-const IDENTITY: Calibrate = (rawProbability) => ({ probability: rawProbability, info: { method: 'none', samples: 0, rawProbability, slope: 1, intercept: 0 } });
+const IDENTITY: Calibrate = (rawProbability) => ({ probability: rawProbability, info: { method: 'none', samples: 0, rawProbability } });
 
 export function decide(alert: Alert, evidence: readonly Evidence[], config: DecideConfig, calibrate: Calibrate = IDENTITY): Decision {
   const prior = priorFor(alert, config);
@@ -71,11 +71,11 @@ export function decide(alert: Alert, evidence: readonly Evidence[], config: Deci
   }
   const rawProbability = sigmoid(score);
   const { probability: probabilityMalicious, info: calibration } = calibrate(rawProbability);
-  if (calibration.method === 'platt' || calibration.method === 'isotonic') {
+  if (calibration.method === 'isotonic') {
     trace.push({
       stage: 'decide',
       component: 'calibration',
-      checked: calibration.method === 'platt' ? `Platt map learned from ${calibration.samples} analyst dispositions (slope ${round(calibration.slope)}, intercept ${round(calibration.intercept)})` : `isotonic map learned from ${calibration.samples} analyst dispositions`,
+      checked: `isotonic map learned from ${calibration.samples} analyst dispositions`,
       found: `score ${round(rawProbability)} → probability ${round(probabilityMalicious)}`,
       delta: round(logit(probabilityMalicious) - score),
       scoreAfter: round(probabilityMalicious),

@@ -62,18 +62,18 @@ export const EngineInfoSchema = z.object({
   promptVersion: z.string().optional(),
   tokens: z.number().int().nonnegative().optional(),
   /**
-   * How the score became probabilityMalicious: `prior` (identity, too few dispositions yet), `platt`
+   * How the score became probabilityMalicious: `prior` (identity, too few dispositions yet), `isotonic`
    * (a map learned from this deployment's dispositions) or `none` (calibration off); the raw score
    * is kept so later dispositions can refine the map.
    */
   calibration: z
     .object({
-      method: z.enum(['none', 'prior', 'platt', 'isotonic']),
+      method: z.enum(['none', 'prior', 'isotonic']),
       samples: z.number().int().nonnegative(),
       rawProbability: z.number().min(0).max(1),
     })
     .optional()
-    .describe('How the score became probabilityMalicious: prior (no map learned yet), isotonic or platt (learned from this deployment\'s dispositions) or none; with the raw score.'),
+    .describe('How the score became probabilityMalicious: prior (no map learned yet), isotonic (learned from this deployment\'s dispositions) or none; with the raw score.'),
 });
 
 export const TriageResultV1Schema = z.object({
