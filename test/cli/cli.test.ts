@@ -273,7 +273,7 @@ describe('user errors: one clear message, no stack trace', () => {
   it('a missing config file and an unknown field map are named', () => {
     const run = verdict(freshHome(), ['triage', SAMPLE_FILE, '--config', path.join(scratch, 'nope.yaml')]);
     expect(run.status).toBe(2);
-    expect(run.stderr).toMatch(/config file .*nope\.yaml does not exist/);
+    expect(run.stderr).toMatch(/config file .*nope\.yaml \(from --config\) does not exist/);
     const unknownMap = verdict(freshHome(), ['triage', SAMPLE_FILE, '--config', EXAMPLE_CONFIG, '--map', 'splunk-export']);
     expect(unknownMap.status).toBe(2);
     expect(unknownMap.stderr).toMatch(/field map "splunk-export" is not in the config: define fieldMaps\.splunk-export or use one of ids-export/);
