@@ -55,21 +55,26 @@ describe('connector write-back under kill -9, 429/503 storms and store outages',
       }));
       const run = (once: boolean) => startCli(['run', '--config', configFile, ...(once ? ['--once'] : [])], { cwd: work, env: { VERDICT_HOME: work } });
       const random = seededRandom(11);
-      // Storms on each write path, starting part-way into the run; retries exhaust, cycles fail and go on.
-      for (const [index, match] of [/\/notable_update$/, /\/services\/collector\/event$/, /\/storage\/collections\/data\//, /\/search\/jobs\/export$/].entries()) {
-        emulator.injectFaults({ status: 429, count: 12, retryAfterSeconds: 1, match, after: 10 + index * 7 });
-        emulator.injectFaults({ status: 503, count: 12, match, after: 40 + index * 9 });
-      }
+      const paths = [/\/notable_update$/, /\/services\/collector\/event$/, /\/storage\/collections\/data\//, /\/search\/jobs\/export$/];
       const runs: CliRun[] = [];
+      let killedMidRun = 0;
       for (let kill = 0; kill < KILLS; kill += 1) {
+        // A fresh storm each round, on two write paths, a few requests in: 429 with Retry-After,
+        // then 503 — past the retries, so cycles fail and go on (and kills land mid-storm).
+        emulator.clearFaults();
+        emulator.injectFaults({ status: 429, count: 4, retryAfterSeconds: 1, match: paths[kill % paths.length]!, after: 1 + Math.floor(random() * 4) });
+        emulator.injectFaults({ status: 503, count: 4, match: paths[(kill + 1) % paths.length]!, after: 1 + Math.floor(random() * 4) });
         const connector = run(false);
-        await sleep(400 + Math.floor(random() * 1400));
+        // Kill mid-work, not mid-startup: after a random number of Splunk requests of this round.
+        const target = emulator.requests.length + 5 + Math.floor(random() * 60);
+        for (let waited = 0; emulator.requests.length < target && waited < 30_000 && connector.child.exitCode === null; waited += 25) await sleep(25);
         if (storeFault && kill % 3 === 1) {
           storeFault.halt(); // the store goes away under a running connector…
           await sleep(300);
           storeFault.resume(); // …and comes back
           await sleep(200);
         }
+        if (connector.child.exitCode === null) killedMidRun += 1;
         connector.child.kill('SIGKILL');
         runs.push(await connector.done);
       }
@@ -85,7 +90,7 @@ describe('connector write-back under kill -9, 429/503 storms and store outages',
         expect(finished.stderr, 'no stack trace').not.toMatch(/\n\s+at .+:\d+:\d+/);
         expect(`${finished.stdout}${finished.stderr}`).not.toContain(PASSWORD);
       }
-      return count(emulator, notables);
+      return { ...count(emulator, notables), killedMidRun };
     } finally {
       await emulator.close();
       rmSync(work, { recursive: true, force: true });
@@ -96,6 +101,8 @@ describe('connector write-back under kill -9, 429/503 storms and store outages',
     const figures = await campaign(async (work) => ({ kind: 'sqlite', path: join(work, 'verdict.db') }));
     console.info(`fault campaign (sqlite): ${JSON.stringify(figures)}`);
     expect(figures).toMatchObject({ lost: 0, duplicated: 0, notables: NOTABLES });
+    expect(figures.faultsServed, 'the storms really happened').toBeGreaterThan(KILLS);
+    expect(figures.killedMidRun, 'the kills landed while the connector worked').toBeGreaterThan(KILLS / 2);
   }, 240_000);
 
   it.skipIf(postgres.skipReason !== undefined || postgres.control === undefined)(`PostgreSQL store, stopped and restarted under the connector: 0 lost, 0 duplicated${postgres.skipReason ? ` (skipped: ${postgres.skipReason})` : ''}`, async () => {
@@ -103,6 +110,7 @@ describe('connector write-back under kill -9, 429/503 storms and store outages',
     const figures = await campaign(async () => ({ kind: 'postgres', url }), postgres.control);
     console.info(`fault campaign (postgres): ${JSON.stringify(figures)}`);
     expect(figures).toMatchObject({ lost: 0, duplicated: 0, notables: NOTABLES });
+    expect(figures.faultsServed, 'the storms really happened').toBeGreaterThan(KILLS);
   }, 240_000);
 });
 
