@@ -83,7 +83,7 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
    */
   const withPolicyActions = (alert: Alert, result: TriageResult, offline: TriageResult): TriageResult =>
     result.verdict === offline.verdict ? result : { ...result, recommendedActions: recommend(alert, result.verdict, result.confidence, result.evidence, config.policy) };
-  const normalizer = createNormalizer(options.plugins ?? []);
+  const normalizer = createNormalizer(options.plugins ?? [], { maxEntitiesPerAlert: config.limits.maxEntitiesPerAlert });
 
   function triageRecords(records: readonly unknown[], batchOptions: BatchOptions): Promise<BatchOutcome> {
     return serialized(() => triageBatch(records, batchOptions));
