@@ -102,6 +102,7 @@ export function createContextEnricher(options: Partial<ContextOptions> = {}): En
   const dirtyFleet = new DirtyKeys('context.fleet');
   const dirtyWave = new DirtyKeys('context.wave');
   let isStreamDirty = false;
+  let lastPrunedSecond: number | undefined;
   /** The other alerts of the second being judged, and the subjects they make notable (the wave). */
   /** Per subject, the alert types of the second being judged: the strongest intrinsic probability and their tactics. */
   let peerRules = new Map<string, Map<string, { intrinsic: number; tactics: string[] }>>();
@@ -356,7 +357,7 @@ export function createContextEnricher(options: Partial<ContextOptions> = {}): En
         }
       }
       // Whether novelty counts is decided against the baseline before this alert joins it.
-      const isMature = baselineOf(subject, now).isMature;
+      const isMature = subject.rules.has(rule) ? false : baselineOf(subject, now).isMature;
       subjects.set(key, subject);
       dirtySubjects.touch(key);
       subject.lastSeenMs = Math.max(subject.lastSeenMs, now);
@@ -424,6 +425,10 @@ export function createContextEnricher(options: Partial<ContextOptions> = {}): En
   }
 
   function pruneWave(now: number): void {
+    // Once a second is enough: entries expire by the window, whole seconds at a time.
+    const second = Math.floor(now / 1000);
+    if (second === lastPrunedSecond) return;
+    lastPrunedSecond = second;
     for (const [key, lastMs] of notableSubjects) {
       if (now - lastMs > windowMs) {
         notableSubjects.delete(key);

@@ -28,12 +28,22 @@ const MAX_LISTED_ISSUES = 5;
  * U+0000 in any text outside `raw` (PostgreSQL text cannot hold it; `raw` is stored as escaped
  * JSON) and keys longer than an index entry allows. The record is dead-lettered, naming the field.
  */
+function containsNul(value: unknown, depth: number): boolean {
+  if (typeof value === 'string') return value.includes('\u0000');
+  if (typeof value !== 'object' || value === null || depth > 64) return false;
+  for (const child of Object.values(value)) if (containsNul(child, depth + 1)) return true;
+  return false;
+}
+
 function storageIssues(alert: Alert): FieldIssue[] {
   const issues: FieldIssue[] = [];
-  const idBytes = Buffer.byteLength(alert.id, 'utf8');
+  // A UTF-16 unit is at most 3 UTF-8 bytes: short strings need no byte count.
+  const idBytes = alert.id.length * 3 <= MAX_ALERT_ID_BYTES ? 0 : Buffer.byteLength(alert.id, 'utf8');
   if (idBytes > MAX_ALERT_ID_BYTES) issues.push({ path: 'id', message: `is ${idBytes} bytes; at most ${MAX_ALERT_ID_BYTES} are allowed for an alert id: send the platform's short id` });
-  const ruleBytes = Buffer.byteLength(alert.ruleName, 'utf8');
+  const ruleBytes = alert.ruleName.length * 3 <= MAX_RULE_NAME_BYTES ? 0 : Buffer.byteLength(alert.ruleName, 'utf8');
   if (ruleBytes > MAX_RULE_NAME_BYTES) issues.push({ path: 'ruleName', message: `is ${ruleBytes} bytes; at most ${MAX_RULE_NAME_BYTES} are allowed for a rule name` });
+  // The usual alert has no NUL anywhere: find that out without building a path for every field.
+  if (!Object.entries(alert).some(([key, value]) => key !== 'raw' && containsNul(value, 0))) return issues;
   const pending: Array<{ path: string; value: unknown }> = Object.entries(alert).filter(([key]) => key !== 'raw').map(([key, value]) => ({ path: key, value }));
   while (pending.length > 0 && issues.length < MAX_LISTED_ISSUES) {
     const { path, value } = pending.pop()!;

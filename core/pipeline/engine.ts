@@ -129,44 +129,49 @@ export function createTriageEngine(options: TriageEngineOptions): TriageEngine {
    * state as it stood when the second began, then observed, in canonical order.
    */
   function triageBatch(alerts: readonly Alert[]): TriageResult[] {
-    const ordered = canonicalOrder(alerts.map((alert, index) => ({ alert, index })), (entry) => entry.alert);
+    const { order, seconds, times } = canonicalIndexOrder(alerts);
     const results: TriageResult[] = new Array(alerts.length);
-    for (let start = 0; start < ordered.length; ) {
-      const second = secondOf(ordered[start]!.alert);
+    for (let start = 0; start < order.length; ) {
+      const second = seconds[order[start]!]!;
       let end = start + 1;
-      while (end < ordered.length && secondOf(ordered[end]!.alert) === second) end += 1;
-      if (end - start === 1) {
-        // A second with one alert (the usual case): judged, observed, remembered.
-        const { alert, index } = ordered[start]!;
-        const entry = judge(alert, true);
-        observe(alert, { timeMs: entry.timeMs, evidence: entry.result.evidence }, entry.outcome);
-        results[index] = entry.result;
-        if (!entry.isDuplicate) remember(entry.fingerprint, { bucket: Math.floor(entry.timeMs / 1000 / config.group.bucketSeconds), result: entry.result, generation: memory.generation, outcome: entry.outcome });
+      while (end < order.length && seconds[order[end]!] === second) end += 1;
+      // A second with one alert, or one fingerprint (a flood): each is judged, observed and remembered
+      // in turn; the rest of a flood reuses the first's verdict, so nothing depends on their order.
+      let single = end - start === 1 ? undefined : fingerprintAlert(alerts[order[start]!]!, config.group.bucketSeconds, times[order[start]!]);
+      for (let position = start + 1; single !== undefined && position < end; position += 1) {
+        if (fingerprintAlert(alerts[order[position]!]!, config.group.bucketSeconds, times[order[position]!]) !== single) single = undefined;
+      }
+      if (end - start === 1 || single !== undefined) {
+        for (let position = start; position < end; position += 1) {
+          const index = order[position]!;
+          const alert = alerts[index]!;
+          const entry = judge(alert, true, undefined, single, undefined, times[index]);
+          observe(alert, { timeMs: entry.timeMs, evidence: entry.result.evidence }, entry.outcome);
+          results[index] = entry.result;
+          if (!entry.isDuplicate) remember(entry.fingerprint, { bucket: Math.floor(entry.timeMs / 1000 / config.group.bucketSeconds), result: entry.result, generation: memory.generation, outcome: entry.outcome });
+        }
         start = end;
         continue;
       }
-      const group = ordered.slice(start, end);
-      const hasPeers = group.length > 1 && tickEnrichers.length > 0;
-      const prepared = group.map(({ alert }) => {
-        const timeMs = Date.parse(alert.time);
+      const group = order.slice(start, end).map((index) => ({ alert: alerts[index]!, index }));
+      const prepared = group.map(({ alert, index }) => {
+        const timeMs = times[index]!;
         return { alert, timeMs, fingerprint: fingerprintAlert(alert, config.group.bucketSeconds, timeMs) };
       });
       // Same-second alerts with one fingerprint: the first in canonical order is judged, the rest reuse it.
       const firstOf = new Map<string, (typeof prepared)[number]>();
       for (const entry of prepared) if (!firstOf.has(entry.fingerprint)) firstOf.set(entry.fingerprint, entry);
+      // Peers are told once per fingerprint (same rule and entities: a flood adds nothing new to its second).
+      const hasPeers = firstOf.size > 1 && tickEnrichers.length > 0;
       const alertEvidence = new Map<string, { evidence: Evidence[]; intrinsic: number }>();
       if (hasPeers) {
-        // What each alert says by itself, once per fingerprint; judging reuses it (the stream enrichers run after).
-        const peers = prepared.map(({ alert, fingerprint }) => {
+        // What each alert says by itself; judging reuses it (the stream enrichers run after).
+        const peers = [...firstOf.values()].map(({ alert, timeMs, fingerprint }) => {
           const cached = cachedFor(fingerprint);
           if (cached) return { alert, intrinsic: cached.outcome.intrinsicProbability };
-          let own = alertEvidence.get(fingerprint);
-          if (!own) {
-            const first = firstOf.get(fingerprint)!;
-            const evidence = alertOnlyEvidence(first.alert, first.timeMs);
-            own = { evidence, intrinsic: decide(first.alert, evidence, config.decide).intrinsicProbability };
-            alertEvidence.set(fingerprint, own);
-          }
+          const evidence = alertOnlyEvidence(alert, timeMs);
+          const own = { evidence, intrinsic: decide(alert, evidence, config.decide).intrinsicProbability };
+          alertEvidence.set(fingerprint, own);
           return { alert, intrinsic: own.intrinsic };
         });
         for (const enricher of tickEnrichers) enricher.beginTick!(peers);
@@ -180,7 +185,7 @@ export function createTriageEngine(options: TriageEngineOptions): TriageEngine {
           return { result: asDuplicate(alert, first.result, config.group.bucketSeconds, clock()), outcome: first.outcome, fingerprint, timeMs, isDuplicate: true };
         }
         const reusable = canReuseAlertEvidence && firstOf.get(fingerprint)!.alert === alert ? alertEvidence.get(fingerprint)?.evidence : undefined;
-        const entry = judge(alert, true, undefined, fingerprint, reusable);
+        const entry = judge(alert, true, undefined, fingerprint, reusable, timeMs);
         if (!judgedFirst.has(fingerprint)) judgedFirst.set(fingerprint, entry);
         return entry;
       });
@@ -205,8 +210,8 @@ export function createTriageEngine(options: TriageEngineOptions): TriageEngine {
     return triageOptions.observe === false ? judge(alert, false, triageOptions.previous).result : triageBatch([alert])[0]!;
   }
 
-  function judge(alert: Alert, lookupDuplicate: boolean, previous?: TriageResult, knownFingerprint?: string, alertEvidenceDone?: readonly Evidence[]): Judged {
-    const timeMs = Date.parse(alert.time);
+  function judge(alert: Alert, lookupDuplicate: boolean, previous?: TriageResult, knownFingerprint?: string, alertEvidenceDone?: readonly Evidence[], knownTimeMs?: number): Judged {
+    const timeMs = knownTimeMs ?? Date.parse(alert.time);
     const evidence: Evidence[] = alertEvidenceDone ? [...alertEvidenceDone] : [];
     const context: EnrichContext = { timeMs, evidence };
     const fingerprint = knownFingerprint ?? fingerprintAlert(alert, config.group.bucketSeconds, timeMs);
@@ -356,11 +361,6 @@ function compare(left: string, right: string): number {
   return left < right ? -1 : left > right ? 1 : 0;
 }
 
-/** The second an alert belongs to, for canonical ordering. */
-function secondOf(alert: Alert): number {
-  return Math.floor(Date.parse(alert.time) / 1000);
-}
-
 /** Rule and entities: what an alert is about, independent of where it sits in a feed. */
 function contentKey(alert: Alert): string {
   let key = alert.ruleName;
@@ -374,30 +374,32 @@ function contentKey(alert: Alert): string {
  * same verdicts; stable across seconds, so a time-ordered feed keeps its order.
  */
 export function canonicalOrder<T>(items: readonly T[], alertOf: (item: T) => Alert): T[] {
-  const seconds = items.map((item) => secondOf(alertOf(item)));
-  let order = items.map((_, index) => index);
+  return canonicalIndexOrder(items.map(alertOf)).order.map((index) => items[index]!);
+}
+
+/** The canonical order as indices into `alerts`, with each alert's second. */
+function canonicalIndexOrder(alerts: readonly Alert[]): { order: number[]; seconds: number[]; times: number[] } {
+  const times = alerts.map((alert) => Date.parse(alert.time));
+  const seconds = times.map((time) => Math.floor(time / 1000));
+  const order = alerts.map((_, index) => index);
   // A feed in time order (the usual case) keeps its order across seconds: no global sort.
   let isSorted = true;
   for (let index = 1; index < seconds.length && isSorted; index += 1) isSorted = seconds[index - 1]! <= seconds[index]!;
   if (!isSorted) order.sort((left, right) => seconds[left]! - seconds[right]! || left - right);
   // Within a second, by content then id (keys built only where a second holds several alerts).
-  const sorted: number[] = [];
   for (let start = 0; start < order.length; ) {
     let end = start + 1;
     while (end < order.length && seconds[order[end]!] === seconds[order[start]!]) end += 1;
-    if (end - start === 1) sorted.push(order[start]!);
-    else {
-      const keyed = order.slice(start, end).map((index) => {
-        const alert = alertOf(items[index]!);
-        return { index, content: contentKey(alert), id: alert.id };
-      });
+    if (end - start > 1) {
+      const keyed = order.slice(start, end).map((index) => ({ index, content: contentKey(alerts[index]!), id: alerts[index]!.id }));
       keyed.sort((left, right) => compare(left.content, right.content) || compare(left.id, right.id) || left.index - right.index);
-      for (const entry of keyed) sorted.push(entry.index);
+      keyed.forEach((entry, offset) => {
+        order[start + offset] = entry.index;
+      });
     }
     start = end;
   }
-  order = sorted;
-  return order.map((index) => items[index]!);
+  return { order, seconds, times };
 }
 
 /**
