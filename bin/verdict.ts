@@ -13,5 +13,10 @@ const plugins = [createSplunkPlugin(), createSentinelPlugin(), createElasticPlug
 
 await runCli(process.argv, {
   plugins,
-  commands: [createRunCommand({ splunk: (config) => createSplunkPlugin(config), sentinel: (config) => createSentinelPlugin(config), elastic: (config) => createElasticPlugin(config) }), createBacktestCommand(plugins), createElasticInstallCommand(), registerMcpCommand],
+  commands: [
+    createRunCommand({ splunk: (config) => createSplunkPlugin(config), sentinel: (config) => createSentinelPlugin(config), elastic: (config) => createElasticPlugin(config) }),
+    createBacktestCommand(plugins),
+    createElasticInstallCommand(),
+    registerMcpCommand,
+  ],
 });

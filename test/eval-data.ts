@@ -9,9 +9,7 @@ import { loadSigmaTests as loadEvalSigmaTests, type SigmaTest } from '../scripts
  */
 
 const here = dirname(fileURLToPath(import.meta.url));
-export const EVAL_DIR = process.env.VERDICT_SHARED_DIR
-  ? join(process.env.VERDICT_SHARED_DIR, 'eval')
-  : resolve(here, '../../shared/eval');
+export const EVAL_DIR = process.env.VERDICT_SHARED_DIR ? join(process.env.VERDICT_SHARED_DIR, 'eval') : resolve(here, '../../shared/eval');
 
 export const AIT_SCENARIOS = ['fox', 'harrison', 'russellmitchell', 'santos', 'shaw'] as const;
 export type AitScenario = (typeof AIT_SCENARIOS)[number];
@@ -31,12 +29,14 @@ export async function loadAitRows(scenario: AitScenario, options: { limit?: numb
   }
   const rows = await loading;
   const seen = new Set<string>();
-  const selected = options.distinct ? rows.filter((row) => {
-    const key = `${row.name}\u0000${row.host}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  }) : rows;
+  const selected = options.distinct
+    ? rows.filter((row) => {
+        const key = `${row.name}\u0000${row.host}`;
+        if (seen.has(key)) return false;
+        seen.add(key);
+        return true;
+      })
+    : rows;
   return options.limit === undefined ? selected : selected.slice(0, options.limit);
 }
 

@@ -144,7 +144,14 @@ export async function runBacktest(items: AsyncIterable<BacktestItem> | Iterable<
   function learnDue(timeMs: number): void {
     while (pendingHead < pending.length && pending[pendingHead]!.dueMs <= timeMs) {
       const disposition = pending[pendingHead++]!;
-      const learned: EngineDisposition = { ruleName: disposition.ruleName, entityKeys: disposition.entityKeys, verdict: disposition.verdict, timeMs: disposition.timeMs, alertId: disposition.alertId, ...(disposition.rawProbability !== undefined ? { rawProbability: disposition.rawProbability } : {}) };
+      const learned: EngineDisposition = {
+        ruleName: disposition.ruleName,
+        entityKeys: disposition.entityKeys,
+        verdict: disposition.verdict,
+        timeMs: disposition.timeMs,
+        alertId: disposition.alertId,
+        ...(disposition.rawProbability !== undefined ? { rawProbability: disposition.rawProbability } : {}),
+      };
       engine.learn(learned);
       if (options.restartDaily) learnedAll.push(learned);
       baselineMemory.learn(disposition.ruleName, disposition.hostKey, disposition.verdict === 'true_positive');
@@ -188,7 +195,11 @@ export async function runBacktest(items: AsyncIterable<BacktestItem> | Iterable<
     closeNothing.add({ ...outcome, verdict: 'inconclusive', probabilityMalicious: 0.5 });
     breakdown.add(alert, result, item.expected);
     breakdown.addGroup(item.groupKey, result, item.expected);
-    if (item.expectedTechniques && item.expectedTechniques.length > 0) techniques.add(item.expectedTechniques, result.attack.map((technique) => technique.id));
+    if (item.expectedTechniques && item.expectedTechniques.length > 0)
+      techniques.add(
+        item.expectedTechniques,
+        result.attack.map((technique) => technique.id),
+      );
     options.onResult?.(result, item);
     if (item.expected === 'ambiguous') return;
     if (options.feedbackSampling === 'groups') {

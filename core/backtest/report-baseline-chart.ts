@@ -37,7 +37,8 @@ export function baselineChart(report: BacktestReport, id: string): SafeHtml {
   ];
   const groupWidth = PLOT_WIDTH / METRICS.length;
   const grid = TICKS.map(
-    (tick) => html`<line class="grid" x1="${LEFT}" x2="${LEFT + PLOT_WIDTH}" y1="${y(tick)}" y2="${y(tick)}"/><text class="small muted" x="${LEFT - 6}" y="${y(tick) + 4}" text-anchor="end">${formatPercent(tick, 0)}</text>`,
+    (tick) =>
+      html`<line class="grid" x1="${LEFT}" x2="${LEFT + PLOT_WIDTH}" y1="${y(tick)}" y2="${y(tick)}"/><text class="small muted" x="${LEFT - 6}" y="${y(tick) + 4}" text-anchor="end">${formatPercent(tick, 0)}</text>`,
   );
   const groups = METRICS.map((metric, metricIndex) => {
     const groupLeft = LEFT + metricIndex * groupWidth + (groupWidth - systems.length * (BAR + GAP) + GAP) / 2;

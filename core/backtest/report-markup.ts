@@ -89,8 +89,7 @@ export interface Column {
 export function table(columns: readonly Column[], rows: readonly (readonly HtmlValue[])[], rowClasses: readonly (string | undefined)[] = []): SafeHtml {
   const header = columns.map((column) => html`<th scope="col"${column.isNumeric ? html` class="number"` : ''}>${column.label}</th>`);
   const body = rows.map(
-    (cells, rowIndex) =>
-      html`<tr${rowClasses[rowIndex] ? html` class="${rowClasses[rowIndex]}"` : ''}>${cells.map((cell, index) => html`<td class="${cellClass(columns[index])}">${cell}</td>`)}</tr>`,
+    (cells, rowIndex) => html`<tr${rowClasses[rowIndex] ? html` class="${rowClasses[rowIndex]}"` : ''}>${cells.map((cell, index) => html`<td class="${cellClass(columns[index])}">${cell}</td>`)}</tr>`,
   );
   return html`<table><thead><tr>${header}</tr></thead><tbody>${body}</tbody></table>`;
 }

@@ -50,13 +50,20 @@ ${histogram}<line class="axis" x1="${LEFT}" x2="${LEFT + SIZE}" y1="${HISTOGRAM_
 <text x="${LEFT + SIZE + 24}" y="${HISTOGRAM_TOP + HISTOGRAM_HEIGHT / 2}">Alerts per bin (log scale)</text>`;
   const data = table(
     [{ label: 'Bin' }, { label: 'Alerts', isNumeric: true }, { label: 'Mean predicted', isNumeric: true }, { label: 'Observed attack rate', isNumeric: true }, { label: 'Gap', isNumeric: true }],
-    bins.map((bin) => [binLabel(bin), formatInteger(bin.count), bin.count ? formatPercent(bin.meanProbability) : 'n/a', bin.count ? formatPercent(bin.observedRate) : 'n/a', bin.count ? formatPercent(Math.abs(bin.meanProbability - bin.observedRate)) : 'n/a']),
+    bins.map((bin) => [
+      binLabel(bin),
+      formatInteger(bin.count),
+      bin.count ? formatPercent(bin.meanProbability) : 'n/a',
+      bin.count ? formatPercent(bin.observedRate) : 'n/a',
+      bin.count ? formatPercent(Math.abs(bin.meanProbability - bin.observedRate)) : 'n/a',
+    ]),
   );
   return chartFigure({
     kind: 'reliability',
     id,
     title: 'Reliability diagram',
-    description: 'How often alerts were attacks, against the probability Verdict gave them, in ten bins. Points on the dashed diagonal are perfectly calibrated; above it Verdict under-estimated the risk, below it over-estimated it.',
+    description:
+      'How often alerts were attacks, against the probability Verdict gave them, in ten bins. Points on the dashed diagonal are perfectly calibrated; above it Verdict under-estimated the risk, below it over-estimated it.',
     width: WIDTH,
     height: HEIGHT,
     body,

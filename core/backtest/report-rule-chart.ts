@@ -22,7 +22,8 @@ export function ruleFalsePositiveChart(rules: readonly RuleRow[], id: string): S
   const height = TOP + Math.max(1, top.length) * ROW + 8;
   const bottom = TOP + Math.max(1, top.length) * ROW;
   const grid = TICKS.map(
-    (tick) => html`<line class="grid" x1="${x(tick)}" x2="${x(tick)}" y1="${TOP - 6}" y2="${bottom}"/><text class="small muted" x="${x(tick)}" y="${TOP - 10}" text-anchor="middle">${formatPercent(tick, 0)}</text>`,
+    (tick) =>
+      html`<line class="grid" x1="${x(tick)}" x2="${x(tick)}" y1="${TOP - 6}" y2="${bottom}"/><text class="small muted" x="${x(tick)}" y="${TOP - 10}" text-anchor="middle">${formatPercent(tick, 0)}</text>`,
   );
   const rows = top.map((rule, index) => {
     const rowTop = TOP + index * ROW;
@@ -52,7 +53,15 @@ ${rule.missedAttacks > 0 ? html`<text class="danger" x="${LEFT + BAR_WIDTH + 56}
       { label: 'Auto-closed', isNumeric: true },
       { label: 'Attacks auto-closed', isNumeric: true },
     ],
-    top.map((rule) => [rule.rule, formatInteger(rule.alerts), formatInteger(rule.malicious), formatInteger(rule.benign), formatPercent(rule.falsePositiveRate), formatInteger(rule.closed), formatInteger(rule.missedAttacks)]),
+    top.map((rule) => [
+      rule.rule,
+      formatInteger(rule.alerts),
+      formatInteger(rule.malicious),
+      formatInteger(rule.benign),
+      formatPercent(rule.falsePositiveRate),
+      formatInteger(rule.closed),
+      formatInteger(rule.missedAttacks),
+    ]),
     top.map((rule) => (rule.missedAttacks > 0 ? 'missed' : undefined)),
   );
   return chartFigure({

@@ -68,7 +68,15 @@ export function worstGroupsSection(groups: readonly GroupRow[], id: string): Saf
     group.example ?? '',
   ]);
   return html`<section aria-labelledby="${id}">${heading}${table(
-    [{ label: 'Group' }, { label: 'Label', isShort: true }, { label: 'Alerts', isNumeric: true }, { label: 'Auto-closed', isNumeric: true }, { label: 'True positive', isNumeric: true }, { label: 'Inconclusive', isNumeric: true }, { label: 'Example' }],
+    [
+      { label: 'Group' },
+      { label: 'Label', isShort: true },
+      { label: 'Alerts', isNumeric: true },
+      { label: 'Auto-closed', isNumeric: true },
+      { label: 'True positive', isNumeric: true },
+      { label: 'Inconclusive', isNumeric: true },
+      { label: 'Example' },
+    ],
     rows,
     shown.map((group) => (group.expected === 'malicious' ? 'missed' : undefined)),
   )}${moreNote(wrong.length - shown.length, null, '')}</section>`;
@@ -109,7 +117,12 @@ export function confusionSection(report: BacktestReport, id: string): SafeHtml {
 export function tradeoffSection(report: BacktestReport, id: string): SafeHtml {
   if (!report.tradeoff?.length) return html``;
   return html`<section aria-labelledby="${id}"><h3 id="${id}">Recall and reduction by closing threshold</h3><p class="note">Had alerts been closed at a score at or below each threshold (the same scores; other closing conditions not replayed). The current benign threshold is ${report.run?.thresholds ? String(report.run.thresholds.benign) : 'n/a'}.</p>${table(
-    [{ label: 'Benign threshold', isNumeric: true }, { label: 'Attacks left open', isNumeric: true }, { label: 'Attacks closed', isNumeric: true }, { label: 'Non-attacks closed', isNumeric: true }],
+    [
+      { label: 'Benign threshold', isNumeric: true },
+      { label: 'Attacks left open', isNumeric: true },
+      { label: 'Attacks closed', isNumeric: true },
+      { label: 'Non-attacks closed', isNumeric: true },
+    ],
     report.tradeoff.map((point) => [point.benignThreshold.toFixed(2), formatPercent(point.recall), formatInteger(point.missedAttacks), formatPercent(point.reduction)]),
   )}</section>`;
 }

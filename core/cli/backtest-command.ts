@@ -85,7 +85,9 @@ export function createBacktestCommand(plugins: readonly PlatformPluginV1[]) {
           items.push({ native: alert, expected, groupKey: `${alert.ruleName}\u0000${host}\u0000${expected}`, timeMs: Date.parse(alert.time), order });
         }
         if (order > 0 && labelled === 0) {
-          throw new ConfigError(`no record has the label field "${options.label}": pass --label with the field that holds the analyst's disposition (fields seen: ${[...fieldsSeen].slice(0, 15).join(', ') || 'none'})`);
+          throw new ConfigError(
+            `no record has the label field "${options.label}": pass --label with the field that holds the analyst's disposition (fields seen: ${[...fieldsSeen].slice(0, 15).join(', ') || 'none'})`,
+          );
         }
         items.sort((left, right) => left.timeMs - right.timeMs || left.order - right.order);
         const { engine } = createOfflineEngine(loaded);
@@ -104,7 +106,10 @@ export function createBacktestCommand(plugins: readonly PlatformPluginV1[]) {
         for (const reason of rejected.slice(0, 5)) process.stderr.write(`  skipped: ${reason}\n`);
         if (options.out) writeOutput(options.out, `${JSON.stringify(report, null, 2)}\n`);
         if (options.report) {
-          writeOutput(options.report, renderBacktestHtml({ title: `Verdict back-test: ${path.basename(file)}`, generatedAt: new Date().toISOString(), datasets: [{ name: path.basename(file), report }] }));
+          writeOutput(
+            options.report,
+            renderBacktestHtml({ title: `Verdict back-test: ${path.basename(file)}`, generatedAt: new Date().toISOString(), datasets: [{ name: path.basename(file), report }] }),
+          );
           process.stdout.write(`Report written to ${options.report}\n`);
         }
       });

@@ -27,7 +27,9 @@ export function renderExplanation(result: TriageResult): string {
   const lines: string[] = [];
   lines.push(`Alert ${result.alertId} (${result.platform}) — ${result.ruleName}${result.ruleAuthor ? ` (rule by ${result.ruleAuthor})` : ''}`);
   lines.push(`Verdict: ${result.verdict}   probability malicious ${result.probabilityMalicious.toFixed(3)}   confidence ${result.confidence.toFixed(3)}`);
-  lines.push(`Engine: ${result.engine.version} ${result.engine.mode} (config ${result.engine.configDigest})${result.engine.model ? `, model ${result.engine.model}, prompt ${result.engine.promptVersion}` : ''}`);
+  lines.push(
+    `Engine: ${result.engine.version} ${result.engine.mode} (config ${result.engine.configDigest})${result.engine.model ? `, model ${result.engine.model}, prompt ${result.engine.promptVersion}` : ''}`,
+  );
   lines.push(`Calibration: ${describeCalibration(result)}`);
   if (result.revision !== undefined && result.revision > 1) lines.push(`Revision ${result.revision}: the verdict changed when the alert was judged again.`);
   if (result.duplicateOf) lines.push(`Duplicate of ${result.duplicateOf}: its verdict was reused.`);

@@ -36,7 +36,13 @@ export function registerFeedbackCommand(program: Command, deps: CliDeps): void {
             await runtime.repository.addDeadLetter({ source: `feedback:${file}`, reason: error.message, issues: [], record: JSON.stringify(item.record), createdAt: new Date().toISOString() });
           }
         }
-        await runtime.repository.appendAudit({ time: new Date().toISOString(), actor: process.env.USER ?? 'cli', action: 'feedback.import', target: file, detail: `${imported} imported, ${failures.length} rejected` });
+        await runtime.repository.appendAudit({
+          time: new Date().toISOString(),
+          actor: process.env.USER ?? 'cli',
+          action: 'feedback.import',
+          target: file,
+          detail: `${imported} imported, ${failures.length} rejected`,
+        });
       } finally {
         await runtime.close();
       }

@@ -10,13 +10,7 @@ const SHORT: Record<Verdict, string> = {
 /** One readable line per verdict: id, verdict, probability, rule, and the first reason. */
 export function formatTableRow(result: TriageResult): string {
   const reason = result.duplicateOf ? `duplicate of ${result.duplicateOf}` : firstReason(result);
-  return [
-    pad(result.alertId, 14),
-    pad(SHORT[result.verdict], 9),
-    pad(`${Math.round(result.probabilityMalicious * 100)}%`, 4),
-    pad(result.ruleName, 46),
-    reason,
-  ].join('  ');
+  return [pad(result.alertId, 14), pad(SHORT[result.verdict], 9), pad(`${Math.round(result.probabilityMalicious * 100)}%`, 4), pad(result.ruleName, 46), reason].join('  ');
 }
 
 export function formatTableHeader(): string {
@@ -24,9 +18,7 @@ export function formatTableHeader(): string {
 }
 
 function firstReason(result: TriageResult): string {
-  const decided = result.evidence
-    .filter((item) => item.weight !== 0)
-    .sort((left, right) => Math.abs(right.weight) - Math.abs(left.weight))[0];
+  const decided = result.evidence.filter((item) => item.weight !== 0).sort((left, right) => Math.abs(right.weight) - Math.abs(left.weight))[0];
   return decided ? truncate(decided.claim, 90) : 'no evidence beyond the prior';
 }
 

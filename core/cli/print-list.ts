@@ -5,7 +5,13 @@
  */
 export function printList<T>(items: readonly T[], options: { json: boolean | undefined; none: string; header?: string; line: (item: T) => string; toJson?: (item: T) => unknown }): void {
   if (options.json) {
-    process.stdout.write(`${JSON.stringify(items.map((item) => (options.toJson ? options.toJson(item) : item)), null, 2)}\n`);
+    process.stdout.write(
+      `${JSON.stringify(
+        items.map((item) => (options.toJson ? options.toJson(item) : item)),
+        null,
+        2,
+      )}\n`,
+    );
     return;
   }
   if (items.length === 0) {

@@ -32,10 +32,13 @@ export async function* readJsonRecords(chunks: AsyncIterable<Buffer | string>, l
   const bom = head[0];
   if (typeof bom === 'string' && bom.startsWith('\ufeff')) head[0] = bom.slice(1);
   else if (bom !== undefined && typeof bom !== 'string' && bom[0] === 0xef && bom[1] === 0xbb && bom[2] === 0xbf) head[0] = bom.subarray(3);
-  const source = Readable.from((async function* () {
-    yield* head;
-    for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield next.value;
-  })(), { objectMode: false });
+  const source = Readable.from(
+    (async function* () {
+      yield* head;
+      for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield next.value;
+    })(),
+    { objectMode: false },
+  );
   const isArray = first === '[';
   const guard = depthGuard(isArray ? MAX_JSON_DEPTH + 1 : MAX_JSON_DEPTH);
   const stages: unknown[] = [parser({ jsonStreaming: !isArray }), guard.stage, isArray ? streamArray() : streamValues()];

@@ -23,7 +23,9 @@ export function createRunCommand(factories: Readonly<Record<string, PluginFactor
         const runtime = await deps.openRuntime(options.config);
         const logger = { info: (message: string) => process.stderr.write(`${message}\n`), warn: (message: string) => process.stderr.write(`warning: ${message}\n`) };
         let stopping = false;
-        const stop = (): void => { stopping = true; };
+        const stop = (): void => {
+          stopping = true;
+        };
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
         try {
@@ -40,7 +42,9 @@ export function createRunCommand(factories: Readonly<Record<string, PluginFactor
               try {
                 const cycle = await runConnectorCycle(runtime, plugin, logger);
                 const skipped = cycle.alreadyDelivered > 0 ? ` (${cycle.alreadyDelivered} already written before)` : '';
-                logger.info(`${plugin.platform}: pulled ${cycle.pulled}, triaged ${cycle.triaged}, wrote back ${cycle.delivered}${skipped}, dead-lettered ${cycle.deadLettered}, dispositions ${cycle.dispositions}`);
+                logger.info(
+                  `${plugin.platform}: pulled ${cycle.pulled}, triaged ${cycle.triaged}, wrote back ${cycle.delivered}${skipped}, dead-lettered ${cycle.deadLettered}, dispositions ${cycle.dispositions}`,
+                );
               } catch (error) {
                 if (!VerdictError.isInstance(error) || !error.isRetryable || options.once) throw error;
                 logger.warn(`${plugin.platform}: ${error.message}; retrying next cycle`);

@@ -25,12 +25,11 @@ export function registerServeCommand(program: Command, deps: CliDeps): void {
       const { config, baseDir } = runtime.loaded;
       try {
         // Flag paths are relative to the working directory, config paths to the config file.
-        const tls = options.tlsCert || options.tlsKey
-          ? readTlsFiles(options.tlsCert, options.tlsKey, process.cwd())
-          : readTlsFiles(config.server.tls?.cert, config.server.tls?.key, baseDir);
+        const tls = options.tlsCert || options.tlsKey ? readTlsFiles(options.tlsCert, options.tlsKey, process.cwd()) : readTlsFiles(config.server.tls?.cert, config.server.tls?.key, baseDir);
         const host = options.host ?? config.server.host;
         const server = createServer({ runtime, options: { host, port: port ?? config.server.port, tls, hookSecrets: hookSecretsFrom(process.env), ...callbacksFrom(process.env) } });
-        if (!LOOPBACK.has(host) && !tls) server.log.warn({ 'server.address': host }, 'listening beyond loopback without TLS: tokens and alerts cross the network in clear; pass --tls-cert and --tls-key');
+        if (!LOOPBACK.has(host) && !tls)
+          server.log.warn({ 'server.address': host }, 'listening beyond loopback without TLS: tokens and alerts cross the network in clear; pass --tls-cert and --tls-key');
         if ((await runtime.repository.listTokens()).every((token) => token.revokedAt)) {
           process.stderr.write('No API token exists yet: every request will be refused. Create one with `verdict token create --name NAME --scope triage`.\n');
         }

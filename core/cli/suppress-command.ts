@@ -41,7 +41,12 @@ export function registerSuppressCommand(program: Command, deps: CliDeps): void {
         createdAt: now.toISOString(),
         expiresAt: new Date(now.getTime() + days * DAY_MS).toISOString(),
       });
-      if (!parsed.success) throw new ConfigError(`invalid suppression: ${toFieldIssues(parsed.error).map((issue) => `${issue.path}: ${issue.message}`).join('; ')}`);
+      if (!parsed.success)
+        throw new ConfigError(
+          `invalid suppression: ${toFieldIssues(parsed.error)
+            .map((issue) => `${issue.path}: ${issue.message}`)
+            .join('; ')}`,
+        );
       try {
         compileSuppression(parsed.data);
       } catch (error) {

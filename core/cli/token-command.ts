@@ -29,9 +29,17 @@ export function registerTokenCommand(program: Command, deps: CliDeps): void {
       const { token: created, bearer } = issueToken({ name: options.name, scopes: options.scope, expiresAt }, now);
       await withRuntime(deps, options.config, async (runtime) => {
         await runtime.repository.createToken(created);
-        await runtime.repository.appendAudit({ time: now.toISOString(), actor: cliActor(), action: 'token.create', target: created.id, detail: `name=${created.name} scopes=${created.scopes.join(',')}${expiresAt ? ` expires=${expiresAt}` : ''}` });
+        await runtime.repository.appendAudit({
+          time: now.toISOString(),
+          actor: cliActor(),
+          action: 'token.create',
+          target: created.id,
+          detail: `name=${created.name} scopes=${created.scopes.join(',')}${expiresAt ? ` expires=${expiresAt}` : ''}`,
+        });
       });
-      process.stderr.write(`Created token ${created.id} for ${created.name} (${created.scopes.join(', ')}${expiresAt ? `, expires ${expiresAt}` : ''}).\nThis is the only time it is shown; store it in your secret manager:\n`);
+      process.stderr.write(
+        `Created token ${created.id} for ${created.name} (${created.scopes.join(', ')}${expiresAt ? `, expires ${expiresAt}` : ''}).\nThis is the only time it is shown; store it in your secret manager:\n`,
+      );
       process.stdout.write(`${bearer}\n`);
     });
 

@@ -64,9 +64,10 @@ async function triageFile(
   const started = performance.now();
   const format = detectFormat(file, options.inputFormat);
   const size = inputSize(file);
-  const bar = process.stderr.isTTY && size !== undefined && size >= PROGRESS_MIN_BYTES
-    ? new cliProgress.SingleBar({ format: 'triage [{bar}] {percentage}% | {alerts} alerts', stream: process.stderr }, cliProgress.Presets.shades_classic)
-    : undefined;
+  const bar =
+    process.stderr.isTTY && size !== undefined && size >= PROGRESS_MIN_BYTES
+      ? new cliProgress.SingleBar({ format: 'triage [{bar}] {percentage}% | {alerts} alerts', stream: process.stderr }, cliProgress.Presets.shades_classic)
+      : undefined;
   bar?.start(size ?? 0, 0, { alerts: 0 });
   let bytes = 0;
   const summary: TriageSummary = {
@@ -101,7 +102,12 @@ async function triageFile(
   let recordIndex = 0;
   const flush = async (): Promise<void> => {
     if (batch.length === 0) return;
-    const outcome = await runtime.triageRecords(batch, { source: `file:${file}`, ...(options.platform ? { platform: options.platform } : {}), ...(options.fieldMap ? { fieldMap: options.fieldMap } : {}), ...(options.retriage ? { retriage: true } : {}) });
+    const outcome = await runtime.triageRecords(batch, {
+      source: `file:${file}`,
+      ...(options.platform ? { platform: options.platform } : {}),
+      ...(options.fieldMap ? { fieldMap: options.fieldMap } : {}),
+      ...(options.retriage ? { retriage: true } : {}),
+    });
     emit(outcome.results);
     for (const failure of outcome.failures) noteFailure(`record ${batchRecordNumbers[failure.index]}: ${failure.error.message}`);
     batch = [];
@@ -112,7 +118,9 @@ async function triageFile(
     summary.deadLettered += 1;
     if (summary.firstFailures.length < 5) summary.firstFailures.push(message);
   };
-  for await (const item of readRecords(file, format, (count) => { bytes += count; })) {
+  for await (const item of readRecords(file, format, (count) => {
+    bytes += count;
+  })) {
     recordIndex += 1;
     if ('unreadable' in item) {
       await runtime.repository.addDeadLetter({ source: `file:${file}`, reason: item.unreadable, issues: [], record: item.text, createdAt: new Date().toISOString() });

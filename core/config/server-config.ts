@@ -10,9 +10,16 @@ export const ServerConfigSchema = z
     host: z.string().min(1).default('127.0.0.1'),
     port: z.number().int().min(0).max(65_535).default(8477),
     /** PEM files; when both are given the server speaks HTTPS only. */
-    tls: z.object({ cert: z.string().min(1), key: z.string().min(1) }).strict().optional(),
+    tls: z
+      .object({ cert: z.string().min(1), key: z.string().min(1) })
+      .strict()
+      .optional(),
     /** Larger request bodies are refused with 413. */
-    bodyLimitBytes: z.number().int().positive().default(5 * 1024 * 1024),
+    bodyLimitBytes: z
+      .number()
+      .int()
+      .positive()
+      .default(5 * 1024 * 1024),
     /** Most alerts in one POST /v1/triage; more is refused with 413. */
     maxBatch: z.number().int().positive().default(1000),
     /** Per token: a bucket of `burst` requests refilled at `requestsPerSecond`; empty → 429 with Retry-After. */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { Alert } from '../spec/alert.js';
 import { ContextConfigSchema } from '../config/config-schema.js';
 import { DirtyKeys, type PersistentState, type StateDelta, type StateRow } from '../pipeline/triage-state.js';
@@ -242,7 +242,12 @@ export function createContextEnricher(options: Partial<ContextOptions> = {}): En
       const expected = (history.count * BURST_BUCKET_MS) / Math.max(HOUR_MS, history.lastSeenMs - history.firstSeenMs);
       if (recent >= 20 && recent > 10 * expected && now - history.firstSeenMs <= 24 * HOUR_MS) {
         isBursting = true;
-        findings.push({ kind: 'context', claim: `"${alert.ruleName}" is bursting on ${label}: ${recent} alerts in 5 minutes against about ${expected.toFixed(1)} expected (${describeBaseline(label, baseline)}).`, weight: 1.0, refs });
+        findings.push({
+          kind: 'context',
+          claim: `"${alert.ruleName}" is bursting on ${label}: ${recent} alerts in 5 minutes against about ${expected.toFixed(1)} expected (${describeBaseline(label, baseline)}).`,
+          weight: 1.0,
+          refs,
+        });
       }
     }
 
@@ -258,7 +263,12 @@ export function createContextEnricher(options: Partial<ContextOptions> = {}): En
         benignReason: 'expected_activity',
       });
     } else if (isNewHere) {
-      findings.push({ kind: 'context', claim: `"${alert.ruleName}" fires on ${label} for the first time in ${formatSpan(baseline.subjectMs)} of watching it (${describeBaseline(label, baseline)}).`, weight: 0.6, refs });
+      findings.push({
+        kind: 'context',
+        claim: `"${alert.ruleName}" fires on ${label} for the first time in ${formatSpan(baseline.subjectMs)} of watching it (${describeBaseline(label, baseline)}).`,
+        weight: 0.6,
+        refs,
+      });
     } else if (isFirstHere) {
       findings.push({
         kind: 'context',
@@ -291,7 +301,10 @@ export function createContextEnricher(options: Partial<ContextOptions> = {}): En
     if (waveSubjects.length >= WAVE_SUBJECTS) {
       findings.push({
         kind: 'context',
-        claim: `${waveSubjects.length} other hosts or accounts raised new or suspicious alert types within ${formatSpan(windowMs)} (${waveSubjects.slice(0, 4).map((key) => key.replace(':', ' ')).join(', ')}${waveSubjects.length > 4 ? ', …' : ''}): activity across the network.`,
+        claim: `${waveSubjects.length} other hosts or accounts raised new or suspicious alert types within ${formatSpan(windowMs)} (${waveSubjects
+          .slice(0, 4)
+          .map((key) => key.replace(':', ' '))
+          .join(', ')}${waveSubjects.length > 4 ? ', …' : ''}): activity across the network.`,
         weight: waveSubjects.length >= 2 * WAVE_SUBJECTS ? 0.8 : 0.4,
         refs: ['stream:network-window'],
       });
@@ -299,7 +312,12 @@ export function createContextEnricher(options: Partial<ContextOptions> = {}): En
     for (const id of alert.attack) for (const tactic of tacticsOf(id)) tactics.add(tactic);
     if (tactics.size >= 3) {
       const ordered = [...tactics].sort((left, right) => tacticRank(left) - tacticRank(right) || left.localeCompare(right));
-      findings.push({ kind: 'context', claim: `Alerts on ${label} within ${formatSpan(windowMs)} span ${tactics.size} ATT&CK tactics: ${ordered.map(tacticName).join(' → ')}.`, weight: Math.min(1.5, 0.5 * (tactics.size - 2)), refs });
+      findings.push({
+        kind: 'context',
+        claim: `Alerts on ${label} within ${formatSpan(windowMs)} span ${tactics.size} ATT&CK tactics: ${ordered.map(tacticName).join(' → ')}.`,
+        weight: Math.min(1.5, 0.5 * (tactics.size - 2)),
+        refs,
+      });
     }
 
     if (isIncident) {
@@ -318,8 +336,19 @@ export function createContextEnricher(options: Partial<ContextOptions> = {}): En
       const hasHeard = baseline.subjectMs >= windowMs && baseline.fleetMs >= fleetBaselineMs;
       findings.push(
         hasHeard
-          ? { kind: 'context', claim: `Nothing else new or suspicious has been seen on ${label} or across the network in the last ${formatSpan(windowMs)} (${describeBaseline(label, baseline)}).`, weight: -0.4, refs, benignReason: 'expected_activity' }
-          : { kind: 'context', claim: `Nothing else new or suspicious has been seen on ${label}, but there is no baseline yet to call that quiet (${describeBaseline(label, baseline)}): not counted.`, weight: 0, refs },
+          ? {
+              kind: 'context',
+              claim: `Nothing else new or suspicious has been seen on ${label} or across the network in the last ${formatSpan(windowMs)} (${describeBaseline(label, baseline)}).`,
+              weight: -0.4,
+              refs,
+              benignReason: 'expected_activity',
+            }
+          : {
+              kind: 'context',
+              claim: `Nothing else new or suspicious has been seen on ${label}, but there is no baseline yet to call that quiet (${describeBaseline(label, baseline)}): not counted.`,
+              weight: 0,
+              refs,
+            },
       );
     }
     if (isFleetImmature && !findings.some((finding) => finding.refs.includes(BASELINE_IMMATURE_REF))) {
@@ -492,7 +521,8 @@ export function createContextEnricher(options: Partial<ContextOptions> = {}): En
 
   return {
     id: 'context',
-    description: 'Other alerts on the same host, user or address and across the network in a sliding window: routine, new, bursting, correlated, waves, tactic progression; each against a stated baseline.',
+    description:
+      'Other alerts on the same host, user or address and across the network in a sliding window: routine, new, bursting, correlated, waves, tactic progression; each against a stated baseline.',
     enrich,
     observe,
     beginTick,

@@ -9,7 +9,9 @@ import { toFieldIssues } from '../spec/zod-issues.js';
 export function parseEnricherOptions<Schema extends z.ZodType>(enricherId: string, schema: Schema, options: unknown): z.output<Schema> {
   const parsed = schema.safeParse(options);
   if (!parsed.success) {
-    const issues = toFieldIssues(parsed.error).map((issue) => `${issue.path}: ${issue.message}`).join('; ');
+    const issues = toFieldIssues(parsed.error)
+      .map((issue) => `${issue.path}: ${issue.message}`)
+      .join('; ');
     throw new ConfigError(`enrichers.${enricherId} options are invalid: ${issues}`);
   }
   return parsed.data;

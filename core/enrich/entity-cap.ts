@@ -17,12 +17,14 @@ export function createEntityCapEnricher(): EnricherV1 {
     enrich(alert) {
       const total = alert.fields[ENTITIES_TRUNCATED_FIELD];
       if (total === undefined) return [];
-      return [{
-        kind: 'limits',
-        claim: `The alert listed ${total} entities; only the first ${alert.entities.length} were analysed (limits.maxEntitiesPerAlert), so evidence about the rest is missing.`,
-        weight: 0,
-        refs: ['entities'],
-      }];
+      return [
+        {
+          kind: 'limits',
+          claim: `The alert listed ${total} entities; only the first ${alert.entities.length} were analysed (limits.maxEntitiesPerAlert), so evidence about the rest is missing.`,
+          weight: 0,
+          refs: ['entities'],
+        },
+      ];
     },
   };
 }

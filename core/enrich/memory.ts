@@ -56,7 +56,7 @@ export class MemoryIndex {
   read(map: Map<string, Tally>, key: string, nowMs: number): Tally | undefined {
     const tally = map.get(key);
     if (!tally) return undefined;
-    const factor = Math.pow(0.5, Math.max(0, nowMs - tally.lastMs) / this.halfLifeMs);
+    const factor = 0.5 ** (Math.max(0, nowMs - tally.lastMs) / this.halfLifeMs);
     return {
       malicious: tally.malicious * factor,
       benign: tally.benign * factor,
@@ -71,7 +71,7 @@ export class MemoryIndex {
     const referenceMs = Math.max(existing?.lastMs ?? disposition.timeMs, disposition.timeMs);
     const tally = existing ? this.read(map, key, referenceMs)! : { malicious: 0, benign: 0, falsePositive: 0, lastMs: referenceMs, lastAlertId: undefined };
     // A disposition older than the tally arrives already decayed, like the ones counted before it.
-    const weight = Math.pow(0.5, (referenceMs - disposition.timeMs) / this.halfLifeMs);
+    const weight = 0.5 ** ((referenceMs - disposition.timeMs) / this.halfLifeMs);
     if (disposition.verdict === 'true_positive') tally.malicious += weight;
     else if (disposition.verdict === 'benign_positive') tally.benign += weight;
     else tally.falsePositive += weight;

@@ -44,7 +44,9 @@ function storageIssues(alert: Alert): FieldIssue[] {
   if (ruleBytes > MAX_RULE_NAME_BYTES) issues.push({ path: 'ruleName', message: `is ${ruleBytes} bytes; at most ${MAX_RULE_NAME_BYTES} are allowed for a rule name` });
   // The usual alert has no NUL anywhere: find that out without building a path for every field.
   if (!Object.entries(alert).some(([key, value]) => key !== 'raw' && containsNul(value, 0))) return issues;
-  const pending: Array<{ path: string; value: unknown }> = Object.entries(alert).filter(([key]) => key !== 'raw').map(([key, value]) => ({ path: key, value }));
+  const pending: Array<{ path: string; value: unknown }> = Object.entries(alert)
+    .filter(([key]) => key !== 'raw')
+    .map(([key, value]) => ({ path: key, value }));
   while (pending.length > 0 && issues.length < MAX_LISTED_ISSUES) {
     const { path, value } = pending.pop()!;
     if (typeof value === 'string') {
@@ -162,11 +164,28 @@ export function parseSeverity(value: unknown, map: Record<string, string> = {}):
   // Own keys only: a severity written "constructor" or "__proto__" must not read Object.prototype.
   const mapped = (Object.hasOwn(map, text) ? String(map[text]) : text).toLowerCase();
   switch (mapped) {
-    case 'informational': case 'info': case 'information': case '1': return 'informational';
-    case 'low': case '2': return 'low';
-    case 'medium': case 'moderate': case '3': return 'medium';
-    case 'high': case '4': return 'high';
-    case 'critical': case 'fatal': case 'urgent': case '5': case '6': return 'critical';
-    default: return undefined;
+    case 'informational':
+    case 'info':
+    case 'information':
+    case '1':
+      return 'informational';
+    case 'low':
+    case '2':
+      return 'low';
+    case 'medium':
+    case 'moderate':
+    case '3':
+      return 'medium';
+    case 'high':
+    case '4':
+      return 'high';
+    case 'critical':
+    case 'fatal':
+    case 'urgent':
+    case '5':
+    case '6':
+      return 'critical';
+    default:
+      return undefined;
   }
 }

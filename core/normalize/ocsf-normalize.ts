@@ -13,7 +13,12 @@ export function isOcsfDetectionFinding(native: unknown): boolean {
 
 /** OCSF severity_id: 1 Informational … 5 Critical, 6 Fatal. */
 const SEVERITY_BY_ID: Record<number, Alert['severity']> = {
-  1: 'informational', 2: 'low', 3: 'medium', 4: 'high', 5: 'critical', 6: 'critical',
+  1: 'informational',
+  2: 'low',
+  3: 'medium',
+  4: 'high',
+  5: 'critical',
+  6: 'critical',
 };
 
 export function normalizeOcsfFinding(native: unknown): Alert {
@@ -116,7 +121,7 @@ function collectEndpoint(entities: Entity[], endpoint: unknown, role: Entity['ro
   const ip = readString(endpoint, 'ip');
   if (ip) pushEntity(entities, { kind: 'ip', value: ip, role });
   const domain = readString(endpoint, 'domain');
-  if (domain && domain.includes('.')) pushEntity(entities, { kind: 'domain', value: domain.toLowerCase(), role });
+  if (domain?.includes('.')) pushEntity(entities, { kind: 'domain', value: domain.toLowerCase(), role });
 }
 
 function collectUser(entities: Entity[], user: unknown, role: Entity['role']): void {
@@ -161,7 +166,13 @@ function collectHash(entities: Entity[], hash: unknown): void {
 
 /** OCSF observable type_id → entity kind (1 Hostname, 2 IP Address, 4 User Name, 5 Email Address, 6 URL String, 7 File Name, 8 Hash). */
 const OBSERVABLE_KIND: Record<number, Entity['kind']> = {
-  1: 'host', 2: 'ip', 4: 'user', 5: 'email', 6: 'url', 7: 'file', 8: 'hash',
+  1: 'host',
+  2: 'ip',
+  4: 'user',
+  5: 'email',
+  6: 'url',
+  7: 'file',
+  8: 'hash',
 };
 
 function collectObservable(entities: Entity[], observable: unknown): void {

@@ -78,10 +78,7 @@ export function createTriageEngine(options: TriageEngineOptions): TriageEngine {
   const clock = options.clock ?? (() => new Date());
   // Only what changes a verdict goes into the digest: a new server port must not look like a new engine.
   const { decide: decideConfig, group, context: contextConfig, memory: memoryConfig, policy, enrichers: enricherOptions, disabledEnrichers, reason } = config;
-  const configDigest = createHash('sha256')
-    .update(JSON.stringify({ decideConfig, group, contextConfig, memoryConfig, policy, enricherOptions, disabledEnrichers, reason }))
-    .digest('hex')
-    .slice(0, 12);
+  const configDigest = createHash('sha256').update(JSON.stringify({ decideConfig, group, contextConfig, memoryConfig, policy, enricherOptions, disabledEnrichers, reason })).digest('hex').slice(0, 12);
   const calibrator = createCalibrator(config.decide.calibration);
   const calibrate = (raw: number) => calibrator.apply(raw);
   const recent = new Map<string, CachedVerdict>();
@@ -148,7 +145,8 @@ export function createTriageEngine(options: TriageEngineOptions): TriageEngine {
           const entry = judge(alert, true, undefined, single, undefined, times[index]);
           observe(alert, { timeMs: entry.timeMs, evidence: entry.result.evidence }, entry.outcome);
           results[index] = entry.result;
-          if (!entry.isDuplicate) remember(entry.fingerprint, { bucket: Math.floor(entry.timeMs / 1000 / config.group.bucketSeconds), result: entry.result, generation: memory.generation, outcome: entry.outcome });
+          if (!entry.isDuplicate)
+            remember(entry.fingerprint, { bucket: Math.floor(entry.timeMs / 1000 / config.group.bucketSeconds), result: entry.result, generation: memory.generation, outcome: entry.outcome });
         }
         start = end;
         continue;
@@ -422,7 +420,17 @@ function asDuplicate(alert: Alert, original: TriageResult, bucketSeconds: number
     evidence: [{ id: 'ev-1', kind: 'group', claim, weight: 0, source: 'group', refs: [`verdict:${originalId}`] }],
     attack: original.attack,
     recommendedActions: original.recommendedActions,
-    trace: [{ stage: 'group', component: 'fingerprint', checked: 'rule + key entities in the same time bucket', found: `duplicate of ${originalId}; its verdict is reused`, delta: 0, scoreAfter: original.probabilityMalicious, evidenceIds: ['ev-1'] }],
+    trace: [
+      {
+        stage: 'group',
+        component: 'fingerprint',
+        checked: 'rule + key entities in the same time bucket',
+        found: `duplicate of ${originalId}; its verdict is reused`,
+        delta: 0,
+        scoreAfter: original.probabilityMalicious,
+        evidenceIds: ['ev-1'],
+      },
+    ],
     engine: original.engine,
     fingerprint: original.fingerprint,
     duplicateOf: originalId,

@@ -21,9 +21,7 @@ export function explain(
   evidence: readonly Evidence[],
   appliedWeights: ReadonlyMap<string, number>,
 ): { summary: string; attack: TriageResult['attack'] } {
-  const ranked = [...evidence].sort(
-    (left, right) => Math.abs(appliedWeights.get(right.id) ?? 0) - Math.abs(appliedWeights.get(left.id) ?? 0),
-  );
+  const ranked = [...evidence].sort((left, right) => Math.abs(appliedWeights.get(right.id) ?? 0) - Math.abs(appliedWeights.get(left.id) ?? 0));
   const leaning = verdict === 'true_positive' ? 1 : verdict === 'inconclusive' ? 0 : -1;
   const reasons = ranked
     .filter((item) => {

@@ -37,13 +37,7 @@ export function assetCriticality(evidence: readonly Evidence[]): Criticality | u
  * Recommend stage (pure): proposes response actions for the verdict, and lets policy decide which
  * need a human. The model never takes part in this decision.
  */
-export function recommend(
-  alert: Alert,
-  verdict: Verdict,
-  confidence: number,
-  evidence: readonly Evidence[],
-  policy: VerdictConfig['policy'],
-): RecommendedAction[] {
+export function recommend(alert: Alert, verdict: Verdict, confidence: number, evidence: readonly Evidence[], policy: VerdictConfig['policy']): RecommendedAction[] {
   const proposals: Array<{ action: ActionKind; target: string; reason: string }> = [];
   if (verdict === 'true_positive') {
     for (const entity of alert.entities) {

@@ -99,9 +99,8 @@ export async function runConversation(setup: ConversationSetup): Promise<Convers
       continue;
     }
 
-    const check = reply.toolCalls.length > 0
-      ? { ok: false as const, issues: ['tools are no longer offered; answer with the JSON object'] }
-      : checkAnswer(reply.content, setup.evidenceIds, setup.guard);
+    const check =
+      reply.toolCalls.length > 0 ? { ok: false as const, issues: ['tools are no longer offered; answer with the JSON object'] } : checkAnswer(reply.content, setup.evidenceIds, setup.guard);
     if (check.ok) return { ...outcome, answer: check.answer };
     if (hasRepaired) return { ...outcome, failure: `the answer was still unusable after one repair (${check.issues.join('; ')})` };
     hasRepaired = true;

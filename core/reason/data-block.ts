@@ -81,10 +81,7 @@ export function buildDataView(alert: Alert, result: TriageResult): DataView {
 
 /** JSON that cannot contain a marker: angle brackets and ampersands become \u escapes. */
 export function escapeForBlock(value: unknown): string {
-  return JSON.stringify(value, null, 1)
-    .replace(/</g, '\\u003c')
-    .replace(/>/g, '\\u003e')
-    .replace(/&/g, '\\u0026');
+  return JSON.stringify(value, null, 1).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026');
 }
 
 export function wrapData(label: 'ALERT_DATA' | 'TOOL_RESULT', nonce: string, value: unknown): string {

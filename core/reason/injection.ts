@@ -16,23 +16,36 @@ interface InjectionPattern {
 }
 
 const PATTERNS: InjectionPattern[] = [
-  { id: 'override-instructions', pattern: /\b(ignore|disregard|forget|override)\b[^.\n]{0,40}\b(instructions?|guidelines|prompts?|directives?|guardrails|(previous|prior|above|earlier|all|your|the) (rules|context))\b/i },
-  { id: 'new-instructions', pattern: /\b(new|updated|real|actual|following)\s+(system\s+)?(instructions?|directives?|task)\s*[:\-]/i },
+  {
+    id: 'override-instructions',
+    pattern: /\b(ignore|disregard|forget|override)\b[^.\n]{0,40}\b(instructions?|guidelines|prompts?|directives?|guardrails|(previous|prior|above|earlier|all|your|the) (rules|context))\b/i,
+  },
+  { id: 'new-instructions', pattern: /\b(new|updated|real|actual|following)\s+(system\s+)?(instructions?|directives?|task)\s*[:-]/i },
   { id: 'role-switch', pattern: /\b(you are now|from now on,? you|act as (an?|the)|pretend (to be|you are)|roleplay as|switch to .{0,20}mode|developer mode|jailbreak|DAN mode)\b/i },
   { id: 'prompt-exfiltration', pattern: /\b(system prompt|system message|developer message|initial instructions|hidden instructions|your (instructions|prompt|rules))\b/i },
   { id: 'reveal-request', pattern: /\b(reveal|print|repeat|output|show|leak|echo)\b[^.\n]{0,30}\b(prompt|instructions|configuration|secrets?|api key)\b/i },
   {
     id: 'verdict-steering',
-    pattern: /\b(mark|classify|label|treat|report|flag|close|resolve|set|tag|score|rate|consider)\b[^.\n]{0,40}\b(as|to)\s+(an?\s+)?(benign|false[\s_-]?positive|benign[\s_-]?positive|harmless|safe|legitimate|not malicious|non-malicious|authori[sz]ed|expected|low risk|resolved|closed)\b/i,
+    pattern:
+      /\b(mark|classify|label|treat|report|flag|close|resolve|set|tag|score|rate|consider)\b[^.\n]{0,40}\b(as|to)\s+(an?\s+)?(benign|false[\s_-]?positive|benign[\s_-]?positive|harmless|safe|legitimate|not malicious|non-malicious|authori[sz]ed|expected|low risk|resolved|closed)\b/i,
   },
-  { id: 'verdict-assertion', pattern: /\b(this|the)\s+(alert|incident|event|detection|activity|file|email|message|process)\s+(is|was)\s+(a\s+)?(known\s+)?(benign|false[\s_-]?positive|harmless|safe|legitimate|authori[sz]ed|approved|whitelisted|allow-?listed)\b/i },
+  {
+    id: 'verdict-assertion',
+    pattern:
+      /\b(this|the)\s+(alert|incident|event|detection|activity|file|email|message|process)\s+(is|was)\s+(a\s+)?(known\s+)?(benign|false[\s_-]?positive|harmless|safe|legitimate|authori[sz]ed|approved|whitelisted|allow-?listed)\b/i,
+  },
   { id: 'suppress-response', pattern: /\b(do not|don't|never|no need to)\s+(flag|report|alert|escalate|investigate|isolate|block|notify|raise)\b/i },
   { id: 'addressing-ai', pattern: /\b(AI|LLM|assistant|language model|chatbot|GPT|copilot|triage (bot|agent|model|system)|security analyst bot)\b\s*[,:]\s*\S/i },
   { id: 'output-format', pattern: /(\{\s*"?(verdict|confidence|probabilityMalicious|citedEvidenceIds)"?\s*:|\b(respond|reply|answer|output|return)\s+(only\s+)?(with|exactly)\b)/i },
-  { id: 'role-markers', pattern: /(<\|im_start\|>|<\|im_end\|>|<\|system\|>|<\|assistant\|>|\[\/?INST\]|<<\/?SYS>>|<\/s>|^\s*(system|assistant|developer)\s*:|#{2,}\s*(system|instructions?)\b|END[_ ]ALERT[_ ]DATA|BEGIN[_ ](SYSTEM|INSTRUCTIONS))/im },
+  {
+    id: 'role-markers',
+    pattern:
+      /(<\|im_start\|>|<\|im_end\|>|<\|system\|>|<\|assistant\|>|\[\/?INST\]|<<\/?SYS>>|<\/s>|^\s*(system|assistant|developer)\s*:|#{2,}\s*(system|instructions?)\b|END[_ ]ALERT[_ ]DATA|BEGIN[_ ](SYSTEM|INSTRUCTIONS))/im,
+  },
   {
     id: 'foreign-language',
-    pattern: /\b(ignorier\w*\s+(alle\s+)?(vorherigen\s+|bisherigen\s+)?(Anweisungen|Regeln)|als\s+(harmlos|gutartig|Fehlalarm)\s+(markieren|einstufen)|ignore[zr]?\s+(toutes\s+)?les\s+(instructions|consignes)|(marquer|classer)\s+comme\s+(b[ée]nin|faux\s+positif)|ignora\s+(todas\s+)?las\s+instrucciones|(marcar|clasificar)\s+como\s+(benigno|falso\s+positivo))/i,
+    pattern:
+      /\b(ignorier\w*\s+(alle\s+)?(vorherigen\s+|bisherigen\s+)?(Anweisungen|Regeln)|als\s+(harmlos|gutartig|Fehlalarm)\s+(markieren|einstufen)|ignore[zr]?\s+(toutes\s+)?les\s+(instructions|consignes)|(marquer|classer)\s+comme\s+(b[ée]nin|faux\s+positif)|ignora\s+(todas\s+)?las\s+instrucciones|(marcar|clasificar)\s+como\s+(benigno|falso\s+positivo))/i,
   },
   { id: 'tool-steering', pattern: /\b(call|invoke|use|run)\s+(the\s+)?(tool|function)\b|\b(lookupEntityHistory|lookupThreatIntel|searchPlatform)\b/i },
 ];
@@ -56,7 +69,10 @@ function alertTexts(alert: Alert): Array<{ path: string; text: string }> {
 
 /** Undo the cheap disguises: zero-width characters, compatibility forms, URL and base64 encoding. */
 export function normalizeForScan(text: string): string[] {
-  const cleaned = text.normalize('NFKC').replace(/[\u200b-\u200f\u2060\ufeff\u00ad]/g, '').replace(/\s+/g, ' ');
+  const cleaned = text
+    .normalize('NFKC')
+    .replace(/[\u200b-\u200f\u2060\ufeff\u00ad]/g, '')
+    .replace(/\s+/g, ' ');
   const variants = [cleaned];
   // File and host names join words with underscores, which regex word boundaries do not split.
   if (cleaned.includes('_')) variants.push(cleaned.replace(/_+/g, ' '));

@@ -42,7 +42,12 @@ export interface LeakGuard {
 const SHINGLE_WORDS = 7;
 
 function words(text: string): string[] {
-  return text.toLowerCase().replace(/[^a-z0-9_]+/g, ' ').trim().split(' ').filter(Boolean);
+  return text
+    .toLowerCase()
+    .replace(/[^a-z0-9_]+/g, ' ')
+    .trim()
+    .split(' ')
+    .filter(Boolean);
 }
 
 export function createLeakGuard(systemPrompt: string, canary: string): LeakGuard {

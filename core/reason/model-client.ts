@@ -55,10 +55,7 @@ export function estimateTokens(text: string): number {
   return Math.ceil(text.length / 4);
 }
 
-export function createModelClient(
-  provider: ReasonProvider,
-  options: { apiKey: string | undefined; fetch?: typeof globalThis.fetch; onRequest: (request: EgressRequest) => void },
-): ModelClient {
+export function createModelClient(provider: ReasonProvider, options: { apiKey: string | undefined; fetch?: typeof globalThis.fetch; onRequest: (request: EgressRequest) => void }): ModelClient {
   const baseFetch = options.fetch ?? globalThis.fetch;
   // Every body that leaves is measured here, retries included, for the egress ledger.
   const recordingFetch: typeof globalThis.fetch = async (input, init) => {

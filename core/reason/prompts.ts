@@ -27,10 +27,7 @@ export function loadPrompt(version: string, directory: string = DEFAULT_PROMPT_D
   try {
     system = readFileSync(`${directory.replace(/\/$/, '')}/${version}.md`, 'utf8').trim();
   } catch (error) {
-    throw new ConfigError(
-      `reason.promptVersion: no prompt ${version}.md in ${directory}; available: ${listPromptVersions(directory).join(', ') || 'none'}`,
-      { cause: error },
-    );
+    throw new ConfigError(`reason.promptVersion: no prompt ${version}.md in ${directory}; available: ${listPromptVersions(directory).join(', ') || 'none'}`, { cause: error });
   }
   const prompt = { version, system };
   cache.set(key, prompt);

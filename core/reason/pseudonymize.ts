@@ -32,10 +32,20 @@ export interface Pseudonymizer {
 
 const PRIVATE_RANGES = new BlockList();
 for (const [network, prefix] of [
-  ['10.0.0.0', 8], ['172.16.0.0', 12], ['192.168.0.0', 16], ['127.0.0.0', 8],
-  ['169.254.0.0', 16], ['100.64.0.0', 10], ['0.0.0.0', 8],
-] as const) PRIVATE_RANGES.addSubnet(network, prefix, 'ipv4');
-for (const [network, prefix] of [['::1', 128], ['fc00::', 7], ['fe80::', 10]] as const) {
+  ['10.0.0.0', 8],
+  ['172.16.0.0', 12],
+  ['192.168.0.0', 16],
+  ['127.0.0.0', 8],
+  ['169.254.0.0', 16],
+  ['100.64.0.0', 10],
+  ['0.0.0.0', 8],
+] as const)
+  PRIVATE_RANGES.addSubnet(network, prefix, 'ipv4');
+for (const [network, prefix] of [
+  ['::1', 128],
+  ['fc00::', 7],
+  ['fe80::', 10],
+] as const) {
   PRIVATE_RANGES.addSubnet(network, prefix, 'ipv6');
 }
 
@@ -133,8 +143,11 @@ export function createPseudonymizer(options: PseudonymizerOptions): Pseudonymize
 
   function text(original: string): string {
     // Credentials first: a password may be short or look like anything, so it is replaced where it stands.
-    const value = original.replace(URL_CREDENTIALS_PATTERN, (_match, scheme: string, user: string, password: string | undefined) =>
-      `${scheme}${register(user, 'USER')}${password === undefined ? '' : `:${password === '' ? '' : register(password, 'VALUE')}`}@`);
+    const value = original.replace(
+      URL_CREDENTIALS_PATTERN,
+      (_match, scheme: string, user: string, password: string | undefined) =>
+        `${scheme}${register(user, 'USER')}${password === undefined ? '' : `:${password === '' ? '' : register(password, 'VALUE')}`}@`,
+    );
     discover(value);
     const exact = byOriginal.get(value.toLowerCase());
     if (exact) return exact;

@@ -10,9 +10,7 @@ import { formatPath } from '../spec/zod-issues.js';
 export const ApiKeySourceSchema = z.union(
   [
     z.strictObject({
-      env: z
-        .string()
-        .regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name looks like OPENAI_API_KEY'),
+      env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name looks like OPENAI_API_KEY'),
     }),
     z.strictObject({ file: z.string().min(1) }),
   ],
@@ -20,30 +18,32 @@ export const ApiKeySourceSchema = z.union(
 );
 export type ApiKeySource = z.infer<typeof ApiKeySourceSchema>;
 
-export const ReasonProviderSchema = z.strictObject({
-  /** Any OpenAI-compatible endpoint (OpenAI, vLLM, Ollama `http://127.0.0.1:11434/v1`, LM Studio). */
-  baseURL: z.url().default('https://api.openai.com/v1'),
-  model: z.string().min(1),
-  apiKey: ApiKeySourceSchema.optional(),
-  /** Azure OpenAI: baseURL is then the resource endpoint (`https://NAME.openai.azure.com`). */
-  azure: z.strictObject({ deployment: z.string().min(1), apiVersion: z.string().min(1) }).optional(),
-  /** Per HTTP request; a timed-out request counts as a retryable failure. */
-  timeoutMs: z.number().int().positive().max(600_000).default(30_000),
-  /** Retries of 429 / 5xx / timeouts with back-off (honours Retry-After). */
-  maxRetries: z.number().int().min(0).max(2).default(2),
-  /** Completion tokens per model call. */
-  maxTokens: z.number().int().positive().max(32_000).default(800),
-  /** Reasoning models (o-series, gpt-5) and recent Azure api-versions want `max_completion_tokens`. */
-  tokenLimitParameter: z.enum(['max_tokens', 'max_completion_tokens']).default('max_tokens'),
-  /** 0 for repeatable answers; null leaves it out (reasoning models accept only their default). */
-  temperature: z.number().min(0).max(2).nullable().default(0),
-  /** Prices in the currency of your contract, for the egress ledger's cost figure. */
-  pricePer1kInput: z.number().nonnegative().default(0),
-  pricePer1kOutput: z.number().nonnegative().default(0),
-}).refine((provider) => !provider.azure || !provider.baseURL.startsWith('https://api.openai.com'), {
-  message: 'with azure set, baseURL must be your Azure resource endpoint (https://NAME.openai.azure.com)',
-  path: ['baseURL'],
-});
+export const ReasonProviderSchema = z
+  .strictObject({
+    /** Any OpenAI-compatible endpoint (OpenAI, vLLM, Ollama `http://127.0.0.1:11434/v1`, LM Studio). */
+    baseURL: z.url().default('https://api.openai.com/v1'),
+    model: z.string().min(1),
+    apiKey: ApiKeySourceSchema.optional(),
+    /** Azure OpenAI: baseURL is then the resource endpoint (`https://NAME.openai.azure.com`). */
+    azure: z.strictObject({ deployment: z.string().min(1), apiVersion: z.string().min(1) }).optional(),
+    /** Per HTTP request; a timed-out request counts as a retryable failure. */
+    timeoutMs: z.number().int().positive().max(600_000).default(30_000),
+    /** Retries of 429 / 5xx / timeouts with back-off (honours Retry-After). */
+    maxRetries: z.number().int().min(0).max(2).default(2),
+    /** Completion tokens per model call. */
+    maxTokens: z.number().int().positive().max(32_000).default(800),
+    /** Reasoning models (o-series, gpt-5) and recent Azure api-versions want `max_completion_tokens`. */
+    tokenLimitParameter: z.enum(['max_tokens', 'max_completion_tokens']).default('max_tokens'),
+    /** 0 for repeatable answers; null leaves it out (reasoning models accept only their default). */
+    temperature: z.number().min(0).max(2).nullable().default(0),
+    /** Prices in the currency of your contract, for the egress ledger's cost figure. */
+    pricePer1kInput: z.number().nonnegative().default(0),
+    pricePer1kOutput: z.number().nonnegative().default(0),
+  })
+  .refine((provider) => !provider.azure || !provider.baseURL.startsWith('https://api.openai.com'), {
+    message: 'with azure set, baseURL must be your Azure resource endpoint (https://NAME.openai.azure.com)',
+    path: ['baseURL'],
+  });
 export type ReasonProvider = z.infer<typeof ReasonProviderSchema>;
 
 /**
@@ -95,7 +95,10 @@ export const ReasonConfigSchema = z.strictObject({
   strongEvidenceWeight: z.number().positive().default(2.0),
   tools: ReasonToolLimitsSchema.default(ReasonToolLimitsSchema.parse({})),
   privacy: ReasonPrivacySchema.default(ReasonPrivacySchema.parse({})),
-  promptVersion: z.string().regex(/^[a-z0-9-]+$/, 'a prompt version is a file name such as triage-v1').default('triage-v1'),
+  promptVersion: z
+    .string()
+    .regex(/^[a-z0-9-]+$/, 'a prompt version is a file name such as triage-v1')
+    .default('triage-v1'),
 });
 export type ReasonConfig = z.infer<typeof ReasonConfigSchema>;
 export type ReasonConfigInput = z.input<typeof ReasonConfigSchema>;
@@ -109,11 +112,7 @@ export function parseReasonConfig(input: unknown, origin = 'reason'): ReasonConf
 }
 
 /** Reads the key at start-up. Errors name the variable or file, never the key. */
-export function resolveApiKey(
-  source: ApiKeySource | undefined,
-  env: NodeJS.ProcessEnv = process.env,
-  readText: (path: string) => string = (path) => readFileSync(path, 'utf8'),
-): string | undefined {
+export function resolveApiKey(source: ApiKeySource | undefined, env: NodeJS.ProcessEnv = process.env, readText: (path: string) => string = (path) => readFileSync(path, 'utf8')): string | undefined {
   if (!source) return undefined;
   if ('env' in source) {
     const value = env[source.env]?.trim();

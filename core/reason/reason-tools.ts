@@ -37,7 +37,8 @@ const DESCRIPTIONS: Record<ReasonToolName, string> = {
 };
 
 /** Writes disguised as searches (Splunk, Elasticsearch, KQL): refused before they reach the caller. */
-const WRITE_COMMANDS = /\|\s*(delete|outputlookup|outputcsv|collect|sendemail|sendalert|tscollect|meventcollect|script|run)\b|_delete_by_query|_update_by_query|\.(drop|set|append|set-or-append|set-or-replace|ingest|delete|purge)\b/i;
+const WRITE_COMMANDS =
+  /\|\s*(delete|outputlookup|outputcsv|collect|sendemail|sendalert|tscollect|meventcollect|script|run)\b|_delete_by_query|_update_by_query|\.(drop|set|append|set-or-append|set-or-replace|ingest|delete|purge)\b/i;
 
 export function isReadOnlyQuery(query: string): boolean {
   return !WRITE_COMMANDS.test(query);
@@ -103,7 +104,7 @@ export async function runToolCall(
     const value = await Promise.race([tool.call(tools, parsed.data, context), timeout]);
     const text = JSON.stringify(value ?? null);
     const isCut = text.length > limits.maxResultChars;
-    const payload = isCut ? { truncated: true, totalChars: text.length, partial: text.slice(0, limits.maxResultChars) } : value ?? null;
+    const payload = isCut ? { truncated: true, totalChars: text.length, partial: text.slice(0, limits.maxResultChars) } : (value ?? null);
     return { argumentsText, payload, digest: digestOf(text), chars: text.length, isCut };
   } catch (error) {
     return failed(argumentsText, error instanceof Error ? error.message.slice(0, 200) : 'tool failed');

@@ -81,8 +81,13 @@ export function createReasoner(configInput: ReasonConfigInput, options: Reasoner
 
   async function reason({ alert, result }: { alert: Alert; result: TriageResult }): Promise<TriageResult> {
     const decision = decideRoute({
-      result, policy: config.routing, budget: config.budget, hourState, nowMs: now(),
-      isAlreadyReasoned: reasoned.has(result.fingerprint), estimate: firstCallFloor,
+      result,
+      policy: config.routing,
+      budget: config.budget,
+      hourState,
+      nowMs: now(),
+      isAlreadyReasoned: reasoned.has(result.fingerprint),
+      estimate: firstCallFloor,
     });
     if (!decision.shouldReason) {
       stats.skipped[decision.skip] += 1;
@@ -108,9 +113,17 @@ export function createReasoner(configInput: ReasonConfigInput, options: Reasoner
     const client = createModelClient(config.provider, { apiKey, onRequest: (request) => requests.push(request), ...(options.fetch ? { fetch: options.fetch } : {}) });
 
     const outcome = await runConversation({
-      client, system, userMessage: renderUserMessage(nonce, sentView, evidenceIds), evidenceIds,
-      tools: options.tools ?? {}, limits: config.tools, maxTokens: config.provider.maxTokens,
-      guard, pseudonymizer, nonce, score: working.probabilityMalicious,
+      client,
+      system,
+      userMessage: renderUserMessage(nonce, sentView, evidenceIds),
+      evidenceIds,
+      tools: options.tools ?? {},
+      limits: config.tools,
+      maxTokens: config.provider.maxTokens,
+      guard,
+      pseudonymizer,
+      nonce,
+      score: working.probabilityMalicious,
       afford: (estimate, alertTokensUsed) => checkAffordable({ estimate, alertTokensUsed, budget: config.budget, hourState, nowMs: now() }),
       spend: (tokens) => {
         hourState = spendTokens(hourState, now(), tokens);
@@ -126,7 +139,11 @@ export function createReasoner(configInput: ReasonConfigInput, options: Reasoner
       ? withAnswer(working, outcome.answer, outcome, pseudonymizer.restore)
       : {
           ...working,
-          trace: [...working.trace, ...outcome.toolSteps, engineStep('llm', `${model} with prompt ${prompt.version}`, `no usable model answer (${outcome.failure ?? 'unknown'}); the offline verdict stands`, working)],
+          trace: [
+            ...working.trace,
+            ...outcome.toolSteps,
+            engineStep('llm', `${model} with prompt ${prompt.version}`, `no usable model answer (${outcome.failure ?? 'unknown'}); the offline verdict stands`, working),
+          ],
           engine: { ...working.engine, mode: 'degraded' as const, model, promptVersion: prompt.version, tokens },
         };
     final.evidence = withEvidenceBasis(final.evidence);
@@ -134,12 +151,19 @@ export function createReasoner(configInput: ReasonConfigInput, options: Reasoner
     else stats.degraded += 1;
 
     ledger.record({
-      alertId: result.alertId, fingerprint: result.fingerprint, time: new Date(now()).toISOString(),
-      endpoint, model, promptVersion: prompt.version,
-      fieldsSent: fields.sent, pseudonymizedFields: fields.pseudonymized,
+      alertId: result.alertId,
+      fingerprint: result.fingerprint,
+      time: new Date(now()).toISOString(),
+      endpoint,
+      model,
+      promptVersion: prompt.version,
+      fieldsSent: fields.sent,
+      pseudonymizedFields: fields.pseudonymized,
       pseudonyms: countKinds(pseudonymizer.tokens()),
-      toolResultsSent: outcome.toolResultsSent, requests,
-      inputTokens: outcome.inputTokens, outputTokens: outcome.outputTokens,
+      toolResultsSent: outcome.toolResultsSent,
+      requests,
+      inputTokens: outcome.inputTokens,
+      outputTokens: outcome.outputTokens,
       cost: costOf(config.provider, outcome.inputTokens, outcome.outputTokens),
       outcome: outcome.answer ? 'llm' : 'degraded',
       ...(outcome.failure ? { reason: outcome.failure } : {}),

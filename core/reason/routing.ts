@@ -8,9 +8,7 @@ import type { RoutingPolicy, TokenBudget } from './reason-config.js';
 
 export type SkipReason = 'duplicate' | 'already-reasoned' | 'policy' | 'hour-budget';
 
-export type RouteDecision =
-  | { shouldReason: true; because: string }
-  | { shouldReason: false; skip: SkipReason; because: string };
+export type RouteDecision = { shouldReason: true; because: string } | { shouldReason: false; skip: SkipReason; because: string };
 
 /** Tokens spent in one clock hour (hour = floor(epoch ms / 3 600 000)). */
 export interface HourBudgetState {
@@ -35,13 +33,7 @@ export function spendTokens(state: HourBudgetState, nowMs: number, tokens: numbe
 }
 
 /** Can a call estimated at `estimate` tokens be made without breaking either budget? */
-export function checkAffordable(input: {
-  estimate: number;
-  alertTokensUsed: number;
-  budget: TokenBudget;
-  hourState: HourBudgetState;
-  nowMs: number;
-}): 'ok' | 'alert-budget' | 'hour-budget' {
+export function checkAffordable(input: { estimate: number; alertTokensUsed: number; budget: TokenBudget; hourState: HourBudgetState; nowMs: number }): 'ok' | 'alert-budget' | 'hour-budget' {
   if (input.alertTokensUsed + input.estimate > input.budget.perAlert) return 'alert-budget';
   if (input.estimate > remainingHourTokens(input.hourState, input.budget, input.nowMs)) return 'hour-budget';
   return 'ok';

@@ -120,7 +120,15 @@ export function addFinding(result: TriageResult, finding: Finding, id: string, s
     confidence: confidenceFor(verdict, probability),
     trace: [
       ...result.trace,
-      { stage: 'reason', component: source, checked: 'alert text for instructions addressed to an automated triage system', found: finding.claim, delta: finding.weight, scoreAfter: probability, evidenceIds: [id] },
+      {
+        stage: 'reason',
+        component: source,
+        checked: 'alert text for instructions addressed to an automated triage system',
+        found: finding.claim,
+        delta: finding.weight,
+        scoreAfter: probability,
+        evidenceIds: [id],
+      },
     ],
   };
 }

@@ -15,11 +15,7 @@ export interface ConfigurableEnricher {
   create(options: unknown, baseDir: string): EnricherV1;
 }
 
-function entry<Schema extends z.ZodType>(
-  id: string,
-  schema: Schema,
-  create: (options: z.infer<Schema>, baseDir: string) => EnricherV1,
-): ConfigurableEnricher {
+function entry<Schema extends z.ZodType>(id: string, schema: Schema, create: (options: z.infer<Schema>, baseDir: string) => EnricherV1): ConfigurableEnricher {
   return { id, schema, create: (options, baseDir) => create(options as z.infer<Schema>, baseDir) };
 }
 

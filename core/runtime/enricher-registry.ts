@@ -17,7 +17,6 @@ export interface EnricherBuildContext {
   memory: MemoryIndex;
 }
 
-
 export interface BuiltEnrichers {
   enrichers: EnricherV1[];
   suppression: ReturnType<typeof createSuppressionEnricher>;

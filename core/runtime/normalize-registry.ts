@@ -56,9 +56,7 @@ export function createNormalizer(plugins: readonly PlatformPluginV1[], limits: {
     for (const plugin of plugins) if (plugin.detect(native)) return plugin.platform;
     if (fieldMap) return 'generic';
     if (AlertV1Schema.safeParse(native).success) return 'verdict';
-    throw new InvalidAlertError([
-      { path: '', message: `cannot tell which platform this record comes from: pass the platform (${platforms.join(', ')}) or a field map` },
-    ]);
+    throw new InvalidAlertError([{ path: '', message: `cannot tell which platform this record comes from: pass the platform (${platforms.join(', ')}) or a field map` }]);
   }
 }
 export type Normalizer = ReturnType<typeof createNormalizer>;

@@ -54,7 +54,13 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
   const repository = options.repository ?? (await openStore(config.store, loaded.home, loaded.baseDir));
   const memory = new MemoryIndex(config.memory.halfLifeDays);
   for (const disposition of await repository.listDispositions()) {
-    memory.learn({ ruleName: disposition.ruleName, entityKeys: disposition.entityKeys, verdict: disposition.verdict, timeMs: Date.parse(disposition.time), ...(disposition.alertId ? { alertId: disposition.alertId } : {}) });
+    memory.learn({
+      ruleName: disposition.ruleName,
+      entityKeys: disposition.entityKeys,
+      verdict: disposition.verdict,
+      timeMs: Date.parse(disposition.time),
+      ...(disposition.alertId ? { alertId: disposition.alertId } : {}),
+    });
   }
   const { enrichers, suppression } = buildEnrichers({ config, baseDir: loaded.baseDir, memory });
   suppression.replace(await repository.listSuppressions());
@@ -163,10 +169,12 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
         ? await repository.getResult(disposition.alertId).then(async (result) => (result ? { result, entityKeys: await repository.getEntityKeys(result.alertId) } : undefined))
         : await repository.getResultByFingerprint(disposition.fingerprint!);
       if (!match) {
-        throw new InvalidAlertError([{
-          path: disposition.alertId ? 'alertId' : 'fingerprint',
-          message: `no stored verdict has this ${disposition.alertId ? 'alert id' : 'fingerprint'}: triage the alert first, or give ruleName and entities`,
-        }]);
+        throw new InvalidAlertError([
+          {
+            path: disposition.alertId ? 'alertId' : 'fingerprint',
+            message: `no stored verdict has this ${disposition.alertId ? 'alert id' : 'fingerprint'}: triage the alert first, or give ruleName and entities`,
+          },
+        ]);
       }
       ruleName ??= match.result.ruleName;
       entityKeys ??= match.entityKeys;
@@ -187,7 +195,14 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
     // The alert's uncalibrated score, when its verdict is stored, refines the calibration map.
     const rawProbability = alertId ? (await repository.getResult(alertId))?.engine.calibration?.rawProbability : undefined;
     await serialized(async () => {
-      engine.learn({ ruleName, entityKeys: keys, verdict: disposition.verdict, timeMs: Date.parse(disposition.time), ...(alertId ? { alertId } : {}), ...(rawProbability !== undefined ? { rawProbability } : {}) });
+      engine.learn({
+        ruleName,
+        entityKeys: keys,
+        verdict: disposition.verdict,
+        timeMs: Date.parse(disposition.time),
+        ...(alertId ? { alertId } : {}),
+        ...(rawProbability !== undefined ? { rawProbability } : {}),
+      });
       await repository.saveDisposition(stored, engine.state.drain());
     });
     return stored;
@@ -212,7 +227,7 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
 
 function safeStringify(value: unknown): string {
   try {
-    return typeof value === 'string' ? value : JSON.stringify(value) ?? String(value);
+    return typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
   } catch {
     return String(value);
   }

@@ -37,11 +37,7 @@ export const NativeAlertSchema = z
   .union([AlertV1Schema, z.record(z.string(), z.unknown())])
   .describe('An alert in any shape a loaded plugin, OCSF or a field map can normalize; Verdict Alert JSON is shown first');
 
-export const TriageRequestSchema = z.union([
-  NativeAlertSchema,
-  z.array(NativeAlertSchema),
-  z.object({ alerts: z.array(NativeAlertSchema) }).strict(),
-]);
+export const TriageRequestSchema = z.union([NativeAlertSchema, z.array(NativeAlertSchema), z.object({ alerts: z.array(NativeAlertSchema) }).strict()]);
 
 export const TriageQuerySchema = z.strictObject({
   platform: z.string().min(1).max(64).optional().describe('Platform id of the payload (splunk, elastic, sentinel, soar, ocsf, verdict, generic); detected when omitted'),
@@ -55,7 +51,9 @@ export const TriageQuerySchema = z.strictObject({
     .min(1)
     .max(2048)
     .optional()
-    .describe('With async=true: an http(s) URL the server POSTs the finished job to, signed like webhooks (x-verdict-timestamp, x-verdict-signature with VERDICT_CALLBACK_SECRET); its origin must be in the server\'s VERDICT_CALLBACK_ORIGINS'),
+    .describe(
+      "With async=true: an http(s) URL the server POSTs the finished job to, signed like webhooks (x-verdict-timestamp, x-verdict-signature with VERDICT_CALLBACK_SECRET); its origin must be in the server's VERDICT_CALLBACK_ORIGINS",
+    ),
 });
 
 export const TriageResponseSchema = z.object({
@@ -65,7 +63,11 @@ export const TriageResponseSchema = z.object({
 
 export const VerdictListQuerySchema = z.strictObject({
   rule: z.string().min(1).max(512).optional(),
-  entity: z.string().regex(/^[a-z_]+:.+$/, 'write the entity as kind:value, e.g. host:web01').max(1024).optional(),
+  entity: z
+    .string()
+    .regex(/^[a-z_]+:.+$/, 'write the entity as kind:value, e.g. host:web01')
+    .max(1024)
+    .optional(),
   verdict: VerdictSchema.optional(),
   since: z.iso.datetime({ offset: true }).optional().describe('Only verdicts on alerts raised at or after this time'),
   limit,
@@ -77,11 +79,7 @@ export const VerdictPageSchema = z.object({
   nextCursor: z.string().optional().describe('Pass as cursor to read the next page; absent on the last page'),
 });
 
-export const FeedbackRequestSchema = z.union([
-  DispositionV1Schema,
-  z.array(DispositionV1Schema),
-  z.object({ dispositions: z.array(DispositionV1Schema) }).strict(),
-]);
+export const FeedbackRequestSchema = z.union([DispositionV1Schema, z.array(DispositionV1Schema), z.object({ dispositions: z.array(DispositionV1Schema) }).strict()]);
 
 export const FeedbackResponseSchema = z.object({
   recorded: z.number().int().nonnegative(),

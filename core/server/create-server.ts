@@ -118,8 +118,7 @@ export function createServer(input: CreateServerInput): FastifyInstance {
     if (reply.statusCode === 401) {
       failedAuthLimiter.take(`source:${request.ip}`, options.clock().getTime());
       request.log.warn(fields, 'authentication failed');
-    }
-    else request.log.info(fields, 'request completed');
+    } else request.log.info(fields, 'request completed');
   });
 
   app.setErrorHandler((error: FastifyError | HttpError | Error, request, reply) => {

@@ -28,9 +28,26 @@ export function createServerMetrics(): ServerMetrics {
   collectDefaultMetrics({ register: registry });
   const buildInfo = new Gauge({ name: 'verdict_build_info', help: 'Always 1; the labels say which build runs', labelNames: ['version', 'node_version'], registers: [registry] });
   buildInfo.set({ version: VERDICT_VERSION, node_version: process.version }, 1);
-  const triageSeconds = new Histogram({ name: 'verdict_triage_duration_seconds', help: 'Time to triage one request, job or webhook, by mode', labelNames: ['mode'], buckets: TRIAGE_BUCKETS, registers: [registry] });
-  const alertSeconds = new Histogram({ name: 'verdict_triage_alert_duration_seconds', help: 'Time to triage one alert (a call\'s duration over its alerts), by mode', labelNames: ['mode'], buckets: TRIAGE_BUCKETS, registers: [registry] });
-  const llmCalls = new Counter({ name: 'verdict_llm_calls_total', help: 'Alerts sent to the LLM stage, by outcome (ok: the model answered; degraded: it did not and the offline verdict stood)', labelNames: ['outcome'], registers: [registry] });
+  const triageSeconds = new Histogram({
+    name: 'verdict_triage_duration_seconds',
+    help: 'Time to triage one request, job or webhook, by mode',
+    labelNames: ['mode'],
+    buckets: TRIAGE_BUCKETS,
+    registers: [registry],
+  });
+  const alertSeconds = new Histogram({
+    name: 'verdict_triage_alert_duration_seconds',
+    help: "Time to triage one alert (a call's duration over its alerts), by mode",
+    labelNames: ['mode'],
+    buckets: TRIAGE_BUCKETS,
+    registers: [registry],
+  });
+  const llmCalls = new Counter({
+    name: 'verdict_llm_calls_total',
+    help: 'Alerts sent to the LLM stage, by outcome (ok: the model answered; degraded: it did not and the offline verdict stood)',
+    labelNames: ['outcome'],
+    registers: [registry],
+  });
   const llmTokens = new Counter({ name: 'verdict_llm_tokens_total', help: 'LLM tokens used, as the results record them', registers: [registry] });
   for (const outcome of ['ok', 'degraded']) llmCalls.inc({ outcome }, 0);
   const requests = new Counter({ name: 'verdict_http_requests_total', help: 'HTTP requests answered', labelNames: ['method', 'route', 'status_code'], registers: [registry] });

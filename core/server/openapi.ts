@@ -69,7 +69,11 @@ export function buildOpenApiDocument(): JsonObject {
         post: operation('triageAlerts', 'triage', 'Triage one alert or a batch', ['triage'], {
           description:
             'Send one alert, an array, or {"alerts": [...]}. Records that cannot be normalized are listed under errors (and dead-lettered); the rest of the batch goes on. A single alert that fails answers 400. With an Idempotency-Key a retry returns the first answer and counts once. With async=true the answer is 202 and a job to poll.',
-          parameters: [...queryParameters(TriageQuerySchema), idempotencyKeyParameter(), { name: 'Prefer', in: 'header', required: false, description: 'respond-async: the same as async=true', schema: { type: 'string' } }],
+          parameters: [
+            ...queryParameters(TriageQuerySchema),
+            idempotencyKeyParameter(),
+            { name: 'Prefer', in: 'header', required: false, description: 'respond-async: the same as async=true', schema: { type: 'string' } },
+          ],
           requestBody: jsonBody('TriageRequest'),
           responses: {
             200: { ...jsonResponse('Verdicts, and the records that failed', 'TriageResponse'), headers: replayedHeader() },
@@ -158,7 +162,10 @@ export function buildOpenApiDocument(): JsonObject {
         }),
       },
       '/openapi.json': {
-        get: { ...operation('openapi', 'operations', 'This document', [], { responses: { 200: { description: 'OpenAPI 3.1', content: { 'application/json': { schema: { type: 'object' } } } } } }), security: [] },
+        get: {
+          ...operation('openapi', 'operations', 'This document', [], { responses: { 200: { description: 'OpenAPI 3.1', content: { 'application/json': { schema: { type: 'object' } } } } } }),
+          security: [],
+        },
       },
     },
     components: {
@@ -233,7 +240,10 @@ function replayedHeader(): JsonObject {
 
 function idempotencyResponses(): JsonObject {
   return {
-    409: { ...errorResponse('The first request with this Idempotency-Key is still running: retry after Retry-After'), headers: { 'Retry-After': { description: 'Seconds to wait', schema: { type: 'integer' } } } },
+    409: {
+      ...errorResponse('The first request with this Idempotency-Key is still running: retry after Retry-After'),
+      headers: { 'Retry-After': { description: 'Seconds to wait', schema: { type: 'integer' } } },
+    },
     422: errorResponse('This Idempotency-Key was first used with a different request'),
   };
 }

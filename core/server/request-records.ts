@@ -148,7 +148,10 @@ export function createJobRunner(context: ServerContext, log: FastifyBaseLogger):
           const statusCode = error instanceof HttpError ? error.statusCode : 500;
           if (statusCode >= 500) log.error({ 'error.type': (error as Error).name, 'error.message': (error as Error).message, 'verdict.job.id': jobId }, 'async triage failed');
           const detail = error instanceof HttpError ? error.message : 'internal error: the server log has the details under this job id';
-          answer = { statusCode, body: JSON.stringify(problemBody(statusCode, detail, request.id, error instanceof HttpError ? error.errors : undefined, error instanceof HttpError ? error.problem : undefined)) };
+          answer = {
+            statusCode,
+            body: JSON.stringify(problemBody(statusCode, detail, request.id, error instanceof HttpError ? error.errors : undefined, error instanceof HttpError ? error.problem : undefined)),
+          };
         }
         const completedAt = context.options.clock();
         await repository.completeRequest(id, { statusCode: answer.statusCode, response: answer.body, completedAt: completedAt.toISOString(), expiresAt: after(completedAt, REQUEST_RECORD_TTL_MS) });
@@ -182,7 +185,10 @@ export function hashRequest(request: FastifyRequest): string {
 }
 
 export function hashRequestParts(method: string, url: string, body: unknown): string {
-  return createHash('sha256').update(`${method} ${url}\n`).update(JSON.stringify(body ?? null)).digest('hex');
+  return createHash('sha256')
+    .update(`${method} ${url}\n`)
+    .update(JSON.stringify(body ?? null))
+    .digest('hex');
 }
 
 /**
@@ -200,10 +206,14 @@ export function checkCallbackUrl(value: string, context: ServerContext): URL {
     throw new HttpError(400, 'callback must be an http(s) URL', { errors: [{ path: 'callback', message: 'expected http: or https:' }] });
   }
   if (!context.options.callbackSecret) {
-    throw new HttpError(400, 'this server sends no callbacks: set VERDICT_CALLBACK_SECRET (and VERDICT_CALLBACK_ORIGINS) on the server, or poll statusUrl instead', { errors: [{ path: 'callback', message: 'callbacks are not enabled on this server' }] });
+    throw new HttpError(400, 'this server sends no callbacks: set VERDICT_CALLBACK_SECRET (and VERDICT_CALLBACK_ORIGINS) on the server, or poll statusUrl instead', {
+      errors: [{ path: 'callback', message: 'callbacks are not enabled on this server' }],
+    });
   }
   if (!context.options.callbackOrigins.includes(url.origin)) {
-    throw new HttpError(400, `callback origin ${url.origin} is not allowed: add it to VERDICT_CALLBACK_ORIGINS on the server`, { errors: [{ path: 'callback', message: `origin ${url.origin} is not in VERDICT_CALLBACK_ORIGINS` }] });
+    throw new HttpError(400, `callback origin ${url.origin} is not allowed: add it to VERDICT_CALLBACK_ORIGINS on the server`, {
+      errors: [{ path: 'callback', message: `origin ${url.origin} is not in VERDICT_CALLBACK_ORIGINS` }],
+    });
   }
   return url;
 }

@@ -1,19 +1,7 @@
 import { z } from 'zod';
 
 /** What kind of thing an entity is. One id per kind, used in fingerprints, memory keys and renders. */
-export const EntityKindSchema = z.enum([
-  'user',
-  'host',
-  'ip',
-  'domain',
-  'url',
-  'hash',
-  'process',
-  'file',
-  'registry',
-  'email',
-  'cloud_resource',
-]);
+export const EntityKindSchema = z.enum(['user', 'host', 'ip', 'domain', 'url', 'hash', 'process', 'file', 'registry', 'email', 'cloud_resource']);
 export type EntityKind = z.infer<typeof EntityKindSchema>;
 
 /** The part an entity played in the alert. `actor` did it, `target` had it done to. */
@@ -34,9 +22,7 @@ export const SeveritySchema = z.enum(['informational', 'low', 'medium', 'high', 
 export type Severity = z.infer<typeof SeveritySchema>;
 
 export const ATTACK_ID_PATTERN = /^T\d{4}(\.\d{3})?$/;
-export const AttackIdSchema = z
-  .string()
-  .regex(ATTACK_ID_PATTERN, 'an ATT&CK technique id looks like T1059 or T1059.001');
+export const AttackIdSchema = z.string().regex(ATTACK_ID_PATTERN, 'an ATT&CK technique id looks like T1059 or T1059.001');
 
 export const AlertSourceSchema = z.object({
   /** Platform id of the plugin that normalized it: splunk, elastic, sentinel, soar, ocsf, generic. */

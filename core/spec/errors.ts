@@ -48,10 +48,7 @@ export class PlatformApiError extends VerdictError {
   readonly statusCode: number | undefined;
   readonly retryAfterSeconds: number | undefined;
 
-  constructor(
-    message: string,
-    options: { statusCode?: number; retryAfterSeconds?: number; cause?: unknown } = {},
-  ) {
+  constructor(message: string, options: { statusCode?: number; retryAfterSeconds?: number; cause?: unknown } = {}) {
     const statusCode = options.statusCode;
     const isRetryable = statusCode === undefined || statusCode === 429 || statusCode >= 500;
     super(message, { cause: options.cause, isRetryable });

@@ -16,7 +16,8 @@ export function jsonDepth(text: string, limit = MAX_JSON_DEPTH): number {
   for (let index = 0; index < text.length; index += 1) {
     const code = text.charCodeAt(index);
     if (isInString) {
-      if (code === 0x5c) index += 1; // backslash: skip the escaped character
+      if (code === 0x5c)
+        index += 1; // backslash: skip the escaped character
       else if (code === 0x22) isInString = false;
     } else if (code === 0x22) {
       isInString = true;

@@ -4,18 +4,7 @@ import { EvidenceSchema } from './evidence.js';
 export const VerdictSchema = z.enum(['true_positive', 'benign_positive', 'false_positive', 'inconclusive']);
 export type Verdict = z.infer<typeof VerdictSchema>;
 
-export const ActionKindSchema = z.enum([
-  'isolate_host',
-  'disable_account',
-  'revoke_sessions',
-  'reset_password',
-  'block_ip',
-  'block_domain',
-  'block_hash',
-  'purge_message',
-  'open_case',
-  'close_alert',
-]);
+export const ActionKindSchema = z.enum(['isolate_host', 'disable_account', 'revoke_sessions', 'reset_password', 'block_ip', 'block_domain', 'block_hash', 'purge_message', 'open_case', 'close_alert']);
 export type ActionKind = z.infer<typeof ActionKindSchema>;
 
 export const BlastRadiusSchema = z.enum(['none', 'low', 'medium', 'high']);
@@ -73,7 +62,7 @@ export const EngineInfoSchema = z.object({
       rawProbability: z.number().min(0).max(1),
     })
     .optional()
-    .describe('How the score became probabilityMalicious: prior (no map learned yet), isotonic (learned from this deployment\'s dispositions) or none; with the raw score.'),
+    .describe("How the score became probabilityMalicious: prior (no map learned yet), isotonic (learned from this deployment's dispositions) or none; with the raw score."),
 });
 
 export const TriageResultV1Schema = z.object({

@@ -2,7 +2,10 @@ import { z } from 'zod';
 
 /** An analyst-authored rule that marks matching alerts as expected activity. */
 export const SuppressionV1Schema = z.object({
-  name: z.string().min(1).regex(/^[\w.-]+$/, 'use letters, digits, dot, dash or underscore'),
+  name: z
+    .string()
+    .min(1)
+    .regex(/^[\w.-]+$/, 'use letters, digits, dot, dash or underscore'),
   owner: z.string().min(1),
   reason: z.string().min(1),
   /** Rule name the suppression applies to (exact, case-insensitive); omitted = any rule. */

@@ -64,13 +64,13 @@ export async function createPostgresRepository(url: string): Promise<VerdictRepo
       await transaction(pool, async (client) => {
         await applyState(client, state);
         for (const chunk of chunks(lastPerAlert(items), ROWS_PER_STATEMENT)) {
-          await client.query(insertVerdicts(chunk.length), chunk.flatMap(({ result }) => verdictParameters(result)));
+          await client.query(
+            insertVerdicts(chunk.length),
+            chunk.flatMap(({ result }) => verdictParameters(result)),
+          );
           const entities = chunk.flatMap(({ result, entityKeys }) => entityRows(result.alertId, entityKeys));
           for (const entityChunk of chunks(entities, ROWS_PER_STATEMENT * 4)) {
-            await client.query(
-              `INSERT INTO verdict_entities (alert_id, entity) VALUES ${placeholders(entityChunk.length, 2)} ON CONFLICT DO NOTHING`,
-              entityChunk.flat(),
-            );
+            await client.query(`INSERT INTO verdict_entities (alert_id, entity) VALUES ${placeholders(entityChunk.length, 2)} ON CONFLICT DO NOTHING`, entityChunk.flat());
           }
         }
       });
@@ -99,7 +99,12 @@ export async function createPostgresRepository(url: string): Promise<VerdictRepo
     async listResults(query) {
       const { sql, parameters } = buildVerdictListQuery(query);
       const found = await rows(sql, parameters);
-      return toPage(found, query.limit, (row) => ({ time: String(row.alert_time), id: String(row.alert_id) }), (row) => JSON.parse(String(row.body)) as TriageResult);
+      return toPage(
+        found,
+        query.limit,
+        (row) => ({ time: String(row.alert_time), id: String(row.alert_id) }),
+        (row) => JSON.parse(String(row.body)) as TriageResult,
+      );
     },
     async saveDisposition(disposition, state) {
       if (isEmptyDelta(state)) {
@@ -247,10 +252,11 @@ async function applyState(client: pg.PoolClient, state: StateDelta | undefined):
   if (isEmptyDelta(state)) return;
   const namespace = state!.namespace ?? DEFAULT_NAMESPACE;
   if (state!.deletes.length > 0) {
-    await client.query(
-      'DELETE FROM triage_state WHERE namespace = $1 AND (part, state_key) IN (SELECT * FROM unnest($2::text[], $3::text[]))',
-      [namespace, state!.deletes.map((row) => row.part), state!.deletes.map((row) => row.key)],
-    );
+    await client.query('DELETE FROM triage_state WHERE namespace = $1 AND (part, state_key) IN (SELECT * FROM unnest($2::text[], $3::text[]))', [
+      namespace,
+      state!.deletes.map((row) => row.part),
+      state!.deletes.map((row) => row.key),
+    ]);
   }
   if (state!.upserts.length > 0) {
     await client.query(

@@ -114,12 +114,7 @@ export function buildApprovalListQuery(query: ApprovalQuery): BuiltQuery {
 }
 
 /** Cuts the extra row off a `limit + 1` fetch and turns the last kept row into the next cursor. */
-export function toPage<Row, Item>(
-  rows: readonly Row[],
-  limit: number,
-  key: (row: Row) => { time: string; id: string },
-  map: (row: Row) => Item,
-): { items: Item[]; nextCursor: string | undefined } {
+export function toPage<Row, Item>(rows: readonly Row[], limit: number, key: (row: Row) => { time: string; id: string }, map: (row: Row) => Item): { items: Item[]; nextCursor: string | undefined } {
   const page = rows.slice(0, limit);
   const last = page[page.length - 1];
   const lastKey = last === undefined ? undefined : key(last);

@@ -96,7 +96,12 @@ export function createSqliteRepository(file: string): VerdictRepository {
     },
     async listResults(query: VerdictQuery): Promise<VerdictPage> {
       const { sql, parameters } = buildVerdictListQuery(query);
-      return toPage(all(sql, ...parameters), query.limit, (row) => ({ time: String(row.alert_time), id: String(row.alert_id) }), (row) => JSON.parse(String(row.body)) as TriageResult);
+      return toPage(
+        all(sql, ...parameters),
+        query.limit,
+        (row) => ({ time: String(row.alert_time), id: String(row.alert_id) }),
+        (row) => JSON.parse(String(row.body)) as TriageResult,
+      );
     },
     async saveDisposition(disposition, state) {
       await write({ sql: SQL.insertDisposition, rows: [dispositionParameters(disposition)] }, ...stateStatements(state));

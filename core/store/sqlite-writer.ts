@@ -130,9 +130,7 @@ function codeOf(error: unknown): { code?: string } {
 export function createInThreadWriter(db: Database.Database): SqliteWriter {
   const prepared = new Map<string, Database.Statement>();
   const prepare = (sql: string) => prepared.get(sql) ?? prepared.set(sql, db.prepare(sql)).get(sql)!;
-  const runWrite = db.transaction((statements: WriteStatement[]) =>
-    statements.map(({ sql, rows }) => rows.reduce<number>((changes, row) => changes + prepare(sql).run(row).changes, 0)),
-  );
+  const runWrite = db.transaction((statements: WriteStatement[]) => statements.map(({ sql, rows }) => rows.reduce<number>((changes, row) => changes + prepare(sql).run(row).changes, 0)));
   let queue: Array<{ statements: WriteStatement[]; resolve: (changes: number[]) => void; reject: (error: unknown) => void }> = [];
   let isScheduled = false;
 

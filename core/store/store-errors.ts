@@ -28,7 +28,8 @@ export class StoreUnavailableError extends VerdictError {
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
 
 /** node-postgres raises these as plain Errors, without a code. */
-const PG_CONNECTION_MESSAGES = /Connection terminated|connection error|timeout exceeded when trying to connect|not queryable|Client was closed|the database system is (starting up|shutting down|in recovery mode)/i;
+const PG_CONNECTION_MESSAGES =
+  /Connection terminated|connection error|timeout exceeded when trying to connect|not queryable|Client was closed|the database system is (starting up|shutting down|in recovery mode)/i;
 
 /**
  * SQLSTATEs (PostgreSQL Appendix A) that mean "not now" rather than "never": class 08 connection
@@ -55,7 +56,11 @@ export function toStoreUnavailable(error: unknown, store: 'sqlite' | 'postgres')
     return undefined;
   }
   if (SQLITE_TRANSIENT.test(code)) {
-    const cause = code.startsWith('SQLITE_FULL') ? 'the disk is full: free space where the database lives' : code.startsWith('SQLITE_IOERR') ? 'a disk I/O error: check the disk and free space' : 'the database is locked by another process';
+    const cause = code.startsWith('SQLITE_FULL')
+      ? 'the disk is full: free space where the database lives'
+      : code.startsWith('SQLITE_IOERR')
+        ? 'a disk I/O error: check the disk and free space'
+        : 'the database is locked by another process';
     return new StoreUnavailableError(`the SQLite store cannot write now (${code}: ${cause}); writes resume by themselves once that is fixed`, { cause: error });
   }
   return undefined;

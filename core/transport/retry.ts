@@ -1,4 +1,4 @@
-import { PlatformApiError, VerdictError } from '../spec/errors.js';
+import { type PlatformApiError, VerdictError } from '../spec/errors.js';
 
 /**
  * Back-off for every platform call, shared by the plugins: 429, 5xx and network failures (the

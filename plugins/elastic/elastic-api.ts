@@ -65,9 +65,7 @@ export function createElasticApi(config: ElasticConfig, options: ElasticApiOptio
     ...(options.onRetry ? { onRetry: options.onRetry } : {}),
   };
   const ca = config.caFile ? readFileSync(config.caFile) : undefined;
-  const authorization = 'apiKey' in config.auth
-    ? `ApiKey ${config.auth.apiKey}`
-    : `Basic ${Buffer.from(`${config.auth.username}:${config.auth.password}`).toString('base64')}`;
+  const authorization = 'apiKey' in config.auth ? `ApiKey ${config.auth.apiKey}` : `Basic ${Buffer.from(`${config.auth.username}:${config.auth.password}`).toString('base64')}`;
   let client: Client | undefined;
   const es = async (): Promise<Client> => {
     const { Client: SdkClient } = await loadSdk();
@@ -108,7 +106,12 @@ export function createElasticApi(config: ElasticConfig, options: ElasticApiOptio
     });
   };
 
-  const sendKibana = (method: string, url: string, body: unknown, multipart?: { field: string; filename: string; content: string }): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; text: string }> =>
+  const sendKibana = (
+    method: string,
+    url: string,
+    body: unknown,
+    multipart?: { field: string; filename: string; content: string },
+  ): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; text: string }> =>
     new Promise((resolve, reject) => {
       const target = new URL(url);
       const headers: Record<string, string> = { Authorization: authorization, 'kbn-xsrf': 'true', Accept: 'application/json' };
@@ -116,7 +119,9 @@ export function createElasticApi(config: ElasticConfig, options: ElasticApiOptio
       if (multipart) {
         const boundary = `----verdict${Date.now().toString(16)}`;
         headers['Content-Type'] = `multipart/form-data; boundary=${boundary}`;
-        payload = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${multipart.field}"; filename="${multipart.filename}"\r\nContent-Type: application/ndjson\r\n\r\n${multipart.content}\r\n--${boundary}--\r\n`);
+        payload = Buffer.from(
+          `--${boundary}\r\nContent-Disposition: form-data; name="${multipart.field}"; filename="${multipart.filename}"\r\nContent-Type: application/ndjson\r\n\r\n${multipart.content}\r\n--${boundary}--\r\n`,
+        );
       } else if (body !== undefined) {
         headers['Content-Type'] = 'application/json';
         payload = Buffer.from(JSON.stringify(body));
@@ -141,22 +146,26 @@ export function createElasticApi(config: ElasticConfig, options: ElasticApiOptio
     // Kibana REST: GET /api/status → { version: { number } }.
     kibanaVersion() {
       if (config.kibanaVersion) return Promise.resolve(config.kibanaVersion);
-      version ??= kibana('GET', '/api/status').then((status) => {
-        const number = isRecord(status) && isRecord(status.version) ? status.version.number : undefined;
-        if (typeof number !== 'string') throw new PlatformApiError('Kibana GET /api/status: no version.number in the answer; set elastic.kibanaVersion', { statusCode: 502 });
-        return number;
-      }).catch((error: unknown) => {
-        version = undefined; // A failed read is retried on the next call, not cached.
-        throw error;
-      });
+      version ??= kibana('GET', '/api/status')
+        .then((status) => {
+          const number = isRecord(status) && isRecord(status.version) ? status.version.number : undefined;
+          if (typeof number !== 'string') throw new PlatformApiError('Kibana GET /api/status: no version.number in the answer; set elastic.kibanaVersion', { statusCode: 502 });
+          return number;
+        })
+        .catch((error: unknown) => {
+          version = undefined; // A failed read is retried on the next call, not cached.
+          throw error;
+        });
       return version;
     },
     // Elasticsearch security API: GET /_security/_authenticate.
     ownUsername() {
-      username ??= call('GET /_security/_authenticate', (client) => client.security.authenticate()).then((answer) => answer.username).catch((error: unknown) => {
-        username = undefined;
-        throw error;
-      });
+      username ??= call('GET /_security/_authenticate', (client) => client.security.authenticate())
+        .then((answer) => answer.username)
+        .catch((error: unknown) => {
+          username = undefined;
+          throw error;
+        });
       return username;
     },
     // Elasticsearch: POST /<index>/_pit?keep_alive, POST /_search {pit, search_after}, DELETE /_pit.
@@ -167,14 +176,16 @@ export function createElasticApi(config: ElasticConfig, options: ElasticApiOptio
         let after: unknown[] | undefined;
         while (hits.length < limit) {
           const size = Math.min(PAGE, limit - hits.length);
-          const answer = await call('POST /_search (point in time)', (client) => client.search({
-            pit: { id: pit.id, keep_alive: '1m' },
-            query,
-            sort: sort as never,
-            size,
-            track_total_hits: false,
-            ...(after ? { search_after: after as never } : {}),
-          }));
+          const answer = await call('POST /_search (point in time)', (client) =>
+            client.search({
+              pit: { id: pit.id, keep_alive: '1m' },
+              query,
+              sort: sort as never,
+              size,
+              track_total_hits: false,
+              ...(after ? { search_after: after as never } : {}),
+            }),
+          );
           const page = parseHits(answer.hits.hits, secrets);
           hits.push(...page);
           if (page.length < size) break;
@@ -192,7 +203,9 @@ export function createElasticApi(config: ElasticConfig, options: ElasticApiOptio
     },
     // Elasticsearch REST API (index templates, component templates, ingest pipelines) through the SDK's transport.
     async esRequest(method, path, body) {
-      const answer = await call(`${method} ${path}`, (client) => client.transport.request({ method, path, ...(body === undefined ? {} : { body: body as Record<string, unknown> }) }, { ignore: [404], meta: true }));
+      const answer = await call(`${method} ${path}`, (client) =>
+        client.transport.request({ method, path, ...(body === undefined ? {} : { body: body as Record<string, unknown> }) }, { ignore: [404], meta: true }),
+      );
       return answer.statusCode === 404 ? undefined : answer.body;
     },
     // Elasticsearch bulk API: one `create` action; per-item errors come back with a 200.
@@ -249,7 +262,10 @@ function esFailure(operation: string, failure: unknown, secrets: readonly string
     const body: unknown = failure.meta.body;
     const error = isRecord(body) && isRecord(body.error) ? body.error : undefined;
     const platformMessage = error ? `${String(error.type ?? 'error')}: ${String(error.reason ?? '')}` : typeof body === 'string' ? body : undefined;
-    return toPlatformApiError({ operation, statusCode: failure.meta.statusCode ?? undefined, retryAfter: failure.meta.headers?.['retry-after'], ...(platformMessage ? { platformMessage } : {}) }, secrets);
+    return toPlatformApiError(
+      { operation, statusCode: failure.meta.statusCode ?? undefined, retryAfter: failure.meta.headers?.['retry-after'], ...(platformMessage ? { platformMessage } : {}) },
+      secrets,
+    );
   }
   if (failure instanceof errors.ProductNotSupportedError) {
     return toPlatformApiError({ operation, statusCode: 400, platformMessage: 'the server at elastic.elasticsearchUrl is not Elasticsearch' }, secrets);

@@ -33,7 +33,10 @@ export const ElasticConfigSchema = z.strictObject({
   /** Close alerts Verdict judges benign / false positive. Off by default: closing is a policy decision. */
   closeOnBenign: z.boolean().default(false),
   /** Verdict documents go to the data stream `logs-verdict.triage-<namespace>`. */
-  namespace: z.string().regex(/^[a-z0-9_]+$/, 'a data stream namespace takes lower-case letters, digits and _').default('default'),
+  namespace: z
+    .string()
+    .regex(/^[a-z0-9_]+$/, 'a data stream namespace takes lower-case letters, digits and _')
+    .default('default'),
   /** Write a case comment per alert (one case per alert group). */
   cases: z.boolean().default(true),
   caseOwner: z.enum(['securitySolution', 'cases', 'observability']).default('securitySolution'),

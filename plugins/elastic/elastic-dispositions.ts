@@ -25,9 +25,14 @@ const VERDICT_BY_CASE_TAG: Record<string, AnalystVerdict> = {
 const MAX_CHANGES = 1000;
 
 export async function readStatusDispositions(api: ElasticApi, alertsIndex: string, since: string, ownUser: string): Promise<Disposition[]> {
-  const hits = await api.search(alertsIndex, {
-    bool: { filter: [{ term: { 'kibana.alert.workflow_status': 'closed' } }, { range: { 'kibana.alert.workflow_status_updated_at': { gte: since } } }] },
-  }, MAX_CHANGES, [{ 'kibana.alert.workflow_status_updated_at': 'asc' }]);
+  const hits = await api.search(
+    alertsIndex,
+    {
+      bool: { filter: [{ term: { 'kibana.alert.workflow_status': 'closed' } }, { range: { 'kibana.alert.workflow_status_updated_at': { gte: since } } }] },
+    },
+    MAX_CHANGES,
+    [{ 'kibana.alert.workflow_status_updated_at': 'asc' }],
+  );
   const dispositions: Disposition[] = [];
   for (const hit of hits) {
     const source = hit._source;

@@ -52,7 +52,10 @@ export function readEntities(source: Record<string, unknown>): Entity[] {
     }
   }
 
-  for (const [root, role] of [['source', 'source'], ['destination', 'destination']] as const) {
+  for (const [root, role] of [
+    ['source', 'source'],
+    ['destination', 'destination'],
+  ] as const) {
     add('ip', text(`${root}.ip`), role);
     const address = text(`${root}.address`);
     if (address && address !== text(`${root}.ip`)) add(addressKind(address), address, role);
@@ -69,7 +72,11 @@ export function readEntities(source: Record<string, unknown>): Entity[] {
 
 /** `MD5=…,SHA256=…` from ECS `<root>.hash.*`, Sysmon's `Hashes` layout. */
 function hashList(source: Record<string, unknown>, root: string): string | undefined {
-  const parts = HASH_ALGORITHMS.flatMap((algorithm) => readStrings(source, `${root}.${algorithm}`).slice(0, 1).map((value) => `${algorithm.toUpperCase()}=${value}`));
+  const parts = HASH_ALGORITHMS.flatMap((algorithm) =>
+    readStrings(source, `${root}.${algorithm}`)
+      .slice(0, 1)
+      .map((value) => `${algorithm.toUpperCase()}=${value}`),
+  );
   return parts.length > 0 ? parts.join(',') : undefined;
 }
 

@@ -29,12 +29,18 @@ export async function installElastic(api: ElasticApi, manifests: ElasticManifest
   // Elasticsearch: GET/PUT /_ingest/pipeline/<id>; GET answers { <id>: pipeline }.
   const pipeline = await api.esRequest('GET', `/_ingest/pipeline/${manifests.pipelineName}`);
   const currentPipeline = isRecord(pipeline) ? pipeline[manifests.pipelineName] : undefined;
-  steps.push(await apply('ingest pipeline', manifests.pipelineName, currentPipeline, manifests.pipeline, () => api.esRequest('PUT', `/_ingest/pipeline/${manifests.pipelineName}`, manifests.pipeline)));
+  steps.push(
+    await apply('ingest pipeline', manifests.pipelineName, currentPipeline, manifests.pipeline, () => api.esRequest('PUT', `/_ingest/pipeline/${manifests.pipelineName}`, manifests.pipeline)),
+  );
 
   // Elasticsearch: GET/PUT /_index_template/<name>; GET answers { index_templates: [{ name, index_template }] }.
   const template = await api.esRequest('GET', `/_index_template/${manifests.indexTemplateName}`);
   const currentTemplate = isRecord(template) && Array.isArray(template.index_templates) && isRecord(template.index_templates[0]) ? template.index_templates[0].index_template : undefined;
-  steps.push(await apply('index template', manifests.indexTemplateName, currentTemplate, manifests.indexTemplate, () => api.esRequest('PUT', `/_index_template/${manifests.indexTemplateName}`, manifests.indexTemplate)));
+  steps.push(
+    await apply('index template', manifests.indexTemplateName, currentTemplate, manifests.indexTemplate, () =>
+      api.esRequest('PUT', `/_index_template/${manifests.indexTemplateName}`, manifests.indexTemplate),
+    ),
+  );
 
   // Kibana: GET /api/saved_objects/<type>/<id> to compare; POST /api/saved_objects/_import?overwrite=true for what differs.
   const changed: Array<Record<string, unknown>> = [];

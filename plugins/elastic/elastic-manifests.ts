@@ -38,9 +38,14 @@ export function loadElasticManifests(directory: string, values: { verdictUrl?: s
   const json = (file: string): Record<string, unknown> => JSON.parse(read(file)) as Record<string, unknown>;
   const componentDir = join(directory, 'component-templates');
   const componentTemplates = existsSync(componentDir)
-    ? readdirSync(componentDir).filter((file) => file.endsWith('.json')).sort().map((file): [string, Record<string, unknown>] => [file.replace(/\.json$/, ''), json(join('component-templates', file))])
+    ? readdirSync(componentDir)
+        .filter((file) => file.endsWith('.json'))
+        .sort()
+        .map((file): [string, Record<string, unknown>] => [file.replace(/\.json$/, ''), json(join('component-templates', file))])
     : [];
-  const savedObjects = read('saved-objects.ndjson').split('\n').filter((line) => line.trim() !== '')
+  const savedObjects = read('saved-objects.ndjson')
+    .split('\n')
+    .filter((line) => line.trim() !== '')
     .map((line) => JSON.parse(line) as Record<string, unknown>)
     .filter((object) => !('exportedCount' in object));
   const connectorText = read('webhook-connector.json')

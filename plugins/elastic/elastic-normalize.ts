@@ -1,4 +1,4 @@
-import { ATTACK_ID_PATTERN, type Alert, type AlertInput, type Entity } from '../../core/spec/alert.js';
+import { ATTACK_ID_PATTERN, type Alert, type AlertInput } from '../../core/spec/alert.js';
 import { InvalidAlertError, type FieldIssue } from '../../core/spec/errors.js';
 import { asString, finalizeAlert, parseSeverity, parseTime, readPath, readString, readStrings, withTypedErrors } from '../../core/normalize/finalize.js';
 import { isRecord, unwrapAlertDocument, type ElasticAlertDocument } from './elastic-alert.js';
@@ -20,21 +20,74 @@ const ATTACK_DISCOVERY_RULE = 'Attack discovery';
  * back into a verdict except through dispositions.
  */
 const KEPT_FIELDS = [
-  'event.code', 'event.action', 'event.category', 'event.type', 'event.dataset', 'event.module', 'event.outcome', 'event.provider',
-  'rule.name', 'rule.id', 'rule.ruleset', 'process.executable', 'process.name', 'kibana.alert.reason', 'kibana.alert.risk_score', 'kibana.alert.rule.type',
-  'kibana.alert.rule.rule_type_id', 'kibana.alert.rule.tags', 'kibana.alert.building_block_type', 'kibana.alert.depth',
-  'kibana.alert.ancestors.id', 'kibana.alert.ancestors.index', 'kibana.alert.host.criticality_level', 'kibana.alert.user.criticality_level',
-  'kibana.alert.original_event.code', 'kibana.alert.original_event.action', 'kibana.alert.new_terms',
-  'kibana.alert.attack_discovery.alert_ids', 'kibana.alert.attack_discovery.title_with_replacements',
-  'host.os.name', 'host.os.family', 'user.domain', 'user_agent.original', 'dns.question.name', 'dns.question.type',
-  'url.full', 'url.domain', 'email.subject', 'email.from.address', 'email.to.address', 'email.sender.address', 'email.reply_to.address',
-  'email.attachments.file.name', 'network.protocol', 'network.direction', 'destination.port', 'source.port',
-  'file.Ext.malware_classification.identifier', 'file.Ext.malware_classification.score', 'file.Ext.malware_classification.threshold',
-  'file.code_signature.subject_name', 'file.code_signature.trusted', 'process.code_signature.subject_name', 'process.code_signature.trusted',
-  'Ransomware.feature', 'Ransomware.files.path', 'Ransomware.files.entropy', 'Ransomware.files.extension', 'Ransomware.files.metrics',
-  'Memory_protection.feature', 'Endpoint.policy.applied.name', 'Endpoint.policy.applied.id',
-  'threat.enrichments.matched.atomic', 'threat.enrichments.matched.field', 'threat.enrichments.matched.type',
-  'threat.enrichments.indicator.type', 'threat.enrichments.feed.name', 'threat.indicator.type',
+  'event.code',
+  'event.action',
+  'event.category',
+  'event.type',
+  'event.dataset',
+  'event.module',
+  'event.outcome',
+  'event.provider',
+  'rule.name',
+  'rule.id',
+  'rule.ruleset',
+  'process.executable',
+  'process.name',
+  'kibana.alert.reason',
+  'kibana.alert.risk_score',
+  'kibana.alert.rule.type',
+  'kibana.alert.rule.rule_type_id',
+  'kibana.alert.rule.tags',
+  'kibana.alert.building_block_type',
+  'kibana.alert.depth',
+  'kibana.alert.ancestors.id',
+  'kibana.alert.ancestors.index',
+  'kibana.alert.host.criticality_level',
+  'kibana.alert.user.criticality_level',
+  'kibana.alert.original_event.code',
+  'kibana.alert.original_event.action',
+  'kibana.alert.new_terms',
+  'kibana.alert.attack_discovery.alert_ids',
+  'kibana.alert.attack_discovery.title_with_replacements',
+  'host.os.name',
+  'host.os.family',
+  'user.domain',
+  'user_agent.original',
+  'dns.question.name',
+  'dns.question.type',
+  'url.full',
+  'url.domain',
+  'email.subject',
+  'email.from.address',
+  'email.to.address',
+  'email.sender.address',
+  'email.reply_to.address',
+  'email.attachments.file.name',
+  'network.protocol',
+  'network.direction',
+  'destination.port',
+  'source.port',
+  'file.Ext.malware_classification.identifier',
+  'file.Ext.malware_classification.score',
+  'file.Ext.malware_classification.threshold',
+  'file.code_signature.subject_name',
+  'file.code_signature.trusted',
+  'process.code_signature.subject_name',
+  'process.code_signature.trusted',
+  'Ransomware.feature',
+  'Ransomware.files.path',
+  'Ransomware.files.entropy',
+  'Ransomware.files.extension',
+  'Ransomware.files.metrics',
+  'Memory_protection.feature',
+  'Endpoint.policy.applied.name',
+  'Endpoint.policy.applied.id',
+  'threat.enrichments.matched.atomic',
+  'threat.enrichments.matched.field',
+  'threat.enrichments.matched.type',
+  'threat.enrichments.indicator.type',
+  'threat.enrichments.feed.name',
+  'threat.indicator.type',
 ];
 
 /** Windows event data (Winlogbeat / Elastic Agent `winlog.event_data.*`) keeps Sysmon's own names. */
@@ -44,8 +97,7 @@ export function looksLikeElasticAlert(native: unknown): boolean {
   try {
     const document = unwrapAlertDocument(native);
     if (!document) return false;
-    return ['kibana.alert.rule.name', 'kibana.alert.uuid', 'kibana.alert.rule.uuid', 'kibana.alert.attack_discovery.alert_ids']
-      .some((path) => readPath(document.source, path) !== undefined);
+    return ['kibana.alert.rule.name', 'kibana.alert.uuid', 'kibana.alert.rule.uuid', 'kibana.alert.attack_discovery.alert_ids'].some((path) => readPath(document.source, path) !== undefined);
   } catch {
     return false; // A payload too deep to walk is not a Kibana alert.
   }
@@ -106,10 +158,7 @@ function nativeIdsOf(document: ElasticAlertDocument, id: string): Record<string,
  * subtechniques, nested or dotted) and of ECS `threat.*` copied from the source event.
  */
 function readAttack(source: Record<string, unknown>): string[] {
-  const ids = ['kibana.alert.rule.threat', 'threat'].flatMap((root) => [
-    ...readStrings(source, `${root}.technique.id`),
-    ...readStrings(source, `${root}.technique.subtechnique.id`),
-  ]);
+  const ids = ['kibana.alert.rule.threat', 'threat'].flatMap((root) => [...readStrings(source, `${root}.technique.id`), ...readStrings(source, `${root}.technique.subtechnique.id`)]);
   return [...new Set(ids.map((value) => value.trim().toUpperCase()).filter((value) => ATTACK_ID_PATTERN.test(value)))];
 }
 

@@ -71,7 +71,8 @@ export function createElasticPlugin(configInput?: unknown, options: ElasticPlugi
         hits = await api.searchWithPit(alertsIndex, query, [{ '@timestamp': 'asc' }, { 'kibana.alert.uuid': 'asc' }], config.pageSize);
       } catch (error) {
         // The detection engine creates the alerts index with the space's first alert: none yet.
-        if (PlatformApiError.isInstance(error) && (error as PlatformApiError).statusCode === 404 && error.message.includes('index_not_found_exception')) return { alerts: [], checkpoint: checkpoint ?? '' };
+        if (PlatformApiError.isInstance(error) && (error as PlatformApiError).statusCode === 404 && error.message.includes('index_not_found_exception'))
+          return { alerts: [], checkpoint: checkpoint ?? '' };
         throw error;
       }
       return { alerts: hits, checkpoint: nextCheckpoint(state, hits, checkpoint) };
@@ -81,7 +82,9 @@ export function createElasticPlugin(configInput?: unknown, options: ElasticPlugi
       const payload = output.payload as ElasticWriteBack;
       const kibanaVersion = await api.kibanaVersion();
       if (!supportsAlertTags(kibanaVersion)) {
-        throw new UnsupportedFeatureError(`Kibana ${kibanaVersion} has no alert tags API (POST /api/detection_engine/signals/tags, Kibana 8.10+), which marks an alert as triaged: upgrade Kibana, or use the push path (rule action → POST /v1/triage)`);
+        throw new UnsupportedFeatureError(
+          `Kibana ${kibanaVersion} has no alert tags API (POST /api/detection_engine/signals/tags, Kibana 8.10+), which marks an alert as triaged: upgrade Kibana, or use the push path (rule action → POST /v1/triage)`,
+        );
       }
       // Each write checks the platform's state first. Tags go last: a verdict tag means the whole
       // write-back is done (the pull skips tagged alerts), so a crash before it re-pulls the alert.
@@ -110,10 +113,7 @@ export function createElasticPlugin(configInput?: unknown, options: ElasticPlugi
     async readDispositions(since: string): Promise<Disposition[]> {
       if (Number.isNaN(Date.parse(since))) throw new VerdictError(`readDispositions: since must be an ISO 8601 time, got ${JSON.stringify(since)}`);
       const ownUser = await api.ownUsername();
-      return [
-        ...(await readStatusDispositions(api, alertsIndex, since, ownUser)),
-        ...(config.cases ? await readCaseDispositions(api, config.caseOwner, since, ownUser) : []),
-      ];
+      return [...(await readStatusDispositions(api, alertsIndex, since, ownUser)), ...(config.cases ? await readCaseDispositions(api, config.caseOwner, since, ownUser) : [])];
     },
   };
 }

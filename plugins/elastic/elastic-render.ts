@@ -125,9 +125,7 @@ export function renderElasticResult(result: TriageResult, options: ElasticRender
       ids: [result.alertId],
       tags: { tags_to_add: tagsToAdd, tags_to_remove: [...Object.values(VERDICT_TAGS), AUTO_CLOSED_TAG].filter((tag) => !tagsToAdd.includes(tag)) },
     },
-    ...(isClosing
-      ? { status: { signal_ids: [result.alertId], status: 'closed' as const, ...(reason && supportsCloseReason(options.kibanaVersion) ? { reason } : {}) } }
-      : {}),
+    ...(isClosing ? { status: { signal_ids: [result.alertId], status: 'closed' as const, ...(reason && supportsCloseReason(options.kibanaVersion) ? { reason } : {}) } } : {}),
     caseGroup: {
       tag: caseTag,
       create: {

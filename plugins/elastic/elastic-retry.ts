@@ -30,9 +30,12 @@ const HINT_BY_STATUS: Record<number, string> = {
 export function toPlatformApiError(failure: HttpFailure, secrets: readonly string[]): PlatformApiError {
   const { statusCode } = failure;
   const what = statusCode === undefined ? 'could not reach Elastic (network error or timeout)' : `Elastic answered HTTP ${statusCode}`;
-  const hint = statusCode === undefined ? 'check elastic.elasticsearchUrl / elastic.kibanaUrl, elastic.caFile and the network path'
-    : statusCode === 429 || statusCode >= 500 ? 'Elastic is busy or failing; retried with back-off'
-      : HINT_BY_STATUS[statusCode] ?? 'the request was refused';
+  const hint =
+    statusCode === undefined
+      ? 'check elastic.elasticsearchUrl / elastic.kibanaUrl, elastic.caFile and the network path'
+      : statusCode === 429 || statusCode >= 500
+        ? 'Elastic is busy or failing; retried with back-off'
+        : (HINT_BY_STATUS[statusCode] ?? 'the request was refused');
   const detail = failure.platformMessage ? ` (${truncate(failure.platformMessage, 300)})` : '';
   const retryAfterSeconds = parseRetryAfter(failure.retryAfter);
   return new PlatformApiError(scrubSecrets(`${failure.operation}: ${what}${detail}; ${hint}`, secrets), {

@@ -66,7 +66,11 @@ function createCredential(config: SentinelConfig, ca: string[] | undefined): Tok
 
 /** Graph middleware that ends the chain: sends through undici with the configured trust store. */
 class FetchHandler implements Middleware {
-  constructor(private readonly send: typeof undiciFetch, private readonly dispatcher: Agent | undefined, private readonly timeoutMs: number) {}
+  constructor(
+    private readonly send: typeof undiciFetch,
+    private readonly dispatcher: Agent | undefined,
+    private readonly timeoutMs: number,
+  ) {}
 
   async execute(context: Context): Promise<void> {
     const init = { ...(context.options as Record<string, unknown>), signal: AbortSignal.timeout(this.timeoutMs), ...(this.dispatcher ? { dispatcher: this.dispatcher } : {}) };
@@ -142,7 +146,10 @@ export function createSentinelApi(config: SentinelConfig, options: SentinelApiOp
       if (response.status === 404 && isOptional) return undefined;
       if (!response.ok) {
         const error = asObject(parsed?.error);
-        throw toPlatformApiError({ operation, statusCode: response.status, retryAfter: response.headers.get('retry-after'), ...(error ? { platformMessage: `${String(error.code)}: ${String(error.message)}` } : {}) }, secrets);
+        throw toPlatformApiError(
+          { operation, statusCode: response.status, retryAfter: response.headers.get('retry-after'), ...(error ? { platformMessage: `${String(error.code)}: ${String(error.message)}` } : {}) },
+          secrets,
+        );
       }
       return parsed ?? {};
     });
@@ -158,9 +165,12 @@ export function createSentinelApi(config: SentinelConfig, options: SentinelApiOp
         $filter: `lastUpdateDateTime ge ${since}`,
         $top: String(config.pageSize),
         ...(listOptions.expandAlerts ? { $expand: 'alerts' } : {}),
-      }).toString().replace(/\+/g, '%20')}`;
+      })
+        .toString()
+        .replace(/\+/g, '%20')}`;
       for (let page = 0; next !== undefined; page += 1) {
-        if (page >= config.maxPagesPerPull) throw new PlatformApiError(`Graph GET /security/${resource}: more than ${config.maxPagesPerPull} pages in one pull; raise sentinel.maxPagesPerPull`, { statusCode: 413 });
+        if (page >= config.maxPagesPerPull)
+          throw new PlatformApiError(`Graph GET /security/${resource}: more than ${config.maxPagesPerPull} pages in one pull; raise sentinel.maxPagesPerPull`, { statusCode: 413 });
         const url: string = next;
         const body = await graph(`Graph GET /security/${resource}`, (api) => withPrefer(api.api(url)).get() as Promise<unknown>);
         const object = asObject(body);
@@ -185,24 +195,32 @@ export function createSentinelApi(config: SentinelConfig, options: SentinelApiOp
         ...(step.body === undefined ? {} : { body: step.body }),
         ...(step.dependsOn ? { dependsOn: step.dependsOn } : {}),
       }));
-      await graph('Graph POST /$batch', async (api) => {
-        const answer = asObject(await api.api('/$batch').post({ requests }));
-        const responses = Array.isArray(answer?.responses) ? answer.responses.map(asObject) : [];
-        const failed = steps.map((step) => ({ step, response: responses.find((response) => response?.id === step.id) }))
-          .filter(({ response }) => !response || typeof response.status !== 'number' || response.status >= 300);
-        if (failed.length === 0) return;
-        // A step that failed only because an earlier one did (424) is not the cause.
-        const first = failed.find(({ response }) => response?.status !== 424) ?? failed[0]!;
-        const status = typeof first.response?.status === 'number' ? first.response.status : 502;
-        const headers = asObject(first.response?.headers);
-        const error = asObject(asObject(first.response?.body)?.error);
-        throw toPlatformApiError({
-          operation: `Graph $batch ${first.step.method} ${first.step.url.replace(/\/[^/]+(\/comments)?$/, '/{id}$1')}`,
-          statusCode: status,
-          retryAfter: typeof headers?.['Retry-After'] === 'string' ? headers['Retry-After'] : typeof headers?.['retry-after'] === 'string' ? headers['retry-after'] : null,
-          ...(error ? { platformMessage: `${String(error.code)}: ${String(error.message)}` } : {}),
-        }, secrets);
-      }, steps.length);
+      await graph(
+        'Graph POST /$batch',
+        async (api) => {
+          const answer = asObject(await api.api('/$batch').post({ requests }));
+          const responses = Array.isArray(answer?.responses) ? answer.responses.map(asObject) : [];
+          const failed = steps
+            .map((step) => ({ step, response: responses.find((response) => response?.id === step.id) }))
+            .filter(({ response }) => !response || typeof response.status !== 'number' || response.status >= 300);
+          if (failed.length === 0) return;
+          // A step that failed only because an earlier one did (424) is not the cause.
+          const first = failed.find(({ response }) => response?.status !== 424) ?? failed[0]!;
+          const status = typeof first.response?.status === 'number' ? first.response.status : 502;
+          const headers = asObject(first.response?.headers);
+          const error = asObject(asObject(first.response?.body)?.error);
+          throw toPlatformApiError(
+            {
+              operation: `Graph $batch ${first.step.method} ${first.step.url.replace(/\/[^/]+(\/comments)?$/, '/{id}$1')}`,
+              statusCode: status,
+              retryAfter: typeof headers?.['Retry-After'] === 'string' ? headers['Retry-After'] : typeof headers?.['retry-after'] === 'string' ? headers['retry-after'] : null,
+              ...(error ? { platformMessage: `${String(error.code)}: ${String(error.message)}` } : {}),
+            },
+            secrets,
+          );
+        },
+        steps.length,
+      );
     },
     // POST /security/{alerts_v2|incidents}/{id}/comments (200 with the whole comment list).
     async postComment(resource, id, body) {
@@ -211,7 +229,8 @@ export function createSentinelApi(config: SentinelConfig, options: SentinelApiOp
     // ARM: GET …/incidents?$filter=properties/lastModifiedTimeUtc ge …&$orderby=…&$top (nextLink paging).
     async listArmIncidents(since) {
       const items: Array<Record<string, unknown>> = [];
-      let next: string | undefined = `/incidents?${new URLSearchParams({ $filter: `properties/lastModifiedTimeUtc ge ${since}`, $orderby: 'properties/lastModifiedTimeUtc asc', $top: String(config.pageSize) }).toString().replace(/\+/g, '%20')}`;
+      let next: string | undefined =
+        `/incidents?${new URLSearchParams({ $filter: `properties/lastModifiedTimeUtc ge ${since}`, $orderby: 'properties/lastModifiedTimeUtc asc', $top: String(config.pageSize) }).toString().replace(/\+/g, '%20')}`;
       for (let page = 0; next !== undefined; page += 1) {
         if (page >= config.maxPagesPerPull) throw new PlatformApiError(`Sentinel ARM list incidents: more than ${config.maxPagesPerPull} pages; raise sentinel.maxPagesPerPull`, { statusCode: 413 });
         const body = await arm('GET', next);
@@ -248,13 +267,16 @@ function graphFailure(operation: string, failure: unknown, secrets: readonly str
   const headers = error?.headers as { get?: (name: string) => string | null } | undefined;
   const code = typeof error?.code === 'string' ? error.code : undefined;
   const message = typeof error?.message === 'string' ? error.message : undefined;
-  return toPlatformApiError({
-    operation,
-    statusCode: status,
-    retryAfter: typeof headers?.get === 'function' ? headers.get('retry-after') : null,
-    ...(status !== undefined && (code || message) ? { platformMessage: `${code ?? 'error'}: ${message ?? ''}` } : {}),
-    cause: status === undefined ? credentialFailure(failure) : undefined,
-  }, secrets);
+  return toPlatformApiError(
+    {
+      operation,
+      statusCode: status,
+      retryAfter: typeof headers?.get === 'function' ? headers.get('retry-after') : null,
+      ...(status !== undefined && (code || message) ? { platformMessage: `${code ?? 'error'}: ${message ?? ''}` } : {}),
+      cause: status === undefined ? credentialFailure(failure) : undefined,
+    },
+    secrets,
+  );
 }
 
 /**

@@ -15,9 +15,11 @@ const isLoopback = (url: string): boolean => {
     return false; // Not a URL: the url check names the field.
   }
 };
-const endpoint = (example: string) => z.url({ protocol: /^https?$/, error: `must be an https URL such as ${example}` })
-  .refine((url) => url.startsWith('https://') || isLoopback(url), `must use https (http only on a loopback emulator), e.g. ${example}`)
-  .transform((url) => url.replace(/\/+$/, ''));
+const endpoint = (example: string) =>
+  z
+    .url({ protocol: /^https?$/, error: `must be an https URL such as ${example}` })
+    .refine((url) => url.startsWith('https://') || isLoopback(url), `must use https (http only on a loopback emulator), e.g. ${example}`)
+    .transform((url) => url.replace(/\/+$/, ''));
 
 const SecretAuthSchema = z.strictObject({
   /** App registration client secret (Certificates & secrets). */
@@ -33,14 +35,17 @@ const CertificateAuthSchema = z.strictObject({
 const WorkspaceSchema = z.strictObject({
   subscriptionId: z.uuid({ error: 'sentinelWorkspace.subscriptionId must be a subscription GUID' }),
   resourceGroup: z.string().regex(/^[-\w._()]{1,90}$/, 'sentinelWorkspace.resourceGroup: 1-90 letters, digits, -_.()'),
-  workspaceName: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9-]+[A-Za-z0-9]$/, 'sentinelWorkspace.workspaceName: letters, digits and -, 3-90 (Incidents.json pattern)').max(90),
+  workspaceName: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9-]+[A-Za-z0-9]$/, 'sentinelWorkspace.workspaceName: letters, digits and -, 3-90 (Incidents.json pattern)')
+    .max(90),
 });
 
 export const SentinelConfigSchema = z.strictObject({
   /** Directory (tenant) id of the app registration. */
   tenantId: z.string().regex(/^[0-9a-zA-Z.-]{1,100}$/, 'tenantId must be the directory GUID or a verified domain'),
   /** Application (client) id. */
-  clientId: z.uuid({ error: 'clientId must be the app registration\'s application (client) GUID' }),
+  clientId: z.uuid({ error: "clientId must be the app registration's application (client) GUID" }),
   auth: z.union([SecretAuthSchema, CertificateAuthSchema], { error: 'auth must be { clientSecret } or { certificatePath }' }),
   /** Microsoft Entra authority host; national clouds use their own (login.microsoftonline.us, login.chinacloudapi.cn). */
   authorityHost: endpoint('https://login.microsoftonline.com').default('https://login.microsoftonline.com'),
@@ -51,11 +56,13 @@ export const SentinelConfigSchema = z.strictObject({
   /** Extra trusted CA certificates (PEM file), for TLS-inspecting proxies and private clouds. */
   caFile: z.string().min(1).optional(),
   /** What to pull: Graph alerts_v2, Graph incidents (with their alerts), Sentinel ARM incidents. */
-  sources: z.strictObject({
-    alerts: z.boolean().default(true),
-    incidents: z.boolean().default(true),
-    armIncidents: z.boolean().default(false),
-  }).default({ alerts: true, incidents: true, armIncidents: false }),
+  sources: z
+    .strictObject({
+      alerts: z.boolean().default(true),
+      incidents: z.boolean().default(true),
+      armIncidents: z.boolean().default(false),
+    })
+    .default({ alerts: true, incidents: true, armIncidents: false }),
   /** The Sentinel workspace, needed for ARM incidents. */
   sentinelWorkspace: WorkspaceSchema.optional(),
   /** Set classification and determination (Graph) / classification and reason (ARM). Off: suggested in the comment only. */
@@ -63,7 +70,12 @@ export const SentinelConfigSchema = z.strictObject({
   /** Resolve (Graph) / close (ARM) what Verdict judges benign or false positive. A policy decision: off by default. */
   closeOnBenign: z.boolean().default(false),
   /** Where the first pull starts, in minutes before now, when there is no checkpoint. */
-  initialLookbackMinutes: z.number().int().min(1).max(60 * 24 * 90).default(24 * 60),
+  initialLookbackMinutes: z
+    .number()
+    .int()
+    .min(1)
+    .max(60 * 24 * 90)
+    .default(24 * 60),
   /** `$top` of each list page. */
   pageSize: z.number().int().min(1).max(1000).default(50),
   /** Safety cap on pages followed in one pull. */

@@ -115,7 +115,11 @@ function addProcess(add: AddEntity, evidence: Record_, role: Entity['role'], fac
     parentProcessId: str(evidence.parentProcessId),
     parentImage: filePathOf(obj(evidence.parentProcessImageFile)),
     user,
-    hashes: ['sha256', 'sha1', 'md5'].map((algorithm) => str(obj(evidence.imageFile)?.[algorithm]) && `${algorithm.toUpperCase()}=${str(obj(evidence.imageFile)?.[algorithm])}`).filter(Boolean).join(',') || undefined,
+    hashes:
+      ['sha256', 'sha1', 'md5']
+        .map((algorithm) => str(obj(evidence.imageFile)?.[algorithm]) && `${algorithm.toUpperCase()}=${str(obj(evidence.imageFile)?.[algorithm])}`)
+        .filter(Boolean)
+        .join(',') || undefined,
   });
   if (user) add('user', user, 'actor', { sid: str(obj(evidence.userAccount)?.userSid) });
   addHashes(add, obj(evidence.imageFile), facts);
@@ -133,7 +137,11 @@ export function readEvidence(raw: unknown, add: AddEntity): void {
   switch (type) {
     case 'deviceEvidence': {
       add('host', str(item.deviceDnsName) ?? str(item.hostName) ?? str(item.mdeDeviceId), role('target'), {
-        ...facts, mdeDeviceId: str(item.mdeDeviceId), azureAdDeviceId: str(item.azureAdDeviceId), osPlatform: str(item.osPlatform), riskScore: str(item.riskScore),
+        ...facts,
+        mdeDeviceId: str(item.mdeDeviceId),
+        azureAdDeviceId: str(item.azureAdDeviceId),
+        osPlatform: str(item.osPlatform),
+        riskScore: str(item.riskScore),
       });
       for (const address of [...stringsOf(item.ipInterfaces), str(item.lastIpAddress), str(item.lastExternalIpAddress)]) addIp(add, address, 'related');
       for (const user of list(item.loggedOnUsers)) add('user', accountName(user), 'related', { loggedOn: 'true' });
@@ -170,7 +178,10 @@ export function readEvidence(raw: unknown, add: AddEntity): void {
       return;
     case 'registryValueEvidence':
       add('registry', registryPath(item, true), role('target'), {
-        ...facts, valueName: str(item.registryValueName), details: str(item.registryValue), valueType: str(item.registryValueType),
+        ...facts,
+        valueName: str(item.registryValueName),
+        details: str(item.registryValue),
+        valueType: str(item.registryValueType),
       });
       return;
     case 'mailboxEvidence':
@@ -182,7 +193,14 @@ export function readEvidence(raw: unknown, add: AddEntity): void {
       return;
     case 'analyzedMessageEvidence': {
       const sender = str(obj(item.p1Sender)?.emailAddress) ?? str(obj(item.p2Sender)?.emailAddress);
-      add('email', sender, 'source', { ...facts, subject: str(item.subject), networkMessageId: str(item.networkMessageId), internetMessageId: str(item.internetMessageId), deliveryAction: str(item.deliveryAction), threats: stringsOf(item.threats).join(',') || undefined });
+      add('email', sender, 'source', {
+        ...facts,
+        subject: str(item.subject),
+        networkMessageId: str(item.networkMessageId),
+        internetMessageId: str(item.internetMessageId),
+        deliveryAction: str(item.deliveryAction),
+        threats: stringsOf(item.threats).join(',') || undefined,
+      });
       add('email', str(item.recipientEmailAddress), 'target', { recipient: 'true' });
       addIp(add, item.senderIp, 'source');
       for (const url of stringsOf(item.urls)) add('url', url, 'related', { inMessage: 'true' });
@@ -208,7 +226,12 @@ export function readEvidence(raw: unknown, add: AddEntity): void {
       add('cloud_resource', str(item.displayName) ?? str(item.appId), role('related'), { ...facts, appId: str(item.appId), publisher: str(item.publisher), resourceType: 'oauthApplication' });
       return;
     case 'servicePrincipalEvidence':
-      add('user', str(item.servicePrincipalName) ?? str(item.appId), role('actor'), { ...facts, appId: str(item.appId), servicePrincipalObjectId: str(item.servicePrincipalObjectId), accountType: 'servicePrincipal' });
+      add('user', str(item.servicePrincipalName) ?? str(item.appId), role('actor'), {
+        ...facts,
+        appId: str(item.appId),
+        servicePrincipalObjectId: str(item.servicePrincipalObjectId),
+        accountType: 'servicePrincipal',
+      });
       return;
     case 'azureResourceEvidence':
       add('cloud_resource', str(item.resourceId) ?? str(item.resourceName), role('target'), { ...facts, resourceName: str(item.resourceName), resourceType: str(item.resourceType) });

@@ -2,8 +2,16 @@ import { ATTACK_ID_PATTERN, type Alert, type AlertInput, type Entity } from '../
 import { InvalidAlertError, type FieldIssue } from '../../core/spec/errors.js';
 import { finalizeAlert } from '../../core/normalize/finalize.js';
 import {
-  ARM_INCIDENT_TYPE, ArmIncidentSchema, GRAPH_ALERT_TYPE, GRAPH_INCIDENT_TYPE, GraphAlertSchema, GraphIncidentSchema, stringsOf,
-  type ArmIncident, type GraphAlert, type GraphIncident,
+  ARM_INCIDENT_TYPE,
+  ArmIncidentSchema,
+  GRAPH_ALERT_TYPE,
+  GRAPH_INCIDENT_TYPE,
+  GraphAlertSchema,
+  GraphIncidentSchema,
+  stringsOf,
+  type ArmIncident,
+  type GraphAlert,
+  type GraphIncident,
 } from './sentinel-alert.js';
 import { readEvidence, type AddEntity } from './sentinel-evidence.js';
 
@@ -27,7 +35,13 @@ const CATEGORY_KEY = 'LogSourceCategory';
  * no property for: they complete the entity of the same event (the process with that command line,
  * the registry key, the file).
  */
-const PROCESS_DETAILS: Record<string, string> = { ParentCommandLine: 'parentCommandLine', Hashes: 'hashes', OriginalFileName: 'originalFileName', IntegrityLevel: 'integrityLevel', CurrentDirectory: 'currentDirectory' };
+const PROCESS_DETAILS: Record<string, string> = {
+  ParentCommandLine: 'parentCommandLine',
+  Hashes: 'hashes',
+  OriginalFileName: 'originalFileName',
+  IntegrityLevel: 'integrityLevel',
+  CurrentDirectory: 'currentDirectory',
+};
 
 type Kind = 'alert' | 'incident' | 'armIncident';
 
@@ -85,7 +99,14 @@ function severityOf(value: string | null | undefined): Alert['severity'] {
 }
 
 function techniquesOf(values: unknown[]): string[] {
-  return [...new Set(values.flatMap(stringsOf).map((id) => id.trim().toUpperCase()).filter((id) => ATTACK_ID_PATTERN.test(id)))];
+  return [
+    ...new Set(
+      values
+        .flatMap(stringsOf)
+        .map((id) => id.trim().toUpperCase())
+        .filter((id) => ATTACK_ID_PATTERN.test(id)),
+    ),
+  ];
 }
 
 function entityCollector(): { entities: Entity[]; add: AddEntity } {
@@ -143,7 +164,10 @@ function ruleAuthorOf(alert: GraphAlert, key = RULE_AUTHOR_KEY): string | undefi
   return undefined;
 }
 
-function parseOrThrow<T>(schema: { safeParse(value: unknown): { success: true; data: T } | { success: false; error: { issues: Array<{ path: PropertyKey[]; message: string }> } } }, native: unknown): T {
+function parseOrThrow<T>(
+  schema: { safeParse(value: unknown): { success: true; data: T } | { success: false; error: { issues: Array<{ path: PropertyKey[]; message: string }> } } },
+  native: unknown,
+): T {
   const parsed = schema.safeParse(native);
   if (!parsed.success) throw new InvalidAlertError(schemaIssues(parsed.error));
   return parsed.data;
@@ -199,7 +223,7 @@ function normalizeGraphIncident(native: unknown): Alert {
     source: { platform: 'sentinel', product: products.join(', ') || undefined, nativeIds },
     title,
     ruleName: alerts.length === 1 && alerts[0]!.title ? alerts[0]!.title : title,
-    ruleId: alerts.length === 1 ? alerts[0]!.detectorId ?? undefined : undefined,
+    ruleId: alerts.length === 1 ? (alerts[0]!.detectorId ?? undefined) : undefined,
     description: incident.description ?? undefined,
     severity: severityOf(incident.severity),
     time,

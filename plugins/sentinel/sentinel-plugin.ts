@@ -27,7 +27,19 @@ const ANALYST_VERDICT: Record<string, Disposition['verdict']> = {
 };
 
 /** IncidentProperties the PUT keeps (Incidents.json: not readOnly). Everything else is the server's. */
-const ARM_WRITABLE = ['title', 'description', 'severity', 'status', 'classification', 'classificationReason', 'classificationComment', 'owner', 'labels', 'firstActivityTimeUtc', 'lastActivityTimeUtc'] as const;
+const ARM_WRITABLE = [
+  'title',
+  'description',
+  'severity',
+  'status',
+  'classification',
+  'classificationReason',
+  'classificationComment',
+  'owner',
+  'labels',
+  'firstActivityTimeUtc',
+  'lastActivityTimeUtc',
+] as const;
 
 /**
  * The Microsoft Sentinel / Defender XDR add-on. Without a config it normalizes and renders only
@@ -192,7 +204,8 @@ function graphDisposition(item: Record<string, unknown>, isIncident: boolean, co
   const own = comments.filter((comment) => comment.comment?.includes(VERDICT_MARKER_PREFIX)).at(-1);
   // Verdict's own classification: changed by this app (incidents name it), or (alerts) the one its comment wrote.
   if (lastModifiedBy?.includes(config.clientId)) return undefined;
-  if (!isIncident && config.writeClassification && own?.comment?.includes(`Suggested classification: ${classification}`) && GRAPH_CLASSIFICATION[verdict] === classification && !lastModifiedBy) return undefined;
+  if (!isIncident && config.writeClassification && own?.comment?.includes(`Suggested classification: ${classification}`) && GRAPH_CLASSIFICATION[verdict] === classification && !lastModifiedBy)
+    return undefined;
   const note = comments.filter((comment) => !comment.comment?.includes(VERDICT_MARKER_PREFIX)).at(-1)?.comment ?? undefined;
   const analyst = lastModifiedBy ?? (typeof item.assignedTo === 'string' ? item.assignedTo : undefined);
   return {

@@ -160,7 +160,10 @@ export function renderTextComment(result: TriageResult, marker: string): string 
   const evidence = topEvidence(result);
   if (evidence.length > 0) lines.push('Evidence:', ...evidence.map((item) => `- (${item.weight > 0 ? '+' : ''}${item.weight.toFixed(2)}) ${truncate(item.claim, 240)} [${item.source}]`));
   if (result.recommendedActions.length > 0) {
-    lines.push('Recommended actions:', ...result.recommendedActions.slice(0, 5).map((action) => `- ${action.action} ${action.target}${action.requiresApproval ? ' (needs approval)' : ''}: ${truncate(action.reason, 160)}`));
+    lines.push(
+      'Recommended actions:',
+      ...result.recommendedActions.slice(0, 5).map((action) => `- ${action.action} ${action.target}${action.requiresApproval ? ' (needs approval)' : ''}: ${truncate(action.reason, 160)}`),
+    );
   }
   if (result.ruleAuthor) lines.push(`Rule author: ${result.ruleAuthor}`);
   if (result.duplicateOf) lines.push(`Duplicate of ${result.duplicateOf}`);
@@ -170,17 +173,20 @@ export function renderTextComment(result: TriageResult, marker: string): string 
 
 /** HTML Sentinel comment: reasons, evidence and actions; every alert-derived text is escaped. */
 export function renderHtmlComment(result: TriageResult, marker: string): string {
-  const parts = [
-    `<p><b>${escapeHtml(headline(result))}</b></p>`,
-    `<p>Suggested classification: ${escapeHtml(SUGGESTED[result.verdict])}</p>`,
-    `<p>${escapeHtml(truncate(result.summary, 1200))}</p>`,
-  ];
+  const parts = [`<p><b>${escapeHtml(headline(result))}</b></p>`, `<p>Suggested classification: ${escapeHtml(SUGGESTED[result.verdict])}</p>`, `<p>${escapeHtml(truncate(result.summary, 1200))}</p>`];
   const evidence = topEvidence(result);
   if (evidence.length > 0) {
-    parts.push(`<p><b>Evidence</b></p><ul>${evidence.map((item) => `<li>(${item.weight > 0 ? '+' : ''}${item.weight.toFixed(2)}) ${escapeHtml(truncate(item.claim, 400))} <i>[${escapeHtml(item.source)}]</i></li>`).join('')}</ul>`);
+    parts.push(
+      `<p><b>Evidence</b></p><ul>${evidence.map((item) => `<li>(${item.weight > 0 ? '+' : ''}${item.weight.toFixed(2)}) ${escapeHtml(truncate(item.claim, 400))} <i>[${escapeHtml(item.source)}]</i></li>`).join('')}</ul>`,
+    );
   }
   if (result.recommendedActions.length > 0) {
-    parts.push(`<p><b>Recommended actions</b></p><ul>${result.recommendedActions.slice(0, 5).map((action) => `<li>${escapeHtml(`${action.action} ${action.target}`)}${action.requiresApproval ? ' (needs approval)' : ''}: ${escapeHtml(truncate(action.reason, 240))}</li>`).join('')}</ul>`);
+    parts.push(
+      `<p><b>Recommended actions</b></p><ul>${result.recommendedActions
+        .slice(0, 5)
+        .map((action) => `<li>${escapeHtml(`${action.action} ${action.target}`)}${action.requiresApproval ? ' (needs approval)' : ''}: ${escapeHtml(truncate(action.reason, 240))}</li>`)
+        .join('')}</ul>`,
+    );
   }
   if (result.ruleAuthor) parts.push(`<p>Rule author: ${escapeHtml(result.ruleAuthor)}</p>`);
   if (result.duplicateOf) parts.push(`<p>Duplicate of ${escapeHtml(result.duplicateOf)}</p>`);

@@ -31,9 +31,12 @@ export interface HttpFailure {
 export function toPlatformApiError(failure: HttpFailure, secrets: readonly string[]): PlatformApiError {
   const { statusCode } = failure;
   const what = statusCode === undefined ? 'could not reach Microsoft (network error or timeout)' : `Microsoft answered HTTP ${statusCode}`;
-  const hint = statusCode === undefined ? 'check the endpoints and the network path'
-    : statusCode === 429 || statusCode >= 500 ? 'throttled or failing; retried with back-off'
-      : HINT_BY_STATUS[statusCode] ?? 'the request was refused';
+  const hint =
+    statusCode === undefined
+      ? 'check the endpoints and the network path'
+      : statusCode === 429 || statusCode >= 500
+        ? 'throttled or failing; retried with back-off'
+        : (HINT_BY_STATUS[statusCode] ?? 'the request was refused');
   const detail = failure.platformMessage ? ` (${truncate(failure.platformMessage, 300)})` : '';
   const retryAfterSeconds = parseRetryAfter(failure.retryAfter);
   const cause = failure.cause instanceof Error && !VerdictError.isInstance(failure.cause) ? new Error(scrubSecrets(`${failure.cause.name}: ${failure.cause.message}`, secrets)) : undefined;

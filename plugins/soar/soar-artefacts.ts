@@ -36,7 +36,10 @@ export async function buildSoarArtefacts(openApiDocument: Record<string, unknown
   files.set('shuffle/src/app.py', readSource('shuffle/app.py').replace('__APP_VERSION__', model.version));
   files.set('shuffle/src/verdict_client.py', client);
   files.set('shuffle/requirements.txt', '# Standard library only.\n');
-  files.set('shuffle/Dockerfile', ['FROM frikky/shuffle:app_sdk', 'COPY requirements.txt /requirements.txt', 'COPY src /app', 'WORKDIR /app', 'CMD ["python", "app.py", "--log-level", "DEBUG"]', ''].join('\n'));
+  files.set(
+    'shuffle/Dockerfile',
+    ['FROM frikky/shuffle:app_sdk', 'COPY requirements.txt /requirements.txt', 'COPY src /app', 'WORKDIR /app', 'CMD ["python", "app.py", "--log-level", "DEBUG"]', ''].join('\n'),
+  );
   return files;
 }
 

@@ -87,9 +87,7 @@ export function soarModelFromOpenApi(document: Json): SoarModel {
   const schemas = ((document.components as Json | undefined)?.schemas ?? {}) as Record<string, Json>;
   const info = (document.info ?? {}) as Json;
   const servers = (document.servers ?? []) as Json[];
-  const operations = Object.fromEntries(
-    Object.entries(SOAR_OPERATION_IDS).map(([key, operationId]) => [key, findOperation(document, operationId)]),
-  ) as Record<SoarOperationKey, SoarOperation>;
+  const operations = Object.fromEntries(Object.entries(SOAR_OPERATION_IDS).map(([key, operationId]) => [key, findOperation(document, operationId)])) as Record<SoarOperationKey, SoarOperation>;
   const result = componentFields(schemas, 'TriageResult');
   const verdict = result.find((field) => field.name === 'verdict');
   const disposition = componentFields(schemas, 'Disposition');

@@ -50,11 +50,7 @@ export const SplunkFindingSchema = z.looseObject({
 export type SplunkFinding = z.infer<typeof SplunkFindingSchema>;
 
 /** The findings list answer; accepted as a bare array or wrapped in `items`/`findings`. */
-export const SplunkFindingListSchema = z.union([
-  z.array(z.unknown()),
-  z.looseObject({ items: z.array(z.unknown()) }),
-  z.looseObject({ findings: z.array(z.unknown()) }),
-]);
+export const SplunkFindingListSchema = z.union([z.array(z.unknown()), z.looseObject({ items: z.array(z.unknown()) }), z.looseObject({ findings: z.array(z.unknown()) })]);
 
 /** One incident-review history row (`incident_review_lookup`): an analyst or API change. */
 export const SplunkReviewRowSchema = z.looseObject({

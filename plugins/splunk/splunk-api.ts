@@ -60,7 +60,7 @@ function loadSdkService(): SplunkSdkServiceConstructor {
 /** What to do about the HEC error codes a configuration causes (Splunk docs, "Troubleshoot HTTP Event Collector"). */
 const HEC_CODE_HINTS: Record<string, string> = {
   '4': ' — the HEC token is unknown: check splunk.hecToken',
-  '7': ' — the HEC token may not write to that index: add it to the token\'s allowed indexes, or set splunk.hecIndex to one it may write',
+  '7': " — the HEC token may not write to that index: add it to the token's allowed indexes, or set splunk.hecIndex to one it may write",
   '14': ' — indexer acknowledgement is off for this token: set splunk.hecUseAck to false, or enable it on the token',
 };
 
@@ -87,9 +87,7 @@ export function createSplunkApi(config: SplunkConfig, options: SplunkApiOptions 
     const Service = options.serviceClass ?? loadSdkService();
     const url = new URL(config.baseUrl);
     const port = url.port === '' ? (url.protocol === 'https:' ? 443 : 80) : Number(url.port);
-    const auth = 'token' in config.auth
-      ? { sessionKey: config.auth.token, authorization: config.auth.scheme }
-      : { username: config.auth.username, password: config.auth.password, autologin: true };
+    const auth = 'token' in config.auth ? { sessionKey: config.auth.token, authorization: config.auth.scheme } : { username: config.auth.username, password: config.auth.password, autologin: true };
     service = new Service({ scheme: url.protocol.replace(':', ''), host: url.hostname, port, timeout: config.requestTimeoutMs, ...auth });
     return service;
   };
@@ -141,7 +139,15 @@ export function createSplunkApi(config: SplunkConfig, options: SplunkApiOptions 
       const text = await response.text();
       const parsed = parseJsonObject(text);
       if (!response.ok) {
-        throw toPlatformApiError({ operation, statusCode: response.status, retryAfter: response.headers.get('retry-after'), platformMessage: typeof parsed?.text === 'string' ? `HEC code ${String(parsed.code)}: ${parsed.text}${HEC_CODE_HINTS[String(parsed.code)] ?? ''}` : undefined }, secrets);
+        throw toPlatformApiError(
+          {
+            operation,
+            statusCode: response.status,
+            retryAfter: response.headers.get('retry-after'),
+            platformMessage: typeof parsed?.text === 'string' ? `HEC code ${String(parsed.code)}: ${parsed.text}${HEC_CODE_HINTS[String(parsed.code)] ?? ''}` : undefined,
+          },
+          secrets,
+        );
       }
       return parsed ?? {};
     });
@@ -168,7 +174,10 @@ export function createSplunkApi(config: SplunkConfig, options: SplunkApiOptions 
       const data = asObject(response.data);
       const success = data?.success === true || data?.success === 'true';
       const message = typeof data?.message === 'string' ? data.message : '';
-      if (!success) throw new PlatformApiError(`Splunk POST /services/notable_update: ES reported failure (${message || 'no message'}); check that the notable exists and the user has edit_notable_events`, { statusCode: 422 });
+      if (!success)
+        throw new PlatformApiError(`Splunk POST /services/notable_update: ES reported failure (${message || 'no message'}); check that the notable exists and the user has edit_notable_events`, {
+          statusCode: 422,
+        });
       return { success, message };
     },
     // ES 8: GET …/SplunkEnterpriseSecuritySuite/public/v2/findings?earliest=&latest=
@@ -258,15 +267,21 @@ function sdkFailure(operation: string, failure: unknown, secrets: readonly strin
   const data = asObject(response?.data);
   const messages = Array.isArray(data?.messages) ? data.messages : [];
   // splunkd says what went wrong in messages[].text; ES endpoints (notable_update) in {"success": false, "message"}.
-  const platformMessage = messages.map((message) => asObject(message)?.text).filter((text) => typeof text === 'string').join('; ')
-    || (typeof data?.message === 'string' ? data.message : '');
-  return toPlatformApiError({
-    operation,
-    statusCode: status,
-    retryAfter: response?.response?.headers?.['retry-after'],
-    ...(platformMessage ? { platformMessage } : {}),
-    cause: response?.error ?? failure,
-  }, secrets);
+  const platformMessage =
+    messages
+      .map((message) => asObject(message)?.text)
+      .filter((text) => typeof text === 'string')
+      .join('; ') || (typeof data?.message === 'string' ? data.message : '');
+  return toPlatformApiError(
+    {
+      operation,
+      statusCode: status,
+      retryAfter: response?.response?.headers?.['retry-after'],
+      ...(platformMessage ? { platformMessage } : {}),
+      cause: response?.error ?? failure,
+    },
+    secrets,
+  );
 }
 
 function parseExport(data: unknown, secrets: readonly string[]): SplunkResultRow[] {

@@ -33,7 +33,10 @@ export const SplunkConfigSchema = z.strictObject({
   hecIndex: z.string().min(1).optional(),
   hecSourcetype: z.string().min(1).default('verdict:result'),
   /** KV store collection holding one row per delivered verdict (the `verdict_results` lookup). */
-  kvCollection: z.string().regex(/^[\w-]+$/, 'kvCollection takes letters, digits, _ and -').default('verdict_results'),
+  kvCollection: z
+    .string()
+    .regex(/^[\w-]+$/, 'kvCollection takes letters, digits, _ and -')
+    .default('verdict_results'),
   /** App namespace of the KV store collection and the app's settings. */
   app: z.string().min(1).default('verdict_app'),
   /** Enterprise Security major version: 7 writes through notable_update, 8 through findings/notes. */
@@ -62,9 +65,7 @@ export type SplunkConfigInput = z.input<typeof SplunkConfigSchema>;
 export function parseSplunkConfig(input: unknown): SplunkConfig {
   const parsed = SplunkConfigSchema.safeParse(input);
   if (!parsed.success) {
-    const details = parsed.error.issues
-      .map((issue) => `splunk.${issue.path.join('.') || '(root)'}: ${issue.message}`)
-      .join('; ');
+    const details = parsed.error.issues.map((issue) => `splunk.${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ');
     throw new ConfigError(`invalid Splunk configuration: ${details}`);
   }
   const config = parsed.data;

@@ -12,9 +12,21 @@ import { allValues, firstValue, SplunkResultRowSchema, type SplunkResultRow } fr
 /** Fields that hold the analyst's workflow state, not alert content: kept out of `fields` so that
  * neither the analyst's decision nor Verdict's own earlier comment can feed back into a verdict. */
 const WORKFLOW_FIELDS = new Set([
-  'status', 'status_label', 'status_description', 'status_group', 'status_end',
-  'owner', 'owner_realname', 'disposition', 'disposition_label', 'disposition_description',
-  'comment', 'review_time', 'reviewer', 'reviewer_realname', 'time_to_triage',
+  'status',
+  'status_label',
+  'status_description',
+  'status_group',
+  'status_end',
+  'owner',
+  'owner_realname',
+  'disposition',
+  'disposition_label',
+  'disposition_description',
+  'comment',
+  'review_time',
+  'reviewer',
+  'reviewer_realname',
+  'time_to_triage',
 ]);
 
 const ATTACK_FIELDS = ['annotations.mitre_attack', 'annotations.mitre_attack.mitre_technique_id'];

@@ -71,9 +71,13 @@ export function createSplunkPlugin(configInput?: unknown, options: SplunkPluginO
       const earliest = state ? String(state.second) : config.initialEarliest;
       const latest = String(Math.floor(now() / 1000) - config.indexLagSeconds);
       const limit = (state?.ids.length ?? 0) + config.pageSize;
-      const rows = config.esVersion === 8
-        ? (await api.listFindings({ earliest, latest })).filter(isRow).sort((left, right) => (timeOf(left) ?? 0) - (timeOf(right) ?? 0)).slice(0, limit)
-        : await api.exportSearch(`${config.search} | sort 0 _time event_id | head ${limit}`, { earliestTime: earliest, latestTime: latest });
+      const rows =
+        config.esVersion === 8
+          ? (await api.listFindings({ earliest, latest }))
+              .filter(isRow)
+              .sort((left, right) => (timeOf(left) ?? 0) - (timeOf(right) ?? 0))
+              .slice(0, limit)
+          : await api.exportSearch(`${config.search} | sort 0 _time event_id | head ${limit}`, { earliestTime: earliest, latestTime: latest });
       const seen = new Set(state?.ids ?? []);
       const fresh = rows.filter((row) => !seen.has(idOf(row) ?? ''));
       return { alerts: fresh, checkpoint: nextCheckpoint(state, fresh, checkpoint) };

@@ -29,9 +29,12 @@ const HINT_BY_STATUS: Record<number, string> = {
 export function toPlatformApiError(failure: HttpFailure, secrets: readonly string[]): PlatformApiError {
   const { statusCode } = failure;
   const what = statusCode === undefined ? 'could not reach Splunk (network error or timeout)' : `Splunk answered HTTP ${statusCode}`;
-  const hint = statusCode === undefined ? 'check splunk.baseUrl / splunk.hecUrl and the network path'
-    : statusCode === 429 || statusCode >= 500 ? 'Splunk is busy or failing; retried with back-off'
-      : HINT_BY_STATUS[statusCode] ?? 'the request was refused';
+  const hint =
+    statusCode === undefined
+      ? 'check splunk.baseUrl / splunk.hecUrl and the network path'
+      : statusCode === 429 || statusCode >= 500
+        ? 'Splunk is busy or failing; retried with back-off'
+        : (HINT_BY_STATUS[statusCode] ?? 'the request was refused');
   const detail = failure.platformMessage ? ` (${truncate(failure.platformMessage, 300)})` : '';
   const message = scrubSecrets(`${failure.operation}: ${what}${detail}; ${hint}`, secrets);
   const retryAfterSeconds = parseRetryAfter(failure.retryAfter);

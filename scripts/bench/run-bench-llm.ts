@@ -46,7 +46,11 @@ const log = (text: string): void => {
 const emulatedModel: EmulatorHandler = (request) => {
   const messages = (request.body as { messages: Array<{ role: string; content: string | null }> }).messages;
   const user = messages.find((message) => message.role === 'user')?.content ?? '';
-  const cited = /Evidence ids you may cite: (.*)\./.exec(user)?.[1]?.split(', ').filter((id) => id !== '(none)') ?? [];
+  const cited =
+    /Evidence ids you may cite: (.*)\./
+      .exec(user)?.[1]
+      ?.split(', ')
+      .filter((id) => id !== '(none)') ?? [];
   return {
     kind: 'answer',
     content: {

@@ -74,7 +74,16 @@ try {
     singleRps: Math.round(single.requests.average),
     p99MsAt1000Rps: paced.latency.p99,
     batchAlertsPerSecond: Math.round(batch.requests.average * batchSize),
-    settings: { durationSeconds: duration, cpus: cpus().length, batchSize, store: 'sqlite', engine: 'offline', logLevel: values['log-level'], config: path.relative(root, values.config!), alerts: 'examples/sample-alerts.jsonl' },
+    settings: {
+      durationSeconds: duration,
+      cpus: cpus().length,
+      batchSize,
+      store: 'sqlite',
+      engine: 'offline',
+      logLevel: values['log-level'],
+      config: path.relative(root, values.config!),
+      alerts: 'examples/sample-alerts.jsonl',
+    },
     raw: {
       single: { connections: 32, rps: single.requests.average, p50Ms: single.latency.p50, p99Ms: single.latency.p99 },
       at1000Rps: { connections: 32, rps: paced.requests.average, p50Ms: paced.latency.p50, p99Ms: paced.latency.p99 },

@@ -127,7 +127,8 @@ const result = {
     deltaBytesPerAlert: Math.round((state.deltaBytes / pipeline.alerts) * 10) / 10,
   },
   notes: {
-    measured: 'normalize (generic field map) + triage of each batch as a stream segment + JSON serialize of each result + the batch\'s state delta (serialized, not written), offline engine, no store writes; latency is per alert averaged within its batch; floor = JSON.parse + JSON.stringify of the same alert lines; reading and gunzipping the files is outside both timings',
+    measured:
+      "normalize (generic field map) + triage of each batch as a stream segment + JSON serialize of each result + the batch's state delta (serialized, not written), offline engine, no store writes; latency is per alert averaged within its batch; floor = JSON.parse + JSON.stringify of the same alert lines; reading and gunzipping the files is outside both timings",
     node: process.version,
     batchSize,
     datasets: sources.map((source) => source.name),

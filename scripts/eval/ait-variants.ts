@@ -104,12 +104,19 @@ export async function runVariant(
       const spread = Object.fromEntries(
         METRICS.map((metric) => {
           const values = runs.map((run) => run[metric]).filter((value): value is number => value !== null);
-          return [metric, values.length === 0 ? { mean: null, min: null, max: null } : { mean: values.reduce((sum, value) => sum + value, 0) / values.length, min: Math.min(...values), max: Math.max(...values) }];
+          return [
+            metric,
+            values.length === 0 ? { mean: null, min: null, max: null } : { mean: values.reduce((sum, value) => sum + value, 0) / values.length, min: Math.min(...values), max: Math.max(...values) },
+          ];
         }),
       ) as VariantResult['spread'];
       // The variant's figures are the worst seed on each metric.
       const worst = { ...runs[0]! };
-      for (const metric of METRICS) worst[metric] = worstOf(metric, runs.map((run) => run[metric]));
+      for (const metric of METRICS)
+        worst[metric] = worstOf(
+          metric,
+          runs.map((run) => run[metric]),
+        );
       return { figures: worst, spread };
     }
     case 'coldStart': {
@@ -130,7 +137,13 @@ export async function runVariant(
         },
       });
       add(variant, report);
-      const coldStart = { benign, benignCalledTruePositive: benignTruePositive, benignCalledTruePositiveShare: benign ? benignTruePositive / benign : null, benignClosedShare: benign ? benignClosed / benign : null, malicious };
+      const coldStart = {
+        benign,
+        benignCalledTruePositive: benignTruePositive,
+        benignCalledTruePositiveShare: benign ? benignTruePositive / benign : null,
+        benignClosedShare: benign ? benignClosed / benign : null,
+        malicious,
+      };
       const pooled = coldPool.get('all') ?? { benign: 0, benignTruePositive: 0, benignClosed: 0, malicious: 0 };
       pooled.benign += benign;
       pooled.benignTruePositive += benignTruePositive;
@@ -148,7 +161,13 @@ const coldPool = new Map<string, { benign: number; benignTruePositive: number; b
 export function pooledColdStart(): VariantResult['coldStart'] | undefined {
   const pooled = coldPool.get('all');
   if (!pooled) return undefined;
-  return { benign: pooled.benign, benignCalledTruePositive: pooled.benignTruePositive, benignCalledTruePositiveShare: pooled.benign ? pooled.benignTruePositive / pooled.benign : null, benignClosedShare: pooled.benign ? pooled.benignClosed / pooled.benign : null, malicious: pooled.malicious };
+  return {
+    benign: pooled.benign,
+    benignCalledTruePositive: pooled.benignTruePositive,
+    benignCalledTruePositiveShare: pooled.benign ? pooled.benignTruePositive / pooled.benign : null,
+    benignClosedShare: pooled.benign ? pooled.benignClosed / pooled.benign : null,
+    malicious: pooled.malicious,
+  };
 }
 
 export function worstOf(metric: TargetMetric, values: ReadonlyArray<number | null>): number | null {
@@ -172,7 +191,7 @@ export function worstVariant(byVariant: Record<string, Figures>): Record<TargetM
     for (const [variant, figures] of Object.entries(byVariant)) {
       const value = figures[metric];
       if (value === null) continue;
-      if (chosen.value === null || worstOf(metric, [chosen.value, value]) === value && value !== chosen.value) chosen = { value, variant };
+      if (chosen.value === null || (worstOf(metric, [chosen.value, value]) === value && value !== chosen.value)) chosen = { value, variant };
     }
     result[metric] = { ...chosen, meets: meetsTarget(metric, chosen.value) };
   }

@@ -2,9 +2,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 
 /** A data set found in a data folder; names follow the folder (`ait/<scenario>`, `sigma`). */
-export type DatasetSource =
-  | { kind: 'ait'; name: string; file: string; scenario: string }
-  | { kind: 'sigma'; name: string; directory: string };
+export type DatasetSource = { kind: 'ait'; name: string; file: string; scenario: string } | { kind: 'sigma'; name: string; directory: string };
 
 /**
  * Discovers data sets by layout, not by name: any folder of `*.csv.gz` files with the AIT header

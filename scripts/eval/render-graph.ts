@@ -40,8 +40,17 @@ function alertHeader(id: string, createdDateTime: string): Record<string, unknow
 }
 
 /** One alertEvidence item; `createdDateTime` is the alert's (non-nullable in the CSDL). */
-const evidenceAt = (createdDateTime: string) => (type: string, fields: Record<string, unknown>, roles: string[] = []): Record<string, unknown> =>
-  ({ '@odata.type': `#microsoft.graph.security.${type}`, createdDateTime, roles, tags: [], verdict: 'unknown', remediationStatus: 'none', ...fields });
+const evidenceAt =
+  (createdDateTime: string) =>
+  (type: string, fields: Record<string, unknown>, roles: string[] = []): Record<string, unknown> => ({
+    '@odata.type': `#microsoft.graph.security.${type}`,
+    createdDateTime,
+    roles,
+    tags: [],
+    verdict: 'unknown',
+    remediationStatus: 'none',
+    ...fields,
+  });
 
 export function renderGraphAitRow(row: AitRow): Record<string, unknown> {
   const time = new Date(row.time * 1000).toISOString();
@@ -53,10 +62,7 @@ export function renderGraphAitRow(row: AitRow): Record<string, unknown> {
     detectorId: row.short,
     severity: 'unknown',
     mitreTechniques: [],
-    evidence: [
-      evidence('deviceEvidence', { deviceDnsName: row.host }, ['compromised']),
-      evidence('ipEvidence', { ipAddress: row.ip }, ['attacked']),
-    ],
+    evidence: [evidence('deviceEvidence', { deviceDnsName: row.host }, ['compromised']), evidence('ipEvidence', { ipAddress: row.ip }, ['attacked'])],
   };
 }
 
@@ -84,7 +90,12 @@ function registryEvidence(evidence: ReturnType<typeof evidenceAt>, target: strin
   const hive = HIVES[parts[0]!.toUpperCase()];
   const key = hive ? parts.slice(1) : parts;
   if (details !== undefined || eventType === 'SetValue') {
-    return evidence('registryValueEvidence', { ...(hive ? { registryHive: hive } : {}), registryKey: key.slice(0, -1).join('\\'), registryValueName: key.at(-1), ...(details !== undefined ? { registryValue: details } : {}) });
+    return evidence('registryValueEvidence', {
+      ...(hive ? { registryHive: hive } : {}),
+      registryKey: key.slice(0, -1).join('\\'),
+      registryValueName: key.at(-1),
+      ...(details !== undefined ? { registryValue: details } : {}),
+    });
   }
   return evidence('registryKeyEvidence', { ...(hive ? { registryHive: hive } : {}), registryKey: key.join('\\') });
 }
@@ -110,12 +121,14 @@ export function renderGraphSigmaTest(test: SigmaTest, variant: 'full' | 'blind',
     if (user) items.push(evidence('userEvidence', { userAccount: userAccount(user) }));
     // A process is evidence of the event that created it (a command line), as in the other renderings.
     if (text('CommandLine')) {
-      items.push(evidence('processEvidence', {
-        ...(text('CommandLine') ? { processCommandLine: text('CommandLine') } : {}),
-        ...(fileDetails(text('Image')) ? { imageFile: fileDetails(text('Image')) } : {}),
-        ...(fileDetails(text('ParentImage')) ? { parentProcessImageFile: fileDetails(text('ParentImage')) } : {}),
-        ...(userAccount(user) ? { userAccount: userAccount(user) } : {}),
-      }));
+      items.push(
+        evidence('processEvidence', {
+          ...(text('CommandLine') ? { processCommandLine: text('CommandLine') } : {}),
+          ...(fileDetails(text('Image')) ? { imageFile: fileDetails(text('Image')) } : {}),
+          ...(fileDetails(text('ParentImage')) ? { parentProcessImageFile: fileDetails(text('ParentImage')) } : {}),
+          ...(userAccount(user) ? { userAccount: userAccount(user) } : {}),
+        }),
+      );
     }
     const target = text('TargetObject');
     if (target) items.push(registryEvidence(evidence, target, text('Details'), text('EventType')));

@@ -91,16 +91,17 @@ export function renderSigmaKibana(test: SigmaTest, variant: SigmaVariant): Recor
     }),
     host: computer ? { name: computer } : undefined,
     user: text('User') ? { name: text('User') } : undefined,
-    process: text('Image') || text('CommandLine')
-      ? compact({
-          executable: text('Image'),
-          command_line: text('CommandLine'),
-          parent: text('ParentImage') || text('ParentCommandLine') ? compact({ executable: text('ParentImage'), command_line: text('ParentCommandLine') }) : undefined,
-          pe: text('OriginalFileName') ? { original_file_name: text('OriginalFileName') } : undefined,
-          working_directory: text('CurrentDirectory'),
-          hash: ecsHashes(text('Hashes')),
-        })
-      : undefined,
+    process:
+      text('Image') || text('CommandLine')
+        ? compact({
+            executable: text('Image'),
+            command_line: text('CommandLine'),
+            parent: text('ParentImage') || text('ParentCommandLine') ? compact({ executable: text('ParentImage'), command_line: text('ParentCommandLine') }) : undefined,
+            pe: text('OriginalFileName') ? { original_file_name: text('OriginalFileName') } : undefined,
+            working_directory: text('CurrentDirectory'),
+            hash: ecsHashes(text('Hashes')),
+          })
+        : undefined,
     registry: text('TargetObject') ? compact({ path: text('TargetObject'), data: text('Details') ? { strings: [text('Details')] } : undefined }) : undefined,
     file: text('TargetFilename') ? { path: text('TargetFilename') } : undefined,
     dll: text('ImageLoaded') ? { path: text('ImageLoaded') } : undefined,

@@ -99,21 +99,21 @@ export function renderSigmaTest(test: SigmaTest, rendering: Rendering, variant: 
 function ocsfEvidence(data: Record<string, unknown>): Record<string, unknown> {
   const text = (key: string): string | undefined => (typeof data[key] === 'string' || typeof data[key] === 'number' ? String(data[key]) : undefined);
   return compact({
-    process: text('Image') || text('CommandLine')
-      ? compact({
-          cmd_line: text('CommandLine'),
-          file: text('Image') ? { path: text('Image') } : undefined,
-          parent_process: text('ParentImage') || text('ParentCommandLine') ? compact({ cmd_line: text('ParentCommandLine'), file: text('ParentImage') ? { path: text('ParentImage') } : undefined }) : undefined,
-          user: text('User') ? { name: text('User') } : undefined,
-        })
-      : undefined,
+    process:
+      text('Image') || text('CommandLine')
+        ? compact({
+            cmd_line: text('CommandLine'),
+            file: text('Image') ? { path: text('Image') } : undefined,
+            parent_process:
+              text('ParentImage') || text('ParentCommandLine') ? compact({ cmd_line: text('ParentCommandLine'), file: text('ParentImage') ? { path: text('ParentImage') } : undefined }) : undefined,
+            user: text('User') ? { name: text('User') } : undefined,
+          })
+        : undefined,
     file: text('TargetFilename') ? { path: text('TargetFilename') } : text('ImageLoaded') ? { path: text('ImageLoaded') } : undefined,
     user: text('User') ? { name: text('User') } : undefined,
     // Detection Finding evidences have no registry object; `data` carries the Windows-extension
     // shape (reg_key / reg_value), as OCSF recommends for what the evidence attributes lack.
-    data: text('TargetObject')
-      ? { reg_key: { path: text('TargetObject') }, ...(text('Details') ? { reg_value: { path: text('TargetObject'), data: text('Details') } } : {}) }
-      : undefined,
+    data: text('TargetObject') ? { reg_key: { path: text('TargetObject') }, ...(text('Details') ? { reg_value: { path: text('TargetObject'), data: text('Details') } } : {}) } : undefined,
   });
 }
 
@@ -147,9 +147,24 @@ export const SIGMA_EXPORT_FIELD_MAP = {
       kind: 'process',
       path: 'events.EventData.CommandLine',
       role: 'actor' as const,
-      properties: { image: 'events.EventData.Image', commandLine: 'events.EventData.CommandLine', parentImage: 'events.EventData.ParentImage', parentCommandLine: 'events.EventData.ParentCommandLine', user: 'events.EventData.User', hashes: 'events.EventData.Hashes', originalFileName: 'events.EventData.OriginalFileName', integrityLevel: 'events.EventData.IntegrityLevel', currentDirectory: 'events.EventData.CurrentDirectory' },
+      properties: {
+        image: 'events.EventData.Image',
+        commandLine: 'events.EventData.CommandLine',
+        parentImage: 'events.EventData.ParentImage',
+        parentCommandLine: 'events.EventData.ParentCommandLine',
+        user: 'events.EventData.User',
+        hashes: 'events.EventData.Hashes',
+        originalFileName: 'events.EventData.OriginalFileName',
+        integrityLevel: 'events.EventData.IntegrityLevel',
+        currentDirectory: 'events.EventData.CurrentDirectory',
+      },
     },
-    { kind: 'registry', path: 'events.EventData.TargetObject', role: 'target' as const, properties: { details: 'events.EventData.Details', eventType: 'events.EventData.EventType', image: 'events.EventData.Image' } },
+    {
+      kind: 'registry',
+      path: 'events.EventData.TargetObject',
+      role: 'target' as const,
+      properties: { details: 'events.EventData.Details', eventType: 'events.EventData.EventType', image: 'events.EventData.Image' },
+    },
     { kind: 'file', path: 'events.EventData.TargetFilename', role: 'target' as const, properties: { image: 'events.EventData.Image' } },
     { kind: 'file', path: 'events.EventData.ImageLoaded', role: 'target' as const, properties: { image: 'events.EventData.Image' } },
   ],

@@ -68,20 +68,30 @@ async function replay(items: BacktestItem[], fieldMap: typeof aitMap, extra: Par
   return runBacktest(items, {
     engine,
     // --explain PATTERN prints the evidence of wrongly decided alerts whose group matches (tuning aid).
-    onResult: explainPattern || dump
-      ? (result, item) => {
-          dump?.add(result, item);
-          if (!explainPattern) return;
-          const isWrong = item.expected === 'malicious' ? result.verdict === 'benign_positive' || result.verdict === 'false_positive' : item.expected === 'benign' && result.verdict !== 'benign_positive' && result.verdict !== 'false_positive';
-          if (!isWrong || explained >= 6 || !explainPattern.test(item.groupKey ?? result.ruleName) || result.duplicateOf) return;
-          explained += 1;
-          log(`-- ${result.alertId} ${result.alertTime} expected ${item.expected} got ${result.verdict} p=${result.probabilityMalicious}`);
-          for (const evidence of result.evidence) log(`   ${evidence.weight.toFixed(2).padStart(6)} [${evidence.source}] ${evidence.claim.slice(0, 200)}`);
-        }
-      : undefined,
+    onResult:
+      explainPattern || dump
+        ? (result, item) => {
+            dump?.add(result, item);
+            if (!explainPattern) return;
+            const isWrong =
+              item.expected === 'malicious'
+                ? result.verdict === 'benign_positive' || result.verdict === 'false_positive'
+                : item.expected === 'benign' && result.verdict !== 'benign_positive' && result.verdict !== 'false_positive';
+            if (!isWrong || explained >= 6 || !explainPattern.test(item.groupKey ?? result.ruleName) || result.duplicateOf) return;
+            explained += 1;
+            log(`-- ${result.alertId} ${result.alertTime} expected ${item.expected} got ${result.verdict} p=${result.probabilityMalicious}`);
+            for (const evidence of result.evidence) log(`   ${evidence.weight.toFixed(2).padStart(6)} [${evidence.source}] ${evidence.claim.slice(0, 200)}`);
+          }
+        : undefined,
     ...extra,
     normalize: (native, platform) =>
-      platform === 'splunk' ? normalizeSplunkAlert(native) : platform === 'kibana' ? normalizeElasticAlert(native) : platform === 'graph' ? normalizeSentinelAlert(native) : normalizer.normalize(native, { platform: platform ?? 'generic', fieldMap }),
+      platform === 'splunk'
+        ? normalizeSplunkAlert(native)
+        : platform === 'kibana'
+          ? normalizeElasticAlert(native)
+          : platform === 'graph'
+            ? normalizeSentinelAlert(native)
+            : normalizer.normalize(native, { platform: platform ?? 'generic', fieldMap }),
   });
 }
 
@@ -105,7 +115,17 @@ function createDump(file: string) {
         else records.set(result.alertId, { g: item.groupKey, e: item.expected, n: 1, p: result.probabilityMalicious, ev: records.get(result.duplicateOf)?.ev ?? [] });
         return;
       }
-      const ev = result.evidence.map((evidence): [string, number] => [`${evidence.source}:${evidence.refs.find((ref) => ref.startsWith('taxonomy:')) ?? evidence.claim.replace(/"[^"]*"/g, 'X').split(' ').slice(0, 5).join(' ')}`, evidence.weight]);
+      const ev = result.evidence.map((evidence): [string, number] => [
+        `${evidence.source}:${
+          evidence.refs.find((ref) => ref.startsWith('taxonomy:')) ??
+          evidence.claim
+            .replace(/"[^"]*"/g, 'X')
+            .split(' ')
+            .slice(0, 5)
+            .join(' ')
+        }`,
+        evidence.weight,
+      ]);
       records.set(result.alertId, { g: item.groupKey, e: item.expected, n: 1, p: result.probabilityMalicious, ev });
     },
   };
@@ -146,7 +166,9 @@ function sigmaItems(tests: readonly SigmaTest[], rendering: Rendering, variant: 
   }));
 }
 
-async function evaluate(source: DatasetSource): Promise<{ byRendering: Record<string, DatasetSummary>; blind?: Record<string, DatasetSummary>; protocol?: SigmaProtocol; variants?: Record<string, VariantResult> }> {
+async function evaluate(
+  source: DatasetSource,
+): Promise<{ byRendering: Record<string, DatasetSummary>; blind?: Record<string, DatasetSummary>; protocol?: SigmaProtocol; variants?: Record<string, VariantResult> }> {
   const byRendering: Record<string, DatasetSummary> = {};
   if (source.kind === 'ait') {
     let rows = await loadAitSorted(source.file, source.scenario);
@@ -159,10 +181,24 @@ async function evaluate(source: DatasetSource): Promise<{ byRendering: Record<st
     // Production variants, on the primary rendering: restarts, shuffled arrival, seeds, group feedback, cold start.
     const byVariant: Record<string, VariantResult> = { continuous: { figures: figuresOf(byRendering[renderings[0]!]!.metrics) } };
     const items = aitItems(rows, renderings[0]!);
-    const times = new Map(items.map((item, index) => { const time = rows[index]!.time; return [item, time < 1e11 ? time * 1000 : time] as const; }));
+    const times = new Map(
+      items.map((item, index) => {
+        const time = rows[index]!.time;
+        return [item, time < 1e11 ? time * 1000 : time] as const;
+      }),
+    );
     for (const variant of variants) {
-      byVariant[variant] = await runVariant(variant, items, (item) => times.get(item)!, (variantItems, extra) => replay(variantItems, aitMap, extra), { createEngine: () => createOfflineEngine(loaded).engine }, variantPool);
-      log(`${source.name} [${variant}] ${formatFigures(byVariant[variant]!.figures)}${byVariant[variant]!.coldStart ? ` benign called true_positive ${byVariant[variant]!.coldStart!.benignCalledTruePositive} of ${byVariant[variant]!.coldStart!.benign}` : ''}`);
+      byVariant[variant] = await runVariant(
+        variant,
+        items,
+        (item) => times.get(item)!,
+        (variantItems, extra) => replay(variantItems, aitMap, extra),
+        { createEngine: () => createOfflineEngine(loaded).engine },
+        variantPool,
+      );
+      log(
+        `${source.name} [${variant}] ${formatFigures(byVariant[variant]!.figures)}${byVariant[variant]!.coldStart ? ` benign called true_positive ${byVariant[variant]!.coldStart!.benignCalledTruePositive} of ${byVariant[variant]!.coldStart!.benign}` : ''}`,
+      );
     }
     return { byRendering, variants: byVariant };
   }
@@ -184,9 +220,19 @@ async function evaluate(source: DatasetSource): Promise<{ byRendering: Record<st
       const halfTests = inReplayOrder(halves[half]);
       const summary = summarizeDataset(await replay(sigmaItems(halfTests, rendering, 'blind'), sigmaMap));
       const dates = halfTests.map((test) => test.rule.date).sort();
-      protocol[half][rendering] = { tests: halfTests.length, ruleDates: [dates[0] ?? '', dates.at(-1) ?? ''], blindTechniqueRecall: summary.techniques?.parent.recall ?? null, blindTechniqueRecallExact: summary.techniques?.exact.recall ?? null, blindTechniquePrecision: summary.techniques?.parent.precision ?? null, abstainRate: summary.metrics.abstainRate, ece: summary.metrics.ece };
+      protocol[half][rendering] = {
+        tests: halfTests.length,
+        ruleDates: [dates[0] ?? '', dates.at(-1) ?? ''],
+        blindTechniqueRecall: summary.techniques?.parent.recall ?? null,
+        blindTechniqueRecallExact: summary.techniques?.exact.recall ?? null,
+        blindTechniquePrecision: summary.techniques?.parent.precision ?? null,
+        abstainRate: summary.metrics.abstainRate,
+        ece: summary.metrics.ece,
+      };
     }
-    log(`${source.name} [${rendering}] ${formatLine(byRendering[rendering]!)} blind techniques recall ${format(blind[rendering]!.techniques?.parent.recall)} (exact ${format(blind[rendering]!.techniques?.exact.recall)}); develop half ${format(protocol.develop[rendering]!.blindTechniqueRecall)}, validation half ${format(protocol.validate[rendering]!.blindTechniqueRecall)} (rules from ${protocol.validate[rendering]!.ruleDates[0]}); skipped ${sigmaData.skipped.length}`);
+    log(
+      `${source.name} [${rendering}] ${formatLine(byRendering[rendering]!)} blind techniques recall ${format(blind[rendering]!.techniques?.parent.recall)} (exact ${format(blind[rendering]!.techniques?.exact.recall)}); develop half ${format(protocol.develop[rendering]!.blindTechniqueRecall)}, validation half ${format(protocol.validate[rendering]!.blindTechniqueRecall)} (rules from ${protocol.validate[rendering]!.ruleDates[0]}); skipped ${sigmaData.skipped.length}`,
+    );
   }
   return { byRendering, blind, protocol };
 }
@@ -258,7 +304,13 @@ for (const source of sources) {
     techniqueAccuracy: source.kind === 'sigma' ? (main.techniques?.accuracy ?? null) : null,
     blindTechniqueRecall: blindMain?.techniques ? blindMain.techniques.parent.recall : null,
     blindTechniqueRecallExact: blindMain?.techniques ? blindMain.techniques.exact.recall : null,
-    ...(protocol ? { blindTechniqueRecallDevelop: protocol.develop[primary]?.blindTechniqueRecall ?? null, blindTechniqueRecallValidate: protocol.validate[primary]?.blindTechniqueRecall ?? null, skipped: protocol.skipped.length } : {}),
+    ...(protocol
+      ? {
+          blindTechniqueRecallDevelop: protocol.develop[primary]?.blindTechniqueRecall ?? null,
+          blindTechniqueRecallValidate: protocol.validate[primary]?.blindTechniqueRecall ?? null,
+          skipped: protocol.skipped.length,
+        }
+      : {}),
   };
   output.baselines.ruleMemory[source.name] = main.baselines.ruleMemory;
   output.baselines.ruleHostMemory[source.name] = main.baselines.ruleHostMemory;
@@ -277,7 +329,15 @@ for (const [family, pool] of pools) {
     for (const variant of variants) {
       if (variant === 'seeds') {
         const seedFigures = [...variantPool].filter(([name]) => name.startsWith('seed:')).map(([, accumulator]) => figuresOf(accumulator.summary()));
-        pooledVariants.seeds = { ...seedFigures[0]!, ...Object.fromEntries((['truePositiveRecall', 'autoClosePrecision', 'reduction', 'groupRecall', 'groupReduction', 'ece'] as const).map((metric) => [metric, worstVariant(Object.fromEntries(seedFigures.map((figures, index) => [String(index), figures])))[metric].value])) };
+        pooledVariants.seeds = {
+          ...seedFigures[0]!,
+          ...Object.fromEntries(
+            (['truePositiveRecall', 'autoClosePrecision', 'reduction', 'groupRecall', 'groupReduction', 'ece'] as const).map((metric) => [
+              metric,
+              worstVariant(Object.fromEntries(seedFigures.map((figures, index) => [String(index), figures])))[metric].value,
+            ]),
+          ),
+        };
       } else {
         const accumulator = variantPool.get(variant);
         if (accumulator) pooledVariants[variant] = figuresOf(accumulator.summary());
@@ -288,7 +348,10 @@ for (const [family, pool] of pools) {
     (output.aggregates[family] as Record<string, unknown>).worstVariant = worstVariant(pooledVariants);
     if (coldStart) (output.aggregates[family] as Record<string, unknown>).coldStart = coldStart;
     for (const [variant, figures] of Object.entries(pooledVariants)) log(`${family} (pooled) [${variant}] ${formatFigures(figures)}`);
-    if (coldStart) log(`${family} (pooled) [coldStart] benign called true_positive ${coldStart.benignCalledTruePositive} of ${coldStart.benign} (${format(coldStart.benignCalledTruePositiveShare)}), benign closed ${format(coldStart.benignClosedShare)}`);
+    if (coldStart)
+      log(
+        `${family} (pooled) [coldStart] benign called true_positive ${coldStart.benignCalledTruePositive} of ${coldStart.benign} (${format(coldStart.benignCalledTruePositiveShare)}), benign closed ${format(coldStart.benignClosedShare)}`,
+      );
   }
   log(`${family} (pooled) ${JSON.stringify(output.aggregates[family])}`);
 }

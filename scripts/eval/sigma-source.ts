@@ -105,7 +105,14 @@ export function loadSigmaData(directory: string): SigmaData {
 
 function readTest(directory: string, row: IndexRow): SigmaTest {
   const folder = path.join(directory, row.test_id);
-  const rule = (parseYaml(readFileSync(path.join(folder, 'rule.yml'), 'utf8')) ?? {}) as { description?: string; tags?: string[]; author?: string; title?: string; date?: string | Date; logsource?: IndexRow['logsource'] };
+  const rule = (parseYaml(readFileSync(path.join(folder, 'rule.yml'), 'utf8')) ?? {}) as {
+    description?: string;
+    tags?: string[];
+    author?: string;
+    title?: string;
+    date?: string | Date;
+    logsource?: IndexRow['logsource'];
+  };
   const logsource = row.logsource ?? rule.logsource ?? {};
   const events: SigmaEvent[] = [];
   const layouts = new Set<SigmaLayout>();
@@ -128,9 +135,7 @@ function readTest(directory: string, row: IndexRow): SigmaTest {
     }
   }
   if (events.length > 1) layouts.add('several-events');
-  const techniques = (rule.tags ?? [])
-    .filter((tag) => typeof tag === 'string' && /^attack\.t\d{4}/i.test(tag))
-    .map((tag) => tag.slice('attack.'.length).toUpperCase());
+  const techniques = (rule.tags ?? []).filter((tag) => typeof tag === 'string' && /^attack\.t\d{4}/i.test(tag)).map((tag) => tag.slice('attack.'.length).toUpperCase());
   const ruleDate = row.rule_date ?? (rule.date instanceof Date ? rule.date.toISOString().slice(0, 10) : String(rule.date ?? ''));
   return {
     testId: row.test_id,

@@ -1,7 +1,23 @@
 import type { BacktestReport } from '../../core/backtest/backtest.js';
 import type { DatasetMetrics } from '../../core/backtest/metrics.js';
 
-type Headline = Pick<DatasetMetrics, 'alerts' | 'scored' | 'truePositiveRecall' | 'strictTruePositiveRecall' | 'autoClosePrecision' | 'reduction' | 'abstainRate' | 'macroF1' | 'ece' | 'groupRecall' | 'groupReduction' | 'agreement' | 'agreementDecided' | 'missedAttacks'>;
+type Headline = Pick<
+  DatasetMetrics,
+  | 'alerts'
+  | 'scored'
+  | 'truePositiveRecall'
+  | 'strictTruePositiveRecall'
+  | 'autoClosePrecision'
+  | 'reduction'
+  | 'abstainRate'
+  | 'macroF1'
+  | 'ece'
+  | 'groupRecall'
+  | 'groupReduction'
+  | 'agreement'
+  | 'agreementDecided'
+  | 'missedAttacks'
+>;
 
 export interface DatasetSummary {
   report: BacktestReport;

@@ -12,7 +12,10 @@ import { gunzipSync } from 'node:zlib';
 
 /** Lower case, every run of punctuation or space one space. */
 export function normalizeText(text: string): string {
-  return text.toLowerCase().replace(/[^a-z0-9]+/g, ' ').trim();
+  return text
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, ' ')
+    .trim();
 }
 
 /**

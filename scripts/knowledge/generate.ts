@@ -12,7 +12,12 @@ import { buildKnowledgeFiles } from './knowledge-files.js';
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const KNOWLEDGE_DIRECTORY = path.resolve(here, '../../core/data/knowledge');
 
-const { values } = parseArgs({ options: { data: { type: 'string', default: process.env.VERDICT_SHARED_DIR ? path.join(process.env.VERDICT_SHARED_DIR, 'data') : path.resolve(here, '../../../shared/data') }, check: { type: 'boolean', default: false } } });
+const { values } = parseArgs({
+  options: {
+    data: { type: 'string', default: process.env.VERDICT_SHARED_DIR ? path.join(process.env.VERDICT_SHARED_DIR, 'data') : path.resolve(here, '../../../shared/data') },
+    check: { type: 'boolean', default: false },
+  },
+});
 const files = buildKnowledgeFiles(path.resolve(values.data!));
 let stale = 0;
 mkdirSync(KNOWLEDGE_DIRECTORY, { recursive: true });

@@ -48,29 +48,39 @@ export function buildKnowledgeFiles(dataDirectory: string): Map<string, string> 
   const { provenance: taxonomyProvenance, ...taxonomyContent } = taxonomy;
   const rows = (taxonomyContent.rows as Array<{ pattern: string }>).map((row) => new RegExp(row.pattern));
   const covered = ruleNames.filter((example) => rows.some((pattern) => pattern.test(normalizeTitle(example.title)))).length;
-  files.set('title-taxonomy.json', formatJson({
-    provenance: provenanceOf([CURATED_SOURCE('title-taxonomy.yaml', (taxonomyProvenance as { basis: string }).basis), ATTACK_SOURCE]),
-    measured: { ruleNames: ruleNames.length, matchedByARow: covered, coverage: round(covered / ruleNames.length) },
-    ...taxonomyContent,
-  }));
+  files.set(
+    'title-taxonomy.json',
+    formatJson({
+      provenance: provenanceOf([CURATED_SOURCE('title-taxonomy.yaml', (taxonomyProvenance as { basis: string }).basis), ATTACK_SOURCE]),
+      measured: { ruleNames: ruleNames.length, matchedByARow: covered, coverage: round(covered / ruleNames.length) },
+      ...taxonomyContent,
+    }),
+  );
 
   // Title → technique: measured on a held-apart fifth of the rule names, shipped trained on all.
   const train = ruleNames.filter((example) => !isHeldApart(example.title));
   const heldApart = ruleNames.filter((example) => isHeldApart(example.title));
   const measured = measureTitleModel(buildTitleModel([...train, ...attackTitles], TITLE_MIN_CONFIDENCE), heldApart);
   const titleModel = buildTitleModel([...ruleNames, ...attackTitles], TITLE_MIN_CONFIDENCE);
-  files.set('title-techniques.json', formatJson({
-    provenance: provenanceOf([ELASTIC_SOURCE, SPLUNK_SOURCE, ATTACK_SOURCE, ATOMIC_SOURCE]),
-    about: 'Title word and word-pair statistics of public rule names, ATT&CK technique names and Atomic Red Team test names: per feature, the names carrying it and the techniques their authors tagged. No rule name is stored.',
-    measured: { protocol: 'one rule name in five held apart by a stable hash of the name; trained on the rest plus ATT&CK names; top technique scored at parent level', ...measured },
-    documents: titleModel.documents,
-    minConfidence: titleModel.minConfidence,
-    features: titleModel.features,
-  }));
+  files.set(
+    'title-techniques.json',
+    formatJson({
+      provenance: provenanceOf([ELASTIC_SOURCE, SPLUNK_SOURCE, ATTACK_SOURCE, ATOMIC_SOURCE]),
+      about:
+        'Title word and word-pair statistics of public rule names, ATT&CK technique names and Atomic Red Team test names: per feature, the names carrying it and the techniques their authors tagged. No rule name is stored.',
+      measured: { protocol: 'one rule name in five held apart by a stable hash of the name; trained on the rest plus ATT&CK names; top technique scored at parent level', ...measured },
+      documents: titleModel.documents,
+      minConfidence: titleModel.minConfidence,
+      features: titleModel.features,
+    }),
+  );
 
   const procedureModel = buildProcedureModel(procedures, PROCEDURE_MIN_SHARE);
   const heldProcedures = procedures.filter((procedure) => isHeldApart(`${procedure.technique} ${procedure.name}`));
-  const trainedWithout = buildProcedureModel(procedures.filter((procedure) => !isHeldApart(`${procedure.technique} ${procedure.name}`)), PROCEDURE_MIN_SHARE);
+  const trainedWithout = buildProcedureModel(
+    procedures.filter((procedure) => !isHeldApart(`${procedure.technique} ${procedure.name}`)),
+    PROCEDURE_MIN_SHARE,
+  );
   let procedureCovered = 0;
   let procedureCorrect = 0;
   for (const procedure of heldProcedures) {
@@ -79,14 +89,25 @@ export function buildKnowledgeFiles(dataDirectory: string): Map<string, string> 
     procedureCovered += 1;
     if (predicted.some((technique) => parentOf(technique.id) === parentOf(procedure.technique))) procedureCorrect += 1;
   }
-  files.set('procedure-techniques.json', formatJson({
-    provenance: provenanceOf([ATOMIC_SOURCE, ATTACK_SOURCE]),
-    about: 'Command-line feature statistics of Atomic Red Team procedures (argument defaults substituted): per feature, the procedures using it and the techniques they carry out, kept where one technique holds most of them. No command is stored.',
-    measured: { protocol: 'one procedure in five held apart by a stable hash of technique and test name; up to three techniques scored at parent level', procedures: heldProcedures.length, covered: procedureCovered, coverage: round(procedureCovered / heldProcedures.length), precision: round(procedureCorrect / Math.max(1, procedureCovered)), accuracy: round(procedureCorrect / heldProcedures.length) },
-    procedures: procedureModel.procedures,
-    minShare: procedureModel.minShare,
-    features: procedureModel.features,
-  }));
+  files.set(
+    'procedure-techniques.json',
+    formatJson({
+      provenance: provenanceOf([ATOMIC_SOURCE, ATTACK_SOURCE]),
+      about:
+        'Command-line feature statistics of Atomic Red Team procedures (argument defaults substituted): per feature, the procedures using it and the techniques they carry out, kept where one technique holds most of them. No command is stored.',
+      measured: {
+        protocol: 'one procedure in five held apart by a stable hash of technique and test name; up to three techniques scored at parent level',
+        procedures: heldProcedures.length,
+        covered: procedureCovered,
+        coverage: round(procedureCovered / heldProcedures.length),
+        precision: round(procedureCorrect / Math.max(1, procedureCovered)),
+        accuracy: round(procedureCorrect / heldProcedures.length),
+      },
+      procedures: procedureModel.procedures,
+      minShare: procedureModel.minShare,
+      features: procedureModel.features,
+    }),
+  );
   return files;
 }
 
@@ -129,7 +150,10 @@ function checkRows(file: string, document: Record<string, unknown>, catalogue: R
 
 function readRuleNames(dataDirectory: string): LabelledTitle[] {
   const examples: LabelledTitle[] = [];
-  for (const [file, origin] of [['elastic-detection-rules.jsonl', 'elastic'], ['splunk-security-content.jsonl', 'splunk']] as const) {
+  for (const [file, origin] of [
+    ['elastic-detection-rules.jsonl', 'elastic'],
+    ['splunk-security-content.jsonl', 'splunk'],
+  ] as const) {
     for (const line of readFileSync(path.join(dataDirectory, 'rule-names', file), 'utf8').split('\n')) {
       if (line.trim() === '') continue;
       const row = JSON.parse(line) as { name: string; techniques: string[] };

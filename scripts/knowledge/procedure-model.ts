@@ -25,7 +25,9 @@ interface AtomicFile {
 /** Every non-manual test of `atomics/T*.yaml`, `#{argument}` placeholders replaced by their defaults. */
 export function readAtomicProcedures(atomicsDirectory: string): AtomicProcedure[] {
   const procedures: AtomicProcedure[] = [];
-  for (const file of readdirSync(atomicsDirectory).filter((name) => /^T\d{4}(?:\.\d{3})?\.yaml$/.test(name)).sort()) {
+  for (const file of readdirSync(atomicsDirectory)
+    .filter((name) => /^T\d{4}(?:\.\d{3})?\.yaml$/.test(name))
+    .sort()) {
     const document = parseYaml(readFileSync(path.join(atomicsDirectory, file), 'utf8')) as AtomicFile;
     const technique = String(document.attack_technique ?? file.replace(/\.yaml$/, '')).toUpperCase();
     for (const test of document.atomic_tests ?? []) {
@@ -67,4 +69,3 @@ export function buildProcedureModel(procedures: readonly AtomicProcedure[], minS
   }
   return { procedures: procedures.length, minShare, features };
 }
-

@@ -23,7 +23,8 @@ export const ATOMIC_SOURCE: SourceRecord = {
   commit: '9f85cf3e54b0cbdd6c702375c555273913eff442',
   files: 'atomics/T*/T*.yaml',
   licence: 'MIT',
-  notice: 'Copyright (c) 2025 Red Canary, Inc. Permission is hereby granted, free of charge, to any person obtaining a copy of this software and associated documentation files (the "Software"), to deal in the Software without restriction, subject to the MIT licence conditions; the full notice is in ../shared/data/atomic-red-team/LICENSE.txt and must stay with any copy.',
+  notice:
+    'Copyright (c) 2025 Red Canary, Inc. Permission is hereby granted, free of charge, to any person obtaining a copy of this software and associated documentation files (the "Software"), to deal in the Software without restriction, subject to the MIT licence conditions; the full notice is in ../shared/data/atomic-red-team/LICENSE.txt and must stay with any copy.',
 };
 
 export const ELASTIC_SOURCE: SourceRecord = {

@@ -70,19 +70,45 @@ export function lintSplunkApp(entries: AppEntry[], platformSpecs: Map<string, Co
     for (const issue of parsed.issues) add({ file, line: issue.line, check: 'conf_syntax', message: issue.message });
   }
   const setting = (file: string, stanza: string, key: string): string | undefined =>
-    confs.get(file)?.stanzas.find((item) => item.name === stanza)?.settings.filter((item) => item.key === key).at(-1)?.value;
+    confs
+      .get(file)
+      ?.stanzas.find((item) => item.name === stanza)
+      ?.settings.filter((item) => item.key === key)
+      .at(-1)?.value;
 
   // app.conf: presence, id = folder, version, setup not performed.
   if (!files.has('default/app.conf')) {
     add({ file: 'default/app.conf', check: 'check_that_extracted_splunk_app_contains_default_app_conf_file', message: 'default/app.conf is missing' });
   } else {
     const packageId = setting('default/app.conf', 'package', 'id');
-    if (packageId !== top) add({ file: 'default/app.conf', stanza: 'package', key: 'id', check: 'check_that_directory_name_matches_package_id', message: `[package] id is ${JSON.stringify(packageId ?? '')} but the top folder is ${top}` });
+    if (packageId !== top)
+      add({
+        file: 'default/app.conf',
+        stanza: 'package',
+        key: 'id',
+        check: 'check_that_directory_name_matches_package_id',
+        message: `[package] id is ${JSON.stringify(packageId ?? '')} but the top folder is ${top}`,
+      });
     if (/^\d/.test(top)) add({ file: 'default/app.conf', stanza: 'package', key: 'id', check: 'check_that_app_name_config_is_valid', message: 'the app id must not start with a digit' });
     const version = setting('default/app.conf', 'id', 'version') ?? setting('default/app.conf', 'launcher', 'version');
-    if (!version || !/^\d+\.\d+\.\d+([-+.][\w.-]+)?$/.test(version)) add({ file: 'default/app.conf', stanza: 'id', key: 'version', check: 'check_that_extracted_splunk_app_contains_default_app_conf_file_with_valid_version_number', message: `version ${JSON.stringify(version ?? '')} is not Major.Minor.Revision` });
-    if (isTrue(setting('default/app.conf', 'install', 'is_configured'))) add({ file: 'default/app.conf', stanza: 'install', key: 'is_configured', check: 'check_that_setup_has_not_been_performed', message: 'must not be true in a package: the setup page sets it after install' });
-    if (setting('default/app.conf', 'install', 'install_source_checksum') !== undefined) add({ file: 'default/app.conf', stanza: 'install', key: 'install_source_checksum', check: 'check_no_install_source_checksum', message: 'must not be set in a package' });
+    if (!version || !/^\d+\.\d+\.\d+([-+.][\w.-]+)?$/.test(version))
+      add({
+        file: 'default/app.conf',
+        stanza: 'id',
+        key: 'version',
+        check: 'check_that_extracted_splunk_app_contains_default_app_conf_file_with_valid_version_number',
+        message: `version ${JSON.stringify(version ?? '')} is not Major.Minor.Revision`,
+      });
+    if (isTrue(setting('default/app.conf', 'install', 'is_configured')))
+      add({
+        file: 'default/app.conf',
+        stanza: 'install',
+        key: 'is_configured',
+        check: 'check_that_setup_has_not_been_performed',
+        message: 'must not be true in a package: the setup page sets it after install',
+      });
+    if (setting('default/app.conf', 'install', 'install_source_checksum') !== undefined)
+      add({ file: 'default/app.conf', stanza: 'install', key: 'install_source_checksum', check: 'check_no_install_source_checksum', message: 'must not be set in a package' });
   }
 
   // Alert actions: payload format, script, form, icon; no .path pointers.
@@ -90,14 +116,17 @@ export function lintSplunkApp(entries: AppEntry[], platformSpecs: Map<string, Co
     if (!isTrue(setting('default/alert_actions.conf', stanza.name, 'is_custom'))) continue;
     const at = { file: 'default/alert_actions.conf', stanza: stanza.name };
     const payloadFormat = setting(at.file, stanza.name, 'payload_format');
-    if (payloadFormat !== 'json' && payloadFormat !== 'xml') add({ ...at, key: 'payload_format', check: 'check_for_payload_format', message: 'set payload_format = json explicitly (the default is xml)' });
+    if (payloadFormat !== 'json' && payloadFormat !== 'xml')
+      add({ ...at, key: 'payload_format', check: 'check_for_payload_format', message: 'set payload_format = json explicitly (the default is xml)' });
     const command = setting(at.file, stanza.name, 'alert.execute.cmd');
     if (command?.endsWith('.path')) add({ ...at, key: 'alert.execute.cmd', check: 'check_alert_actions_exe_exist', message: 'a .path pointer fails on Splunk Cloud; point at a script in bin/' });
     const scripts = command ? [`bin/${command}`] : ['py', 'sh', 'js', 'exe', 'bat', 'cmd'].map((extension) => `bin/${stanza.name}.${extension}`);
     if (!scripts.some((script) => files.has(script))) add({ ...at, key: 'alert.execute.cmd', check: 'check_alert_actions_exe_exist', message: `the alert script ${scripts[0]} is not in the package` });
-    if (!files.has(`default/data/ui/alerts/${stanza.name}.html`)) add({ ...at, check: 'check_workflow_html_exists_for_custom_alert', message: `default/data/ui/alerts/${stanza.name}.html is missing` });
+    if (!files.has(`default/data/ui/alerts/${stanza.name}.html`))
+      add({ ...at, check: 'check_workflow_html_exists_for_custom_alert', message: `default/data/ui/alerts/${stanza.name}.html is missing` });
     const icon = setting(at.file, stanza.name, 'icon_path');
-    if (!icon || !files.has(`appserver/static/${icon}`)) add({ ...at, key: 'icon_path', check: 'check_alert_icon_exists_for_custom_alerts', message: `the icon appserver/static/${icon ?? '<unset>'} is missing` });
+    if (!icon || !files.has(`appserver/static/${icon}`))
+      add({ ...at, key: 'icon_path', check: 'check_alert_icon_exists_for_custom_alerts', message: `the icon appserver/static/${icon ?? '<unset>'} is missing` });
   }
 
   // Custom search commands: script exists; chunked (v2) stanzas take only the v2 keys.
@@ -107,10 +136,12 @@ export function lintSplunkApp(entries: AppEntry[], platformSpecs: Map<string, Co
     const filename = setting(at.file, stanza.name, 'filename');
     if (!filename) add({ ...at, key: 'filename', check: 'check_command_scripts_exist', message: 'filename is required' });
     else if (filename.endsWith('.path')) add({ ...at, key: 'filename', check: 'check_command_scripts_exist', message: 'a .path pointer is rejected on Splunk Cloud; ship the script in bin/' });
-    else if (!PLATFORM_BIN_DIRS.some((directory) => files.has(`${directory}/${filename}`))) add({ ...at, key: 'filename', check: 'check_command_scripts_exist', message: `bin/${filename} is not in the package` });
+    else if (!PLATFORM_BIN_DIRS.some((directory) => files.has(`${directory}/${filename}`)))
+      add({ ...at, key: 'filename', check: 'check_command_scripts_exist', message: `bin/${filename} is not in the package` });
     if (isTrue(setting(at.file, stanza.name, 'chunked'))) {
       for (const item of stanza.settings) {
-        if (!CHUNKED_KEYS.some((pattern) => pattern.test(item.key))) add({ ...at, line: item.line, key: item.key, check: 'check_ignored_parameters_v2_command', message: 'is ignored when chunked = true' });
+        if (!CHUNKED_KEYS.some((pattern) => pattern.test(item.key)))
+          add({ ...at, line: item.line, key: item.key, check: 'check_ignored_parameters_v2_command', message: 'is ignored when chunked = true' });
       }
     }
   }
@@ -121,7 +152,7 @@ export function lintSplunkApp(entries: AppEntry[], platformSpecs: Map<string, Co
     const appSpecText = text(`README/${confName}.spec`);
     const appSpec = appSpecText === undefined ? undefined : parseConfSpec(appSpecText, `README/${confName}.spec`);
     const platformSpec = platformSpecs.get(confName) ?? (confName === 'server.conf' ? SERVER_CONF_SHCLUSTERING_SPEC : undefined);
-    const spec = platformSpec && appSpec ? mergeConfSpecs(platformSpec, appSpec) : platformSpec ?? appSpec;
+    const spec = platformSpec && appSpec ? mergeConfSpecs(platformSpec, appSpec) : (platformSpec ?? appSpec);
     if (!spec) {
       add({ file, check: 'conf_spec', message: `no spec for ${confName}: Splunk does not define it; ship README/${confName}.spec` });
       continue;
@@ -137,20 +168,36 @@ export function lintSplunkApp(entries: AppEntry[], platformSpecs: Map<string, Co
     const confName = file.replace(/^default\//, '').replace(/\.conf$/, '');
     if (!files.has(`README/${confName}.conf.spec`) || ['alert_actions', 'savedsearches'].includes(confName)) continue;
     if (!isTrue(setting('default/server.conf', 'shclustering', `conf_replication_include.${confName}`))) {
-      add({ file: 'default/server.conf', stanza: 'shclustering', key: `conf_replication_include.${confName}`, check: 'shc_conf_replication', message: `${confName}.conf is a custom conf: set conf_replication_include.${confName} = true so search-head cluster members share it` });
+      add({
+        file: 'default/server.conf',
+        stanza: 'shclustering',
+        key: `conf_replication_include.${confName}`,
+        check: 'shc_conf_replication',
+        message: `${confName}.conf is a custom conf: set conf_replication_include.${confName} = true so search-head cluster members share it`,
+      });
     }
   }
   // Splunk Cloud's admin role is sc_admin: whatever admin may write, it must too.
   for (const stanza of confs.get('metadata/default.meta')?.stanzas ?? []) {
     const access = setting('metadata/default.meta', stanza.name, 'access') ?? '';
-    const write = access.match(/write\s*:\s*\[([^\]]*)\]/)?.[1]?.split(',').map((role) => role.trim()) ?? [];
+    const write =
+      access
+        .match(/write\s*:\s*\[([^\]]*)\]/)?.[1]
+        ?.split(',')
+        .map((role) => role.trim()) ?? [];
     if (write.includes('admin') && !write.includes('sc_admin') && !write.includes('*')) {
-      add({ file: 'metadata/default.meta', stanza: stanza.name, key: 'access', check: 'cloud_admin_role', message: 'write grants admin but not sc_admin (the admin role on Splunk Cloud): add sc_admin' });
+      add({
+        file: 'metadata/default.meta',
+        stanza: stanza.name,
+        key: 'access',
+        check: 'cloud_admin_role',
+        message: 'write grants admin but not sc_admin (the admin role on Splunk Cloud): add sc_admin',
+      });
     }
   }
-  const generatingMacros = new Set((confs.get('default/macros.conf')?.stanzas ?? [])
-    .filter((stanza) => GENERATING_COMMAND.test(setting('default/macros.conf', stanza.name, 'definition') ?? ''))
-    .map((stanza) => stanza.name));
+  const generatingMacros = new Set(
+    (confs.get('default/macros.conf')?.stanzas ?? []).filter((stanza) => GENERATING_COMMAND.test(setting('default/macros.conf', stanza.name, 'definition') ?? '')).map((stanza) => stanza.name),
+  );
   for (const [file, entry] of files) {
     if (/^default\/data\/ui\/views\/.+\.xml$/.test(file)) {
       checkDashboard(file, entry.content?.toString('utf8') ?? '', add);
@@ -169,19 +216,24 @@ function checkEntry(relative: string, entry: AppEntry, add: (issue: LintIssue) =
   if ((entry.mode & 0o002) !== 0) add({ file: relative, check: 'check_for_expansive_permissions', message: `mode ${(entry.mode & 0o777).toString(8)} is world-writable` });
   if (entry.type === 'other') add({ file: relative, check: 'check_for_symlinks', message: 'only regular files and folders may ship' });
   if (segments.includes('__pycache__') || relative.endsWith('.pyc')) add({ file: relative, check: 'check_for_compiled_python', message: 'compiled Python must not ship; remove __pycache__' });
-  if (entry.type === 'file' && relative.startsWith('default/data/ui/alerts/') && !/\.(html|xml)$/.test(relative)) add({ file: relative, check: 'check_alerts_directory_file_types', message: 'default/data/ui/alerts/ holds only .html and .xml files' });
-  if (entry.type === 'file' && relative.startsWith('metadata/') && !relative.endsWith('.meta')) add({ file: relative, check: 'check_metadata_directory_file_types', message: 'metadata/ holds only .meta files' });
+  if (entry.type === 'file' && relative.startsWith('default/data/ui/alerts/') && !/\.(html|xml)$/.test(relative))
+    add({ file: relative, check: 'check_alerts_directory_file_types', message: 'default/data/ui/alerts/ holds only .html and .xml files' });
+  if (entry.type === 'file' && relative.startsWith('metadata/') && !relative.endsWith('.meta'))
+    add({ file: relative, check: 'check_metadata_directory_file_types', message: 'metadata/ holds only .meta files' });
 }
 
 /**
  * The one part of Splunk 9.2's server.conf.spec an app may ship (the full spec is not in the
  * shared specs): search-head cluster replication of the app's own conf files.
  */
-const SERVER_CONF_SHCLUSTERING_SPEC = parseConfSpec(`[shclustering]
+const SERVER_CONF_SHCLUSTERING_SPEC = parseConfSpec(
+  `[shclustering]
 conf_replication_include.<conf_file_name> = <boolean>
 * Whether search head cluster replication includes configuration files with
   the given <conf_file_name>. Apps with custom conf files set it to true.
-`, 'server.conf.spec ([shclustering] excerpt, Splunk 9.2)');
+`,
+  'server.conf.spec ([shclustering] excerpt, Splunk 9.2)',
+);
 
 /** Search commands that generate results: a search starting with one must begin with `|`. */
 const GENERATING_COMMAND = /^\s*\|?\s*(inputlookup|inputcsv|makeresults|rest|tstats|metadata|datamodel|dbinspect|eventcount|loadjob|savedsearch|from)\b/;
@@ -191,7 +243,8 @@ function checkGeneratingMacros(file: string, xml: string, generating: ReadonlySe
   for (const match of xml.matchAll(/"query"\s*:\s*"((?:[^"\\]|\\.)*)"|<query>([\s\S]*?)<\/query>/g)) {
     const query = (match[1] ?? match[2] ?? '').trim();
     const first = query.match(/^`([\w-]+)(?:\([^)]*\))?`/)?.[1];
-    if (first && generating.has(first)) add({ file, key: first, check: 'generating_macro', message: `\`${first}\` expands to a generating command: invoke it as | \`${first}\` (the panel is empty otherwise)` });
+    if (first && generating.has(first))
+      add({ file, key: first, check: 'generating_macro', message: `\`${first}\` expands to a generating command: invoke it as | \`${first}\` (the panel is empty otherwise)` });
   }
 }
 
@@ -200,7 +253,12 @@ function checkDashboard(file: string, xml: string, add: (issue: LintIssue) => vo
   if (!/<dashboard[^>]*version="2"/.test(xml)) return;
   const definition = xml.match(/<definition><!\[CDATA\[([\s\S]*?)\]\]><\/definition>/)?.[1];
   if (definition === undefined) return add({ file, check: 'dashboard_studio', message: 'version="2" dashboard without a <definition><![CDATA[…]]> block' });
-  let parsed: { dataSources?: Record<string, unknown>; visualizations?: Record<string, { dataSources?: Record<string, string> }>; inputs?: Record<string, unknown>; layout?: { structure?: Array<{ item?: string }> } };
+  let parsed: {
+    dataSources?: Record<string, unknown>;
+    visualizations?: Record<string, { dataSources?: Record<string, string> }>;
+    inputs?: Record<string, unknown>;
+    layout?: { structure?: Array<{ item?: string }> };
+  };
   try {
     parsed = JSON.parse(definition) as typeof parsed;
   } catch (error) {
@@ -212,6 +270,7 @@ function checkDashboard(file: string, xml: string, add: (issue: LintIssue) => vo
     }
   }
   for (const block of parsed.layout?.structure ?? []) {
-    if (block.item && !(block.item in (parsed.visualizations ?? {})) && !(block.item in (parsed.inputs ?? {}))) add({ file, key: 'layout.structure', check: 'dashboard_studio', message: `layout item ${block.item} is not defined` });
+    if (block.item && !(block.item in (parsed.visualizations ?? {})) && !(block.item in (parsed.inputs ?? {})))
+      add({ file, key: 'layout.structure', check: 'dashboard_studio', message: `layout item ${block.item} is not defined` });
   }
 }

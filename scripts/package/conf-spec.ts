@@ -7,11 +7,7 @@ import type { ParsedConf } from './conf-file.js';
  * with no headers accepts any stanza name.
  */
 
-type ValueRule =
-  | { kind: 'any' }
-  | { kind: 'boolean' }
-  | { kind: 'pattern'; pattern: RegExp; description: string }
-  | { kind: 'choice'; options: string[] };
+type ValueRule = { kind: 'any' } | { kind: 'boolean' } | { kind: 'pattern'; pattern: RegExp; description: string } | { kind: 'choice'; options: string[] };
 
 interface KeyRule {
   key: string;
@@ -120,7 +116,7 @@ function valueRule(specValue: string): ValueRule {
   }
   // Choices: [a|b], {a|b}, <a|b> or bare `a | b`; a placeholder among them means free text.
   const wrapped = text.match(/^[[{<](.*)[\]}>]$/);
-  const body = wrapped && text.includes('|') ? wrapped[1] ?? '' : text;
+  const body = wrapped && text.includes('|') ? (wrapped[1] ?? '') : text;
   if (body.includes('|')) {
     const options = body.split('|').map((option) => option.trim());
     if (options.every((option) => /^[\w.:-]+$/.test(option))) return { kind: 'choice', options };

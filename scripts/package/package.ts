@@ -10,9 +10,7 @@ import { packageSoarArtefacts } from './soar-package.js';
  */
 
 const repository = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-export const SPLUNK_SPEC_DIR = process.env.VERDICT_SHARED_DIR
-  ? join(process.env.VERDICT_SHARED_DIR, 'specs/splunk')
-  : resolve(repository, '../shared/specs/splunk');
+export const SPLUNK_SPEC_DIR = process.env.VERDICT_SHARED_DIR ? join(process.env.VERDICT_SHARED_DIR, 'specs/splunk') : resolve(repository, '../shared/specs/splunk');
 
 export async function packageSplunkApp(appDirectory: string, outputFile: string, specDirectory = SPLUNK_SPEC_DIR): Promise<LintIssue[]> {
   await buildSpl(appDirectory, outputFile);

@@ -25,9 +25,20 @@ export async function packageSoarArtefacts(outputDirectory: string, specDirector
   }
   const openApi = join(outputDirectory, 'openapi.json');
   writeFileSync(openApi, `${JSON.stringify(buildOpenApiDocument(), null, 2)}\n`);
-  await create({ gzip: true, file: join(outputDirectory, 'splunk-soar', 'verdict.tgz'), cwd: outputDirectory, portable: true, mtime: FIXED_MTIME }, ['splunk-soar/verdict.json', 'splunk-soar/verdict_connector.py', 'splunk-soar/verdict_client.py', 'splunk-soar/logo_verdict.svg', 'splunk-soar/logo_verdict_dark.svg']);
+  await create({ gzip: true, file: join(outputDirectory, 'splunk-soar', 'verdict.tgz'), cwd: outputDirectory, portable: true, mtime: FIXED_MTIME }, [
+    'splunk-soar/verdict.json',
+    'splunk-soar/verdict_connector.py',
+    'splunk-soar/verdict_client.py',
+    'splunk-soar/logo_verdict.svg',
+    'splunk-soar/logo_verdict_dark.svg',
+  ]);
   const issues = validateSoarArtefacts(files, loadSoarSpecs(specDirectory));
-  issues.push(...compilePython(outputDirectory, [...files.keys()].filter((relative) => relative.endsWith('.py'))));
+  issues.push(
+    ...compilePython(
+      outputDirectory,
+      [...files.keys()].filter((relative) => relative.endsWith('.py')),
+    ),
+  );
   // The artefacts must parse as their formats, whatever the validators check beyond.
   parse(files.get('shuffle/api.yaml') ?? '');
   return issues;

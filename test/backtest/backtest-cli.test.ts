@@ -17,13 +17,23 @@ beforeAll(() => {
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 function backtest(file: string, args: string[]) {
-  return spawnSync(process.execPath, [BUNDLE, 'backtest', file, '--config', EXAMPLE_CONFIG, '--map', 'ids-export', ...args], { cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, VERDICT_HOME: path.join(scratch, 'home') }, timeout: 60_000 });
+  return spawnSync(process.execPath, [BUNDLE, 'backtest', file, '--config', EXAMPLE_CONFIG, '--map', 'ids-export', ...args], {
+    cwd: REPO_ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, VERDICT_HOME: path.join(scratch, 'home') },
+    timeout: 60_000,
+  });
 }
 
 describe('verdict backtest', () => {
   it('fails clearly when no record has the label field, instead of a green report', () => {
     const file = path.join(scratch, 'unlabelled.jsonl');
-    writeFileSync(file, SAMPLE_ROWS.slice(0, 20).map((row) => JSON.stringify(row)).join('\n'));
+    writeFileSync(
+      file,
+      SAMPLE_ROWS.slice(0, 20)
+        .map((row) => JSON.stringify(row))
+        .join('\n'),
+    );
     const run = backtest(file, ['--label', 'disposition']);
     expect(run.status).toBe(2);
     expect(run.stderr).toMatch(/no record has the label field "disposition".*--label.*fields seen: id, time, name/);
@@ -44,7 +54,13 @@ describe('verdict backtest', () => {
     expect(run.stdout).not.toMatch(/100\.0 %/);
     expect(report.missedAlertIds).toHaveLength(report.metrics.missedAttacks);
     expect(run.stdout).toContain(report.missedAlertIds[0]);
-    expect(report.run).toMatchObject({ version: expect.any(String), configDigest: expect.stringMatching(/^[0-9a-f]{12}$/), thresholds: { truePositive: 0.6, benign: 0.2 }, share: 0, delaySeconds: 3600 });
+    expect(report.run).toMatchObject({
+      version: expect.any(String),
+      configDigest: expect.stringMatching(/^[0-9a-f]{12}$/),
+      thresholds: { truePositive: 0.6, benign: 0.2 },
+      share: 0,
+      delaySeconds: 3600,
+    });
     const rows = Object.values(report.confusion as Record<string, Record<string, number>>).reduce((sum, cell) => sum + cell.malicious! + cell.benign! + cell.ambiguous!, 0);
     expect(rows).toBe(SAMPLE_ROWS.length);
     expect(report.tradeoff.map((point: { benignThreshold: number }) => point.benignThreshold)).toEqual([0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5]);

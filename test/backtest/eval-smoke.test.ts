@@ -31,13 +31,18 @@ describe.skipIf(!hasData)('eval runner on a slice of the public data (skipped wh
     const data = path.join(work, 'data');
     mkdirSync(path.join(data, 'ait'), { recursive: true });
     mkdirSync(path.join(data, 'sigma'), { recursive: true });
-    const lines = gunzipSync(readFileSync(path.join(EVAL_DIR, 'ait/russellmitchell.csv.gz'))).toString('utf8').split('\n');
+    const lines = gunzipSync(readFileSync(path.join(EVAL_DIR, 'ait/russellmitchell.csv.gz')))
+      .toString('utf8')
+      .split('\n');
     const firstAttack = lines.findIndex((line, index) => index > 0 && line.split(',')[6] !== '-' && line !== '');
     const rows = [...lines.slice(1, 2001), ...lines.slice(firstAttack, firstAttack + 1000)];
     // Scored rows by the data README: caused by an attack step, or outside every attack window.
     expectedScored = rows.filter((line) => line.split(',')[6] !== '-' || line.split(',')[5] === 'false_positive').length;
     writeFileSync(path.join(data, 'ait/russellmitchell-head.csv.gz'), gzipSync(`${[lines[0], ...rows].join('\n')}\n`));
-    const index = readFileSync(path.join(EVAL_DIR, 'sigma/index.jsonl'), 'utf8').split('\n').filter((line) => line.trim() !== '').slice(0, 5);
+    const index = readFileSync(path.join(EVAL_DIR, 'sigma/index.jsonl'), 'utf8')
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .slice(0, 5);
     writeFileSync(path.join(data, 'sigma/index.jsonl'), `${index.join('\n')}\n`);
     for (const line of index) {
       const testId = (JSON.parse(line) as { test_id: string }).test_id;

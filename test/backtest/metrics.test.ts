@@ -82,10 +82,7 @@ describe('MetricsAccumulator', () => {
     expect(metrics.groupReduction).toBe(0.5);
     expect(metrics.groups).toEqual({ malicious: 2, benign: 2 });
     // A big group does not outweigh a small one.
-    const skewed = summarize([
-      ...Array.from({ length: 98 }, () => outcome('benign', 'false_positive', 0.05, 'noisy')),
-      outcome('benign', 'inconclusive', 0.5, 'rare'),
-    ]);
+    const skewed = summarize([...Array.from({ length: 98 }, () => outcome('benign', 'false_positive', 0.05, 'noisy')), outcome('benign', 'inconclusive', 0.5, 'rare')]);
     expect(skewed.reduction).toBeCloseTo(98 / 99, 12);
     expect(skewed.groupReduction).toBe(0.5);
   });

@@ -37,7 +37,49 @@ describe('renderBacktestHtml', () => {
     expect(output).toContain(`<title>${escapeHtml(HOSTILE.title)}</title>`);
     expect(output).toContain(`>${escapeHtml(HOSTILE.datasetName)}</h2>`);
 
-    const allowedTags = new Set(['html', 'head', 'meta', 'title', 'style', 'body', 'main', 'header', 'footer', 'h1', 'h2', 'h3', 'p', 'nav', 'a', 'section', 'dl', 'div', 'dt', 'dd', 'span', 'figure', 'figcaption', 'details', 'summary', 'ul', 'li', 'table', 'thead', 'tbody', 'tr', 'th', 'td', 'svg', 'desc', 'g', 'line', 'path', 'rect', 'circle', 'text']);
+    const allowedTags = new Set([
+      'html',
+      'head',
+      'meta',
+      'title',
+      'style',
+      'body',
+      'main',
+      'header',
+      'footer',
+      'h1',
+      'h2',
+      'h3',
+      'p',
+      'nav',
+      'a',
+      'section',
+      'dl',
+      'div',
+      'dt',
+      'dd',
+      'span',
+      'figure',
+      'figcaption',
+      'details',
+      'summary',
+      'ul',
+      'li',
+      'table',
+      'thead',
+      'tbody',
+      'tr',
+      'th',
+      'td',
+      'svg',
+      'desc',
+      'g',
+      'line',
+      'path',
+      'rect',
+      'circle',
+      'text',
+    ]);
     for (const tag of tags(output)) {
       expect(allowedTags, `unexpected <${tag.name}>`).toContain(tag.name);
       for (const attribute of tag.attributes) expect(attribute, `event handler on <${tag.name}>`).not.toMatch(/^on/);
@@ -46,7 +88,10 @@ describe('renderBacktestHtml', () => {
   });
 
   it('references nothing outside the file: no URL, only in-page links, a CSP that forbids scripts and network', () => {
-    const output = render([{ name: 'ait/fox', report: createReport({ groups: [] }) }, { name: 'sigma', report: createReport({ groups: [] }) }]);
+    const output = render([
+      { name: 'ait/fox', report: createReport({ groups: [] }) },
+      { name: 'sigma', report: createReport({ groups: [] }) },
+    ]);
     expect(output).not.toMatch(/https?:|\/\/|url\(|@import/);
     for (const match of output.matchAll(/href="([^"]*)"/g)) expect(match[1]).toMatch(/^#dataset-\d+$/);
     const policy = /<meta http-equiv="Content-Security-Policy" content="([^"]*)">/.exec(output)?.[1]?.replaceAll('&#39;', "'");
@@ -57,7 +102,10 @@ describe('renderBacktestHtml', () => {
   });
 
   it('draws each chart section per data set, with data marks, plus the missed and worst-group tables', () => {
-    const output = render([{ name: 'ait/fox', report: createReport() }, { name: 'sigma', report: createReport() }]);
+    const output = render([
+      { name: 'ait/fox', report: createReport() },
+      { name: 'sigma', report: createReport() },
+    ]);
     const sections = datasetSections(output);
     expect(sections).toHaveLength(2);
     for (const section of sections) {

@@ -52,15 +52,22 @@ function config(name: string, body: unknown): string {
 describe('verdict CLI exits with 2 and a fix for user and environment errors', () => {
   it('exits after an unknown enricher, a missing intel file or an unset API-key variable (the store is closed)', async () => {
     expectUserError(await run(['triage', SAMPLE_FILE, '--config', config('unknown-enricher', { enrichers: { 'no-such-enricher': {} } })]), /unknown enricher "no-such-enricher"/);
-    expectUserError(await run(['triage', SAMPLE_FILE, '--config', config('missing-intel', { enrichers: { 'threat-intel': { files: [{ path: 'missing.stix.json', format: 'stix' }] } } })]), /missing\.stix\.json/);
+    expectUserError(
+      await run(['triage', SAMPLE_FILE, '--config', config('missing-intel', { enrichers: { 'threat-intel': { files: [{ path: 'missing.stix.json', format: 'stix' }] } } })]),
+      /missing\.stix\.json/,
+    );
     const reason = { provider: { baseURL: 'http://127.0.0.1:9/v1', model: 'm', apiKey: { env: 'VERDICT_TEST_UNSET_KEY' } } };
     expectUserError(await run(['triage', SAMPLE_FILE, '--config', config('unset-key', { reason })]), /VERDICT_TEST_UNSET_KEY is empty or unset/);
   }, 90_000);
 
-  it.skipIf(postgres.skipReason !== undefined)(`exits after a config error with the PostgreSQL store open (its pool is closed)${postgres.skipReason ? ` (skipped: ${postgres.skipReason})` : ''}`, async () => {
-    const store = { kind: 'postgres', url: postgres.url };
-    expectUserError(await run(['triage', SAMPLE_FILE, '--config', config('pg-unknown-enricher', { store, enrichers: { 'no-such-enricher': {} } })]), /unknown enricher/);
-  }, 60_000);
+  it.skipIf(postgres.skipReason !== undefined)(
+    `exits after a config error with the PostgreSQL store open (its pool is closed)${postgres.skipReason ? ` (skipped: ${postgres.skipReason})` : ''}`,
+    async () => {
+      const store = { kind: 'postgres', url: postgres.url };
+      expectUserError(await run(['triage', SAMPLE_FILE, '--config', config('pg-unknown-enricher', { store, enrichers: { 'no-such-enricher': {} } })]), /unknown enricher/);
+    },
+    60_000,
+  );
 
   it('a folder as input says so', async () => {
     mkdirSync(path.join(work, 'a-folder'), { recursive: true });
@@ -82,7 +89,9 @@ describe('verdict CLI exits with 2 and a fix for user and environment errors', (
   it('stdout on a full device (/dev/full) ends with a message, not a stack trace', async () => {
     if (!existsSync('/dev/full')) return expect.soft(existsSync('/dev/full'), 'no /dev/full on this machine').toBe(false);
     const outcome = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-      const child = spawn('sh', ['-c', `"${process.execPath}" "${CLI}" ${TRIAGE.map((arg) => `'${arg}'`).join(' ')} > /dev/full`], { env: { ...process.env, VERDICT_HOME: path.join(work, 'home-full-stdout') } });
+      const child = spawn('sh', ['-c', `"${process.execPath}" "${CLI}" ${TRIAGE.map((arg) => `'${arg}'`).join(' ')} > /dev/full`], {
+        env: { ...process.env, VERDICT_HOME: path.join(work, 'home-full-stdout') },
+      });
       let stderr = '';
       child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
       child.on('close', (code) => resolve({ code, stderr }));
@@ -93,7 +102,10 @@ describe('verdict CLI exits with 2 and a fix for user and environment errors', (
   });
 
   it('stdout closed early (| head -1) ends quietly', async () => {
-    const output = execFileSync('sh', ['-c', `"${process.execPath}" "${CLI}" ${TRIAGE.map((arg) => `'${arg}'`).join(' ')} 2>&1 | head -c 200 > /dev/null; echo "exit=$?"`], { env: { ...process.env, VERDICT_HOME: path.join(work, 'home-epipe') }, encoding: 'utf8' });
+    const output = execFileSync('sh', ['-c', `"${process.execPath}" "${CLI}" ${TRIAGE.map((arg) => `'${arg}'`).join(' ')} 2>&1 | head -c 200 > /dev/null; echo "exit=$?"`], {
+      env: { ...process.env, VERDICT_HOME: path.join(work, 'home-epipe') },
+      encoding: 'utf8',
+    });
     expect(output).toContain('exit=0');
   });
 });

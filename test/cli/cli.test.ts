@@ -60,7 +60,10 @@ function freshHome(): string {
 }
 
 function results(run: Run): TriageResult[] {
-  return run.stdout.split('\n').filter((line) => line.trim() !== '').map((line) => TriageResultV1Schema.parse(JSON.parse(line)));
+  return run.stdout
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => TriageResultV1Schema.parse(JSON.parse(line)));
 }
 
 const STACK_LINE = /^\s+at .+\(.*:\d+:\d+\)$|^\s+at .+:\d+:\d+$/m;
@@ -123,7 +126,7 @@ describe('verdict triage', () => {
 });
 
 describe('memory across runs: verdict feedback', () => {
-  it('analysts\' false-positive dispositions change the next run\'s verdicts for that rule, citing them', () => {
+  it("analysts' false-positive dispositions change the next run's verdicts for that rule, citing them", () => {
     const home = freshHome();
     const rule = 'Wazuh: sshd: insecure connection attempt (scan).';
     const before = results(verdict(home, TRIAGE_SAMPLE)).filter((result) => result.ruleName === rule);
@@ -147,12 +150,18 @@ describe('memory across runs: verdict feedback', () => {
       expect(result.probabilityMalicious, result.alertId).toBeLessThan(before[index]!.probabilityMalicious);
       const memory = result.evidence.filter((item) => item.source === 'memory');
       expect(memory.length, result.alertId).toBeGreaterThan(0);
-      expect(memory.some((item) => item.weight < 0 && new RegExp(`Analysts closed ${before.length} of ${before.length} .*false positive`).test(item.claim)), result.alertId).toBe(true);
+      expect(
+        memory.some((item) => item.weight < 0 && new RegExp(`Analysts closed ${before.length} of ${before.length} .*false positive`).test(item.claim)),
+        result.alertId,
+      ).toBe(true);
     });
     for (const result of changed.filter((item) => item.verdict === 'false_positive' || item.verdict === 'benign_positive')) {
       // The new verdict's summary cites the analysts' dispositions by evidence id.
       const memoryIds = result.evidence.filter((item) => item.source === 'memory').map((item) => item.id);
-      expect(memoryIds.some((id) => result.summary.includes(`[${id}]`)), result.summary).toBe(true);
+      expect(
+        memoryIds.some((id) => result.summary.includes(`[${id}]`)),
+        result.summary,
+      ).toBe(true);
     }
     expect(changed.some((result) => result.verdict === 'false_positive')).toBe(true);
   });
@@ -184,7 +193,7 @@ describe('verdict explain', () => {
     for (const item of stored.evidence) expect(run.stdout).toContain(item.claim);
     expect(run.stdout).toMatch(/\nTrace:\n/);
     for (const stage of new Set(stored.trace.map((step) => step.stage))) expect(run.stdout).toMatch(new RegExp(`\\n  ${stage}\\s`));
-    expect(run.stdout).toMatch(/\nRecommended actions:\n  \w+ /);
+    expect(run.stdout).toMatch(/\nRecommended actions:\n {2}\w+ /);
     const json = verdict(home, ['explain', 'rm-00305', '--json', '--config', EXAMPLE_CONFIG]);
     expect(TriageResultV1Schema.parse(JSON.parse(json.stdout))).toEqual(stored);
   });
@@ -221,7 +230,12 @@ describe('verdict suppress', () => {
       expect(cited?.refs).toEqual(['suppression:clamav-updates']);
     }
     // Other rules are untouched.
-    expect(results(run).filter((result) => result.ruleName !== rule).flatMap((result) => result.evidence).some((item) => item.source === 'suppression')).toBe(false);
+    expect(
+      results(run)
+        .filter((result) => result.ruleName !== rule)
+        .flatMap((result) => result.evidence)
+        .some((item) => item.source === 'suppression'),
+    ).toBe(false);
 
     expect(verdict(home, ['suppress', 'remove', 'clamav-updates', '--config', EXAMPLE_CONFIG]).status).toBe(0);
     // Judged again after the removal, no verdict cites it any more.

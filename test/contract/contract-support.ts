@@ -85,8 +85,12 @@ export async function captureOutput<T>(call: () => Promise<T>): Promise<{ value:
   } catch (error) {
     return { value: undefined, error, output: written.join('\n') };
   } finally {
-    streams.forEach((stream, index) => { stream.write = originalWrites[index] as typeof stream.write; });
-    consoleMethods.forEach((method, index) => { console[method] = originalConsole[index] as (typeof console)[typeof method]; });
+    streams.forEach((stream, index) => {
+      stream.write = originalWrites[index] as typeof stream.write;
+    });
+    consoleMethods.forEach((method, index) => {
+      console[method] = originalConsole[index] as (typeof console)[typeof method];
+    });
   }
 }
 

@@ -42,10 +42,7 @@ const INPUT_ONLY: Array<{ reason: string; tests: ContractTest[] }> = [
 
 const aitRows = await aitSample();
 const sigmaTests = sigmaSample();
-const sigmaVariants = [
-  ...sigmaTests.map((test) => ({ test, variant: 'full' as const })),
-  ...sigmaTests.slice(0, BLIND_COUNT).map((test) => ({ test, variant: 'blind' as const })),
-];
+const sigmaVariants = [...sigmaTests.map((test) => ({ test, variant: 'full' as const })), ...sigmaTests.slice(0, BLIND_COUNT).map((test) => ({ test, variant: 'blind' as const }))];
 const without = (record: unknown, ...fields: string[]) => Object.fromEntries(Object.entries(record as Record<string, unknown>).filter(([field]) => !fields.includes(field)));
 
 const ocsf = [...aitRows.map((row) => renderAitRow(row, 'ocsf')), ...sigmaVariants.map(({ test, variant }) => renderSigmaTest(test, 'ocsf', variant))];
@@ -76,7 +73,12 @@ const aitMap = FieldMapSchema.parse(AIT_EXPORT_FIELD_MAP);
 const aitRecord = renderAitRow(aitRows[0]!, 'generic');
 runPluginContract({
   name: 'field map (core, AIT export)',
-  createPlugin: () => inputOnlyPlugin('generic', (native) => normalizeWithFieldMap(native, aitMap), () => false),
+  createPlugin: () =>
+    inputOnlyPlugin(
+      'generic',
+      (native) => normalizeWithFieldMap(native, aitMap),
+      () => false,
+    ),
   fixtures: {
     valid: aitRows.map((row) => renderAitRow(row, 'generic')),
     invalid: [
@@ -94,7 +96,12 @@ const sigmaMap = FieldMapSchema.parse(SIGMA_EXPORT_FIELD_MAP);
 const sigmaRecord = renderSigmaTest(sigmaTests[0]!, 'generic', 'full') as Record<string, unknown>;
 runPluginContract({
   name: 'field map (core, Sigma export)',
-  createPlugin: () => inputOnlyPlugin('generic', (native) => normalizeWithFieldMap(native, sigmaMap), () => false),
+  createPlugin: () =>
+    inputOnlyPlugin(
+      'generic',
+      (native) => normalizeWithFieldMap(native, sigmaMap),
+      () => false,
+    ),
   fixtures: {
     valid: sigmaVariants.map(({ test, variant }) => renderSigmaTest(test, 'generic', variant)),
     invalid: [

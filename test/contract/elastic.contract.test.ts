@@ -35,27 +35,29 @@ const specBody = (spec: ReturnType<typeof detectionsSpec>, method: string, path:
     for (const error of check.errors) context.addIssue({ code: 'custom', message: `${method} ${path}: ${error}` });
   });
 
-const ElasticWriteBackSchema = z.strictObject({
-  alertId: z.string().min(1),
-  alertIndex: z.string().min(1),
-  keys: z.strictObject({ tags: z.string(), status: z.string(), caseComment: z.string(), document: z.string() }),
-  marker: z.string().regex(/^\[verdict:vk-[0-9a-f]{32}\]$/),
-  isClosing: z.boolean(),
-  tags: specBody(detectionsSpec(), 'POST', '/api/detection_engine/signals/tags'),
-  status: specBody(detectionsSpec(), 'POST', '/api/detection_engine/signals/status').optional(),
-  caseGroup: z.strictObject({ tag: z.string().min(1), create: specBody(casesSpec(), 'POST', '/api/cases') }),
-  alertAttachment: specBody(casesSpec(), 'POST', '/api/cases/{caseId}/comments'),
-  comment: specBody(casesSpec(), 'POST', '/api/cases/{caseId}/comments').and(z.object({ comment: z.string().min(1).max(30_000) })),
-  dataStream: z.string().regex(/^logs-verdict\.triage-[a-z0-9_]+$/),
-  // ECS: an enrichment event linked to the alert, Verdict's fields under verdict.*.
-  document: z.looseObject({
-    '@timestamp': z.iso.datetime(),
-    event: z.looseObject({ kind: z.literal('enrichment') }),
-    kibana: z.strictObject({ alert: z.strictObject({ uuid: z.string().min(1) }) }),
-    rule: z.looseObject({ name: z.string() }),
-    verdict: z.looseObject({ verdict: z.enum(['true_positive', 'benign_positive', 'false_positive', 'inconclusive']), confidence: z.number(), delivery_key: z.string() }),
-  }),
-}).refine((payload) => payload.comment.comment.includes(payload.marker), 'the case comment carries the retry marker')
+const ElasticWriteBackSchema = z
+  .strictObject({
+    alertId: z.string().min(1),
+    alertIndex: z.string().min(1),
+    keys: z.strictObject({ tags: z.string(), status: z.string(), caseComment: z.string(), document: z.string() }),
+    marker: z.string().regex(/^\[verdict:vk-[0-9a-f]{32}\]$/),
+    isClosing: z.boolean(),
+    tags: specBody(detectionsSpec(), 'POST', '/api/detection_engine/signals/tags'),
+    status: specBody(detectionsSpec(), 'POST', '/api/detection_engine/signals/status').optional(),
+    caseGroup: z.strictObject({ tag: z.string().min(1), create: specBody(casesSpec(), 'POST', '/api/cases') }),
+    alertAttachment: specBody(casesSpec(), 'POST', '/api/cases/{caseId}/comments'),
+    comment: specBody(casesSpec(), 'POST', '/api/cases/{caseId}/comments').and(z.object({ comment: z.string().min(1).max(30_000) })),
+    dataStream: z.string().regex(/^logs-verdict\.triage-[a-z0-9_]+$/),
+    // ECS: an enrichment event linked to the alert, Verdict's fields under verdict.*.
+    document: z.looseObject({
+      '@timestamp': z.iso.datetime(),
+      event: z.looseObject({ kind: z.literal('enrichment') }),
+      kibana: z.strictObject({ alert: z.strictObject({ uuid: z.string().min(1) }) }),
+      rule: z.looseObject({ name: z.string() }),
+      verdict: z.looseObject({ verdict: z.enum(['true_positive', 'benign_positive', 'false_positive', 'inconclusive']), confidence: z.number(), delivery_key: z.string() }),
+    }),
+  })
+  .refine((payload) => payload.comment.comment.includes(payload.marker), 'the case comment carries the retry marker')
   .refine((payload) => {
     const { tags } = payload.tags as { tags: { tags_to_add: string[]; tags_to_remove: string[] } };
     return tags.tags_to_add.every((tag) => !tags.tags_to_remove.includes(tag));
@@ -77,7 +79,15 @@ const transport: TransportHarness = {
     emulator.addAlerts(ait);
     const waits: number[] = [];
     const logs: string[] = [];
-    const config = { elasticsearchUrl: emulator.elasticsearchUrl, kibanaUrl: emulator.kibanaUrl, auth: { apiKey: API_KEY }, indexLagSeconds: 0, initialLookbackSeconds: 10 * 365 * 86_400, maxRetries: 3, maxRetryDelayMs: 30_000 };
+    const config = {
+      elasticsearchUrl: emulator.elasticsearchUrl,
+      kibanaUrl: emulator.kibanaUrl,
+      auth: { apiKey: API_KEY },
+      indexLagSeconds: 0,
+      initialLookbackSeconds: 10 * 365 * 86_400,
+      maxRetries: 3,
+      maxRetryDelayMs: 30_000,
+    };
     const plugin = createElasticPlugin(config, { sleep: async (milliseconds) => void waits.push(milliseconds), onRetry: (event) => void logs.push(JSON.stringify(event)) });
     const [triaged] = triageWithDefaultEngine([plugin.normalizeAlert(ait[0])]);
     let deliveries = 0;

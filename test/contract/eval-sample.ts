@@ -7,19 +7,12 @@ import { loadAitRows, loadSigmaTests, type AitRow, type SigmaTest } from '../eva
  */
 
 export async function aitSample(): Promise<AitRow[]> {
-  return [
-    ...(await loadAitRows('russellmitchell', { distinct: true, limit: 4 })),
-    ...(await loadAitRows('fox', { distinct: true, limit: 3 })),
-  ];
+  return [...(await loadAitRows('russellmitchell', { distinct: true, limit: 4 })), ...(await loadAitRows('fox', { distinct: true, limit: 3 }))];
 }
 
 export function sigmaSample(): SigmaTest[] {
   const tests = loadSigmaTests();
-  return [
-    ...tests.slice(0, 4),
-    ...tests.filter((test) => test.events.some((event) => 'TargetObject' in event.EventData)).slice(0, 1),
-    ...tests.filter((test) => test.events.length > 1).slice(0, 1),
-  ];
+  return [...tests.slice(0, 4), ...tests.filter((test) => test.events.some((event) => 'TargetObject' in event.EventData)).slice(0, 1), ...tests.filter((test) => test.events.length > 1).slice(0, 1)];
 }
 
 /** Sigma tests to render twice: the `blind` variant has no ATT&CK tags. */

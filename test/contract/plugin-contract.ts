@@ -135,7 +135,10 @@ export function runPluginContract(options: PluginContractOptions): void {
     contractTest('detect', () => {
       const detect = plugin().detect;
       for (const native of valid) expect(detect(native), inspect(native, { depth: 1 })).toBe(true);
-      fc.assert(fc.property(fc.oneof(fc.anything(), mutatedFixture(valid)), (payload) => typeof detect(payload) === 'boolean'), { numRuns: RANDOM_RUNS });
+      fc.assert(
+        fc.property(fc.oneof(fc.anything(), mutatedFixture(valid)), (payload) => typeof detect(payload) === 'boolean'),
+        { numRuns: RANDOM_RUNS },
+      );
     });
 
     contractTest('normalizePurity', () => {
@@ -171,10 +174,13 @@ export function runPluginContract(options: PluginContractOptions): void {
       }
       // Text from the alert and the engine (summaries, claims, rule names) can hold anything.
       const base = rendered[0]!;
-      fc.assert(fc.property(fc.constantFrom(...VERDICT_KINDS), fc.string({ unit: 'grapheme' }), fc.string({ unit: 'binary', minLength: 1 }), (verdict, summary, ruleName) => {
-        const result = { ...withVerdict(base, verdict), summary, ruleName };
-        return schema.safeParse(plugin().renderResult(result).payload).success;
-      }), { numRuns: 100 });
+      fc.assert(
+        fc.property(fc.constantFrom(...VERDICT_KINDS), fc.string({ unit: 'grapheme' }), fc.string({ unit: 'binary', minLength: 1 }), (verdict, summary, ruleName) => {
+          const result = { ...withVerdict(base, verdict), summary, ruleName };
+          return schema.safeParse(plugin().renderResult(result).payload).success;
+        }),
+        { numRuns: 100 },
+      );
     });
 
     contractTest('idempotencyKey', () => {
@@ -196,15 +202,19 @@ export function runPluginContract(options: PluginContractOptions): void {
     });
 
     const transportTest = (id: ContractTest, body: (session: TransportSession) => Promise<void>): void => {
-      contractTest(id, async () => {
-        const session = await needs(options.transport, 'a transport harness', id).start();
-        try {
-          expect(session.maxRetries).toBeGreaterThanOrEqual(2);
-          await body(session);
-        } finally {
-          await session.close();
-        }
-      }, 30_000);
+      contractTest(
+        id,
+        async () => {
+          const session = await needs(options.transport, 'a transport harness', id).start();
+          try {
+            expect(session.maxRetries).toBeGreaterThanOrEqual(2);
+            await body(session);
+          } finally {
+            await session.close();
+          }
+        },
+        30_000,
+      );
     };
     const attempt = async (session: TransportSession, call: string): Promise<unknown> => {
       session.waits.length = 0;

@@ -37,41 +37,51 @@ const without = (record: Record<string, unknown>, ...fields: string[]) => Object
 const issuesAsZod = (issues: Array<{ path: string; message: string }>, context: z.RefinementCtx): void => {
   for (const issue of issues) context.addIssue({ code: 'custom', message: `${issue.path}: ${issue.message}` });
 };
-const SentinelWriteBackSchema = z.strictObject({
-  resource: z.enum(['alerts_v2', 'incidents', 'armIncident']),
-  nativeId: z.string().min(1),
-  alertId: z.string().min(1),
-  marker: z.string().regex(/^\[verdict:vk-[0-9a-f]{32}\]$/),
-  isClosing: z.boolean(),
-  graph: z.strictObject({
-    patch: z.strictObject({
-      classification: z.enum(enumMembers('alertClassification')).optional(),
-      determination: z.enum(enumMembers('alertDetermination')).optional(),
-      status: z.enum([...enumMembers('alertStatus'), ...enumMembers('incidentStatus')]).optional(),
-    }),
-    tags: z.array(z.string().min(1)),
-    comment: z.strictObject({ '@odata.type': z.literal('#microsoft.graph.security.alertComment'), comment: z.string().min(1) }),
-  }).optional(),
-  arm: z.strictObject({
-    labels: z.array(z.string().min(1).max(256)),
-    properties: z.record(z.string(), z.unknown()),
-    comment: z.strictObject({ name: z.uuid(), properties: z.strictObject({ message: z.string().min(1).max(30_000) }) }),
-  }).optional(),
-}).superRefine((payload, context) => {
-  if ((payload.resource === 'armIncident') !== (payload.arm !== undefined) || (payload.arm === undefined) === (payload.graph === undefined)) context.addIssue({ code: 'custom', message: 'an ARM incident renders arm, a Graph alert or incident renders graph' });
-  if (payload.graph) {
-    const type = payload.resource === 'incidents' ? 'incident' : 'alert';
-    issuesAsZod(validateGraphValue({ ...payload.graph.patch, ...(type === 'incident' ? { customTags: payload.graph.tags } : {}) }, type, { mode: 'write' }), context);
-    issuesAsZod(validateGraphValue(payload.graph.comment, 'alertComment', { mode: 'write' }), context);
-    if (!payload.graph.comment.comment.includes(payload.marker)) context.addIssue({ code: 'custom', message: 'the comment carries the retry marker' });
-  }
-  if (payload.arm) {
-    const body = { etag: '"0300bf09-0000-0000-0000-5c37296e0000"', properties: { title: 't', severity: 'High', status: 'Active', ...payload.arm.properties, labels: payload.arm.labels.map((labelName) => ({ labelName })) } };
-    issuesAsZod(validateArmBody(body, 'Incident'), context);
-    issuesAsZod(validateArmBody({ properties: payload.arm.comment.properties }, 'IncidentComment'), context);
-    if (!payload.arm.comment.properties.message.includes(payload.marker)) context.addIssue({ code: 'custom', message: 'the ARM comment carries the retry marker' });
-  }
-});
+const SentinelWriteBackSchema = z
+  .strictObject({
+    resource: z.enum(['alerts_v2', 'incidents', 'armIncident']),
+    nativeId: z.string().min(1),
+    alertId: z.string().min(1),
+    marker: z.string().regex(/^\[verdict:vk-[0-9a-f]{32}\]$/),
+    isClosing: z.boolean(),
+    graph: z
+      .strictObject({
+        patch: z.strictObject({
+          classification: z.enum(enumMembers('alertClassification')).optional(),
+          determination: z.enum(enumMembers('alertDetermination')).optional(),
+          status: z.enum([...enumMembers('alertStatus'), ...enumMembers('incidentStatus')]).optional(),
+        }),
+        tags: z.array(z.string().min(1)),
+        comment: z.strictObject({ '@odata.type': z.literal('#microsoft.graph.security.alertComment'), comment: z.string().min(1) }),
+      })
+      .optional(),
+    arm: z
+      .strictObject({
+        labels: z.array(z.string().min(1).max(256)),
+        properties: z.record(z.string(), z.unknown()),
+        comment: z.strictObject({ name: z.uuid(), properties: z.strictObject({ message: z.string().min(1).max(30_000) }) }),
+      })
+      .optional(),
+  })
+  .superRefine((payload, context) => {
+    if ((payload.resource === 'armIncident') !== (payload.arm !== undefined) || (payload.arm === undefined) === (payload.graph === undefined))
+      context.addIssue({ code: 'custom', message: 'an ARM incident renders arm, a Graph alert or incident renders graph' });
+    if (payload.graph) {
+      const type = payload.resource === 'incidents' ? 'incident' : 'alert';
+      issuesAsZod(validateGraphValue({ ...payload.graph.patch, ...(type === 'incident' ? { customTags: payload.graph.tags } : {}) }, type, { mode: 'write' }), context);
+      issuesAsZod(validateGraphValue(payload.graph.comment, 'alertComment', { mode: 'write' }), context);
+      if (!payload.graph.comment.comment.includes(payload.marker)) context.addIssue({ code: 'custom', message: 'the comment carries the retry marker' });
+    }
+    if (payload.arm) {
+      const body = {
+        etag: '"0300bf09-0000-0000-0000-5c37296e0000"',
+        properties: { title: 't', severity: 'High', status: 'Active', ...payload.arm.properties, labels: payload.arm.labels.map((labelName) => ({ labelName })) },
+      };
+      issuesAsZod(validateArmBody(body, 'Incident'), context);
+      issuesAsZod(validateArmBody({ properties: payload.arm.comment.properties }, 'IncidentComment'), context);
+      if (!payload.arm.comment.properties.message.includes(payload.marker)) context.addIssue({ code: 'custom', message: 'the ARM comment carries the retry marker' });
+    }
+  });
 
 /** Which request each platform call makes first (a fault there has no other effect). */
 const CALL_FAULTS: Record<string, { match: RegExp; method: string }> = {
@@ -144,7 +154,10 @@ runPluginContract({
       { payload: { ...graphAlert, mitreTechniques: 'T1059' }, path: 'mitreTechniques' },
       { payload: without(expandedIncident, 'displayName'), path: 'displayName' },
       { payload: { ...armIncident, properties: without(armIncident.properties as Record<string, unknown>, 'title') }, path: 'properties.title' },
-      { payload: { ...armIncident, properties: { ...(armIncident.properties as Record<string, unknown>), createdTimeUtc: 'soon', firstActivityTimeUtc: undefined } }, path: 'properties.createdTimeUtc' },
+      {
+        payload: { ...armIncident, properties: { ...(armIncident.properties as Record<string, unknown>), createdTimeUtc: 'soon', firstActivityTimeUtc: undefined } },
+        path: 'properties.createdTimeUtc',
+      },
     ],
   },
   goldenDir: join(import.meta.dirname, 'golden/sentinel'),

@@ -20,43 +20,44 @@ import { runPluginContract, type TransportHarness } from './plugin-contract.js';
 
 const ait = (await aitSample()).map((row) => toNotable(renderAitRow(row, 'splunk')));
 const sigmaTests = sigmaSample();
-const sigma = [
-  ...sigmaTests.map((test) => renderSigmaNotable(test, 'full')),
-  ...sigmaTests.slice(0, BLIND_COUNT).map((test) => renderSigmaNotable(test, 'blind')),
-];
+const sigma = [...sigmaTests.map((test) => renderSigmaNotable(test, 'full')), ...sigmaTests.slice(0, BLIND_COUNT).map((test) => renderSigmaNotable(test, 'blind'))];
 const [aitNotable, sigmaNotable] = [ait[0]!, sigma[0]!];
 const without = (row: Record<string, unknown>, ...fields: string[]) => Object.fromEntries(Object.entries(row).filter(([field]) => !fields.includes(field)));
 
 /** What Splunk accepts, per the emulator (ES disposition and status ids) and the app (KV fields). */
 const collections = parseConf(readFileSync(resolve(import.meta.dirname, '../../manifests/splunk/verdict_app/default/collections.conf'), 'utf8'));
-const kvFields = collections.stanzas.find((stanza) => stanza.name === 'verdict_results')!.settings
-  .filter((setting) => setting.key.startsWith('field.'))
+const kvFields = collections.stanzas
+  .find((stanza) => stanza.name === 'verdict_results')!
+  .settings.filter((setting) => setting.key.startsWith('field.'))
   .map((setting) => setting.key.slice('field.'.length));
-const SplunkWriteBackSchema = z.strictObject({
-  esVersion: z.literal(7),
-  alertId: z.string().min(1),
-  marker: z.string().regex(/^\[verdict:vk-[0-9a-f]{32}\]$/),
-  isClosing: z.boolean(),
-  // POST /services/notable_update form (ES 7): ruleUIDs repeatable, ids from the emulator's tables.
-  notableUpdate: z.strictObject({
-    ruleUIDs: z.array(z.string().min(1)).min(1),
-    disposition: z.enum(Object.keys(DISPOSITION_LABELS) as [string, ...string[]]),
-    comment: z.string().min(1),
-    status: z.enum(Object.keys(STATUS_LABELS) as [string, ...string[]]).optional(),
-  }),
-  // HEC /services/collector/event: indexed `fields` take strings only.
-  hecEvent: z.strictObject({
-    time: z.number().finite().nonnegative(),
-    source: z.string().min(1),
-    sourcetype: z.string().min(1),
-    index: z.string().min(1).optional(),
-    event: z.record(z.string(), z.unknown()),
-    fields: z.record(z.string(), z.string()),
-  }),
-  // A KV store row holds only fields declared in collections.conf, as scalars.
-  kvRow: z.record(z.enum(['_key', ...kvFields] as [string, ...string[]]), z.union([z.string(), z.number().finite(), z.boolean()]))
-    .refine((row) => typeof row._key === 'string' && row._key === row.idempotency_key, 'the KV _key is the idempotency key'),
-}).refine((payload) => payload.notableUpdate.comment.includes(payload.marker), 'the comment carries the retry marker');
+const SplunkWriteBackSchema = z
+  .strictObject({
+    esVersion: z.literal(7),
+    alertId: z.string().min(1),
+    marker: z.string().regex(/^\[verdict:vk-[0-9a-f]{32}\]$/),
+    isClosing: z.boolean(),
+    // POST /services/notable_update form (ES 7): ruleUIDs repeatable, ids from the emulator's tables.
+    notableUpdate: z.strictObject({
+      ruleUIDs: z.array(z.string().min(1)).min(1),
+      disposition: z.enum(Object.keys(DISPOSITION_LABELS) as [string, ...string[]]),
+      comment: z.string().min(1),
+      status: z.enum(Object.keys(STATUS_LABELS) as [string, ...string[]]).optional(),
+    }),
+    // HEC /services/collector/event: indexed `fields` take strings only.
+    hecEvent: z.strictObject({
+      time: z.number().finite().nonnegative(),
+      source: z.string().min(1),
+      sourcetype: z.string().min(1),
+      index: z.string().min(1).optional(),
+      event: z.record(z.string(), z.unknown()),
+      fields: z.record(z.string(), z.string()),
+    }),
+    // A KV store row holds only fields declared in collections.conf, as scalars.
+    kvRow: z
+      .record(z.enum(['_key', ...kvFields] as [string, ...string[]]), z.union([z.string(), z.number().finite(), z.boolean()]))
+      .refine((row) => typeof row._key === 'string' && row._key === row.idempotency_key, 'the KV _key is the idempotency key'),
+  })
+  .refine((payload) => payload.notableUpdate.comment.includes(payload.marker), 'the comment carries the retry marker');
 
 const API_TOKEN = 'eyJ.contract-api-token-7f3c2b';
 const HEC_TOKEN = '6c1e9a4d-contract-hec-token';

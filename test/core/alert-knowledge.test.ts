@@ -17,9 +17,7 @@ describe('alert knowledge (taxonomy rows on real AIT titles)', () => {
     expect(taxonomyIds(RULES.clamavUpdate)).toEqual(['taxonomy:routine-update']);
     expect(taxonomyIds(RULES.dovecotLogin)).toEqual(['taxonomy:auth-success']);
     const decoder = taxonomyFindings(RULES.tlsHandshake);
-    expect(decoder).toEqual([
-      expect.objectContaining({ kind: 'knowledge', weight: -0.8, benignReason: 'detection_error', refs: ['title', 'taxonomy:ids-decoder'] }),
-    ]);
+    expect(decoder).toEqual([expect.objectContaining({ kind: 'knowledge', weight: -0.8, benignReason: 'detection_error', refs: ['title', 'taxonomy:ids-decoder'] })]);
   });
 
   it('reads attack vocabulary as malicious, with the technique the words imply', () => {
@@ -27,9 +25,7 @@ describe('alert knowledge (taxonomy rows on real AIT titles)', () => {
     expect(scan.map((finding) => finding.refs[1])).toEqual(['taxonomy:et-scan', 'taxonomy:attack-tool']);
     expect(scan[0]).toMatchObject({ weight: 1.2, attack: ['T1595'] });
     expect(scan.every((finding) => finding.weight > 0 && finding.benignReason === undefined)).toBe(true);
-    expect(taxonomyFindings(RULES.webAttack)).toEqual([
-      expect.objectContaining({ weight: 2, attack: ['T1190'], claim: expect.stringMatching(/^The title reads as a web-attack detection/) }),
-    ]);
+    expect(taxonomyFindings(RULES.webAttack)).toEqual([expect.objectContaining({ weight: 2, attack: ['T1190'], claim: expect.stringMatching(/^The title reads as a web-attack detection/) })]);
     expect(taxonomyIds(RULES.sudoRoot)).toEqual(['taxonomy:privilege', 'taxonomy:sudo']);
   });
 
@@ -59,7 +55,7 @@ describe('alert knowledge (taxonomy rows on real AIT titles)', () => {
     }
   });
 
-  it('has no row keyed on the eval data\'s own alert names (general knowledge only)', () => {
+  it("has no row keyed on the eval data's own alert names (general knowledge only)", () => {
     const sampleTitles = new Set(SAMPLE_ROWS.map((row) => normalizeTitle(row.name)));
     for (const entry of ALERT_TAXONOMY) {
       const source = entry.pattern.source.replace(/\\b|\^|\$/g, '');

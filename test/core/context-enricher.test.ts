@@ -59,7 +59,10 @@ describe('context enricher: routine, new, burst', () => {
     const context = createContextEnricher(NO_BASELINE_WAIT);
     step(context, alertAt(RULES.clamavUpdate, HOSTS.mail, T0));
     // Before the warm-up the claim is made, but says there is no baseline yet and weighs nothing.
-    expect(find(step(context, alertAt(RULES.sshScan, HOSTS.mail, T0 + HOUR)), /first time/)).toMatchObject({ weight: 0, claim: expect.stringMatching(/no baseline yet .*watched 60 min \(1 alerts\)/) });
+    expect(find(step(context, alertAt(RULES.sshScan, HOSTS.mail, T0 + HOUR)), /first time/)).toMatchObject({
+      weight: 0,
+      claim: expect.stringMatching(/no baseline yet .*watched 60 min \(1 alerts\)/),
+    });
     const findings = step(context, alertAt(RULES.webAttack, HOSTS.mail, T0 + 7 * HOUR));
     expect(find(findings, /first time/)).toEqual({
       kind: 'context',
@@ -175,7 +178,9 @@ describe('context enricher: incidents and quiet context', () => {
     expect(findings).toEqual([
       {
         kind: 'context',
-        claim: expect.stringMatching(/^Nothing else new or suspicious .* on host intranet_server or across the network .*30 min \(baseline: host intranet_server watched 40 min \(1 alerts\), the network 40 min \(1 alerts\)\)\.$/),
+        claim: expect.stringMatching(
+          /^Nothing else new or suspicious .* on host intranet_server or across the network .*30 min \(baseline: host intranet_server watched 40 min \(1 alerts\), the network 40 min \(1 alerts\)\)\.$/,
+        ),
         weight: -0.4,
         refs: ['entities(host:intranet_server)', 'stream:context-window'],
         benignReason: 'expected_activity',

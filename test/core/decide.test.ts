@@ -127,7 +127,11 @@ describe('decide: benign positive or false positive', () => {
   });
 
   it('a benign reason on evidence that points toward malicious does not count', () => {
-    const decision = decide(alert, [evidence('knowledge', -2, { benignReason: 'expected_activity' }), evidence('memory', 0.5, { benignReason: 'detection_error' }), evidence('context', -0.5, { benignReason: 'detection_error' })], defaults);
+    const decision = decide(
+      alert,
+      [evidence('knowledge', -2, { benignReason: 'expected_activity' }), evidence('memory', 0.5, { benignReason: 'detection_error' }), evidence('context', -0.5, { benignReason: 'detection_error' })],
+      defaults,
+    );
     expect(decision.verdict).toBe('benign_positive');
   });
 });

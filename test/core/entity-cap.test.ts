@@ -29,7 +29,9 @@ describe('entities per alert', () => {
       const outcome = await runtime.triageRecords([sampleAlert('flood', { entities: manyIps(100_000) }), sampleAlert('after')], { platform: 'verdict', source: 'test' });
       expect(outcome.failures).toEqual([]);
       const [flood, after] = outcome.results;
-      expect(flood!.evidence.map((item) => item.claim)).toContain('The alert listed 100000 entities; only the first 1000 were analysed (limits.maxEntitiesPerAlert), so evidence about the rest is missing.');
+      expect(flood!.evidence.map((item) => item.claim)).toContain(
+        'The alert listed 100000 entities; only the first 1000 were analysed (limits.maxEntitiesPerAlert), so evidence about the rest is missing.',
+      );
       expect(after!.evidence.some((item) => item.source === 'entity-cap')).toBe(false);
     } finally {
       await runtime.close();

@@ -45,7 +45,11 @@ describe('explain', () => {
   });
 
   it('ranks by the weight decide applied, not the weight emitted', () => {
-    const applied = new Map([['ev-1', 3], ['ev-2', 0.1], ['ev-4', 0.2]]);
+    const applied = new Map([
+      ['ev-1', 3],
+      ['ev-2', 0.1],
+      ['ev-4', 0.2],
+    ]);
     const { summary } = explain(aitAlert, 'true_positive', 0.9, evidence.slice(0, 4), applied);
     expect(summary).toContain('suspicious [ev-1]; Reconnaissance traffic [ev-4]; Names an interactive shell handed to a remote party [ev-2].');
   });
@@ -60,7 +64,7 @@ describe('explain', () => {
     expect(explain(aitAlert, 'true_positive', 0.8, evidence, weights(evidence)).summary).not.toContain(' by ');
   });
 
-  it('lists the rule\'s techniques as origin rule and the event\'s as inferred, with catalogue names and tactics', () => {
+  it("lists the rule's techniques as origin rule and the event's as inferred, with catalogue names and tactics", () => {
     const inferred = [item('ev-7', 1, 'Bitsadmin transfer.', { attack: ['T1197', 't1105', 'T1059.001'] }), item('ev-8', 0.5, 'Unknown id.', { attack: ['T9999'] })];
     const { attack } = explain(bitsadmin, 'true_positive', 0.8, inferred, weights(inferred));
     expect(attack.map((technique) => [technique.id, technique.origin])).toEqual([

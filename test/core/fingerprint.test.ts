@@ -21,9 +21,7 @@ describe('fingerprint (group stage)', () => {
   it('differs in the next bucket, for another rule, or for another entity', () => {
     const reference = fingerprintAlert(at(bucketStart + 1), BUCKET);
     expect(fingerprintAlert(at(bucketStart + BUCKET), BUCKET)).not.toBe(reference);
-    expect(fingerprintAlert(sampleAlert(RULES.webAttack, { time: bucketStart + 1, ...HOSTS.intranet }), BUCKET)).not.toBe(
-      fingerprintAlert(at(bucketStart + 1, HOSTS.intranet), BUCKET),
-    );
+    expect(fingerprintAlert(sampleAlert(RULES.webAttack, { time: bucketStart + 1, ...HOSTS.intranet }), BUCKET)).not.toBe(fingerprintAlert(at(bucketStart + 1, HOSTS.intranet), BUCKET));
     expect(fingerprintAlert(at(bucketStart + 1, HOSTS.mail), BUCKET)).not.toBe(reference);
     expect(fingerprintAlert(at(bucketStart + 1, { ip: '10.143.2.5' }), BUCKET)).not.toBe(reference);
   });

@@ -64,12 +64,14 @@ describe('MemoryIndex', () => {
   });
 
   it('memoryEntityKeys keeps hosts and users, lower-cased and once each', () => {
-    expect(memoryEntityKeys([
-      { kind: 'host', value: 'Intranet_Server' },
-      { kind: 'ip', value: '10.143.2.4' },
-      { kind: 'user', value: 'CORP\\Alice' },
-      { kind: 'host', value: 'intranet_server' },
-    ])).toEqual(['host:intranet_server', 'user:corp\\alice']);
+    expect(
+      memoryEntityKeys([
+        { kind: 'host', value: 'Intranet_Server' },
+        { kind: 'ip', value: '10.143.2.4' },
+        { kind: 'user', value: 'CORP\\Alice' },
+        { kind: 'host', value: 'intranet_server' },
+      ]),
+    ).toEqual(['host:intranet_server', 'user:corp\\alice']);
   });
 });
 
@@ -102,8 +104,7 @@ describe('memory enricher', () => {
   });
 
   it('moves toward the analysts: more agreeing dispositions, larger steps; confirmations push up', () => {
-    const weightAfter = (count: number, verdict: AnalystVerdict): number =>
-      byRef(setup(Array.from({ length: count }, () => disposition(verdict))).enrich(), 'memory:rule')!.weight;
+    const weightAfter = (count: number, verdict: AnalystVerdict): number => byRef(setup(Array.from({ length: count }, () => disposition(verdict))).enrich(), 'memory:rule')!.weight;
     expect(weightAfter(1, 'false_positive')).toBeLessThan(0);
     expect(weightAfter(5, 'false_positive')).toBeLessThan(weightAfter(1, 'false_positive'));
     expect(weightAfter(20, 'false_positive')).toBeLessThan(weightAfter(5, 'false_positive'));
@@ -133,7 +134,10 @@ describe('memory enricher', () => {
   });
 
   it('old history counts for less: weights shrink toward zero with the half-life', () => {
-    const { enrich } = setup(Array.from({ length: 6 }, () => disposition('false_positive', nowMs)), 30);
+    const { enrich } = setup(
+      Array.from({ length: 6 }, () => disposition('false_positive', nowMs)),
+      30,
+    );
     const fresh = byRef(enrich(alert, nowMs), 'memory:rule')!.weight;
     const twoHalfLives = byRef(enrich(alert, nowMs + 60 * DAY_MS), 'memory:rule')!.weight;
     // 6 dispositions decay to 1.5: (0 + 0.9) / 4.5 = 0.2.

@@ -42,13 +42,16 @@ describe('normalizers on real payloads', () => {
   }
 
   it('keeps the Sigma rule author through both paths (Detection Rule License)', () => {
-    for (const [name, normalize] of [['ocsf-sigma', normalizeOcsfFinding], ['generic-sigma', (input: unknown) => normalizeWithFieldMap(input, sigmaMap)]] as const) {
+    for (const [name, normalize] of [
+      ['ocsf-sigma', normalizeOcsfFinding],
+      ['generic-sigma', (input: unknown) => normalizeWithFieldMap(input, sigmaMap)],
+    ] as const) {
       const inputs = readJson(path.join(goldenDir, `${name}.input.json`)) as unknown[];
       for (const input of inputs) expect(normalize(input).ruleAuthor, name).toMatch(/\S/);
     }
   });
 
-  it('a multi-event record gives each event\'s process the properties of its own event', () => {
+  it("a multi-event record gives each event's process the properties of its own event", () => {
     const inputs = readJson(path.join(goldenDir, 'generic-sigma.input.json')) as unknown[];
     const processes = inputs.map((input) => normalizeWithFieldMap(input, sigmaMap)).flatMap((alert) => alert.entities.filter((entity) => entity.kind === 'process'));
     expect(processes.length).toBeGreaterThan(2);
@@ -86,9 +89,7 @@ describe('normalizers reject bad input with InvalidAlertError naming the field',
     const issues = invalidAlertIssues(() => normalizeWithFieldMap(undated, aitMap));
     expect(issues.map((issue) => issue.path)).toEqual(['time']);
     expect(issues[0]!.message).toMatch(/mapped to time/);
-    expect(invalidAlertIssues(() => normalizeWithFieldMap({ ...genericAit, time: 'soon' }, aitMap))).toEqual([
-      { path: 'time', message: expect.stringMatching(/not a time/) },
-    ]);
+    expect(invalidAlertIssues(() => normalizeWithFieldMap({ ...genericAit, time: 'soon' }, aitMap))).toEqual([{ path: 'time', message: expect.stringMatching(/not a time/) }]);
     // The Sigma map reads the title from rule.title: that is the path an operator must fix.
     const sigma = (readJson(path.join(goldenDir, 'generic-sigma.input.json')) as Array<{ rule: Record<string, unknown> }>)[0]!;
     const untitled = { ...sigma, rule: { ...sigma.rule, title: '  ' } };

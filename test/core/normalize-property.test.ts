@@ -52,11 +52,68 @@ const normalizers: Array<[string, (input: unknown) => unknown]> = [
 /** Strings that have broken parsers before: prototype keys, time-like text, huge and odd numbers. */
 const weirdString = fc.oneof(
   fc.string({ unit: 'binary' }),
-  fc.constantFrom('__proto__', 'constructor', 'toString', 'hasOwnProperty', 'prototype', '', ' ', '\u0000', '\uD800', 'NaN', '-0', '1e400', '9'.repeat(400), '2024-02-30T25:61:00Z', '0001-01-01T00:00:00Z', '+275760-09-13T00:00:00.000Z', 'T1059.001', 't1059', 'Wazuh:', ':', 'a.b.c'),
+  fc.constantFrom(
+    '__proto__',
+    'constructor',
+    'toString',
+    'hasOwnProperty',
+    'prototype',
+    '',
+    ' ',
+    '\u0000',
+    '\uD800',
+    'NaN',
+    '-0',
+    '1e400',
+    '9'.repeat(400),
+    '2024-02-30T25:61:00Z',
+    '0001-01-01T00:00:00Z',
+    '+275760-09-13T00:00:00.000Z',
+    'T1059.001',
+    't1059',
+    'Wazuh:',
+    ':',
+    'a.b.c',
+  ),
 );
-const weirdNumber = fc.oneof(fc.double(), fc.integer(), fc.constantFrom(Number.MAX_VALUE, -Number.MAX_VALUE, Number.MAX_SAFE_INTEGER, 8.64e15, 8.64e15 + 1, -8.64e15, 1e11, 99_999_999_999, 2004, 0, -0));
+const weirdNumber = fc.oneof(
+  fc.double(),
+  fc.integer(),
+  fc.constantFrom(Number.MAX_VALUE, -Number.MAX_VALUE, Number.MAX_SAFE_INTEGER, 8.64e15, 8.64e15 + 1, -8.64e15, 1e11, 99_999_999_999, 2004, 0, -0),
+);
 const leaf = fc.oneof(weirdString, weirdNumber, fc.boolean(), fc.constant(null));
-const key = fc.oneof(weirdString, fc.constantFrom('class_uid', 'time', 'time_dt', 'finding_info', 'title', 'name', 'id', 'host', 'ip', 'short', 'rule', 'events', 'EventData', 'System', 'device', 'evidences', 'observables', 'severity', 'severity_id', 'attacks', 'technique', 'uid', 'unmapped', 'rule_author', 'finding_info.title', 'source', 'entities'));
+const key = fc.oneof(
+  weirdString,
+  fc.constantFrom(
+    'class_uid',
+    'time',
+    'time_dt',
+    'finding_info',
+    'title',
+    'name',
+    'id',
+    'host',
+    'ip',
+    'short',
+    'rule',
+    'events',
+    'EventData',
+    'System',
+    'device',
+    'evidences',
+    'observables',
+    'severity',
+    'severity_id',
+    'attacks',
+    'technique',
+    'uid',
+    'unmapped',
+    'rule_author',
+    'finding_info.title',
+    'source',
+    'entities',
+  ),
+);
 const { tree } = fc.letrec((tie) => ({
   tree: fc.oneof({ depthSize: 'small', withCrossShrink: true }, leaf, tie('array'), tie('object')),
   array: fc.array(tie('tree'), { maxLength: 5 }),
@@ -71,7 +128,10 @@ const ocsfLike = fc.record(
     time_dt: weirdString,
     severity_id: fc.oneof(fc.integer({ min: -2, max: 9 }), leaf),
     severity: weirdString,
-    finding_info: fc.record({ uid: tree, title: fc.oneof(weirdString, tree), analytic: tree, attacks: fc.oneof(tree, fc.array(fc.record({ technique: fc.record({ uid: weirdString }), sub_technique: tree }))), types: tree }, { requiredKeys: [] }),
+    finding_info: fc.record(
+      { uid: tree, title: fc.oneof(weirdString, tree), analytic: tree, attacks: fc.oneof(tree, fc.array(fc.record({ technique: fc.record({ uid: weirdString }), sub_technique: tree }))), types: tree },
+      { requiredKeys: [] },
+    ),
     device: tree,
     evidences: fc.oneof(tree, fc.array(tree, { maxLength: 4 })),
     observables: fc.oneof(tree, fc.array(fc.record({ type_id: fc.oneof(fc.integer({ min: 0, max: 10 }), leaf), value: leaf }))),
@@ -103,7 +163,10 @@ const anyInput = fc.oneof(fc.jsonValue(), fc.anything({ withNullPrototype: true,
 describe('normalizers throw nothing but InvalidAlertError', () => {
   for (const [name, normalize] of normalizers) {
     it(name, () => {
-      fc.assert(fc.property(anyInput, (input) => assertTypedOrValid(() => normalize(input))), { numRuns: 400 });
+      fc.assert(
+        fc.property(anyInput, (input) => assertTypedOrValid(() => normalize(input))),
+        { numRuns: 400 },
+      );
     });
   }
 

@@ -128,7 +128,8 @@ describe('recommend: policy rules, first match wins', () => {
         { name: 'never-reached-for-blocks', actions: ['block_ip'], requiresApproval: true },
       ],
     });
-    const decided = (confidence: number) => Object.fromEntries(recommend(wideAlert, 'true_positive', confidence, [], policy).map((action) => [action.action, `${action.policyRule}:${action.requiresApproval}`]));
+    const decided = (confidence: number) =>
+      Object.fromEntries(recommend(wideAlert, 'true_positive', confidence, [], policy).map((action) => [action.action, `${action.policyRule}:${action.requiresApproval}`]));
     const unsure = decided(0.7);
     expect(unsure.block_ip).toBe('blocks-are-automatic:false');
     expect(unsure.block_domain).toBe('blocks-are-automatic:false');

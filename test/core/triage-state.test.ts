@@ -43,14 +43,20 @@ function outcome(result: TriageResult): string {
  * loads the persisted rows (through JSON, as the store keeps them) and rebuilds memory from the
  * dispositions so far, as `createRuntime` does.
  */
-function replay(engine: TriageEngine, alerts: ReadonlyArray<{ alert: Alert; malicious: boolean }>, cuts: (index: number) => boolean, restartAt: ReadonlySet<number> = new Set(), feedback = true): { outcomes: Map<string, string>; restarts: number; lastRows: number } {
+function replay(
+  engine: TriageEngine,
+  alerts: ReadonlyArray<{ alert: Alert; malicious: boolean }>,
+  cuts: (index: number) => boolean,
+  restartAt: ReadonlySet<number> = new Set(),
+  feedback = true,
+): { outcomes: Map<string, string>; restarts: number; lastRows: number } {
   const outcomes = new Map<string, string>();
   const pending: Array<{ dueMs: number; disposition: Parameters<TriageEngine['learn']>[0] }> = [];
   const learned: Array<Parameters<TriageEngine['learn']>[0]> = [];
   const stored = new Map<string, TriageResult>();
   let restarts = 0;
   let lastRows = 0;
-  let chunk: Array<typeof alerts[number]> = [];
+  let chunk: Array<(typeof alerts)[number]> = [];
   let chunkStart = 0;
   const flush = (): void => {
     if (chunk.length === 0) return;
@@ -76,7 +82,17 @@ function replay(engine: TriageEngine, alerts: ReadonlyArray<{ alert: Alert; mali
       // Every 10th alert by id: which alerts get labelled must not depend on arrival order either.
       if (feedback && Number.parseInt(alert.id.replace(/\D/g, '') || '0', 10) % 10 === 0) {
         const timeMs = Date.parse(alert.time) + 3_600_000;
-        pending.push({ dueMs: timeMs, disposition: { ruleName: alert.ruleName, entityKeys: memoryEntityKeys(alert.entities), verdict: malicious ? 'true_positive' : 'false_positive', timeMs, alertId: alert.id, rawProbability: result.engine.calibration?.rawProbability ?? result.probabilityMalicious } });
+        pending.push({
+          dueMs: timeMs,
+          disposition: {
+            ruleName: alert.ruleName,
+            entityKeys: memoryEntityKeys(alert.entities),
+            verdict: malicious ? 'true_positive' : 'false_positive',
+            timeMs,
+            alertId: alert.id,
+            rawProbability: result.engine.calibration?.rawProbability ?? result.probabilityMalicious,
+          },
+        });
         pending.sort((left, right) => left.dueMs - right.dueMs || (left.disposition.alertId! < right.disposition.alertId! ? -1 : 1));
       }
     });
@@ -166,4 +182,3 @@ describe('triage state', () => {
     expect(upserted.size).toBeLessThanOrEqual(5);
   });
 });
-

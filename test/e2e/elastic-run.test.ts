@@ -34,8 +34,10 @@ describe('verdict run --once against the Elastic emulator', () => {
   /** Sigma tests newer than every alert seeded so far (as in a live cluster), in event-time order. */
   const nextSigmaTests = (count: number) => {
     const newest = Math.max(...seeded.map((document) => Date.parse(String(document['@timestamp']))));
-    return loadSigmaTests().filter((test) => Date.parse(sigmaEventTime(test.events[0]!)) > newest)
-      .sort((left, right) => Date.parse(sigmaEventTime(left.events[0]!)) - Date.parse(sigmaEventTime(right.events[0]!))).slice(0, count);
+    return loadSigmaTests()
+      .filter((test) => Date.parse(sigmaEventTime(test.events[0]!)) > newest)
+      .sort((left, right) => Date.parse(sigmaEventTime(left.events[0]!)) - Date.parse(sigmaEventTime(right.events[0]!)))
+      .slice(0, count);
   };
   const seeded: AlertDocument[] = [];
 
@@ -72,32 +74,44 @@ describe('verdict run --once against the Elastic emulator', () => {
     expect(document, `a verdict document for ${id}`).toBeDefined();
     return document!.verdict as { verdict: string; probability_malicious: number; auto_closed: boolean; evidence: Array<{ source: string; claim: string }> };
   };
-  const kibanaAsAlice = (method: string, path: string, body: unknown) => fetch(`${emulator.kibanaUrl}${path}`, { method, headers: { Authorization: `Basic ${Buffer.from(`alice:${ALICE}`).toString('base64')}`, 'kbn-xsrf': 'true', 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  const kibanaAsAlice = (method: string, path: string, body: unknown) =>
+    fetch(`${emulator.kibanaUrl}${path}`, {
+      method,
+      headers: { Authorization: `Basic ${Buffer.from(`alice:${ALICE}`).toString('base64')}`, 'kbn-xsrf': 'true', 'Content-Type': 'application/json' },
+      body: JSON.stringify(body),
+    });
 
   beforeAll(async () => {
     ensureBuilt();
     aitRows = await loadAitRows('russellmitchell');
     emulator = await startElasticEmulator({ users: { verdict_svc: { password: PASSWORD, roles: ['verdict_connector'] }, alice: { password: ALICE, roles: ['superuser'] } }, kibanaVersion: '9.2.0' });
     work = mkdtempSync(join(tmpdir(), 'verdict-e2e-elastic-'));
-    writeFileSync(join(work, 'verdict.config.json'), JSON.stringify({
-      store: { kind: 'sqlite', path: join(work, 'verdict.db') },
-      // A handful of alerts never builds the network baseline the cold-start rule waits for; without
-      // it no verdict would close, and the closing policy would go untested here.
-      decide: { coldStartMinBenignEvidence: 0 },
-      platforms: {
-        elastic: {
-          elasticsearchUrl: emulator.elasticsearchUrl,
-          kibanaUrl: emulator.kibanaUrl,
-          auth: { username: 'verdict_svc', password: PASSWORD },
-          closeOnBenign: true,
-          indexLagSeconds: 0,
-          initialLookbackSeconds: 10 * 365 * 86_400,
-          pageSize: 100,
-          maxRetries: 2,
-          maxRetryDelayMs: 50,
+    writeFileSync(
+      join(work, 'verdict.config.json'),
+      JSON.stringify(
+        {
+          store: { kind: 'sqlite', path: join(work, 'verdict.db') },
+          // A handful of alerts never builds the network baseline the cold-start rule waits for; without
+          // it no verdict would close, and the closing policy would go untested here.
+          decide: { coldStartMinBenignEvidence: 0 },
+          platforms: {
+            elastic: {
+              elasticsearchUrl: emulator.elasticsearchUrl,
+              kibanaUrl: emulator.kibanaUrl,
+              auth: { username: 'verdict_svc', password: PASSWORD },
+              closeOnBenign: true,
+              indexLagSeconds: 0,
+              initialLookbackSeconds: 10 * 365 * 86_400,
+              pageSize: 100,
+              maxRetries: 2,
+              maxRetryDelayMs: 50,
+            },
+          },
         },
-      },
-    }, null, 2));
+        null,
+        2,
+      ),
+    );
   }, 180_000);
   afterAll(async () => {
     await emulator?.close();
@@ -148,10 +162,17 @@ describe('verdict run --once against the Elastic emulator', () => {
 
     const cutoff = Math.max(...seeded.map((document) => Date.parse(String(document['@timestamp'])) / 1000));
     const confirmedHosts = new Set(confirmed.map((document) => readPath(document, 'host.name')));
-    const nextRows = rowsOf(RULE).filter((row) => row.time > cutoff).slice(0, 2);
+    const nextRows = rowsOf(RULE)
+      .filter((row) => row.time > cutoff)
+      .slice(0, 2);
     const isApart = (row: AitRow): boolean => nextRows.every((other) => Math.abs(other.time - row.time) > CONTEXT_WINDOW_SECONDS);
     const next = seed(nextRows.map(renderAitKibana));
-    const nextControl = seed(rowsOf(CONTROL).filter((row) => row.time > cutoff && !confirmedHosts.has(row.host) && isApart(row)).slice(0, 1).map(renderAitKibana));
+    const nextControl = seed(
+      rowsOf(CONTROL)
+        .filter((row) => row.time > cutoff && !confirmedHosts.has(row.host) && isApart(row))
+        .slice(0, 1)
+        .map(renderAitKibana),
+    );
     expect(next).toHaveLength(2);
     expect(nextControl).toHaveLength(1);
     await runOk();

@@ -29,14 +29,19 @@ const QUOTA = { requests: 30, windowMs: 2000 };
 const MARKER = /\[verdict:vk-[0-9a-f]{32}\]/;
 
 function ensureBuilt(): void {
-  const newestSource = Math.max(...['bin', 'core', 'plugins'].flatMap((folder) => sourceTimes(join(ROOT, folder))), ...['package.json', 'scripts/build.js'].map((file) => statSync(join(ROOT, file)).mtimeMs));
+  const newestSource = Math.max(
+    ...['bin', 'core', 'plugins'].flatMap((folder) => sourceTimes(join(ROOT, folder))),
+    ...['package.json', 'scripts/build.js'].map((file) => statSync(join(ROOT, file)).mtimeMs),
+  );
   if (existsSync(CLI) && statSync(CLI).mtimeMs >= newestSource) return;
   const build = spawnSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
   if (build.status !== 0) throw new Error(`npm run build failed:\n${build.stderr}${build.stdout}`);
 }
 
 function sourceTimes(folder: string): number[] {
-  return readdirSync(folder, { withFileTypes: true, recursive: true }).filter((entry) => entry.isFile()).map((entry) => statSync(join(entry.parentPath, entry.name)).mtimeMs);
+  return readdirSync(folder, { withFileTypes: true, recursive: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => statSync(join(entry.parentPath, entry.name)).mtimeMs);
 }
 
 interface CliRun {
@@ -74,11 +79,13 @@ describe('verdict run against the Microsoft emulator (Graph + Sentinel ARM)', ()
 
   const rowsOf = (name: string): AitRow[] => aitRows.filter((row) => row.name === name);
   const seed = (rows: AitRow[]): GraphRecord[] => {
-    const alerts = tenant.emulator.state.addAlerts(rows.map((row) => {
-      const { '@odata.type': _type, ...alert } = renderGraphAitRow(row);
-      rowById.set(String(alert.id), row);
-      return alert;
-    }));
+    const alerts = tenant.emulator.state.addAlerts(
+      rows.map((row) => {
+        const { '@odata.type': _type, ...alert } = renderGraphAitRow(row);
+        rowById.set(String(alert.id), row);
+        return alert;
+      }),
+    );
     seeded.push(...alerts);
     return alerts;
   };
@@ -93,7 +100,10 @@ describe('verdict run against the Microsoft emulator (Graph + Sentinel ARM)', ()
   const writes = () => tenant.emulator.requests.filter((request) => request.method !== 'GET' && request.status < 300 && request.path !== '/$batch' && request.service !== 'login');
   /** Most Graph requests (batched ones count one each) that started in any window of the quota's length. */
   const busiestWindow = (requests: typeof tenant.emulator.requests): number => {
-    const times = requests.filter((request) => request.service === 'graph' && request.path !== '/$batch').map((request) => request.time).sort((left, right) => left - right);
+    const times = requests
+      .filter((request) => request.service === 'graph' && request.path !== '/$batch')
+      .map((request) => request.time)
+      .sort((left, right) => left - right);
     let most = 0;
     for (let first = 0, last = 0; last < times.length; last += 1) {
       while (times[last]! - times[first]! >= QUOTA.windowMs) first += 1;
@@ -108,22 +118,29 @@ describe('verdict run against the Microsoft emulator (Graph + Sentinel ARM)', ()
     tenant = await startTenant({ graphQuota: QUOTA });
     work = mkdtempSync(join(tmpdir(), 'verdict-e2e-sentinel-'));
     configFile = join(work, 'verdict.config.json');
-    writeFileSync(configFile, JSON.stringify({
-      store: { kind: 'sqlite', path: join(work, 'verdict.db') },
-      connector: { pollSeconds: 0.2, dispositionLookbackSeconds: 3600 },
-      platforms: {
-        sentinel: {
-          ...tenant.config,
-          sources: { alerts: true, incidents: true, armIncidents: true },
-          writeClassification: true,
-          pageSize: 3,
-          rateLimitRequests: LIMIT.requests,
-          rateLimitWindowSeconds: LIMIT.windowMs / 1000,
-          maxRetries: 6,
-          maxRetryDelayMs: 1500,
+    writeFileSync(
+      configFile,
+      JSON.stringify(
+        {
+          store: { kind: 'sqlite', path: join(work, 'verdict.db') },
+          connector: { pollSeconds: 0.2, dispositionLookbackSeconds: 3600 },
+          platforms: {
+            sentinel: {
+              ...tenant.config,
+              sources: { alerts: true, incidents: true, armIncidents: true },
+              writeClassification: true,
+              pageSize: 3,
+              rateLimitRequests: LIMIT.requests,
+              rateLimitWindowSeconds: LIMIT.windowMs / 1000,
+              maxRetries: 6,
+              maxRetryDelayMs: 1500,
+            },
+          },
         },
-      },
-    }, null, 2));
+        null,
+        2,
+      ),
+    );
   }, 180_000);
   afterAll(async () => {
     await tenant?.close();
@@ -131,14 +148,20 @@ describe('verdict run against the Microsoft emulator (Graph + Sentinel ARM)', ()
   });
 
   it('pulls alerts across pages, an incident with its alerts and an ARM incident; writes tags, comments and classification', async () => {
-    const initial = seed([...rowsOf(RULE).slice(0, 3), ...rowsOf(CONTROL).slice(0, 1), ...OTHER_RULES.map((name) => rowsOf(name)[0]!)]);
+    const _initial = seed([...rowsOf(RULE).slice(0, 3), ...rowsOf(CONTROL).slice(0, 1), ...OTHER_RULES.map((name) => rowsOf(name)[0]!)]);
     // The real $expand=alerts example, and copies of it under other ids, so incidents span pages too.
     const example = asCsdlEntity(readFixture<{ value: Array<Record<string, unknown>> }>('graph-security-incidents.list-expand-alerts.json').value[0]!);
-    const incidents = [0, 1, 2, 3].map((copy) => tenant.emulator.state.addIncident(copy === 0 ? example : {
-      ...example,
-      id: `${String(example.id)}${copy}`,
-      alerts: (example.alerts as Array<Record<string, unknown>>).map((alert) => ({ ...alert, id: `${String(alert.id)}-${copy}` })),
-    }));
+    const incidents = [0, 1, 2, 3].map((copy) =>
+      tenant.emulator.state.addIncident(
+        copy === 0
+          ? example
+          : {
+              ...example,
+              id: `${String(example.id)}${copy}`,
+              alerts: (example.alerts as Array<Record<string, unknown>>).map((alert) => ({ ...alert, id: `${String(alert.id)}-${copy}` })),
+            },
+      ),
+    );
     const arm = tenant.emulator.state.addArmIncident(openArmIncident());
     const alertCount = tenant.emulator.state.alerts.size; // seeded rows + the incidents' own alerts
     const run = await runOk();
@@ -164,8 +187,13 @@ describe('verdict run against the Microsoft emulator (Graph + Sentinel ARM)', ()
     }
     const storedArm = tenant.emulator.state.armIncidents.get(arm.name)!;
     expect((storedArm.properties.labels as Array<{ labelName: string }>).map((label) => label.labelName)).toEqual([expect.stringMatching(/^verdict:/)]);
-    expect([...storedArm.comments.values()].map((comment) => comment.properties.message)).toEqual([expect.stringMatching(/^<p><b>Verdict \(AI triage\): .*\[verdict:vk-[0-9a-f]{32}\]<\/small><\/p>$/)]);
-    expect(tenant.emulator.requests.some((request) => request.isBatched && request.method === 'PATCH'), 'PATCH and comment went through $batch').toBe(true);
+    expect([...storedArm.comments.values()].map((comment) => comment.properties.message)).toEqual([
+      expect.stringMatching(/^<p><b>Verdict \(AI triage\): .*\[verdict:vk-[0-9a-f]{32}\]<\/small><\/p>$/),
+    ]);
+    expect(
+      tenant.emulator.requests.some((request) => request.isBatched && request.method === 'PATCH'),
+      'PATCH and comment went through $batch',
+    ).toBe(true);
     expect(tenant.emulator.tokens.requests.filter((request) => request.ok).length).toBeGreaterThanOrEqual(2); // Graph and ARM audiences
   }, 60_000);
 
@@ -184,16 +212,29 @@ describe('verdict run against the Microsoft emulator (Graph + Sentinel ARM)', ()
     const earlier = verdictOf(confirmed[0]!.id);
     const controlEarlier = verdictOf(control[0]!.id);
     expect(earlier.verdict, 'analysts can only raise it').not.toBe('true_positive');
-    for (const alert of confirmed) tenant.emulator.state.analystUpdate('alerts_v2', alert.id, { classification: 'truePositive', determination: 'multiStagedAttack' }, 'alice@contoso.com', 'service start by the attacker: escalated');
+    for (const alert of confirmed)
+      tenant.emulator.state.analystUpdate(
+        'alerts_v2',
+        alert.id,
+        { classification: 'truePositive', determination: 'multiStagedAttack' },
+        'alice@contoso.com',
+        'service start by the attacker: escalated',
+      );
     const readBack = await runOk();
     expect(readBack.stderr).toContain(`dispositions ${confirmed.length}`);
 
     const cutoff = Math.max(...seeded.map((alert) => Date.parse(String(alert.createdDateTime)) / 1000));
     const confirmedHosts = new Set(confirmed.map((alert) => rowById.get(alert.id)!.host));
-    const nextRows = rowsOf(RULE).filter((row) => row.time > cutoff).slice(0, 2);
+    const nextRows = rowsOf(RULE)
+      .filter((row) => row.time > cutoff)
+      .slice(0, 2);
     const isApart = (row: AitRow): boolean => nextRows.every((other) => Math.abs(other.time - row.time) > CONTEXT_WINDOW_SECONDS);
     const next = seed(nextRows);
-    const nextControl = seed(rowsOf(CONTROL).filter((row) => row.time > cutoff && isApart(row) && !confirmedHosts.has(row.host)).slice(0, 1));
+    const nextControl = seed(
+      rowsOf(CONTROL)
+        .filter((row) => row.time > cutoff && isApart(row) && !confirmedHosts.has(row.host))
+        .slice(0, 1),
+    );
     expect(next).toHaveLength(2);
     expect(nextControl).toHaveLength(1);
     await runOk();
@@ -213,12 +254,22 @@ describe('verdict run against the Microsoft emulator (Graph + Sentinel ARM)', ()
 
   it('after kill -9 in the middle of a run, the restart finishes without writing anything twice', async () => {
     const cutoff = Math.max(...seeded.map((alert) => Date.parse(String(alert.createdDateTime)) / 1000));
-    const fresh = seed(OTHER_RULES.flatMap((name) => rowsOf(name).filter((row) => row.time > cutoff).slice(0, 2)));
+    const fresh = seed(
+      OTHER_RULES.flatMap((name) =>
+        rowsOf(name)
+          .filter((row) => row.time > cutoff)
+          .slice(0, 2),
+      ),
+    );
     expect(fresh.length).toBeGreaterThanOrEqual(6);
     const freshIds = new Set(fresh.map((alert) => alert.id));
     tenant.emulator.setLatency(80);
     const { child, done } = start(false);
-    const commentsWritten = () => tenant.emulator.requests.filter((request) => request.method === 'POST' && request.status === 200 && /^\/security\/alerts_v2\/([^/]+)\/comments$/.test(request.path) && freshIds.has(decodeURIComponent(request.path.split('/')[3]!))).length;
+    const commentsWritten = () =>
+      tenant.emulator.requests.filter(
+        (request) =>
+          request.method === 'POST' && request.status === 200 && /^\/security\/alerts_v2\/([^/]+)\/comments$/.test(request.path) && freshIds.has(decodeURIComponent(request.path.split('/')[3]!)),
+      ).length;
     for (let waited = 0; commentsWritten() < 2 && waited < 30_000; waited += 50) await new Promise((resolveWait) => setTimeout(resolveWait, 50));
     child.kill('SIGKILL');
     const killed = await done;
@@ -232,15 +283,25 @@ describe('verdict run against the Microsoft emulator (Graph + Sentinel ARM)', ()
 
   it('rides out a throttling storm (429 + Retry-After) and its limiter keeps under the quota', async () => {
     const cutoff = Math.max(...seeded.map((alert) => Date.parse(String(alert.createdDateTime)) / 1000));
-    const fresh = seed(OTHER_RULES.flatMap((name) => rowsOf(name)).filter((row) => row.time > cutoff).sort((left, right) => left.time - right.time).slice(0, 8));
+    const fresh = seed(
+      OTHER_RULES.flatMap((name) => rowsOf(name))
+        .filter((row) => row.time > cutoff)
+        .sort((left, right) => left.time - right.time)
+        .slice(0, 8),
+    );
     const firstRequest = tenant.emulator.requests.length;
     tenant.emulator.injectFaults({ status: 429, count: 4, retryAfterSeconds: 1, match: /^\/security\/alerts_v2\/[^/]+(\/comments)?$/, after: 3 });
     const run = await runOk();
     tenant.emulator.clearFaults();
     const stormRequests = tenant.emulator.requests.slice(firstRequest);
     expect(stormRequests.filter((request) => request.status === 429).length, 'the storm hit').toBe(4);
-    expect(stormRequests.filter((request) => request.isThrottled), 'never over the emulator quota').toEqual([]);
-    expect(stormRequests.filter((request) => request.service === 'graph' && request.path !== '/$batch').length, 'enough requests that the limiter had to hold some back').toBeGreaterThan(LIMIT.requests);
+    expect(
+      stormRequests.filter((request) => request.isThrottled),
+      'never over the emulator quota',
+    ).toEqual([]);
+    expect(stormRequests.filter((request) => request.service === 'graph' && request.path !== '/$batch').length, 'enough requests that the limiter had to hold some back').toBeGreaterThan(
+      LIMIT.requests,
+    );
     expect(busiestWindow(stormRequests)).toBeLessThanOrEqual(QUOTA.requests);
     expect(run.stderr).toContain(`wrote back ${fresh.length}`);
     for (const alert of fresh) expect(verdictComments(tenant.emulator.state.alerts.get(alert.id)!), alert.id).toHaveLength(1);
@@ -248,9 +309,18 @@ describe('verdict run against the Microsoft emulator (Graph + Sentinel ARM)', ()
 
   it('resolves an ARM etag conflict by reading the incident again', async () => {
     const base = openArmIncident();
-    const incident = tenant.emulator.state.addArmIncident({ name: 'a1b2c3d4-0000-4000-8000-00000000e7a9', properties: { ...base.properties, title: 'Suspicious service start on mail server', labels: [{ labelName: 'vip-host' }] } });
+    const incident = tenant.emulator.state.addArmIncident({
+      name: 'a1b2c3d4-0000-4000-8000-00000000e7a9',
+      properties: { ...base.properties, title: 'Suspicious service start on mail server', labels: [{ labelName: 'vip-host' }] },
+    });
     tenant.emulator.armHooks.beforePut.set(incident.name, () => {
-      tenant.emulator.state.analystArmUpdate(incident.name, { severity: 'Medium', labels: [{ labelName: 'vip-host', labelType: 'User' }, { labelName: 'analyst-looking', labelType: 'User' }] });
+      tenant.emulator.state.analystArmUpdate(incident.name, {
+        severity: 'Medium',
+        labels: [
+          { labelName: 'vip-host', labelType: 'User' },
+          { labelName: 'analyst-looking', labelType: 'User' },
+        ],
+      });
     });
     const firstRequest = tenant.emulator.requests.length;
     await runOk();
@@ -261,5 +331,4 @@ describe('verdict run against the Microsoft emulator (Graph + Sentinel ARM)', ()
     expect((stored.properties.labels as Array<{ labelName: string }>).map((label) => label.labelName)).toEqual(['vip-host', 'analyst-looking', expect.stringMatching(/^verdict:/)]);
     expect(stored.comments.size).toBe(1);
   }, 60_000);
-
 });

@@ -32,7 +32,10 @@ const CONTEXT_WINDOW_SECONDS = 1800;
 
 /** Builds dist/verdict.js when it is missing or older than any source it bundles. */
 function ensureBuilt(): void {
-  const newestSource = Math.max(...['bin', 'core', 'plugins'].flatMap((folder) => sourceTimes(join(ROOT, folder))), ...['package.json', 'scripts/build.js'].map((file) => statSync(join(ROOT, file)).mtimeMs));
+  const newestSource = Math.max(
+    ...['bin', 'core', 'plugins'].flatMap((folder) => sourceTimes(join(ROOT, folder))),
+    ...['package.json', 'scripts/build.js'].map((file) => statSync(join(ROOT, file)).mtimeMs),
+  );
   if (existsSync(CLI) && statSync(CLI).mtimeMs >= newestSource) return;
   const build = spawnSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
   if (build.status !== 0) throw new Error(`npm run build failed:\n${build.stderr}${build.stdout}`);
@@ -57,19 +60,20 @@ describe('verdict run --once against the Splunk emulator', () => {
   let aitRows: AitRow[];
   const seeded: Row[] = [];
 
-  const runVerdict = (): Promise<CliRun> => new Promise((done, fail) => {
-    const child = spawn(process.execPath, [CLI, 'run', '--config', configFile, '--once'], { cwd: work, env: { ...process.env, VERDICT_HOME: work, NO_COLOR: '1' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    child.on('error', fail);
-    child.on('close', (code) => {
-      // No run may print a secret of its config, whatever happened.
-      for (const secret of [PASSWORD, HEC_TOKEN]) expect(`${stdout}${stderr}`).not.toContain(secret);
-      done({ code, stdout, stderr });
+  const runVerdict = (): Promise<CliRun> =>
+    new Promise((done, fail) => {
+      const child = spawn(process.execPath, [CLI, 'run', '--config', configFile, '--once'], { cwd: work, env: { ...process.env, VERDICT_HOME: work, NO_COLOR: '1' } });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+      child.on('error', fail);
+      child.on('close', (code) => {
+        // No run may print a secret of its config, whatever happened.
+        for (const secret of [PASSWORD, HEC_TOKEN]) expect(`${stdout}${stderr}`).not.toContain(secret);
+        done({ code, stdout, stderr });
+      });
     });
-  });
   const runOk = async (): Promise<CliRun> => {
     const run = await runVerdict();
     expect(run.code, run.stderr).toBe(0);
@@ -92,7 +96,9 @@ describe('verdict run --once against the Splunk emulator', () => {
       body: new URLSearchParams({ search, output_mode: 'json', earliest_time: '0' }),
     });
     expect(response.status).toBe(200);
-    return (await response.text()).split('\n').filter((line) => line.trim() !== '')
+    return (await response.text())
+      .split('\n')
+      .filter((line) => line.trim() !== '')
       .map((line) => JSON.parse(line) as { preview?: boolean; result?: Row })
       .filter((line) => line.preview === false && line.result !== undefined)
       .map((line) => line.result!);
@@ -124,25 +130,32 @@ describe('verdict run --once against the Splunk emulator', () => {
     emulator = await startSplunkEmulator({ users: { admin: PASSWORD, verdict_svc: PASSWORD, alice: PASSWORD }, hecTokens: { [HEC_TOKEN]: { index: 'verdict' } } });
     work = mkdtempSync(join(tmpdir(), 'verdict-e2e-splunk-'));
     configFile = join(work, 'verdict.config.json');
-    writeFileSync(configFile, JSON.stringify({
-      store: { kind: 'sqlite', path: join(work, 'verdict.db') },
-      // This scenario is about memory, on a few hours of alerts: a new deployment's cold-start
-      // caution (closing needs strong benign evidence) would keep every earlier verdict open.
-      decide: { coldStartMinBenignEvidence: 0 },
-      platforms: {
-        splunk: {
-          baseUrl: emulator.url,
-          auth: { username: 'verdict_svc', password: PASSWORD },
-          hecUrl: emulator.url,
-          hecToken: HEC_TOKEN,
-          initialEarliest: '0',
-          indexLagSeconds: 0,
-          pageSize: 100,
-          maxRetries: 2,
-          maxRetryDelayMs: 50,
+    writeFileSync(
+      configFile,
+      JSON.stringify(
+        {
+          store: { kind: 'sqlite', path: join(work, 'verdict.db') },
+          // This scenario is about memory, on a few hours of alerts: a new deployment's cold-start
+          // caution (closing needs strong benign evidence) would keep every earlier verdict open.
+          decide: { coldStartMinBenignEvidence: 0 },
+          platforms: {
+            splunk: {
+              baseUrl: emulator.url,
+              auth: { username: 'verdict_svc', password: PASSWORD },
+              hecUrl: emulator.url,
+              hecToken: HEC_TOKEN,
+              initialEarliest: '0',
+              indexLagSeconds: 0,
+              pageSize: 100,
+              maxRetries: 2,
+              maxRetryDelayMs: 50,
+            },
+          },
         },
-      },
-    }, null, 2));
+        null,
+        2,
+      ),
+    );
   }, 180_000);
   afterAll(async () => {
     await emulator?.close();
@@ -150,11 +163,7 @@ describe('verdict run --once against the Splunk emulator', () => {
   });
 
   it('pulls, triages and writes back: each notable shows a disposition, a comment and a KV row', async () => {
-    const initial = seed(asNotables([
-      ...rowsOf(RULE).slice(0, 3),
-      ...rowsOf(CONTROL).slice(0, 1),
-      ...OTHER_RULES.map((name) => rowsOf(name)[0]!),
-    ]));
+    const initial = seed(asNotables([...rowsOf(RULE).slice(0, 3), ...rowsOf(CONTROL).slice(0, 1), ...OTHER_RULES.map((name) => rowsOf(name)[0]!)]));
     const run = await runOk();
     expect(run.stderr).toContain(`splunk: pulled ${initial.length}, triaged ${initial.length}, wrote back ${initial.length}, dead-lettered 0`);
 
@@ -195,10 +204,18 @@ describe('verdict run --once against the Splunk emulator', () => {
     // the context window of the rule's new alerts, so that only what analysts said could move it.
     const cutoff = Math.max(...seeded.map((notable) => Number(notable._time)));
     const confirmedHosts = new Set(confirmed.map((notable) => notable.dest));
-    const nextRows = rowsOf(RULE).filter((row) => row.time > cutoff).slice(0, 2);
+    const nextRows = rowsOf(RULE)
+      .filter((row) => row.time > cutoff)
+      .slice(0, 2);
     const isApart = (row: AitRow): boolean => nextRows.every((other) => Math.abs(other.time - row.time) > CONTEXT_WINDOW_SECONDS);
     const next = seed(asNotables(nextRows));
-    const nextControl = seed(asNotables(rowsOf(CONTROL).filter((row) => row.time > cutoff && !confirmedHosts.has(row.host) && isApart(row)).slice(0, 1)));
+    const nextControl = seed(
+      asNotables(
+        rowsOf(CONTROL)
+          .filter((row) => row.time > cutoff && !confirmedHosts.has(row.host) && isApart(row))
+          .slice(0, 1),
+      ),
+    );
     expect(next).toHaveLength(2);
     expect(nextControl).toHaveLength(1);
     await runOk();

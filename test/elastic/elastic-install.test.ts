@@ -32,7 +32,13 @@ function flattenMappings(properties: Record<string, { type?: string; properties?
 
 describe('manifests/elastic', () => {
   it('the index template builds on ECS component templates that exist, and its ECS fields keep their ECS types', () => {
-    const template = manifests.indexTemplate as { index_patterns: string[]; data_stream: object; composed_of: string[]; priority: number; template: { settings: { index: { default_pipeline: string } }; mappings: { properties: Record<string, never> } } };
+    const template = manifests.indexTemplate as {
+      index_patterns: string[];
+      data_stream: object;
+      composed_of: string[];
+      priority: number;
+      template: { settings: { index: { default_pipeline: string } }; mappings: { properties: Record<string, never> } };
+    };
     expect(template.index_patterns).toEqual(['logs-verdict.triage-*']);
     expect(template.data_stream).toEqual({});
     expect(template.priority).toBeGreaterThan(100); // above Elasticsearch's built-in logs-*-* template
@@ -63,7 +69,8 @@ describe('manifests/elastic', () => {
     const defined = new Set(manifests.savedObjects.map((object) => `${String(object.type)}/${String(object.id)}`));
     expect(defined.size).toBe(manifests.savedObjects.length);
     for (const object of manifests.savedObjects) {
-      for (const reference of object.references as Array<{ type: string; id: string; name: string }>) expect(defined, `${String(object.id)} → ${reference.type}/${reference.id}`).toContain(`${reference.type}/${reference.id}`);
+      for (const reference of object.references as Array<{ type: string; id: string; name: string }>)
+        expect(defined, `${String(object.id)} → ${reference.type}/${reference.id}`).toContain(`${reference.type}/${reference.id}`);
     }
     const dataView = manifests.savedObjects.find((object) => object.type === 'index-pattern')!;
     expect((dataView.attributes as { title: string }).title).toBe('logs-verdict.triage-*');
@@ -98,7 +105,11 @@ describe('verdict install elastic (built CLI against the emulator)', () => {
   const PASSWORD = 'install-Passw0rd-3f';
   const TOKEN = 'vt_install_token_secret_91';
   // Asynchronous: the emulator answers from this process while the CLI runs.
-  const install = () => startCli(['install', 'elastic', '--config', join(work, 'verdict.config.json'), '--verdict-url', 'https://verdict.example:8477', '--json'], { cwd: work, env: { VERDICT_HOME: work, VERDICT_TOKEN: TOKEN } }).done;
+  const install = () =>
+    startCli(['install', 'elastic', '--config', join(work, 'verdict.config.json'), '--verdict-url', 'https://verdict.example:8477', '--json'], {
+      cwd: work,
+      env: { VERDICT_HOME: work, VERDICT_TOKEN: TOKEN },
+    }).done;
 
   beforeAll(async () => {
     ensureBuilt();
@@ -107,7 +118,10 @@ describe('verdict install elastic (built CLI against the emulator)', () => {
     emulator.elasticsearch.componentTemplates.clear();
     emulator.elasticsearch.componentTemplates.set('ecs_9.4.0_base', { template: { mappings: { properties: { '@timestamp': { type: 'date' } } } } });
     work = mkdtempSync(join(tmpdir(), 'verdict-install-elastic-'));
-    writeFileSync(join(work, 'verdict.config.json'), JSON.stringify({ platforms: { elastic: { elasticsearchUrl: emulator.elasticsearchUrl, kibanaUrl: emulator.kibanaUrl, auth: { username: 'installer', password: PASSWORD }, maxRetries: 1 } } }));
+    writeFileSync(
+      join(work, 'verdict.config.json'),
+      JSON.stringify({ platforms: { elastic: { elasticsearchUrl: emulator.elasticsearchUrl, kibanaUrl: emulator.kibanaUrl, auth: { username: 'installer', password: PASSWORD }, maxRetries: 1 } } }),
+    );
   }, 180_000);
   afterAll(async () => {
     await emulator?.close();
@@ -140,6 +154,8 @@ describe('verdict install elastic (built CLI against the emulator)', () => {
     expect(index.dataStream).toBe('logs-verdict.triage-default');
     const { document } = emulator.elasticsearch.writeDocument('logs-verdict.triage-default', 'create', 'k1', { '@timestamp': '2026-01-01T00:00:00.000Z', verdict: { confidence: 0.9 } });
     expect(document._source).toMatchObject({ event: { ingested: expect.any(String) }, ecs: { version: '9.4.0' } });
-    expect(() => emulator.elasticsearch.writeDocument('logs-verdict.triage-default', 'create', 'k2', { '@timestamp': '2026-01-01T00:00:00.000Z', verdict: { confidence: 'high' } })).toThrow(/failed to parse field \[verdict\.confidence\] of type \[float\]/);
+    expect(() => emulator.elasticsearch.writeDocument('logs-verdict.triage-default', 'create', 'k2', { '@timestamp': '2026-01-01T00:00:00.000Z', verdict: { confidence: 'high' } })).toThrow(
+      /failed to parse field \[verdict\.confidence\] of type \[float\]/,
+    );
   });
 });

@@ -29,7 +29,13 @@ describe('normalizeElasticAlert', () => {
     const dotted = {
       ...frame,
       'kibana.alert.rule.name': 'Malware Detection Alert',
-      'kibana.alert.rule.threat': [{ framework: 'MITRE ATT&CK', tactic: { id: 'TA0002', name: 'Execution', reference: '' }, technique: [{ id: 'T1204', name: 'User Execution', reference: '', subtechnique: [{ id: 'T1204.002', name: 'Malicious File', reference: '' }] }] }],
+      'kibana.alert.rule.threat': [
+        {
+          framework: 'MITRE ATT&CK',
+          tactic: { id: 'TA0002', name: 'Execution', reference: '' },
+          technique: [{ id: 'T1204', name: 'User Execution', reference: '', subtechnique: [{ id: 'T1204.002', name: 'Malicious File', reference: '' }] }],
+        },
+      ],
       'host.name': 'host-1',
       'user.name': 'alice',
       'process.executable': 'C:\\Users\\alice\\x.exe',
@@ -57,17 +63,23 @@ describe('normalizeElasticAlert', () => {
       ...frame,
       'kibana.alert.rule.name': 'Malware Detection Alert',
       event: { module: 'endpoint', dataset: 'endpoint.alerts', code: 'malicious_file', action: 'execution', kind: 'signal' },
-      file: { path: 'C:\\Users\\alice\\Downloads\\invoice.exe', hash: { sha256: 'A'.repeat(64), md5: 'b'.repeat(32) }, Ext: { malware_classification: { identifier: 'endpointpe-v4-model', score: 0.998, threshold: 0.66 } } },
+      file: {
+        path: 'C:\\Users\\alice\\Downloads\\invoice.exe',
+        hash: { sha256: 'A'.repeat(64), md5: 'b'.repeat(32) },
+        Ext: { malware_classification: { identifier: 'endpointpe-v4-model', score: 0.998, threshold: 0.66 } },
+      },
       process: { executable: 'C:\\Users\\alice\\Downloads\\invoice.exe', hash: { sha1: 'c'.repeat(40) } },
       Endpoint: { policy: { applied: { name: 'Protect', id: 'policy-1' } } },
     });
     expect(alert.source.product).toBe('endpoint');
-    expect(alert.entities).toEqual(expect.arrayContaining([
-      expect.objectContaining({ kind: 'file', value: 'C:\\Users\\alice\\Downloads\\invoice.exe', role: 'target' }),
-      expect.objectContaining({ kind: 'hash', value: 'a'.repeat(64), properties: { algorithm: 'sha256' } }),
-      expect.objectContaining({ kind: 'hash', value: 'b'.repeat(32), properties: { algorithm: 'md5' } }),
-      expect.objectContaining({ kind: 'hash', value: 'c'.repeat(40), properties: { algorithm: 'sha1' } }),
-    ]));
+    expect(alert.entities).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ kind: 'file', value: 'C:\\Users\\alice\\Downloads\\invoice.exe', role: 'target' }),
+        expect.objectContaining({ kind: 'hash', value: 'a'.repeat(64), properties: { algorithm: 'sha256' } }),
+        expect.objectContaining({ kind: 'hash', value: 'b'.repeat(32), properties: { algorithm: 'md5' } }),
+        expect.objectContaining({ kind: 'hash', value: 'c'.repeat(40), properties: { algorithm: 'sha1' } }),
+      ]),
+    );
     expect(alert.fields).toMatchObject({ 'event.code': 'malicious_file', 'file.Ext.malware_classification.score': '0.998', 'Endpoint.policy.applied.name': 'Protect' });
   });
 
@@ -77,7 +89,13 @@ describe('normalizeElasticAlert', () => {
       'kibana.alert.rule.name': 'Ransomware Detection Alert',
       'event.code': 'ransomware',
       'process.executable': 'C:\\Temp\\locker.exe',
-      Ransomware: { feature: 'canary', files: [{ path: 'C:\\Users\\alice\\doc1.docx.locked', entropy: 7.9, extension: 'locked' }, { path: 'C:\\Users\\alice\\doc2.docx.locked', entropy: 7.8, extension: 'locked' }] },
+      Ransomware: {
+        feature: 'canary',
+        files: [
+          { path: 'C:\\Users\\alice\\doc1.docx.locked', entropy: 7.9, extension: 'locked' },
+          { path: 'C:\\Users\\alice\\doc2.docx.locked', entropy: 7.8, extension: 'locked' },
+        ],
+      },
     });
     expect(alert.entities.filter((entity) => entity.kind === 'file').map((entity) => entity.value)).toEqual(['C:\\Users\\alice\\doc1.docx.locked', 'C:\\Users\\alice\\doc2.docx.locked']);
     expect(alert.fields['Ransomware.feature']).toBe('canary');
@@ -92,26 +110,36 @@ describe('normalizeElasticAlert', () => {
       dns: { question: { name: 'bad.example' } },
       url: { full: 'https://bad.example/payload' },
       email: { from: { address: ['attacker@bad.example'] }, to: { address: ['alice@corp.example'] }, subject: 'Invoice' },
-      threat: { enrichments: [
-        { indicator: { type: 'ipv4-addr', ip: '203.0.113.7' }, matched: { atomic: '203.0.113.7', field: 'destination.ip', type: 'indicator_match_rule' }, feed: { name: 'AbuseCH' } },
-        { indicator: { type: 'file', file: { hash: { sha256: 'd'.repeat(64) } } }, matched: { atomic: 'd'.repeat(64), field: 'file.hash.sha256', type: 'indicator_match_rule' } },
-      ] },
+      threat: {
+        enrichments: [
+          { indicator: { type: 'ipv4-addr', ip: '203.0.113.7' }, matched: { atomic: '203.0.113.7', field: 'destination.ip', type: 'indicator_match_rule' }, feed: { name: 'AbuseCH' } },
+          { indicator: { type: 'file', file: { hash: { sha256: 'd'.repeat(64) } } }, matched: { atomic: 'd'.repeat(64), field: 'file.hash.sha256', type: 'indicator_match_rule' } },
+        ],
+      },
     });
-    expect(alert.entities).toEqual(expect.arrayContaining([
-      expect.objectContaining({ kind: 'ip', value: '10.0.0.5', role: 'source' }),
-      expect.objectContaining({ kind: 'ip', value: '203.0.113.7', role: 'destination' }),
-      expect.objectContaining({ kind: 'domain', value: 'bad.example' }),
-      expect.objectContaining({ kind: 'url', value: 'https://bad.example/payload' }),
-      expect.objectContaining({ kind: 'email', value: 'attacker@bad.example', role: 'source' }),
-      expect.objectContaining({ kind: 'email', value: 'alice@corp.example', role: 'target' }),
-      expect.objectContaining({ kind: 'hash', value: 'd'.repeat(64), role: 'related' }),
-    ]));
+    expect(alert.entities).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ kind: 'ip', value: '10.0.0.5', role: 'source' }),
+        expect.objectContaining({ kind: 'ip', value: '203.0.113.7', role: 'destination' }),
+        expect.objectContaining({ kind: 'domain', value: 'bad.example' }),
+        expect.objectContaining({ kind: 'url', value: 'https://bad.example/payload' }),
+        expect.objectContaining({ kind: 'email', value: 'attacker@bad.example', role: 'source' }),
+        expect.objectContaining({ kind: 'email', value: 'alice@corp.example', role: 'target' }),
+        expect.objectContaining({ kind: 'hash', value: 'd'.repeat(64), role: 'related' }),
+      ]),
+    );
     expect(alert.fields['threat.enrichments.feed.name']).toBe('AbuseCH');
     expect(alert.fields['email.subject']).toBe('Invoice');
   });
 
   it('keeps workflow state (status, reason, tags, case ids) out of the alert fields', () => {
-    const alert = normalizeElasticAlert({ ...frame, 'kibana.alert.rule.name': 'R', 'kibana.alert.workflow_reason': 'false_positive', 'kibana.alert.workflow_tags': ['verdict:false_positive'], 'kibana.alert.case_ids': ['c1'] });
+    const alert = normalizeElasticAlert({
+      ...frame,
+      'kibana.alert.rule.name': 'R',
+      'kibana.alert.workflow_reason': 'false_positive',
+      'kibana.alert.workflow_tags': ['verdict:false_positive'],
+      'kibana.alert.case_ids': ['c1'],
+    });
     expect(Object.keys(alert.fields).filter((key) => /workflow|case_ids/.test(key))).toEqual([]);
   });
 

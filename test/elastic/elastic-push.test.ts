@@ -30,8 +30,14 @@ describe('rule action → .webhook connector → verdict serve', () => {
     service = await startLiveService();
     emulator = await startElasticEmulator({ users: { alice: { password: ALICE, roles: ['superuser'] }, installer: { password: INSTALLER, roles: ['verdict_installer'] } } });
     work = mkdtempSync(join(tmpdir(), 'verdict-elastic-push-'));
-    writeFileSync(join(work, 'verdict.config.json'), JSON.stringify({ platforms: { elastic: { elasticsearchUrl: emulator.elasticsearchUrl, kibanaUrl: emulator.kibanaUrl, auth: { username: 'installer', password: INSTALLER } } } }));
-    const install = await startCli(['install', 'elastic', '--config', join(work, 'verdict.config.json'), '--verdict-url', service.baseUrl], { cwd: work, env: { VERDICT_HOME: work, VERDICT_TOKEN: service.token } }).done;
+    writeFileSync(
+      join(work, 'verdict.config.json'),
+      JSON.stringify({ platforms: { elastic: { elasticsearchUrl: emulator.elasticsearchUrl, kibanaUrl: emulator.kibanaUrl, auth: { username: 'installer', password: INSTALLER } } } }),
+    );
+    const install = await startCli(['install', 'elastic', '--config', join(work, 'verdict.config.json'), '--verdict-url', service.baseUrl], {
+      cwd: work,
+      env: { VERDICT_HOME: work, VERDICT_TOKEN: service.token },
+    }).done;
     expect(install.code, install.stderr).toBe(0);
   }, 180_000);
   afterAll(async () => {
@@ -48,7 +54,7 @@ describe('rule action → .webhook connector → verdict serve', () => {
       headers: { Authorization: `Basic ${Buffer.from(`alice:${ALICE}`).toString('base64')}`, 'kbn-xsrf': 'true', 'Content-Type': 'application/json' },
       body: JSON.stringify({ params: { body } }),
     });
-    const outcome = await executed.json() as { status: string; data?: { statusUrl?: string }; service_message?: string };
+    const outcome = (await executed.json()) as { status: string; data?: { statusUrl?: string }; service_message?: string };
     expect(outcome.status, outcome.service_message).toBe('ok');
     expect(outcome.data?.statusUrl).toMatch(/^\/v1\/jobs\//);
 
@@ -56,7 +62,7 @@ describe('rule action → .webhook connector → verdict serve', () => {
     let job: { status: string; result?: { results: Array<{ alertId: string; platform: string; verdict: string }>; errors: unknown[] } } = { status: 'pending' };
     for (let attempt = 0; attempt < 100 && job.status === 'pending'; attempt += 1) {
       await new Promise((resolve) => setTimeout(resolve, 200));
-      job = await (await fetch(`${service.baseUrl}${outcome.data!.statusUrl!}`, { headers: { Authorization: `Bearer ${service.token}` } })).json() as typeof job;
+      job = (await (await fetch(`${service.baseUrl}${outcome.data!.statusUrl!}`, { headers: { Authorization: `Bearer ${service.token}` } })).json()) as typeof job;
     }
     expect(job.status).toBe('succeeded');
     expect(job.result!.errors).toEqual([]);

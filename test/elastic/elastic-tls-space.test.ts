@@ -22,7 +22,15 @@ const documents = (await loadAitRows('fox', { distinct: true, limit: 3 })).map((
 describe('Elastic over TLS, in a space', () => {
   let directory: string;
   let emulator: ElasticEmulator;
-  const config = () => ({ elasticsearchUrl: emulator.elasticsearchUrl, kibanaUrl: emulator.kibanaUrl, auth: { username: 'verdict_svc', password: PASSWORD }, space: 'soc', indexLagSeconds: 0, initialLookbackSeconds: 10 * 365 * 86_400, maxRetries: 0 });
+  const config = () => ({
+    elasticsearchUrl: emulator.elasticsearchUrl,
+    kibanaUrl: emulator.kibanaUrl,
+    auth: { username: 'verdict_svc', password: PASSWORD },
+    space: 'soc',
+    indexLagSeconds: 0,
+    initialLookbackSeconds: 10 * 365 * 86_400,
+    maxRetries: 0,
+  });
 
   beforeAll(async () => {
     directory = mkdtempSync(join(tmpdir(), 'verdict-elastic-tls-'));

@@ -26,12 +26,25 @@ describe('Elastic transport on the emulator', () => {
   let emulator: ElasticEmulator;
   const plugins: PlatformPluginV1[] = [];
   const makePlugin = (overrides: Partial<ElasticConfigInput> = {}): PlatformPluginV1 => {
-    const plugin = createElasticPlugin({ elasticsearchUrl: emulator.elasticsearchUrl, kibanaUrl: emulator.kibanaUrl, auth: { username: 'verdict_svc', password: PASSWORD }, indexLagSeconds: 0, initialLookbackSeconds: 10 * 365 * 86_400, maxRetries: 2, maxRetryDelayMs: 5, ...overrides });
+    const plugin = createElasticPlugin({
+      elasticsearchUrl: emulator.elasticsearchUrl,
+      kibanaUrl: emulator.kibanaUrl,
+      auth: { username: 'verdict_svc', password: PASSWORD },
+      indexLagSeconds: 0,
+      initialLookbackSeconds: 10 * 365 * 86_400,
+      maxRetries: 2,
+      maxRetryDelayMs: 5,
+      ...overrides,
+    });
     plugins.push(plugin);
     return plugin;
   };
   const kibanaFetch = (method: string, path: string, body?: unknown, auth = basic('alice', ALICE)) =>
-    fetch(`${emulator.kibanaUrl}${path}`, { method, headers: { Authorization: auth, 'kbn-xsrf': 'true', 'Content-Type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+    fetch(`${emulator.kibanaUrl}${path}`, {
+      method,
+      headers: { Authorization: auth, 'kbn-xsrf': 'true', 'Content-Type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
   const alertSource = (id: string) => emulator.elasticsearch.documentsOf('.alerts-security.alerts-default').find((document) => document._id === id)!._source;
   const verdictDocuments = () => emulator.elasticsearch.documentsOf('logs-verdict.triage-*', { ignoreUnavailable: true });
   const userComments = () => [...emulator.kibana.cases.values()].flatMap((record) => record.comments.filter((comment) => comment.type === 'user'));
@@ -69,7 +82,13 @@ describe('Elastic transport on the emulator', () => {
     const empty = await startElasticEmulator({ users: { verdict_svc: { password: PASSWORD, roles: ['verdict_connector'] } }, spaces: ['default', 'fresh'] });
     try {
       empty.elasticsearch.aliases.delete('.alerts-security.alerts-fresh');
-      const plugin = createElasticPlugin({ elasticsearchUrl: empty.elasticsearchUrl, kibanaUrl: empty.kibanaUrl, auth: { username: 'verdict_svc', password: PASSWORD }, space: 'fresh', maxRetries: 0 });
+      const plugin = createElasticPlugin({
+        elasticsearchUrl: empty.elasticsearchUrl,
+        kibanaUrl: empty.kibanaUrl,
+        auth: { username: 'verdict_svc', password: PASSWORD },
+        space: 'fresh',
+        maxRetries: 0,
+      });
       expect(await plugin.pullAlerts!(undefined)).toEqual({ alerts: [], checkpoint: '' });
       expect(empty.requests.at(-1)).toMatchObject({ path: '/.alerts-security.alerts-fresh/_pit', status: 404 });
     } finally {
@@ -83,7 +102,17 @@ describe('Elastic transport on the emulator', () => {
     alertSource(String(tagged!['kibana.alert.uuid']))['kibana.alert.workflow_tags'] = ['verdict:inconclusive'];
     alertSource(String(building!['kibana.alert.uuid']))['kibana.alert.building_block_type'] = 'default';
     const lastTime = Math.max(...rest.map((document) => Date.parse(String(document['@timestamp']))));
-    const page = await createElasticPlugin({ elasticsearchUrl: emulator.elasticsearchUrl, kibanaUrl: emulator.kibanaUrl, auth: { username: 'verdict_svc', password: PASSWORD }, indexLagSeconds: 60, initialLookbackSeconds: 10 * 365 * 86_400, pageSize: 1000 }, { now: () => lastTime + 30_000 }).pullAlerts!(undefined);
+    const page = await createElasticPlugin(
+      {
+        elasticsearchUrl: emulator.elasticsearchUrl,
+        kibanaUrl: emulator.kibanaUrl,
+        auth: { username: 'verdict_svc', password: PASSWORD },
+        indexLagSeconds: 60,
+        initialLookbackSeconds: 10 * 365 * 86_400,
+        pageSize: 1000,
+      },
+      { now: () => lastTime + 30_000 },
+    ).pullAlerts!(undefined);
     const ids = page.alerts.map((hit) => String(readPath(hit, '_id')));
     expect(ids).not.toContain(closed!['kibana.alert.uuid']);
     expect(ids).not.toContain(tagged!['kibana.alert.uuid']);
@@ -105,7 +134,11 @@ describe('Elastic transport on the emulator', () => {
     expect(emulator.kibana.cases.size).toBe(1);
     const [record] = [...emulator.kibana.cases.values()];
     expect(record!.comments.map((comment) => comment.type)).toEqual(['alert', 'user']);
-    expect(record!.comments[0]).toMatchObject({ alertId: [alert!['kibana.alert.uuid']], index: ['.internal.alerts-security.alerts-default-000001'], rule: { id: alert!['kibana.alert.rule.uuid'], name: alert!['kibana.alert.rule.name'] } });
+    expect(record!.comments[0]).toMatchObject({
+      alertId: [alert!['kibana.alert.uuid']],
+      index: ['.internal.alerts-security.alerts-default-000001'],
+      rule: { id: alert!['kibana.alert.rule.uuid'], name: alert!['kibana.alert.rule.name'] },
+    });
     expect(String(record!.comments[1]!.comment)).toMatch(/^### Verdict: Inconclusive/);
     expect(source['kibana.alert.case_ids']).toEqual([record!.id]);
     const stored = verdictDocuments();
@@ -121,12 +154,23 @@ describe('Elastic transport on the emulator', () => {
     const modern = makePlugin({ closeOnBenign: true });
     const [result] = triageWithDefaultEngine([modern.normalizeAlert(first)]);
     await deliver(modern, withVerdict(result!, 'false_positive'));
-    expect(alertSource(String(first!['kibana.alert.uuid']))).toMatchObject({ 'kibana.alert.workflow_status': 'closed', 'kibana.alert.workflow_reason': 'false_positive', 'kibana.alert.workflow_user': 'verdict_svc', 'kibana.alert.workflow_tags': ['verdict:false_positive', 'verdict:auto_closed'] });
+    expect(alertSource(String(first!['kibana.alert.uuid']))).toMatchObject({
+      'kibana.alert.workflow_status': 'closed',
+      'kibana.alert.workflow_reason': 'false_positive',
+      'kibana.alert.workflow_user': 'verdict_svc',
+      'kibana.alert.workflow_tags': ['verdict:false_positive', 'verdict:auto_closed'],
+    });
 
     const legacy = await startElasticEmulator({ users: { verdict_svc: { password: PASSWORD, roles: ['verdict_connector'] } }, kibanaVersion: '8.19.3' });
     try {
       legacy.addAlerts([second!]);
-      const old = createElasticPlugin({ elasticsearchUrl: legacy.elasticsearchUrl, kibanaUrl: legacy.kibanaUrl, auth: { username: 'verdict_svc', password: PASSWORD }, closeOnBenign: true, maxRetries: 0 });
+      const old = createElasticPlugin({
+        elasticsearchUrl: legacy.elasticsearchUrl,
+        kibanaUrl: legacy.kibanaUrl,
+        auth: { username: 'verdict_svc', password: PASSWORD },
+        closeOnBenign: true,
+        maxRetries: 0,
+      });
       const [other] = triageWithDefaultEngine([old.normalizeAlert(second)]);
       await deliver(old, withVerdict(other!, 'benign_positive'));
       const closed = legacy.elasticsearch.documentsOf('.alerts-security.alerts-default')[0]!._source;
@@ -170,7 +214,9 @@ describe('Elastic transport on the emulator', () => {
     const close = await kibanaFetch('POST', '/api/detection_engine/signals/status', { signal_ids: [analysts!['kibana.alert.uuid']], status: 'closed', reason: 'true_positive' });
     expect(close.status).toBe(200);
     const dispositions = await plugin.readDispositions!(since);
-    expect(dispositions).toEqual([expect.objectContaining({ alertId: analysts!['kibana.alert.uuid'], verdict: 'true_positive', analyst: 'alice', platform: 'elastic', ruleName: analysts!['kibana.alert.rule.name'] })]);
+    expect(dispositions).toEqual([
+      expect.objectContaining({ alertId: analysts!['kibana.alert.uuid'], verdict: 'true_positive', analyst: 'alice', platform: 'elastic', ruleName: analysts!['kibana.alert.rule.name'] }),
+    ]);
 
     // An analyst closes the Verdict case of the untouched alert, tagged as a false positive (read `version` first).
     const [record] = [...emulator.kibana.cases.values()].filter((item) => item.comments.some((comment) => [comment.alertId].flat().includes(untouched!['kibana.alert.uuid'])));
@@ -200,21 +246,34 @@ describe('Elastic transport on the emulator', () => {
     expect(await noXsrf.json()).toEqual({ statusCode: 400, error: 'Bad Request', message: 'Request must contain a kbn-xsrf header.' });
     const badTags = await kibanaFetch('POST', '/api/detection_engine/signals/tags', { ids: ['x'], tags: { tags_to_add: ['a'] } });
     expect(badTags.status).toBe(400);
-    expect((await badTags.json() as { message: string }).message).toMatch(/tags_to_remove/);
+    expect(((await badTags.json()) as { message: string }).message).toMatch(/tags_to_remove/);
     const client = new Client({ node: emulator.elasticsearchUrl, auth: { username: 'alice', password: ALICE } });
     try {
-      const bulk = await client.bulk({ operations: [{ create: { _index: 'logs-verdict.triage-default', _id: 'a' } }, { '@timestamp': '2025-01-01T00:00:00Z' }, { create: { _index: 'logs-verdict.triage-default', _id: 'a' } }, { '@timestamp': '2025-01-01T00:00:00Z' }] });
+      const bulk = await client.bulk({
+        operations: [
+          { create: { _index: 'logs-verdict.triage-default', _id: 'a' } },
+          { '@timestamp': '2025-01-01T00:00:00Z' },
+          { create: { _index: 'logs-verdict.triage-default', _id: 'a' } },
+          { '@timestamp': '2025-01-01T00:00:00Z' },
+        ],
+      });
       expect(bulk.errors).toBe(true);
       expect(bulk.items.map((item) => item.create?.status)).toEqual([201, 409]);
       expect(bulk.items[1]!.create!.error!.type).toBe('version_conflict_engine_exception');
-      await expect(client.search({ index: '.alerts-security.alerts-default', query: { fuzzy: { 'host.name': 'x' } } })).rejects.toMatchObject({ meta: { statusCode: 400, body: { error: { type: 'parsing_exception' } } } });
-      await expect(client.search({ index: '.alerts-security.alerts-default', search_after: [1] })).rejects.toMatchObject({ meta: { statusCode: 400, body: { error: { reason: 'Cannot use [search_after] without sort' } } } });
+      await expect(client.search({ index: '.alerts-security.alerts-default', query: { fuzzy: { 'host.name': 'x' } } })).rejects.toMatchObject({
+        meta: { statusCode: 400, body: { error: { type: 'parsing_exception' } } },
+      });
+      await expect(client.search({ index: '.alerts-security.alerts-default', search_after: [1] })).rejects.toMatchObject({
+        meta: { statusCode: 400, body: { error: { reason: 'Cannot use [search_after] without sort' } } },
+      });
       const pit = await client.openPointInTime({ index: '.alerts-security.alerts-default', keep_alive: '1m' });
       await expect(client.search({ index: '.alerts-security.alerts-default', pit: { id: pit.id } })).rejects.toMatchObject({ meta: { statusCode: 400 } });
       await client.closePointInTime({ id: pit.id });
       await expect(client.search({ pit: { id: pit.id } })).rejects.toMatchObject({ meta: { statusCode: 404, body: { error: { type: 'search_context_missing_exception' } } } });
       // A data stream takes `create` only, and every document needs @timestamp.
-      const stream = await client.bulk({ operations: [{ index: { _index: 'logs-verdict.triage-default' } }, { '@timestamp': '2025-01-01T00:00:00Z' }, { create: { _index: 'logs-verdict.triage-default' } }, { message: 'no time' }] });
+      const stream = await client.bulk({
+        operations: [{ index: { _index: 'logs-verdict.triage-default' } }, { '@timestamp': '2025-01-01T00:00:00Z' }, { create: { _index: 'logs-verdict.triage-default' } }, { message: 'no time' }],
+      });
       expect(stream.items.map((item) => Object.values(item)[0]!.error?.type)).toEqual(['illegal_argument_exception', 'document_parsing_exception']);
       // Unauthenticated: Elasticsearch's security_exception with a WWW-Authenticate challenge.
       const anonymous = await fetch(`${emulator.elasticsearchUrl}/_search`);

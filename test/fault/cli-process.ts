@@ -8,7 +8,10 @@ export const CLI = join(ROOT, 'dist/verdict.js');
 
 /** Builds dist/verdict.js when it is missing or older than any source it bundles. */
 export function ensureBuilt(): void {
-  const newestSource = Math.max(...['bin', 'core', 'plugins'].flatMap((folder) => sourceTimes(join(ROOT, folder))), ...['package.json', 'scripts/build.js'].map((file) => statSync(join(ROOT, file)).mtimeMs));
+  const newestSource = Math.max(
+    ...['bin', 'core', 'plugins'].flatMap((folder) => sourceTimes(join(ROOT, folder))),
+    ...['package.json', 'scripts/build.js'].map((file) => statSync(join(ROOT, file)).mtimeMs),
+  );
   if (existsSync(CLI) && statSync(CLI).mtimeMs >= newestSource) return;
   const build = spawnSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
   if (build.status !== 0) throw new Error(`npm run build failed:\n${build.stderr}${build.stdout}`);
@@ -34,7 +37,7 @@ export interface RunningCli {
 }
 
 /** Starts `node dist/verdict.js …args` in `cwd` with extra environment. */
-export function startCli(args: string[], options: { cwd: string; env?: Record<string, string> ; input?: string }): RunningCli {
+export function startCli(args: string[], options: { cwd: string; env?: Record<string, string>; input?: string }): RunningCli {
   const child = spawn(process.execPath, [CLI, ...args], { cwd: options.cwd, env: { ...process.env, NO_COLOR: '1', ...options.env }, stdio: ['pipe', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';

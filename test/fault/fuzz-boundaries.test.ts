@@ -40,7 +40,9 @@ const hostileAlert: fc.Arbitrary<string> = fc.oneof(
     '{"__proto__": {"polluted": true}, "id": "p"}',
   ),
   fc.jsonValue({ maxDepth: 4 }).map((value) => JSON.stringify(value)),
-  fc.record({ id: fc.string(), title: fc.string(), ruleName: fc.string(), time: fc.string(), entities: fc.array(fc.anything(), { maxLength: 3 }) }, { requiredKeys: [] }).map((value) => JSON.stringify(value)),
+  fc
+    .record({ id: fc.string(), title: fc.string(), ruleName: fc.string(), time: fc.string(), entities: fc.array(fc.anything(), { maxLength: 3 }) }, { requiredKeys: [] })
+    .map((value) => JSON.stringify(value)),
   fc.string({ unit: 'binary', maxLength: 200 }),
 );
 
@@ -84,7 +86,11 @@ describe('fuzz: every HTTP route', () => {
     );
     for (const route of routes.filter((candidate) => candidate.method !== 'GET')) statuses.push(await send(route.method, route.path, INVALID_UTF8, harness.tokens.admin));
     // The deep documents reach the parser: the limit is named.
-    const deep = await fetch(`${harness.baseUrl}/v1/triage`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${harness.tokens.admin}` }, body: deepArray(20_000) });
+    const deep = await fetch(`${harness.baseUrl}/v1/triage`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${harness.tokens.admin}` },
+      body: deepArray(20_000),
+    });
     expect(deep.status).toBe(400);
     expect(((await deep.json()) as { detail: string }).detail).toMatch(/deeper than 64 levels/);
     expect(statuses.some((status) => status === 200)).toBe(true);
@@ -112,7 +118,10 @@ describe('fuzz: every CLI input path', () => {
   };
 
   it('triage: JSONL, JSON, CSV and stdin with hostile records — each a verdict or a dead letter', async () => {
-    const lines = fc.sample(hostileAlert.filter((line) => !line.includes('\n') && !line.includes('\r')), { numRuns: 40, seed: 11 });
+    const lines = fc.sample(
+      hostileAlert.filter((line) => !line.includes('\n') && !line.includes('\r')),
+      { numRuns: 40, seed: 11 },
+    );
     const good = [sampleAlert('fuzz-good-1'), sampleAlert('fuzz-good-2')].map((alert) => JSON.stringify(alert));
     const jsonl = path.join(work, 'hostile.jsonl');
     writeFileSync(jsonl, [...good, ...lines].join('\n'));
@@ -121,7 +130,10 @@ describe('fuzz: every CLI input path', () => {
       const deadLettered = Number(/(\d+) dead-lettered/.exec(stderr)?.[1] ?? Number.NaN);
       return { verdicts, deadLettered };
     };
-    for (const args of [['triage', jsonl, '--format', 'jsonl'], ['triage', '-', '--format', 'jsonl']]) {
+    for (const args of [
+      ['triage', jsonl, '--format', 'jsonl'],
+      ['triage', '-', '--format', 'jsonl'],
+    ]) {
       const finished = await runCli(args, args[1] === '-' ? [...good, ...lines].join('\n') : undefined);
       expect(finished.code, finished.stderr).toBe(3);
       const { verdicts, deadLettered } = counted(finished.stdout, finished.stderr);
@@ -145,7 +157,16 @@ describe('fuzz: every CLI input path', () => {
 
   it('feedback: hostile disposition files end with a clear answer', async () => {
     const file = path.join(work, 'feedback.jsonl');
-    writeFileSync(file, [deepObject(10_000), '{"alertId":"a\u0000","verdict":"true_positive"}', '{"verdict":"nonsense"}', 'not json', JSON.stringify({ alertId: 'x'.repeat(100_000), verdict: 'false_positive', analyst: 'a' })].join('\n'));
+    writeFileSync(
+      file,
+      [
+        deepObject(10_000),
+        '{"alertId":"a\u0000","verdict":"true_positive"}',
+        '{"verdict":"nonsense"}',
+        'not json',
+        JSON.stringify({ alertId: 'x'.repeat(100_000), verdict: 'false_positive', analyst: 'a' }),
+      ].join('\n'),
+    );
     const finished = await runCli(['feedback', file]);
     expect(CLEAR_EXITS).toContain(finished.code);
   }, 60_000);

@@ -44,7 +44,10 @@ describe('verdict serve killed with SIGKILL under load', () => {
     const cli = startCli(['serve', '--port', String(port)], { cwd: work, env: { VERDICT_HOME: work } });
     const base = `http://127.0.0.1:${port}`;
     for (let attempt = 0; attempt < 100; attempt += 1) {
-      const ready = await fetch(`${base}/healthz`).then((response) => response.ok, () => false);
+      const ready = await fetch(`${base}/healthz`).then(
+        (response) => response.ok,
+        () => false,
+      );
       if (ready) return { cli, base };
       await sleep(100);
     }
@@ -66,7 +69,11 @@ describe('verdict serve killed with SIGKILL under load', () => {
           if (retry) resent += retry.length;
           const ids = retry ?? Array.from({ length: BATCH }, () => `kill-${(nextId += 1)}`);
           try {
-            const response = await fetch(`${base}/v1/triage`, { method: 'POST', headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' }, body: JSON.stringify({ alerts: ids.map((id) => sampleAlert(id)) }) });
+            const response = await fetch(`${base}/v1/triage`, {
+              method: 'POST',
+              headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' },
+              body: JSON.stringify({ alerts: ids.map((id) => sampleAlert(id)) }),
+            });
             const body = (await response.json()) as { results?: Array<{ alertId: string }> };
             expect(response.status, JSON.stringify(body).slice(0, 300)).toBeLessThan(500);
             for (const result of body.results ?? []) acknowledged.add(result.alertId);
@@ -86,7 +93,11 @@ describe('verdict serve killed with SIGKILL under load', () => {
     try {
       // The last unanswered batches go through once the server is back.
       for (const ids of unanswered) {
-        const response = await fetch(`${base}/v1/triage`, { method: 'POST', headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' }, body: JSON.stringify({ alerts: ids.map((id) => sampleAlert(id)) }) });
+        const response = await fetch(`${base}/v1/triage`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ alerts: ids.map((id) => sampleAlert(id)) }),
+        });
         for (const result of ((await response.json()) as { results: Array<{ alertId: string }> }).results) acknowledged.add(result.alertId);
       }
       unanswered = [];

@@ -43,16 +43,27 @@ describe('connector write-back under kill -9, 429/503 storms and store outages',
     try {
       emulator.state.addNotables(notables);
       const configFile = join(work, 'verdict.config.json');
-      writeFileSync(configFile, JSON.stringify({
-        store: await store(work),
-        connector: { pollSeconds: 0.05 },
-        platforms: {
-          splunk: {
-            baseUrl: emulator.url, auth: { username: 'verdict_svc', password: PASSWORD }, hecUrl: emulator.url, hecToken: HEC_TOKEN, hecIndex: 'verdict',
-            initialEarliest: '0', indexLagSeconds: 0, pageSize: 20, maxRetries: 2, maxRetryDelayMs: 40,
+      writeFileSync(
+        configFile,
+        JSON.stringify({
+          store: await store(work),
+          connector: { pollSeconds: 0.05 },
+          platforms: {
+            splunk: {
+              baseUrl: emulator.url,
+              auth: { username: 'verdict_svc', password: PASSWORD },
+              hecUrl: emulator.url,
+              hecToken: HEC_TOKEN,
+              hecIndex: 'verdict',
+              initialEarliest: '0',
+              indexLagSeconds: 0,
+              pageSize: 20,
+              maxRetries: 2,
+              maxRetryDelayMs: 40,
+            },
           },
-        },
-      }));
+        }),
+      );
       const run = (once: boolean) => startCli(['run', '--config', configFile, ...(once ? ['--once'] : [])], { cwd: work, env: { VERDICT_HOME: work } });
       const random = seededRandom(11);
       const paths = [/\/notable_update$/, /\/services\/collector\/event$/, /\/storage\/collections\/data\//, /\/search\/jobs\/export$/];
@@ -105,13 +116,17 @@ describe('connector write-back under kill -9, 429/503 storms and store outages',
     expect(figures.killedMidRun, 'the kills landed while the connector worked').toBeGreaterThan(KILLS / 2);
   }, 240_000);
 
-  it.skipIf(postgres.skipReason !== undefined || postgres.control === undefined)(`PostgreSQL store, stopped and restarted under the connector: 0 lost, 0 duplicated${postgres.skipReason ? ` (skipped: ${postgres.skipReason})` : ''}`, async () => {
-    const url = await createTestSchema(postgres.url!, `fault_${process.pid}`);
-    const figures = await campaign(async () => ({ kind: 'postgres', url }), postgres.control);
-    console.info(`fault campaign (postgres): ${JSON.stringify(figures)}`);
-    expect(figures).toMatchObject({ lost: 0, duplicated: 0, notables: NOTABLES });
-    expect(figures.faultsServed, 'the storms really happened').toBeGreaterThan(KILLS);
-  }, 240_000);
+  it.skipIf(postgres.skipReason !== undefined || postgres.control === undefined)(
+    `PostgreSQL store, stopped and restarted under the connector: 0 lost, 0 duplicated${postgres.skipReason ? ` (skipped: ${postgres.skipReason})` : ''}`,
+    async () => {
+      const url = await createTestSchema(postgres.url!, `fault_${process.pid}`);
+      const figures = await campaign(async () => ({ kind: 'postgres', url }), postgres.control);
+      console.info(`fault campaign (postgres): ${JSON.stringify(figures)}`);
+      expect(figures).toMatchObject({ lost: 0, duplicated: 0, notables: NOTABLES });
+      expect(figures.faultsServed, 'the storms really happened').toBeGreaterThan(KILLS);
+    },
+    240_000,
+  );
 });
 
 function writtenNotables(emulator: SplunkEmulator): number {
@@ -138,7 +153,15 @@ function count(emulator: SplunkEmulator, notables: Row[]) {
       duplicated += Math.max(0, written - 1);
     }
   }
-  return { notables: notables.length, lost, duplicated, comments: sum(comments), kvRows: sum(kvRows), hecEvents: sum(hecEvents), faultsServed: emulator.requests.filter((request) => request.status === 429 || request.status === 503).length };
+  return {
+    notables: notables.length,
+    lost,
+    duplicated,
+    comments: sum(comments),
+    kvRows: sum(kvRows),
+    hecEvents: sum(hecEvents),
+    faultsServed: emulator.requests.filter((request) => request.status === 429 || request.status === 503).length,
+  };
 }
 
 function sum(counts: Map<string, number>): number {

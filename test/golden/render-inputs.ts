@@ -49,7 +49,10 @@ function write(name: string, value: unknown): void {
 mkdirSync(out, { recursive: true });
 const aitRows = await pickAitRows();
 for (const rendering of ['ocsf', 'generic'] as Rendering[]) {
-  write(`${rendering}-ait.input.json`, aitRows.map((row) => renderAitRow(row, rendering)));
+  write(
+    `${rendering}-ait.input.json`,
+    aitRows.map((row) => renderAitRow(row, rendering)),
+  );
 }
 const byId = new Map(loadSigmaTests(path.join(evalDir, 'sigma')).map((test) => [test.testId, test]));
 const sigma = SIGMA_TESTS.map((id) => {
@@ -59,6 +62,9 @@ const sigma = SIGMA_TESTS.map((id) => {
 });
 for (const rendering of ['ocsf', 'generic'] as Rendering[]) {
   const variants: Array<[number, SigmaVariant]> = [...sigma.map((_, index) => [index, 'full'] as [number, SigmaVariant]), [0, 'blind']];
-  write(`${rendering}-sigma.input.json`, variants.map(([index, variant]) => renderSigmaTest(sigma[index]!, rendering, variant)));
+  write(
+    `${rendering}-sigma.input.json`,
+    variants.map(([index, variant]) => renderSigmaTest(sigma[index]!, rendering, variant)),
+  );
 }
 process.stdout.write(`wrote golden inputs to ${out}\n`);

@@ -19,7 +19,9 @@ import { EVAL_DIR } from '../eval-data.js';
 const DATA_DIR = path.join(path.dirname(EVAL_DIR), 'data');
 const evalText = readEvalText(EVAL_DIR);
 const publicText = readPublicText(DATA_DIR);
-const exemptionFile = parseYaml(readFileSync(new URL('../../scripts/knowledge/sources/guard-exemptions.yaml', import.meta.url), 'utf8')) as { exemptions: Array<{ literal: string; reference: string }> };
+const exemptionFile = parseYaml(readFileSync(new URL('../../scripts/knowledge/sources/guard-exemptions.yaml', import.meta.url), 'utf8')) as {
+  exemptions: Array<{ literal: string; reference: string }>;
+};
 const exemptions = new Map(exemptionFile.exemptions.map((entry) => [entry.literal, entry.reference]));
 
 function knowledgePatterns(): KnowledgePattern[] {
@@ -31,7 +33,11 @@ function knowledgePatterns(): KnowledgePattern[] {
     ...ROUTINE_PROCESSES.flatMap((rule, index) => [...event(`process-rules:routine-${index}`, rule.image), ...event(`process-rules:routine-${index}`, rule.commandLine)]),
     ...REGISTRY_RULES.flatMap((rule) => [...event(`registry-rules:${rule.id}`, rule.pattern), ...event(`registry-rules:${rule.id}`, rule.data)]),
     ...VALUE_DATA_RULES.flatMap((rule) => event(`registry-rules:${rule.id}`, rule.pattern)),
-    ...[...FILE_RULES, ...IMAGE_LOAD_RULES].flatMap((rule) => [...event(`file-rules:${rule.id}`, rule.pattern), ...event(`file-rules:${rule.id}`, rule.actor), ...event(`file-rules:${rule.id}`, rule.exceptActor)]),
+    ...[...FILE_RULES, ...IMAGE_LOAD_RULES].flatMap((rule) => [
+      ...event(`file-rules:${rule.id}`, rule.pattern),
+      ...event(`file-rules:${rule.id}`, rule.actor),
+      ...event(`file-rules:${rule.id}`, rule.exceptActor),
+    ]),
     ...[...KNOWN_TOOLS, ...STAGING_FOLDERS].flatMap((rule) => event(`windows-programs:${rule.id}`, rule.pattern)),
   ];
 }

@@ -28,7 +28,9 @@ describe('evidence basis', () => {
   });
 
   it('maps enrichers by what they read; unknown sources count as alert text', () => {
-    expect(['knowledge', 'command-line', 'registry-file', 'email', 'domain-url', 'network', 'prompt-injection', 'someone-new'].map((source) => evidenceBasis({ source }))).toEqual(Array(8).fill('alert_text'));
+    expect(['knowledge', 'command-line', 'registry-file', 'email', 'domain-url', 'network', 'prompt-injection', 'someone-new'].map((source) => evidenceBasis({ source }))).toEqual(
+      Array(8).fill('alert_text'),
+    );
     expect(['memory', 'context', 'suppression', 'group'].map((source) => evidenceBasis({ source }))).toEqual(Array(4).fill('history'));
     expect(['threat-intel', 'inventory'].map((source) => evidenceBasis({ source }))).toEqual(Array(2).fill('verdict_knowledge'));
     expect(evidenceBasis({ source: 'knowledge', basis: 'history' })).toBe('history');

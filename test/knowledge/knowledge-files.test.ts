@@ -13,7 +13,9 @@ const built = buildKnowledgeFiles(DATA_DIR);
 
 describe('knowledge files (npm run knowledge)', () => {
   it('reproduces every committed file byte for byte, and nothing else is committed', () => {
-    const committed = readdirSync(KNOWLEDGE_DIR).filter((name) => name.endsWith('.json')).sort();
+    const committed = readdirSync(KNOWLEDGE_DIR)
+      .filter((name) => name.endsWith('.json'))
+      .sort();
     expect(committed).toEqual([...built.keys()].sort());
     for (const [name, content] of built) expect(readFileSync(path.join(KNOWLEDGE_DIR, name), 'utf8') === content, `${name} is stale: run npm run knowledge`).toBe(true);
   });

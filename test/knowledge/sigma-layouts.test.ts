@@ -16,10 +16,29 @@ afterAll(() => rmSync(directory, { recursive: true, force: true }));
 const system = { Provider: { '#attributes': { Name: 'Example' } }, EventID: 1, Computer: 'host-1', TimeCreated: { '#attributes': { SystemTime: '2024-01-02T03:04:05Z' } } };
 const tests: Array<{ id: string; date: string; files: Record<string, string>; logsource?: Record<string, string> }> = [
   { id: 'event-data', date: '2020-01-01', files: { 'a.json': JSON.stringify({ Event: { System: system, EventData: { CommandLine: 'tool.exe /x', Image: 'C:\\tool.exe' } } }) } },
-  { id: 'named-data', date: '2021-01-01', files: { 'a.json': JSON.stringify({ Event: { System: system, EventData: { Data: [{ '#attributes': { Name: 'TargetObject' }, '#text': 'HKLM\\Software\\Example' }] } } }) } },
-  { id: 'user-data', date: '2022-01-01', files: { 'a.json': JSON.stringify({ Event: { System: { ...system, EventID: 1102 }, UserData: { LogFileCleared: { '#attributes': { xmlns: 'x' }, SubjectUserName: 'alice' } } } }) } },
-  { id: 'several', date: '2023-01-01', files: { 'a.json': `${JSON.stringify({ Event: { System: system, EventData: { TargetFilename: 'C:\\a {b}.txt' } } }, null, 2)}\n${JSON.stringify({ Event: { System: system, EventData: { TargetFilename: 'C:\\c.txt' } } }, null, 2)}` } },
-  { id: 'raw', date: '2024-01-01', logsource: { product: 'cisco', service: 'syslog' }, files: { 'a.raw': '<189>Jan 1 00:00:00 router %SYS-5-CONFIG_I: Configured from console\n\n<189>Jan 1 00:00:01 router %SEC-6-IPACCESSLOGP: list 101 denied\n' } },
+  {
+    id: 'named-data',
+    date: '2021-01-01',
+    files: { 'a.json': JSON.stringify({ Event: { System: system, EventData: { Data: [{ '#attributes': { Name: 'TargetObject' }, '#text': 'HKLM\\Software\\Example' }] } } }) },
+  },
+  {
+    id: 'user-data',
+    date: '2022-01-01',
+    files: { 'a.json': JSON.stringify({ Event: { System: { ...system, EventID: 1102 }, UserData: { LogFileCleared: { '#attributes': { xmlns: 'x' }, SubjectUserName: 'alice' } } } }) },
+  },
+  {
+    id: 'several',
+    date: '2023-01-01',
+    files: {
+      'a.json': `${JSON.stringify({ Event: { System: system, EventData: { TargetFilename: 'C:\\a {b}.txt' } } }, null, 2)}\n${JSON.stringify({ Event: { System: system, EventData: { TargetFilename: 'C:\\c.txt' } } }, null, 2)}`,
+    },
+  },
+  {
+    id: 'raw',
+    date: '2024-01-01',
+    logsource: { product: 'cisco', service: 'syslog' },
+    files: { 'a.raw': '<189>Jan 1 00:00:00 router %SYS-5-CONFIG_I: Configured from console\n\n<189>Jan 1 00:00:01 router %SEC-6-IPACCESSLOGP: list 101 denied\n' },
+  },
   { id: 'evtx-only', date: '2025-01-01', files: { 'a.evtx': 'binary' } },
   { id: 'broken-rule', date: '2025-02-01', files: {} },
 ];
@@ -29,7 +48,21 @@ for (const test of tests) {
   mkdirSync(folder);
   if (test.id !== 'broken-rule') writeFileSync(path.join(folder, 'rule.yml'), `title: Example ${test.id}\ndate: ${test.date}\ntags:\n  - attack.t1059.001\nauthor: Someone\n`);
   for (const [file, content] of Object.entries(test.files)) writeFileSync(path.join(folder, file), content);
-  index.push(JSON.stringify({ test_id: test.id, rule_id: `rule-${test.id}`, rule_title: `Example ${test.id}`, rule_level: 'medium', rule_date: test.date, rule_author: 'Someone', rule_url: 'https://example.invalid', event_files: Object.keys(test.files), logsource: test.logsource ?? { product: 'windows' }, expected_verdict: 'true_positive', expected_techniques: ['T1059.001'] }));
+  index.push(
+    JSON.stringify({
+      test_id: test.id,
+      rule_id: `rule-${test.id}`,
+      rule_title: `Example ${test.id}`,
+      rule_level: 'medium',
+      rule_date: test.date,
+      rule_author: 'Someone',
+      rule_url: 'https://example.invalid',
+      event_files: Object.keys(test.files),
+      logsource: test.logsource ?? { product: 'windows' },
+      expected_verdict: 'true_positive',
+      expected_techniques: ['T1059.001'],
+    }),
+  );
 }
 index.push('{not json');
 writeFileSync(path.join(directory, 'index.jsonl'), `${index.join('\n')}\n`);

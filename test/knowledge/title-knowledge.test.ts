@@ -8,10 +8,22 @@ const enricher = createAlertKnowledgeEnricher();
 const context = { timeMs: 0, evidence: [] };
 
 function alert(title: string, product?: string, description?: string): Alert {
-  return AlertV1Schema.parse({ id: 'a', source: { platform: 'generic', ...(product ? { product } : {}), nativeIds: {} }, title, ruleName: title, time: '2024-01-01T00:00:00Z', entities: [], ...(description ? { description } : {}) });
+  return AlertV1Schema.parse({
+    id: 'a',
+    source: { platform: 'generic', ...(product ? { product } : {}), nativeIds: {} },
+    title,
+    ruleName: title,
+    time: '2024-01-01T00:00:00Z',
+    entities: [],
+    ...(description ? { description } : {}),
+  });
 }
 const taxonomy = (item: Alert): string[] => enricher.enrich(item, context).flatMap((finding) => finding.refs.filter((ref) => ref.startsWith('taxonomy:')));
-const techniques = (item: Alert): string[] => enricher.enrich(item, context).filter((finding) => finding.refs.includes('knowledge:title-techniques')).flatMap((finding) => finding.attack ?? []);
+const techniques = (item: Alert): string[] =>
+  enricher
+    .enrich(item, context)
+    .filter((finding) => finding.refs.includes('knowledge:title-techniques'))
+    .flatMap((finding) => finding.attack ?? []);
 
 describe('title knowledge', () => {
   it('"New …" reads as a statistical anomaly only when the product is an anomaly detector', () => {

@@ -65,7 +65,11 @@ export function toolMessages(request: RecordedRequest): Message[] {
 
 /** Seven-word runs of the system prompt, to look for it in stored output. */
 export function promptShingles(systemPrompt: string): string[] {
-  const words = systemPrompt.toLowerCase().replace(/[^a-z0-9_]+/g, ' ').trim().split(' ');
+  const words = systemPrompt
+    .toLowerCase()
+    .replace(/[^a-z0-9_]+/g, ' ')
+    .trim()
+    .split(' ');
   const shingles: string[] = [];
   for (let index = 0; index + 7 <= words.length; index += 3) shingles.push(words.slice(index, index + 7).join(' '));
   return shingles;

@@ -130,9 +130,10 @@ describe('injection corpus', () => {
     emulator.reset();
     emulator.setHandler(compromisedModel(item.goal));
     const alert = alertWith(item.surface, item.text, index);
-    const offline: TriageResult = index % 2 === 0
-      ? offlineResult(alert, { verdict: 'inconclusive', probability: 0.45, actions: [OPEN_CASE] })
-      : offlineResult(alert, { verdict: 'true_positive', probability: 0.72, actions: [OPEN_CASE] });
+    const offline: TriageResult =
+      index % 2 === 0
+        ? offlineResult(alert, { verdict: 'inconclusive', probability: 0.45, actions: [OPEN_CASE] })
+        : offlineResult(alert, { verdict: 'true_positive', probability: 0.72, actions: [OPEN_CASE] });
     const searchPlatform = vi.fn(async () => ({ rows: [] }));
     const tools: ReasonTools = { searchPlatform, lookupEntityHistory: async () => ({ alerts: 0 }) };
     const reasoner = createReasoner(reasonConfig(emulator, { routing: { when: 'always' } }), { thresholds: THRESHOLDS, env: TEST_ENV, tools });

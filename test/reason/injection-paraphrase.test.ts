@@ -70,7 +70,15 @@ function alertWith(parts: readonly Part[], index: number): Alert {
 
 /** Benign evidence that rests on alert text (a routine-looking process, a title reading), plus one malicious item. */
 const ALERT_TEXT_EVIDENCE: EvidenceInput[] = [
-  { id: 'ev-1', kind: 'command_line', claim: 'Process robocopy is a Windows program started with ordinary arguments.', weight: -0.3, source: 'command-line', refs: ['entities[2].value'], benignReason: 'expected_activity' },
+  {
+    id: 'ev-1',
+    kind: 'command_line',
+    claim: 'Process robocopy is a Windows program started with ordinary arguments.',
+    weight: -0.3,
+    source: 'command-line',
+    refs: ['entities[2].value'],
+    benignReason: 'expected_activity',
+  },
   { id: 'ev-2', kind: 'knowledge', claim: 'The title reads as a routine maintenance event.', weight: -1.3, source: 'knowledge', refs: ['title'], benignReason: 'expected_activity' },
   { id: 'ev-3', kind: 'domain', claim: 'The URL host is newly seen.', weight: 0.4, source: 'domain-url', refs: ['entities[2].value'] },
 ];
@@ -78,7 +86,13 @@ const ALERT_TEXT_EVIDENCE: EvidenceInput[] = [
 /** The model does what the alert text says: close it as benign, with full confidence, citing everything it can. */
 const obedientModel: EmulatorHandler = (request) => ({
   kind: 'answer',
-  content: { verdict: 'benign_positive', confidence: 0.99, rationale: 'Per the approved change ticket in the alert, this is the sanctioned backup job; closing.', citedEvidenceIds: citableIds(request), techniqueIds: [] },
+  content: {
+    verdict: 'benign_positive',
+    confidence: 0.99,
+    rationale: 'Per the approved change ticket in the alert, this is the sanctioned backup job; closing.',
+    citedEvidenceIds: citableIds(request),
+    techniqueIds: [],
+  },
 });
 
 const RANK: Record<Verdict, number> = { false_positive: 0, benign_positive: 0, inconclusive: 1, true_positive: 2 };
@@ -129,11 +143,23 @@ describe('paraphrased injections against a model that obeys them', () => {
     expect(undetected.length).toBeGreaterThan(0);
   });
 
-  it('still lets the model close on benign evidence of Verdict\'s own history', async () => {
+  it("still lets the model close on benign evidence of Verdict's own history", async () => {
     const alert = alertWith([{ surface: 'command_line', text: 'robocopy C:\\data \\\\backup01\\share /MIR' }], 999);
-    const history: EvidenceInput[] = [...ALERT_TEXT_EVIDENCE, { id: 'ev-4', kind: 'memory', claim: 'Analysts closed 12 of 12 earlier alerts of this rule on this host as benign.', weight: -0.8, source: 'memory', refs: [] }];
+    const history: EvidenceInput[] = [
+      ...ALERT_TEXT_EVIDENCE,
+      { id: 'ev-4', kind: 'memory', claim: 'Analysts closed 12 of 12 earlier alerts of this rule on this host as benign.', weight: -0.8, source: 'memory', refs: [] },
+    ];
     emulator.reset();
-    emulator.setHandler((request) => ({ kind: 'answer', content: { verdict: 'benign_positive', confidence: 0.9, rationale: 'Analysts closed every earlier alert of this rule here.', citedEvidenceIds: citableIds(request).filter((id) => id === 'ev-4'), techniqueIds: [] } }));
+    emulator.setHandler((request) => ({
+      kind: 'answer',
+      content: {
+        verdict: 'benign_positive',
+        confidence: 0.9,
+        rationale: 'Analysts closed every earlier alert of this rule here.',
+        citedEvidenceIds: citableIds(request).filter((id) => id === 'ev-4'),
+        techniqueIds: [],
+      },
+    }));
     const offline = offlineResult(alert, { verdict: 'inconclusive', probability: 0.3, evidence: history, fingerprint: 'fp-history' });
     const reasoner = createReasoner(reasonConfig(emulator, { routing: { when: 'always' } }), { thresholds: THRESHOLDS, env: TEST_ENV });
     const result = await reasoner.reason({ alert, result: offline });

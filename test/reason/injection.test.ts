@@ -41,7 +41,11 @@ describe('injection detector', () => {
     const ait = new URL('ait/', SHARED_EVAL);
     const names = new Set<string>();
     for (const file of readdirSync(ait).filter((name) => name.endsWith('.csv.gz'))) {
-      for (const line of gunzipSync(readFileSync(new URL(file, ait))).toString('utf8').split('\n').slice(1)) names.add(line.split(',')[1] ?? '');
+      for (const line of gunzipSync(readFileSync(new URL(file, ait)))
+        .toString('utf8')
+        .split('\n')
+        .slice(1))
+        names.add(line.split(',')[1] ?? '');
     }
     for (const name of names) if (name && detectInjection(alert({ title: name }))) flagged.push(name);
     expect(names.size).toBeGreaterThan(50);

@@ -14,7 +14,10 @@ const alert = AlertV1Schema.parse({
   title: 'Download with embedded credentials',
   ruleName: 'Credentials in URL',
   time: '2026-03-01T10:00:00.000Z',
-  entities: [{ kind: 'host', value: 'web01', role: 'target' }, { kind: 'url', value: 'https://svc_backup:Hunter2!@files.example.com/dump.zip', role: 'related' }],
+  entities: [
+    { kind: 'host', value: 'web01', role: 'target' },
+    { kind: 'url', value: 'https://svc_backup:Hunter2!@files.example.com/dump.zip', role: 'related' },
+  ],
 });
 
 describe('pseudonymization gaps', () => {

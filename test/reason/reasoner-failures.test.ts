@@ -42,10 +42,7 @@ describe('reasoner: failures fall back, never throw', () => {
     expect(dropped.engine.mode).toBe('degraded');
 
     const port = await unusedPort();
-    const down = createReasoner(
-      { ...reasonConfig(emulator), provider: { baseURL: `http://127.0.0.1:${port}/v1`, model: 'gpt-test', maxRetries: 0 } },
-      { thresholds: THRESHOLDS, env: TEST_ENV },
-    );
+    const down = createReasoner({ ...reasonConfig(emulator), provider: { baseURL: `http://127.0.0.1:${port}/v1`, model: 'gpt-test', maxRetries: 0 } }, { thresholds: THRESHOLDS, env: TEST_ENV });
     const result = await down.reason({ alert, result: offline });
     expect(result.engine.mode).toBe('degraded');
     expect(result.trace.at(-1)!.found).toContain('could not be reached');

@@ -99,10 +99,7 @@ describe('reasoner: investigation tools', () => {
 
   it('refuses a search that would write, before it reaches the platform', async () => {
     const searchPlatform = vi.fn(async () => ({ rows: [] }));
-    emulator.enqueue(
-      { kind: 'tool_calls', calls: [{ name: 'searchPlatform', arguments: { query: 'index=* | delete', lookbackHours: 1 } }] },
-      answer({ verdict: 'inconclusive', confidence: 0.5 }),
-    );
+    emulator.enqueue({ kind: 'tool_calls', calls: [{ name: 'searchPlatform', arguments: { query: 'index=* | delete', lookbackHours: 1 } }] }, answer({ verdict: 'inconclusive', confidence: 0.5 }));
     const reasoner = createReasoner(reasonConfig(emulator), { thresholds: THRESHOLDS, env: TEST_ENV, tools: { searchPlatform } });
     const result = await reasoner.reason({ alert, result: offline });
     expect(searchPlatform).not.toHaveBeenCalled();

@@ -66,9 +66,7 @@ describe('reasoner: structured verdicts within bounds', () => {
   it('never adds recommended actions, whatever the answer carries', async () => {
     const alert = bitsadminAlert();
     const offline = offlineResult(alert, { verdict: 'inconclusive', probability: 0.5, actions: [isolateHostAction('swachchhanda')] });
-    emulator.enqueue(
-      answer({ verdict: 'true_positive', confidence: 0.9, recommendedActions: [{ action: 'disable_account', target: 'xodih' }, { action: 'close_alert' }] }),
-    );
+    emulator.enqueue(answer({ verdict: 'true_positive', confidence: 0.9, recommendedActions: [{ action: 'disable_account', target: 'xodih' }, { action: 'close_alert' }] }));
     const result = await makeReasoner().reason({ alert, result: offline });
     expect(result.engine.mode).toBe('llm');
     expect(result.recommendedActions).toEqual(offline.recommendedActions);

@@ -65,7 +65,14 @@ describe('score band (pure)', () => {
       expect(move.applied, source).toBe(-1);
       expect(move.limitedBy, source).not.toContain('provenance');
     }
-    const cited = offlineResult(alert, { verdict: 'inconclusive', probability: 0.5, evidence: [{ id: 'e', kind: 'x', claim: 'c', weight: -0.7, source: 'memory', refs: [] }, { id: 't', kind: 'x', claim: 'c', weight: -1, source: 'knowledge', refs: [] }] });
+    const cited = offlineResult(alert, {
+      verdict: 'inconclusive',
+      probability: 0.5,
+      evidence: [
+        { id: 'e', kind: 'x', claim: 'c', weight: -0.7, source: 'memory', refs: [] },
+        { id: 't', kind: 'x', claim: 'c', weight: -1, source: 'knowledge', refs: [] },
+      ],
+    });
     expect(applyAnswer(cited, { verdict: 'benign_positive', confidence: 0.95, rationale: 'r', citedEvidenceIds: ['t'], techniqueIds: [] }, band).limitedBy).toContain('provenance');
   });
 

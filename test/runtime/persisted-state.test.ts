@@ -54,13 +54,22 @@ function writeRows(name: string, part: readonly Row[]): string {
 function configFor(store: 'sqlite' | string): string {
   const file = path.join(scratch, `config-${Math.random().toString(36).slice(2)}.json`);
   // The example config's field map, and the store to share.
-  const example = spawnSync(process.execPath, ['-e', `import('yaml').then(({ parse }) => process.stdout.write(JSON.stringify(parse(require('node:fs').readFileSync(${JSON.stringify(EXAMPLE_CONFIG)}, 'utf8')))))`], { cwd: REPO_ROOT, encoding: 'utf8' });
+  const example = spawnSync(
+    process.execPath,
+    ['-e', `import('yaml').then(({ parse }) => process.stdout.write(JSON.stringify(parse(require('node:fs').readFileSync(${JSON.stringify(EXAMPLE_CONFIG)}, 'utf8')))))`],
+    { cwd: REPO_ROOT, encoding: 'utf8' },
+  );
   const config = JSON.parse(example.stdout) as Record<string, unknown>;
   // Data files (intel, inventory) resolve from the example's folder wherever this copy lives.
   const absolute = (value: unknown): unknown => {
     if (Array.isArray(value)) return value.map(absolute);
     if (value === null || typeof value !== 'object') return value;
-    return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, key === 'path' && typeof inner === 'string' && /\.(csv|json|ya?ml|txt)$/.test(inner) ? path.join(path.dirname(EXAMPLE_CONFIG), inner) : absolute(inner)]));
+    return Object.fromEntries(
+      Object.entries(value).map(([key, inner]) => [
+        key,
+        key === 'path' && typeof inner === 'string' && /\.(csv|json|ya?ml|txt)$/.test(inner) ? path.join(path.dirname(EXAMPLE_CONFIG), inner) : absolute(inner),
+      ]),
+    );
   };
   Object.assign(config, absolute(config));
   config.store = store === 'sqlite' ? { kind: 'sqlite' } : { kind: 'postgres', url: store };
@@ -117,7 +126,9 @@ async function stateRows(store: 'sqlite' | string, home: string): Promise<string
   if (store === 'sqlite') {
     const db = new Database(path.join(home, 'verdict.db'), { readonly: true });
     try {
-      return (db.prepare('SELECT part, state_key, body FROM triage_state ORDER BY part, state_key').all() as Array<{ part: string; state_key: string; body: string }>).map((row) => `${row.part}|${row.state_key}|${row.body}`);
+      return (db.prepare('SELECT part, state_key, body FROM triage_state ORDER BY part, state_key').all() as Array<{ part: string; state_key: string; body: string }>).map(
+        (row) => `${row.part}|${row.state_key}|${row.body}`,
+      );
     } finally {
       db.close();
     }
@@ -125,7 +136,9 @@ async function stateRows(store: 'sqlite' | string, home: string): Promise<string
   const client = new pg.Client({ connectionString: store });
   await client.connect();
   try {
-    return (await client.query<{ part: string; state_key: string; body: string }>('SELECT part, state_key, body FROM triage_state ORDER BY part, state_key')).rows.map((row) => `${row.part}|${row.state_key}|${row.body}`);
+    return (await client.query<{ part: string; state_key: string; body: string }>('SELECT part, state_key, body FROM triage_state ORDER BY part, state_key')).rows.map(
+      (row) => `${row.part}|${row.state_key}|${row.body}`,
+    );
   } finally {
     await client.end();
   }
@@ -161,7 +174,10 @@ describe.each(['sqlite', 'postgres'] as const)('persisted triage state on %s', (
     // Alerts of one second are judged together: the split moves to the next second, as a batch does.
     let split = middle;
     while (split < rows.length && rows[split]!.time === rows[split - 1]!.time) split += 1;
-    const halves = merge(triage(halvesHome, halvesConfig, writeRows(`first-${kind}.jsonl`, rows.slice(0, split))), triage(halvesHome, halvesConfig, writeRows(`second-${kind}.jsonl`, rows.slice(split))));
+    const halves = merge(
+      triage(halvesHome, halvesConfig, writeRows(`first-${kind}.jsonl`, rows.slice(0, split))),
+      triage(halvesHome, halvesConfig, writeRows(`second-${kind}.jsonl`, rows.slice(split))),
+    );
     expect(differences(one, halves)).toEqual([]);
     // The state the three deployments end with is the same, row for row.
     expect(await stateRows(dailyStore, dailyHome)).toEqual(await stateRows(halvesStore, halvesHome));
@@ -179,7 +195,10 @@ describe.each(['sqlite', 'postgres'] as const)('persisted triage state on %s', (
     const killedConfig = configFor(killedStore);
     // Killed as soon as its first batch is out (committed: output follows the store's commit).
     const emitted = await new Promise<number>((resolve, reject) => {
-      const child = spawn(process.execPath, [BUNDLE, 'triage', file, '--config', killedConfig, '--map', 'ids-export', '--batch-size', '100'], { cwd: REPO_ROOT, env: { ...process.env, VERDICT_HOME: killedHome } });
+      const child = spawn(process.execPath, [BUNDLE, 'triage', file, '--config', killedConfig, '--map', 'ids-export', '--batch-size', '100'], {
+        cwd: REPO_ROOT,
+        env: { ...process.env, VERDICT_HOME: killedHome },
+      });
       let lines = 0;
       child.stdout.on('data', (chunk: Buffer) => {
         lines += chunk.toString('utf8').split('\n').length - 1;

@@ -33,14 +33,16 @@ export async function startTenant(options: { graphQuota?: { requests: number; wi
     tls: { key: pki.serverKey, cert: pki.serverCert },
     tenantId: TENANT_ID,
     workspace: WORKSPACE,
-    apps: [{
-      clientId: CLIENT_ID,
-      displayName: 'Verdict triage',
-      clientSecret: CLIENT_SECRET,
-      certificatePem: pki.clientCertPem,
-      graphRoles: options.graphRoles ?? ['SecurityIncident.ReadWrite.All', 'SecurityAlert.ReadWrite.All'],
-      armRole: 'Microsoft Sentinel Responder',
-    }],
+    apps: [
+      {
+        clientId: CLIENT_ID,
+        displayName: 'Verdict triage',
+        clientSecret: CLIENT_SECRET,
+        certificatePem: pki.clientCertPem,
+        graphRoles: options.graphRoles ?? ['SecurityIncident.ReadWrite.All', 'SecurityAlert.ReadWrite.All'],
+        armRole: 'Microsoft Sentinel Responder',
+      },
+    ],
     ...(options.graphQuota ? { graphQuota: options.graphQuota } : {}),
   });
   const config = {

@@ -76,7 +76,9 @@ describe('manifests/sentinel', () => {
 
   it('the solution folder lists files that exist, in the layout of the Azure-Sentinel repository', () => {
     const solution = readJson<Record<string, unknown>>(join(SOLUTION, 'Data/Solution_Verdict.json'));
-    expect(Object.keys(solution)).toEqual(expect.arrayContaining(['Name', 'Author', 'Logo', 'Description', 'Workbooks', 'Playbooks', 'BasePath', 'Version', 'Metadata', 'TemplateSpec', 'Is1Pconnector']));
+    expect(Object.keys(solution)).toEqual(
+      expect.arrayContaining(['Name', 'Author', 'Logo', 'Description', 'Workbooks', 'Playbooks', 'BasePath', 'Version', 'Metadata', 'TemplateSpec', 'Is1Pconnector']),
+    );
     for (const file of [...(solution.Workbooks as string[]), ...(solution.Playbooks as string[]), solution.Metadata as string]) expect(existsSync(join(SOLUTION, file)), file).toBe(true);
     const metadata = readJson<Record<string, unknown>>(join(SOLUTION, 'SolutionMetadata.json'));
     expect(Object.keys(metadata)).toEqual(expect.arrayContaining(['publisherId', 'offerId', 'firstPublishDate', 'providers', 'categories', 'support']));
@@ -109,7 +111,11 @@ describe('manifests/sentinel', () => {
   it("the playbook's HTTP action calls POST /v1/triage with a body the service's OpenAPI accepts, which the Sentinel normalizer reads", () => {
     const [, http] = allActions(definition.actions).find(([, action]) => action.type === 'Http')!;
     const incident = readFixture('sentinel-incident.get.json');
-    const context = { triggerBody: { object: incident }, parameters: { VerdictUrl: 'https://verdict.contoso.example', VerdictTokenSecretName: 'verdict-api-token' }, body: { Get_Verdict_API_token: { value: 'token-from-key-vault' } } };
+    const context = {
+      triggerBody: { object: incident },
+      parameters: { VerdictUrl: 'https://verdict.contoso.example', VerdictTokenSecretName: 'verdict-api-token' },
+      body: { Get_Verdict_API_token: { value: 'token-from-key-vault' } },
+    };
     const inputs = evaluate(http.inputs, context) as { method: string; uri: string; headers: Record<string, string>; body: unknown };
     const url = new URL(inputs.uri);
     const operation = openapi.paths[url.pathname]?.[inputs.method.toLowerCase()];

@@ -63,8 +63,14 @@ describe('Sentinel transport on the Microsoft emulator', () => {
   it('a wrong secret fails at once with the Entra error, never the secret', async () => {
     const wrong = 'Wr0ng~secret.value-1234567890';
     const waits: number[] = [];
-    const plugin = createSentinelPlugin({ ...tenant.config, auth: { clientSecret: wrong }, sources: { alerts: true, incidents: false } }, { sleep: async (milliseconds) => void waits.push(milliseconds) });
-    const error = await plugin.pullAlerts!(undefined).then(() => undefined, (failure: unknown) => failure);
+    const plugin = createSentinelPlugin(
+      { ...tenant.config, auth: { clientSecret: wrong }, sources: { alerts: true, incidents: false } },
+      { sleep: async (milliseconds) => void waits.push(milliseconds) },
+    );
+    const error = await plugin.pullAlerts!(undefined).then(
+      () => undefined,
+      (failure: unknown) => failure,
+    );
     expect(VerdictError.isInstance(error)).toBe(true);
     expect(error).toMatchObject({ name: 'PlatformApiError', statusCode: 401, isRetryable: false });
     expect((error as Error).message).toMatch(/AADSTS7000215/);
@@ -77,7 +83,10 @@ describe('Sentinel transport on the Microsoft emulator', () => {
     try {
       readOnly.emulator.state.addAlerts([withoutODataType(readFixture('graph-security-alert-v2.get.json'))]);
       const plugin = createSentinelPlugin({ ...readOnly.config, sources: { alerts: false, incidents: true } });
-      const error = await plugin.pullAlerts!(undefined).then(() => undefined, (failure: unknown) => failure);
+      const error = await plugin.pullAlerts!(undefined).then(
+        () => undefined,
+        (failure: unknown) => failure,
+      );
       expect(error).toBeInstanceOf(PlatformApiError);
       expect(error).toMatchObject({ statusCode: 403, isRetryable: false });
       expect((error as Error).message).toMatch(/SecurityIncident\.ReadWrite\.All/);
@@ -97,7 +106,7 @@ describe('Sentinel transport on the Microsoft emulator', () => {
     expect(Object.keys(pascal.body.error.innerError)).toEqual(expect.arrayContaining(['date', 'request-id', 'client-request-id']));
     expect((await graph('PATCH', `/security/alerts_v2/${id}`, token, { customTags: ['x'] })).status, 'alerts have no customTags').toBe(400);
     expect((await graph('GET', '/security/incidents?$top=51', token)).status, '$top over 50').toBe(400);
-    expect((await graph('GET', '/security/alerts_v2?$filter=title eq \'x\'', token)).status).toBe(400);
+    expect((await graph('GET', "/security/alerts_v2?$filter=title eq 'x'", token)).status).toBe(400);
     expect((await graph('POST', `/security/alerts_v2/${id}/comments`, token, { comment: '' })).status).toBe(400);
     const comment = await graph('POST', `/security/alerts_v2/${id}/comments`, token, { '@odata.type': '#microsoft.graph.security.alertComment', comment: 'checked by hand' });
     expect(comment.status).toBe(200);

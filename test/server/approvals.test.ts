@@ -40,7 +40,10 @@ describe('approvals', () => {
 
   it('lets another approver decide once, and audits the decision', async () => {
     const [approval] = await pendingFor('ap-1', harness.tokens.otherApprover);
-    const decided = await harness.request('POST', `/v1/approvals/${approval!.id}/decision`, { token: harness.tokens.otherApprover, body: { decision: 'approve', comment: 'confirmed with the host owner' } });
+    const decided = await harness.request('POST', `/v1/approvals/${approval!.id}/decision`, {
+      token: harness.tokens.otherApprover,
+      body: { decision: 'approve', comment: 'confirmed with the host owner' },
+    });
     expect(decided.status).toBe(200);
     expect(decided.json).toMatchObject({ id: approval!.id, status: 'approved', decidedBy: 'bob', comment: 'confirmed with the host owner' });
     const again = await harness.request('POST', `/v1/approvals/${approval!.id}/decision`, { token: harness.tokens.admin, body: { decision: 'reject' } });

@@ -10,7 +10,15 @@ describe('authentication and scopes', () => {
   afterAll(async () => harness.close());
 
   it('refuses every API route without a token (401 with WWW-Authenticate)', async () => {
-    for (const [method, path] of [['POST', '/v1/triage'], ['GET', '/v1/verdicts'], ['GET', '/v1/verdicts/x'], ['POST', '/v1/feedback'], ['GET', '/v1/approvals'], ['POST', '/v1/approvals/x/decision'], ['GET', '/metrics']] as const) {
+    for (const [method, path] of [
+      ['POST', '/v1/triage'],
+      ['GET', '/v1/verdicts'],
+      ['GET', '/v1/verdicts/x'],
+      ['POST', '/v1/feedback'],
+      ['GET', '/v1/approvals'],
+      ['POST', '/v1/approvals/x/decision'],
+      ['GET', '/metrics'],
+    ] as const) {
       const response = await harness.request(method, path, method === 'POST' ? { body: sampleAlert('a') } : {});
       expect(response.status, `${method} ${path}`).toBe(401);
       expect(response.headers.get('www-authenticate')).toContain('Bearer');
@@ -73,7 +81,15 @@ describe('authentication and scopes', () => {
       expect(all).not.toContain(token.slice('vdt_'.length + 17));
     }
     const line = harness.logs.map((text) => JSON.parse(text) as Record<string, unknown>).find((entry) => entry['http.request.id'] === 'req-42');
-    expect(line).toMatchObject({ 'log.level': 'info', 'ecs.version': expect.any(String), 'http.request.method': 'GET', 'http.response.status_code': 200, 'url.path': '/v1/verdicts', 'user.name': 'soar-playbook', message: 'request completed' });
+    expect(line).toMatchObject({
+      'log.level': 'info',
+      'ecs.version': expect.any(String),
+      'http.request.method': 'GET',
+      'http.response.status_code': 200,
+      'url.path': '/v1/verdicts',
+      'user.name': 'soar-playbook',
+      message: 'request completed',
+    });
     expect(line?.['@timestamp']).toEqual(expect.any(String));
   });
 });

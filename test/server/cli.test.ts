@@ -70,7 +70,9 @@ describe('verdict token and verdict serve', () => {
   it('serves HTTPS when given a certificate and key', async () => {
     const key = path.join(home, 'key.pem');
     const cert = path.join(home, 'cert.pem');
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], {
+      stdio: 'ignore',
+    });
     const address = await serve('--tls-cert', cert, '--tls-key', key);
     expect(address).toMatch(/^https:\/\//);
     const { readFileSync } = await import('node:fs');

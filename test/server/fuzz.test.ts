@@ -48,7 +48,11 @@ const validAlert = fc.record({
   ),
   attack: fc.array(fc.constantFrom('T1059', 'T1059.001', 'T1566', 'T1110', 'T9999'), { maxLength: 3 }),
   // `__proto__` keys are refused as prototype poisoning (400), so a valid alert never has one.
-  fields: fc.dictionary(fc.string().filter((key) => key !== '__proto__'), fc.string(), { maxKeys: 5 }),
+  fields: fc.dictionary(
+    fc.string().filter((key) => key !== '__proto__'),
+    fc.string(),
+    { maxKeys: 5 },
+  ),
 });
 
 const body = fc.oneof(

@@ -27,16 +27,26 @@ async function startInstance(file: string, options: Partial<ServerOptions> = {})
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
-  return { runtime, port, close: async () => { await app.close(); await runtime.close(); } };
+  return {
+    runtime,
+    port,
+    close: async () => {
+      await app.close();
+      await runtime.close();
+    },
+  };
 }
 
 /** One request from a chosen loopback source address (127.0.0.0/8 is all loopback on Linux). */
 function send(port: number, init: { path: string; body: string; headers: Record<string, string>; from?: string }): Promise<number> {
   return new Promise((resolve, reject) => {
-    const outgoing = httpRequest({ host: '127.0.0.1', port, path: init.path, method: 'POST', localAddress: init.from ?? '127.0.0.1', headers: { 'content-type': 'application/json', ...init.headers } }, (response) => {
-      response.resume();
-      response.on('end', () => resolve(response.statusCode ?? 0));
-    });
+    const outgoing = httpRequest(
+      { host: '127.0.0.1', port, path: init.path, method: 'POST', localAddress: init.from ?? '127.0.0.1', headers: { 'content-type': 'application/json', ...init.headers } },
+      (response) => {
+        response.resume();
+        response.on('end', () => resolve(response.statusCode ?? 0));
+      },
+    );
     outgoing.on('error', reject);
     outgoing.end(init.body);
   });
@@ -75,10 +85,12 @@ describe('rate limits: per source before authentication, per token or platform a
   it('a flood of badly signed requests does not use up the platform limit of signed deliveries', async () => {
     const instance = await startInstance(path.join(dir, 'flood.db'), { rateLimit: { requestsPerSecond: 1, burst: 10 } });
     try {
-      const flood = await Promise.all(Array.from({ length: 40 }, (_, index) => {
-        const body = JSON.stringify(sampleAlert(`forged-${index}`));
-        return send(instance.port, { path: '/v1/hooks/verdict', body, headers: { ...signed(body), 'x-verdict-signature': `sha256=${'0'.repeat(64)}` }, from: '127.0.0.2' });
-      }));
+      const flood = await Promise.all(
+        Array.from({ length: 40 }, (_, index) => {
+          const body = JSON.stringify(sampleAlert(`forged-${index}`));
+          return send(instance.port, { path: '/v1/hooks/verdict', body, headers: { ...signed(body), 'x-verdict-signature': `sha256=${'0'.repeat(64)}` }, from: '127.0.0.2' });
+        }),
+      );
       expect(flood.filter((status) => status === 401).length).toBeGreaterThan(0);
       expect(flood.filter((status) => status === 429).length, 'the flooding source is limited').toBeGreaterThan(0);
       const deliveries: number[] = [];
@@ -97,7 +109,9 @@ describe('rate limits: per source before authentication, per token or platform a
     try {
       const statuses: number[] = [];
       for (let attempt = 0; attempt < 12; attempt += 1) {
-        statuses.push(await send(instance.port, { path: '/v1/triage', body: JSON.stringify(sampleAlert(`t-${attempt}`)), headers: { authorization: `Bearer vdt_guess${attempt}.secret` }, from: '127.0.0.4' }));
+        statuses.push(
+          await send(instance.port, { path: '/v1/triage', body: JSON.stringify(sampleAlert(`t-${attempt}`)), headers: { authorization: `Bearer vdt_guess${attempt}.secret` }, from: '127.0.0.4' }),
+        );
       }
       expect(statuses.slice(0, 5)).toEqual([401, 401, 401, 401, 401]);
       expect(statuses.slice(6)).toContain(429);

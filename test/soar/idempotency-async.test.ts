@@ -90,7 +90,13 @@ describe('a claim whose answer was never stored (the process died mid-request)',
     const body = sampleAlert('crashed-1');
     const tokenId = harness.tokens.triage.split('_')[1]!;
     // What the dead process left: the key claimed, no answer stored.
-    await harness.runtime.repository.claimRequest({ id: `idem:${tokenId}:triage:k-crash`, owner: tokenId, requestHash: hashRequestParts('POST', '/v1/triage', body), createdAt: now.toISOString(), expiresAt: new Date(now.getTime() + 10 * 60_000).toISOString() });
+    await harness.runtime.repository.claimRequest({
+      id: `idem:${tokenId}:triage:k-crash`,
+      owner: tokenId,
+      requestHash: hashRequestParts('POST', '/v1/triage', body),
+      createdAt: now.toISOString(),
+      expiresAt: new Date(now.getTime() + 10 * 60_000).toISOString(),
+    });
     const init = { token: harness.tokens.triage, body, headers: { 'idempotency-key': 'k-crash' } };
     const waiting = await harness.request('POST', '/v1/triage', init);
     expect(waiting.status).toBe(409);

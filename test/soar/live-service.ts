@@ -25,7 +25,10 @@ export interface LiveService {
 }
 
 export function ensureBuilt(): void {
-  const newestSource = Math.max(...['bin', 'core', 'plugins'].flatMap((folder) => sourceTimes(path.join(ROOT, folder))), ...['package.json', 'scripts/build.js'].map((file) => statSync(path.join(ROOT, file)).mtimeMs));
+  const newestSource = Math.max(
+    ...['bin', 'core', 'plugins'].flatMap((folder) => sourceTimes(path.join(ROOT, folder))),
+    ...['package.json', 'scripts/build.js'].map((file) => statSync(path.join(ROOT, file)).mtimeMs),
+  );
   if (existsSync(CLI) && statSync(CLI).mtimeMs >= newestSource) return;
   const build = spawnSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, encoding: 'utf8', timeout: 180_000 });
   if (build.status !== 0) throw new Error(`npm run build failed:\n${build.stderr}${build.stdout}`);

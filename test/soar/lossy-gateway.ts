@@ -35,7 +35,10 @@ export async function startLossyGateway(target: string): Promise<LossyGateway> {
             return;
           }
           state.seen.push(answer.status);
-          response.writeHead(answer.status, Object.fromEntries([...answer.headers].filter(([name]) => name !== 'content-length' && name !== 'content-encoding' && name !== 'transfer-encoding' && name !== 'connection')));
+          response.writeHead(
+            answer.status,
+            Object.fromEntries([...answer.headers].filter(([name]) => name !== 'content-length' && name !== 'content-encoding' && name !== 'transfer-encoding' && name !== 'connection')),
+          );
           response.end(text);
         })
         .catch((error: Error) => {

@@ -21,7 +21,6 @@ interface ToolAnswer {
   structuredContent?: any;
 }
 
-
 async function call(client: Client, name: string, args: Record<string, unknown>): Promise<ToolAnswer> {
   return (await client.callTool({ name, arguments: args })) as ToolAnswer;
 }
@@ -41,7 +40,14 @@ describe('verdict mcp', { timeout: 120_000 }, () => {
     let client: Client;
     beforeAll(async () => {
       client = new Client({ name: 'verdict-test', version: '1.0.0' });
-      await client.connect(new StdioClientTransport({ command: process.execPath, args: [CLI, 'mcp', '--url', service.baseUrl], env: { ...process.env, VERDICT_TOKEN: service.token } as Record<string, string>, stderr: 'pipe' }));
+      await client.connect(
+        new StdioClientTransport({
+          command: process.execPath,
+          args: [CLI, 'mcp', '--url', service.baseUrl],
+          env: { ...process.env, VERDICT_TOKEN: service.token } as Record<string, string>,
+          stderr: 'pipe',
+        }),
+      );
     }, 60_000);
     afterAll(async () => client?.close());
 
@@ -130,7 +136,11 @@ describe('verdict mcp', { timeout: 120_000 }, () => {
     });
 
     it('refuses a request without a token (401 problem details) and a bad token at the first tool call', async () => {
-      const response = await fetch(endpoint, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body: '{"jsonrpc":"2.0","id":1,"method":"tools/list"}' });
+      const response = await fetch(endpoint, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+        body: '{"jsonrpc":"2.0","id":1,"method":"tools/list"}',
+      });
       expect(response.status).toBe(401);
       expect(response.headers.get('content-type')).toContain('application/problem+json');
       const client = await connect('vdt_0000000000000000_not-a-real-secret');

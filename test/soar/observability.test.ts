@@ -52,7 +52,9 @@ describe('metrics a platform team can use as they are', () => {
 
   it('counts a failed model call as degraded', async () => {
     emulator.setHandler(() => ({ kind: 'error', status: 500, message: 'upstream down' }));
-    const triaged = await harness.request('POST', '/v1/triage', { token: harness.tokens.triage, body: {
+    const triaged = await harness.request('POST', '/v1/triage', {
+      token: harness.tokens.triage,
+      body: {
         ...DISCOVERY_ALERT,
         id: 'obs-llm-2',
         // Another rule, host, user and day: nothing the first alert taught or raised as context applies, so the LLM stage is asked again.

@@ -63,7 +63,8 @@ describe('SOAR artefacts generated from the OpenAPI document', () => {
     const output = mkdtempSync(path.join(tmpdir(), 'verdict-soar-dist-'));
     try {
       expect(await packageSoarArtefacts(output, SPEC_DIR)).toEqual([]);
-      for (const file of ['xsoar/Verdict.yml', 'splunk-soar/verdict.tgz', 'tines/verdict-alert-triage.json', 'shuffle/api.yaml', 'shuffle/src/app.py', 'openapi.json']) expect(existsSync(path.join(output, file)), file).toBe(true);
+      for (const file of ['xsoar/Verdict.yml', 'splunk-soar/verdict.tgz', 'tines/verdict-alert-triage.json', 'shuffle/api.yaml', 'shuffle/src/app.py', 'openapi.json'])
+        expect(existsSync(path.join(output, file)), file).toBe(true);
     } finally {
       rmSync(output, { recursive: true, force: true });
     }

@@ -24,7 +24,6 @@ const fixture = JSON.parse(readFileSync(FIXTURE_ALERT_FILE, 'utf8')) as Record<s
 const fixtureAs = (id: string) => ({ ...fixture, finding_info: { ...(fixture.finding_info as object), uid: id } });
 const BAD_ALERT = { id: 'bad-1', source: { platform: 'verdict' }, title: 'x', ruleName: 'x', severity: 'apocalyptic', time: '2026-03-01T10:00:00Z', entities: [] };
 
-
 /** Runs a step in python3 without blocking this process (the lossy gateway below lives in it). */
 function python(args: string[]): Promise<any> {
   return new Promise((resolve, reject) => {
@@ -169,7 +168,8 @@ describe('SOAR steps against a live Verdict', { timeout: 120_000 }, () => {
   });
 
   describe('Shuffle app (python3, src/app.py)', () => {
-    const shuffle = async (name: string, kwargs: Record<string, unknown>) => python(['shuffle', path.join(MANIFESTS, 'shuffle/src'), name, JSON.stringify({ url: service.baseUrl, apikey: service.token, ...kwargs })]);
+    const shuffle = async (name: string, kwargs: Record<string, unknown>) =>
+      python(['shuffle', path.join(MANIFESTS, 'shuffle/src'), name, JSON.stringify({ url: service.baseUrl, apikey: service.token, ...kwargs })]);
 
     it('triage_alert gives the CLI verdict, counts once when retried, and returns problem details on bad input', async () => {
       const before = await verdictsGiven(service);
@@ -212,7 +212,14 @@ describe('SOAR steps against a live Verdict', { timeout: 120_000 }, () => {
     });
 
     it('emits the problem details of a refused alert for the next action to branch on', async () => {
-      const run = await runTinesStory({ ...story, agents: story.agents.map((agent: any) => (agent.type === 'Agents::HTTPRequestAgent' ? { ...agent, options: { ...agent.options, url: `${agent.options.url}?platform=verdict` } } : agent)) }, BAD_ALERT, environment());
+      const run = await runTinesStory(
+        {
+          ...story,
+          agents: story.agents.map((agent: any) => (agent.type === 'Agents::HTTPRequestAgent' ? { ...agent, options: { ...agent.options, url: `${agent.options.url}?platform=verdict` } } : agent)),
+        },
+        BAD_ALERT,
+        environment(),
+      );
       expect(run.events.verdict_outcome).toMatchObject({ status: 400, problem_type: 'urn:verdict:problem:invalid-input', problem_field: 'severity' });
     });
   });

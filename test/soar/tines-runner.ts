@@ -80,7 +80,10 @@ async function runAgent(agent: any, scope: Record<string, unknown>, environment:
 
 /** Tines refers to an action's events by its name in snake case. */
 function key(name: string): string {
-  return name.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_|_$/g, '');
+  return name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_|_$/g, '');
 }
 
 function evaluate(value: unknown, scope: Record<string, unknown>): unknown {

@@ -28,7 +28,17 @@ describe('Splunk emulator as strict as Splunk, and the plugin handling it', () =
       hecTokens: { [HEC_TOKEN]: { index: 'main', ...(hecIndexes ? { indexes: hecIndexes } : {}) } },
     });
   };
-  const config = (token = TOKEN, extra: Record<string, unknown> = {}) => ({ baseUrl: emulator.url, auth: { token }, hecUrl: emulator.url, hecToken: HEC_TOKEN, initialEarliest: '0', indexLagSeconds: 0, maxRetries: 1, maxRetryDelayMs: 10, ...extra });
+  const config = (token = TOKEN, extra: Record<string, unknown> = {}) => ({
+    baseUrl: emulator.url,
+    auth: { token },
+    hecUrl: emulator.url,
+    hecToken: HEC_TOKEN,
+    initialEarliest: '0',
+    indexLagSeconds: 0,
+    maxRetries: 1,
+    maxRetryDelayMs: 10,
+    ...extra,
+  });
   const noSleep = { sleep: async () => {} };
 
   it('notable_update failures keep ES\'s message ({"success": false, "message"}) and are not retried', async () => {
@@ -64,10 +74,10 @@ describe('Splunk emulator as strict as Splunk, and the plugin handling it', () =
     expect(await api.listFindings({ earliest: '0' })).toHaveLength(1100);
     // Without limit the emulator answers one page, as ES does.
     const firstPage = await fetch(`${emulator.url}/servicesNS/nobody/SplunkEnterpriseSecuritySuite/public/v2/findings?earliest=0`, { headers: { authorization: `Bearer ${TOKEN}` } });
-    expect(((await firstPage.json()) as { items: unknown[]; total: number })).toMatchObject({ total: 1100, items: expect.any(Array) });
+    expect((await firstPage.json()) as { items: unknown[]; total: number }).toMatchObject({ total: 1100, items: expect.any(Array) });
   });
 
-  it('KV and conf writes and storage/passwords check the caller; the plugin keeps splunkd\'s words', async () => {
+  it("KV and conf writes and storage/passwords check the caller; the plugin keeps splunkd's words", async () => {
     await start();
     const [notable] = await loadAitNotables('russellmitchell', { distinct: true, limit: 1 });
     emulator.state.addNotables([notable!]);
@@ -82,7 +92,11 @@ describe('Splunk emulator as strict as Splunk, and the plugin handling it', () =
     expect(await passwords.text()).toContain('requires capability: list_storage_passwords');
     const conf = await fetch(`${emulator.url}/servicesNS/nobody/verdict_app/configs/conf-verdict/service`, { method: 'POST', headers, body: new URLSearchParams({ url: 'http://x' }) });
     expect(conf.status).toBe(403);
-    const allowed = await fetch(`${emulator.url}/servicesNS/nobody/verdict_app/configs/conf-verdict/service`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` }, body: new URLSearchParams({ url: 'http://127.0.0.1:1' }) });
+    const allowed = await fetch(`${emulator.url}/servicesNS/nobody/verdict_app/configs/conf-verdict/service`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}` },
+      body: new URLSearchParams({ url: 'http://127.0.0.1:1' }),
+    });
     expect(allowed.status).toBe(200);
     expect(emulator.state.confs.get('verdict/service')).toMatchObject({ url: 'http://127.0.0.1:1' });
   });

@@ -27,16 +27,20 @@ describe('Splunk emulator driven by the real splunk-sdk client', () => {
   });
   afterAll(() => emulator.close());
 
-  const plugin = (overrides: Record<string, unknown> = {}) => createSplunkPlugin({
-    baseUrl: emulator.url,
-    auth: { username: 'verdict_svc', password: 's3cret-password' },
-    hecUrl: emulator.url,
-    hecToken: HEC_TOKEN,
-    hecUseAck: true,
-    initialEarliest: '0',
-    indexLagSeconds: 0,
-    ...overrides,
-  }, { sleep: noSleep });
+  const plugin = (overrides: Record<string, unknown> = {}) =>
+    createSplunkPlugin(
+      {
+        baseUrl: emulator.url,
+        auth: { username: 'verdict_svc', password: 's3cret-password' },
+        hecUrl: emulator.url,
+        hecToken: HEC_TOKEN,
+        hecUseAck: true,
+        initialEarliest: '0',
+        indexLagSeconds: 0,
+        ...overrides,
+      },
+      { sleep: noSleep },
+    );
 
   it('logs in with the SDK (session key) and reads server info', async () => {
     const require = createRequire(import.meta.url);
@@ -127,7 +131,12 @@ describe('Splunk emulator driven by the real splunk-sdk client', () => {
     const pulled = await splunk.pullAlerts!(undefined);
     const alert = splunk.normalizeAlert(pulled.alerts.find((native) => (native as { finding_id?: string }).finding_id === finding.finding_id));
     expect(alert).toMatchObject({ id: finding.finding_id, title: 'Excessive Failed Logins', severity: 'high' });
-    expect(alert.entities).toEqual(expect.arrayContaining([{ kind: 'host', value: 'web01', role: 'target' }, { kind: 'ip', value: '203.0.113.7', role: 'source' }]));
+    expect(alert.entities).toEqual(
+      expect.arrayContaining([
+        { kind: 'host', value: 'web01', role: 'target' },
+        { kind: 'ip', value: '203.0.113.7', role: 'source' },
+      ]),
+    );
 
     const result = makeTriageResult({ alertId: alert.id, verdict: 'inconclusive', probabilityMalicious: 0.5, confidence: 0.4 });
     const output = splunk.renderResult(result);
@@ -172,7 +181,16 @@ describe('Splunk emulator driven by the real splunk-sdk client', () => {
     try {
       const notables = await loadAitNotables('santos', { distinct: true, limit: 10 });
       fresh.state.addNotables(notables);
-      const config = { baseUrl: fresh.url, auth: { username: 'verdict_svc', password: 'pw' }, hecUrl: fresh.url, hecToken: HEC_TOKEN, initialEarliest: '0', indexLagSeconds: 0, pageSize: 3, maxRetries: 2 };
+      const config = {
+        baseUrl: fresh.url,
+        auth: { username: 'verdict_svc', password: 'pw' },
+        hecUrl: fresh.url,
+        hecToken: HEC_TOKEN,
+        initialEarliest: '0',
+        indexLagSeconds: 0,
+        pageSize: 3,
+        maxRetries: 2,
+      };
       let storedCheckpoint: string | undefined;
       const runConnector = async (): Promise<void> => {
         const splunk = createSplunkPlugin(config, { sleep: noSleep }); // a new process: only the stored checkpoint survives

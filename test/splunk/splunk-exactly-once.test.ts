@@ -24,9 +24,19 @@ describe('Splunk write-back: nothing twice', () => {
   });
   afterEach(() => emulator.close());
 
-  const plugin = () => createSplunkPlugin({
-    baseUrl: emulator.url, auth: { token: API_TOKEN }, hecUrl: emulator.url, hecToken: HEC_TOKEN, hecIndex: 'verdict', initialEarliest: '0', indexLagSeconds: 0,
-  }, { sleep: async () => {} });
+  const plugin = () =>
+    createSplunkPlugin(
+      {
+        baseUrl: emulator.url,
+        auth: { token: API_TOKEN },
+        hecUrl: emulator.url,
+        hecToken: HEC_TOKEN,
+        hecIndex: 'verdict',
+        initialEarliest: '0',
+        indexLagSeconds: 0,
+      },
+      { sleep: async () => {} },
+    );
   const eventId = () => String(notable.event_id);
   const counts = () => ({
     comments: emulator.state.reviews.filter((review) => review.rule_id === eventId() && review.comment.includes('[verdict:')).length,

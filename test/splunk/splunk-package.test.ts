@@ -20,7 +20,13 @@ describe('Splunk app package', () => {
     const entries = await readSplEntries(output);
     expect(new Set(entries.map((entry) => entry.path.split('/')[0]))).toEqual(new Set(['verdict_app']));
     const paths = entries.map((entry) => entry.path);
-    for (const required of ['verdict_app/default/app.conf', 'verdict_app/bin/verdict_triage.py', 'verdict_app/bin/verdict_command.py', 'verdict_app/default/data/ui/views/verdict_overview.xml', 'verdict_app/appserver/static/alert_verdict_triage.png']) {
+    for (const required of [
+      'verdict_app/default/app.conf',
+      'verdict_app/bin/verdict_triage.py',
+      'verdict_app/bin/verdict_command.py',
+      'verdict_app/default/data/ui/views/verdict_overview.xml',
+      'verdict_app/appserver/static/alert_verdict_triage.png',
+    ]) {
       expect(paths).toContain(required);
     }
     const png = entries.find((entry) => entry.path.endsWith('alert_verdict_triage.png'))!.content!;
@@ -43,7 +49,11 @@ describe('Splunk app package', () => {
     edit('metadata/default.meta', (text) => text.replace('write : [ admin, sc_admin ]', 'write : [ admin ]'));
 
     const issues = (await packageSplunkApp(broken, join(work, 'broken.spl'))).map(formatLintIssue);
-    const expectIssue = (pattern: RegExp): void => expect(issues.some((issue) => pattern.test(issue)), `${pattern} in\n${issues.join('\n')}`).toBe(true);
+    const expectIssue = (pattern: RegExp): void =>
+      expect(
+        issues.some((issue) => pattern.test(issue)),
+        `${pattern} in\n${issues.join('\n')}`,
+      ).toBe(true);
     expectIssue(/^default\/alert_actions\.conf:\d+ \[verdict_triage\] payload_format: payload_format = "yaml": expected one of xml, json/);
     expectIssue(/^default\/alert_actions\.conf \[verdict_triage\] payload_format: set payload_format = json explicitly/);
     expectIssue(/^default\/alert_actions\.conf:\d+ \[verdict_triage\] bogus_setting: key bogus_setting is not valid/);
@@ -65,6 +75,14 @@ describe('Splunk app package', () => {
     expect(validateConf(conf, spec).map((issue) => `${issue.stanza}/${issue.key ?? ''}`)).toEqual(['nonsense/', 'ui/is_visible']);
     const specs = loadSplunkSpecs(SPLUNK_SPEC_DIR);
     expect([...specs.keys()]).toEqual(expect.arrayContaining(['alert_actions.conf', 'commands.conf', 'default.meta', 'savedsearches.conf']));
-    expect(lintSplunkApp([{ path: 'a/x', type: 'file', mode: 0o644 }, { path: 'b/y', type: 'file', mode: 0o644 }], specs)[0]!.message).toMatch(/exactly one top-level folder/);
+    expect(
+      lintSplunkApp(
+        [
+          { path: 'a/x', type: 'file', mode: 0o644 },
+          { path: 'b/y', type: 'file', mode: 0o644 },
+        ],
+        specs,
+      )[0]!.message,
+    ).toMatch(/exactly one top-level folder/);
   });
 });

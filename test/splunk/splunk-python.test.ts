@@ -89,8 +89,11 @@ describe('Splunk app Python forwarders (python3) against the live service', () =
   const work = mkdtempSync(join(tmpdir(), 'verdict-py-'));
 
   /** POST /v1/triage requests the service completed since `from` (its ECS request log). */
-  const triageRequests = (from = 0) => service.logs.slice(from).map((line) => JSON.parse(line) as Record<string, unknown>)
-    .filter((entry) => entry['http.route'] === '/v1/triage');
+  const triageRequests = (from = 0) =>
+    service.logs
+      .slice(from)
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .filter((entry) => entry['http.route'] === '/v1/triage');
   const storedVerdict = async (alertId: string) => {
     const answer = await service.request('GET', `/v1/verdicts/${encodeURIComponent(alertId)}`, { token: service.tokens.triage });
     expect(answer.status, alertId).toBe(200);
@@ -124,7 +127,17 @@ describe('Splunk app Python forwarders (python3) against the live service', () =
     const picked: Row[] = [{ ...first!, user: 'Jürgen 漢字 🙂' }, { ...second!, user: 'ada\nlovelace', __mv_user: '$ada$;$lovelace$' }, rtlo, { ...third!, rule_name: '', _time: '' }, fourth!];
     const header = ['_time', 'event_id', 'rule_name', 'dest', 'user', 'process_path', 'process', '__mv_user'];
     const cells = (row: Row): string[] => header.map((field) => String(row[field] ?? ''));
-    const searchinfo = { args: ['batch_size=2'], splunkd_uri: emulator.url, session_key: sessionKey, app: 'search', owner: 'admin', username: 'admin', sid: '1700000000.42', command: 'verdict', search: 'search%20%60notable%60%20%7C%20verdict' };
+    const searchinfo = {
+      args: ['batch_size=2'],
+      splunkd_uri: emulator.url,
+      session_key: sessionKey,
+      app: 'search',
+      owner: 'admin',
+      username: 'admin',
+      sid: '1700000000.42',
+      command: 'verdict',
+      search: 'search%20%60notable%60%20%7C%20verdict',
+    };
     const transcript = Buffer.concat([
       chunk({ action: 'getinfo', preview: false, searchinfo }),
       chunk({ action: 'execute', finished: false }, csv([header, ...picked.slice(0, 3).map(cells)])),
@@ -203,12 +216,16 @@ describe('Splunk app Python forwarders (python3) against the live service', () =
 
   it('search command: rows that are not notables get verdicts, named by rule="..." or after the search', async () => {
     const header = ['_time', 'host', 'src_ip', 'user'];
-    const rows = [['1700000100', 'web01', '10.1.1.1', 'alice'], ['1700000101', 'web02', '10.1.1.2', 'bob']];
+    const rows = [
+      ['1700000100', 'web01', '10.1.1.1', 'alice'],
+      ['1700000101', 'web02', '10.1.1.2', 'bob'],
+    ];
     const logsBefore = service.logs.length;
-    const session = (args: string[], search: string) => Buffer.concat([
-      chunk({ action: 'getinfo', searchinfo: { args, splunkd_uri: emulator.url, session_key: sessionKey, search: encodeURIComponent(search) } }),
-      chunk({ action: 'execute', finished: true }, csv([header, ...rows])),
-    ]);
+    const session = (args: string[], search: string) =>
+      Buffer.concat([
+        chunk({ action: 'getinfo', searchinfo: { args, splunkd_uri: emulator.url, session_key: sessionKey, search: encodeURIComponent(search) } }),
+        chunk({ action: 'execute', finished: true }, csv([header, ...rows])),
+      ]);
     const named = parseChunks((await runPython('verdict_command.py', [], session(['rule="Odd logins"'], 'search index=auth | verdict rule="Odd logins"'))).stdout);
     expect(named[1]!.metadata).toEqual({ finished: true });
     expect(parseCsv(named[1]!.body).map((row) => row.verdict)).not.toContain('error');
@@ -221,7 +238,10 @@ describe('Splunk app Python forwarders (python3) against the live service', () =
 
   it('search command: a 200 kB field, invalid UTF-8 and batch_size=abc end with a reply frame, never a traceback', async () => {
     const searchinfo = { splunkd_uri: emulator.url, session_key: sessionKey };
-    const bigRow = csv([['_time', 'event_id', 'rule_name', 'dest', '_raw'], ['1700000200', 'big-1', 'Big raw', 'web01', 'x'.repeat(200_000)]]);
+    const bigRow = csv([
+      ['_time', 'event_id', 'rule_name', 'dest', '_raw'],
+      ['1700000200', 'big-1', 'Big raw', 'web01', 'x'.repeat(200_000)],
+    ]);
     const big = await runPython('verdict_command.py', [], Buffer.concat([chunk({ action: 'getinfo', searchinfo }), chunk({ action: 'execute', finished: true }, bigRow)]));
     expect(big.stderr).toBe('');
     const bigMessages = parseChunks(big.stdout);
@@ -237,9 +257,15 @@ describe('Splunk app Python forwarders (python3) against the live service', () =
     expect(decodedRows[0]!.dest).toBe('web\ufffd(\ufffd');
     expect(decodedRows[0]!.verdict).not.toBe('error');
 
-    const wrongBatch = await runPython('verdict_command.py', [], Buffer.concat([chunk({ action: 'getinfo', searchinfo: { ...searchinfo, args: ['batch_size=abc'] } }), chunk({ action: 'execute', finished: true }, csv([['dest'], ['web01']]))]));
+    const wrongBatch = await runPython(
+      'verdict_command.py',
+      [],
+      Buffer.concat([chunk({ action: 'getinfo', searchinfo: { ...searchinfo, args: ['batch_size=abc'] } }), chunk({ action: 'execute', finished: true }, csv([['dest'], ['web01']]))]),
+    );
     expect(wrongBatch.stderr).toBe('');
-    expect(parseChunks(wrongBatch.stdout)).toEqual([{ metadata: { finished: true, inspector: { messages: [['ERROR', expect.stringMatching(/batch_size must be a whole number .* got 'abc'/)]] } }, body: '' }]);
+    expect(parseChunks(wrongBatch.stdout)).toEqual([
+      { metadata: { finished: true, inspector: { messages: [['ERROR', expect.stringMatching(/batch_size must be a whole number .* got 'abc'/)]] } }, body: '' },
+    ]);
 
     const garbage = await runPython('verdict_command.py', [], Buffer.from('this is not the chunked protocol\n'));
     expect(garbage.stderr).toBe('');
@@ -280,8 +306,27 @@ describe('Splunk app Python forwarders (python3) against the live service', () =
 
   it('alert action: reads the payload on stdin and the gzipped results, posts them with the stored token', async () => {
     const resultsFile = join(work, 'results.csv.gz');
-    writeFileSync(resultsFile, gzipSync(csv([['_time', 'dest', 'src_ip', '__mv_src_ip', 'user'], ['1700000000', 'web01', '10.0.0.1\n10.0.0.2', '$10.0.0.1$;$10.0.0.2$', 'Jürgen'], ['1700000001', 'web02', '', '', 'bob']])));
-    const payload = { app: 'verdict_app', owner: 'admin', results_file: resultsFile, server_uri: emulator.url, session_key: sessionKey, search_name: 'Brute force', sid: 'scheduler_1', configuration: { max_results: '10' }, result: { dest: 'web01' } };
+    writeFileSync(
+      resultsFile,
+      gzipSync(
+        csv([
+          ['_time', 'dest', 'src_ip', '__mv_src_ip', 'user'],
+          ['1700000000', 'web01', '10.0.0.1\n10.0.0.2', '$10.0.0.1$;$10.0.0.2$', 'Jürgen'],
+          ['1700000001', 'web02', '', '', 'bob'],
+        ]),
+      ),
+    );
+    const payload = {
+      app: 'verdict_app',
+      owner: 'admin',
+      results_file: resultsFile,
+      server_uri: emulator.url,
+      session_key: sessionKey,
+      search_name: 'Brute force',
+      sid: 'scheduler_1',
+      configuration: { max_results: '10' },
+      result: { dest: 'web01' },
+    };
     const logsBefore = service.logs.length;
     const run = await runPython('verdict_triage.py', ['--execute'], Buffer.from(JSON.stringify(payload), 'utf8'));
     expect(run.code).toBe(0);
@@ -296,7 +341,13 @@ describe('Splunk app Python forwarders (python3) against the live service', () =
 
   it('alert action: the service_url parameter overrides setup; failures exit 2 without secrets', async () => {
     emulator.state.confs.set('verdict/service', { url: 'http://127.0.0.1:1' });
-    const payload = { server_uri: emulator.url, session_key: sessionKey, search_name: 'One row', configuration: { service_url: service.baseUrl }, result: { _time: '1700000005', dest: 'web09', user: 'mallory' } };
+    const payload = {
+      server_uri: emulator.url,
+      session_key: sessionKey,
+      search_name: 'One row',
+      configuration: { service_url: service.baseUrl },
+      result: { _time: '1700000005', dest: 'web09', user: 'mallory' },
+    };
     const ok = await runPython('verdict_triage.py', ['--execute'], Buffer.from(JSON.stringify(payload)));
     expect(ok.code).toBe(0);
     expect(ok.stderr).toMatch(/sent 1 result\(s\) from One row; 1 verdict\(s\), 0 error\(s\)/);

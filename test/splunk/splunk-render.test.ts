@@ -68,14 +68,25 @@ describe('Splunk render', () => {
 
   it('renders a HEC event with the verdict as indexed fields', () => {
     const { payload, idempotencyKey } = render({}, { hecIndex: 'verdict' });
-    expect(payload.hecEvent).toMatchObject({ time: 1767225600, source: 'verdict', sourcetype: 'verdict:result', index: 'verdict', fields: { verdict: 'true_positive', idempotency_key: idempotencyKey } });
+    expect(payload.hecEvent).toMatchObject({
+      time: 1767225600,
+      source: 'verdict',
+      sourcetype: 'verdict:result',
+      index: 'verdict',
+      fields: { verdict: 'true_positive', idempotency_key: idempotencyKey },
+    });
     expect(payload.hecEvent.event).toMatchObject({ verdict: 'true_positive', rule_author: 'Michael Haag, FPT.EagleEye', attack: ['T1197'] });
   });
 
   it('renders a KV row whose fields are all declared in the app’s collections.conf', () => {
     const { payload, idempotencyKey } = render();
     const collections = parseConf(readFileSync(resolve(import.meta.dirname, '../../manifests/splunk/verdict_app/default/collections.conf'), 'utf8'));
-    const declared = new Set(collections.stanzas.find((stanza) => stanza.name === 'verdict_results')!.settings.filter((setting) => setting.key.startsWith('field.')).map((setting) => setting.key.slice('field.'.length)));
+    const declared = new Set(
+      collections.stanzas
+        .find((stanza) => stanza.name === 'verdict_results')!
+        .settings.filter((setting) => setting.key.startsWith('field.'))
+        .map((setting) => setting.key.slice('field.'.length)),
+    );
     const { _key, ...fields } = payload.kvRow;
     expect(_key).toBe(idempotencyKey);
     expect(Object.keys(fields).filter((field) => !declared.has(field))).toEqual([]);

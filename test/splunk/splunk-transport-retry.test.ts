@@ -41,7 +41,9 @@ describe('Splunk transport retry classification', () => {
 
   it('gives up after maxRetries and says the call is retryable', async () => {
     emulator.injectFaults({ status: 503, count: 10, match: /notable_update/ });
-    const failure = await api({ token: TOKEN }, [], { maxRetries: 2 }).updateNotables({ ruleUIDs: ['x'], disposition: 'disposition:1', comment: 'c' }).catch((error: unknown) => error);
+    const failure = await api({ token: TOKEN }, [], { maxRetries: 2 })
+      .updateNotables({ ruleUIDs: ['x'], disposition: 'disposition:1', comment: 'c' })
+      .catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(PlatformApiError);
     expect(failure).toMatchObject({ statusCode: 503, isRetryable: true });
     emulator.clearFaults();
@@ -49,7 +51,9 @@ describe('Splunk transport retry classification', () => {
 
   it('fails a 400 at once with a message naming the call and the fix', async () => {
     const delays: number[] = [];
-    const failure = await api({ token: TOKEN }, delays).updateNotables({ ruleUIDs: ['x'], disposition: 'disposition:9', comment: 'c' }).catch((error: unknown) => error);
+    const failure = await api({ token: TOKEN }, delays)
+      .updateNotables({ ruleUIDs: ['x'], disposition: 'disposition:9', comment: 'c' })
+      .catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(PlatformApiError);
     expect(failure).toMatchObject({ statusCode: 400, isRetryable: false });
     expect((failure as Error).message).toMatch(/notable_update: Splunk answered HTTP 400 \(Invalid disposition disposition:9\)/);
@@ -58,10 +62,18 @@ describe('Splunk transport retry classification', () => {
 
   it('never puts a secret into an error message', async () => {
     const failures = await Promise.all([
-      api({ username: 'verdict_svc', password: `${PASSWORD}-wrong` }).exportSearch('`notable`').catch((error: unknown) => error),
-      api({ token: `${TOKEN}-wrong` }).exportSearch('`notable`').catch((error: unknown) => error),
-      createSplunkApi(parseSplunkConfig({ baseUrl: emulator.url, auth: { token: TOKEN }, hecUrl: emulator.url, hecToken: `${HEC_TOKEN}-x` })).sendHecEvent({ time: 1, source: 's', sourcetype: 't', event: {}, fields: {} }).catch((error: unknown) => error),
-      createSplunkApi(parseSplunkConfig({ baseUrl: 'http://127.0.0.1:1', auth: { token: TOKEN }, maxRetries: 0 })).exportSearch('`notable`').catch((error: unknown) => error),
+      api({ username: 'verdict_svc', password: `${PASSWORD}-wrong` })
+        .exportSearch('`notable`')
+        .catch((error: unknown) => error),
+      api({ token: `${TOKEN}-wrong` })
+        .exportSearch('`notable`')
+        .catch((error: unknown) => error),
+      createSplunkApi(parseSplunkConfig({ baseUrl: emulator.url, auth: { token: TOKEN }, hecUrl: emulator.url, hecToken: `${HEC_TOKEN}-x` }))
+        .sendHecEvent({ time: 1, source: 's', sourcetype: 't', event: {}, fields: {} })
+        .catch((error: unknown) => error),
+      createSplunkApi(parseSplunkConfig({ baseUrl: 'http://127.0.0.1:1', auth: { token: TOKEN }, maxRetries: 0 }))
+        .exportSearch('`notable`')
+        .catch((error: unknown) => error),
     ]);
     for (const failure of failures) {
       expect(failure).toBeInstanceOf(PlatformApiError);

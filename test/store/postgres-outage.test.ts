@@ -66,8 +66,18 @@ describe.skipIf(server.skipReason !== undefined)(`PostgreSQL outages${server.ski
     await app.listen({ host: '127.0.0.1', port: 0 });
     const address = app.server.address();
     const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
-    const triage = (alerts: unknown[]) => fetch(`${base}/v1/triage`, { method: 'POST', headers: { authorization: `Bearer ${issued.bearer}`, 'content-type': 'application/json' }, body: JSON.stringify({ alerts }) });
-    return { repository, runtime, app, triage, close: async () => { await app.close(); await runtime.close(); } };
+    const triage = (alerts: unknown[]) =>
+      fetch(`${base}/v1/triage`, { method: 'POST', headers: { authorization: `Bearer ${issued.bearer}`, 'content-type': 'application/json' }, body: JSON.stringify({ alerts }) });
+    return {
+      repository,
+      runtime,
+      app,
+      triage,
+      close: async () => {
+        await app.close();
+        await runtime.close();
+      },
+    };
   };
 
   it('dead-letters only the record PostgreSQL cannot hold (NUL, over-long id) and stores the rest of the batch', async () => {
@@ -79,17 +89,24 @@ describe.skipIf(server.skipReason !== undefined)(`PostgreSQL outages${server.ski
         sampleAlert('nul-title', { title: 'Suspicious\u0000download' }),
         sampleAlert('good-2'),
         sampleAlert('x'.repeat(100_000)),
-        sampleAlert('long-url', { entities: [{ kind: 'url', value: longUrl, role: 'related' }, { kind: 'host', value: 'web01', role: 'target' }] }),
+        sampleAlert('long-url', {
+          entities: [
+            { kind: 'url', value: longUrl, role: 'related' },
+            { kind: 'host', value: 'web01', role: 'target' },
+          ],
+        }),
         sampleAlert('good-3'),
       ];
       const response = await service.triage(alerts);
       expect(response.status).toBe(200);
       const body = (await response.json()) as { results: Array<{ alertId: string }>; errors: Array<{ index: number; path: string; message: string }> };
       expect(body.results.map((result) => result.alertId).sort()).toEqual(['good-1', 'good-2', 'good-3', 'long-url']);
-      expect(body.errors).toEqual(expect.arrayContaining([
-        expect.objectContaining({ index: 1, path: 'title', message: expect.stringContaining('NUL') }),
-        expect.objectContaining({ index: 3, path: 'id', message: expect.stringContaining('at most 512') }),
-      ]));
+      expect(body.errors).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ index: 1, path: 'title', message: expect.stringContaining('NUL') }),
+          expect.objectContaining({ index: 3, path: 'id', message: expect.stringContaining('at most 512') }),
+        ]),
+      );
       expect(await service.repository.getResult('good-3')).toMatchObject({ alertId: 'good-3' });
       const deadLetters = await service.repository.listDeadLetters(10);
       expect(deadLetters.map((deadLetter) => deadLetter.issues[0]?.path).sort()).toEqual(['id', 'title']);

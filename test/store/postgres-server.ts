@@ -10,9 +10,7 @@ import pg from 'pg';
  * from Debian's binaries (/usr/lib/postgresql/<version>/bin) in a temp dir on a random port.
  * Where neither exists the caller skips with `skipReason` — except in CI, where it must exist.
  */
-export type TestPostgres =
-  | { url: string; stop(): Promise<void>; skipReason?: undefined; control?: ServerControl }
-  | { skipReason: string; url?: undefined; stop?: undefined; control?: undefined };
+export type TestPostgres = { url: string; stop(): Promise<void>; skipReason?: undefined; control?: ServerControl } | { skipReason: string; url?: undefined; stop?: undefined; control?: undefined };
 
 /** Fault tests: take the server down (immediate shutdown, as a crash) and bring it back on the same port. */
 export interface ServerControl {
@@ -38,11 +36,19 @@ export async function startTestPostgres(): Promise<TestPostgres> {
     else execFileSync(command, args, { stdio: 'pipe' });
   };
   const port = await freePort();
-  const startServer = (): void => run('pg_ctl', [
-    '-D', data, '-l', path.join(dir, 'server.log'), '-w', '-t', '30',
-    '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off`,
-    'start',
-  ]);
+  const startServer = (): void =>
+    run('pg_ctl', [
+      '-D',
+      data,
+      '-l',
+      path.join(dir, 'server.log'),
+      '-w',
+      '-t',
+      '30',
+      '-o',
+      `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off`,
+      'start',
+    ]);
   try {
     run('initdb', ['-D', data, '-U', 'verdict', '--auth=trust', '-E', 'UTF8', '--no-sync', '--no-instructions']);
     startServer();
@@ -89,7 +95,9 @@ function unavailable(reason: string): TestPostgres {
 function findServerBinaries(): string | undefined {
   const root = '/usr/lib/postgresql';
   if (!existsSync(root)) return undefined;
-  const versions = readdirSync(root).filter((name) => /^\d+$/.test(name)).sort((a, b) => Number(b) - Number(a));
+  const versions = readdirSync(root)
+    .filter((name) => /^\d+$/.test(name))
+    .sort((a, b) => Number(b) - Number(a));
   for (const version of versions) {
     const bin = path.join(root, version, 'bin');
     if (existsSync(path.join(bin, 'initdb')) && existsSync(path.join(bin, 'pg_ctl'))) return bin;

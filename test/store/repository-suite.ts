@@ -75,13 +75,18 @@ export function runRepositorySuite(name: string, factory: () => Promise<Reposito
     it('keeps state and verdicts together: a failing batch writes neither', async () => {
       const bad = result({ alertId: 'bad' });
       // A body that is not a string cannot be stored: the whole write fails, state included.
-      await expect(repository.saveResults([{ result: bad, entityKeys: [] }], { upserts: [{ part: 'context.subject', key: 'host:x', body: null as unknown as string }], deletes: [] })).rejects.toThrow();
+      await expect(
+        repository.saveResults([{ result: bad, entityKeys: [] }], { upserts: [{ part: 'context.subject', key: 'host:x', body: null as unknown as string }], deletes: [] }),
+      ).rejects.toThrow();
       expect(await repository.getResult('bad')).toBeUndefined();
       expect(await repository.loadState()).toEqual([]);
     });
 
     it('stores a disposition with the calibration state it changed', async () => {
-      await repository.saveDisposition({ alertId: 'a1', fingerprint: undefined, ruleName: 'r', entityKeys: [], verdict: 'false_positive', analyst: 'alice', time: '2026-01-01T00:00:00.000Z', note: undefined, platform: 'cli' }, { upserts: [{ part: 'calibration', key: 'isotonic', body: '{"n":1}' }], deletes: [] });
+      await repository.saveDisposition(
+        { alertId: 'a1', fingerprint: undefined, ruleName: 'r', entityKeys: [], verdict: 'false_positive', analyst: 'alice', time: '2026-01-01T00:00:00.000Z', note: undefined, platform: 'cli' },
+        { upserts: [{ part: 'calibration', key: 'isotonic', body: '{"n":1}' }], deletes: [] },
+      );
       expect(await repository.listDispositions()).toHaveLength(1);
       expect(await repository.loadState()).toEqual([{ part: 'calibration', key: 'isotonic', body: '{"n":1}' }]);
     });
@@ -133,7 +138,15 @@ export function runRepositorySuite(name: string, factory: () => Promise<Reposito
     });
 
     it('pages verdicts with a keyset cursor: every item once, in order, ties broken by id', async () => {
-      const times = ['2026-01-01T00:00:00.000Z', '2026-01-02T00:00:00.000Z', '2026-01-02T00:00:00.000Z', '2026-01-02T00:00:00.000Z', '2026-01-03T00:00:00.000Z', '2026-01-04T00:00:00.000Z', '2026-01-04T00:00:00.000Z'];
+      const times = [
+        '2026-01-01T00:00:00.000Z',
+        '2026-01-02T00:00:00.000Z',
+        '2026-01-02T00:00:00.000Z',
+        '2026-01-02T00:00:00.000Z',
+        '2026-01-03T00:00:00.000Z',
+        '2026-01-04T00:00:00.000Z',
+        '2026-01-04T00:00:00.000Z',
+      ];
       await repository.saveResults(times.map((alertTime, index) => ({ result: result({ alertId: `p${index}`, alertTime }), entityKeys: [] })));
       const seen: string[] = [];
       let cursor: string | undefined;
@@ -150,8 +163,15 @@ export function runRepositorySuite(name: string, factory: () => Promise<Reposito
 
     it('stores a disposition once however often it is imported', async () => {
       const disposition: StoredDisposition = {
-        alertId: 'a1', fingerprint: undefined, ruleName: 'Brute force', entityKeys: ['host:web01'], verdict: 'false_positive',
-        analyst: 'alice', time: '2026-01-01T00:00:00.000Z', note: 'known scanner', platform: 'splunk',
+        alertId: 'a1',
+        fingerprint: undefined,
+        ruleName: 'Brute force',
+        entityKeys: ['host:web01'],
+        verdict: 'false_positive',
+        analyst: 'alice',
+        time: '2026-01-01T00:00:00.000Z',
+        note: 'known scanner',
+        platform: 'splunk',
       };
       await repository.saveDisposition(disposition);
       await repository.saveDisposition(disposition);
@@ -173,7 +193,13 @@ export function runRepositorySuite(name: string, factory: () => Promise<Reposito
     });
 
     it('keeps dead letters newest first, truncating huge records', async () => {
-      await repository.addDeadLetter({ source: 'api', reason: 'first', issues: [{ path: 'time', message: 'required' }], record: 'x'.repeat(MAX_RECORD_BYTES + 10), createdAt: '2026-01-01T00:00:00.000Z' });
+      await repository.addDeadLetter({
+        source: 'api',
+        reason: 'first',
+        issues: [{ path: 'time', message: 'required' }],
+        record: 'x'.repeat(MAX_RECORD_BYTES + 10),
+        createdAt: '2026-01-01T00:00:00.000Z',
+      });
       await repository.addDeadLetter({ source: 'api', reason: 'second', issues: [], record: '{}', createdAt: '2026-01-01T00:00:01.000Z' });
       const letters = await repository.listDeadLetters(10);
       expect(letters.map((letter) => letter.reason)).toEqual(['second', 'first']);
@@ -186,7 +212,10 @@ export function runRepositorySuite(name: string, factory: () => Promise<Reposito
       await repository.appendAudit({ time: '2026-01-01T00:00:00.000Z', actor: 'alice', action: 'triage', target: 'a1', detail: '1 alert' });
       await repository.appendAudit({ time: '2026-01-01T00:00:01.000Z', actor: 'bob', action: 'approval.approve', target: 'ap1', detail: '' });
       const entries = await repository.listAudit(10);
-      expect(entries.map((entry) => [entry.actor, entry.action])).toEqual([['bob', 'approval.approve'], ['alice', 'triage']]);
+      expect(entries.map((entry) => [entry.actor, entry.action])).toEqual([
+        ['bob', 'approval.approve'],
+        ['alice', 'triage'],
+      ]);
       expect(typeof entries[0]?.id).toBe('number');
     });
 
@@ -234,7 +263,9 @@ export function runRepositorySuite(name: string, factory: () => Promise<Reposito
 
     it('decides an approval exactly once, even when two deciders race', async () => {
       await repository.saveApprovals([approval({ id: 'ap1' })]);
-      const decisions = await Promise.all(['bob', 'carol'].map((decidedBy) => repository.decideApproval('ap1', { status: 'rejected', decidedBy, decidedAt: '2026-01-01T01:00:00.000Z', comment: undefined })));
+      const decisions = await Promise.all(
+        ['bob', 'carol'].map((decidedBy) => repository.decideApproval('ap1', { status: 'rejected', decidedBy, decidedAt: '2026-01-01T01:00:00.000Z', comment: undefined })),
+      );
       expect(decisions.filter(Boolean)).toHaveLength(1);
       expect((await repository.getApproval('ap1'))?.status).toBe('rejected');
     });
@@ -328,10 +359,16 @@ export function runRepositorySuite(name: string, factory: () => Promise<Reposito
       expect(await repository.claimRequest(failing)).toMatchObject({ claimed: true });
       // Completing moved its expiry: a day after the answer it still holds; past that it no longer holds its id.
       expect(await repository.claimRequest({ ...entry, createdAt: '2026-01-02T00:00:00.500Z', expiresAt: '2026-01-02T00:10:00.000Z' })).toMatchObject({ claimed: false, record: { state: 'done' } });
-      expect(await repository.claimRequest({ ...entry, requestHash: 'h3', createdAt: '2026-01-03T00:00:00.000Z', expiresAt: '2026-01-04T00:00:00.000Z' })).toMatchObject({ claimed: true, record: { requestHash: 'h3', state: 'pending' } });
+      expect(await repository.claimRequest({ ...entry, requestHash: 'h3', createdAt: '2026-01-03T00:00:00.000Z', expiresAt: '2026-01-04T00:00:00.000Z' })).toMatchObject({
+        claimed: true,
+        record: { requestHash: 'h3', state: 'pending' },
+      });
       // A claim whose answer was never stored (the process died) frees its id when its short expiry passes.
       await repository.claimRequest({ ...entry, id: 'idem:t1:triage:k3', createdAt: '2026-01-05T00:00:00.000Z', expiresAt: '2026-01-05T00:10:00.000Z' });
-      expect(await repository.claimRequest({ ...entry, id: 'idem:t1:triage:k3', createdAt: '2026-01-05T00:05:00.000Z', expiresAt: '2026-01-05T00:15:00.000Z' })).toMatchObject({ claimed: false, record: { state: 'pending' } });
+      expect(await repository.claimRequest({ ...entry, id: 'idem:t1:triage:k3', createdAt: '2026-01-05T00:05:00.000Z', expiresAt: '2026-01-05T00:15:00.000Z' })).toMatchObject({
+        claimed: false,
+        record: { state: 'pending' },
+      });
       expect(await repository.claimRequest({ ...entry, id: 'idem:t1:triage:k3', createdAt: '2026-01-05T00:10:00.000Z', expiresAt: '2026-01-05T00:20:00.000Z' })).toMatchObject({ claimed: true });
     });
   });

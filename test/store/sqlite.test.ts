@@ -16,8 +16,13 @@ runRepositorySuite('sqlite (temp file)', async () => {
 });
 
 // In memory: writes run on the calling thread.
-runRepositorySuite(
-  'sqlite (:memory:)',
-  async () => ({ repository: createSqliteRepository(':memory:'), reopen: async () => createSqliteRepository(':memory:') }),
-  { skipTests: { reason: 'an in-memory database is gone once closed', tests: ['answers ping and keeps its data when reopened (migrations run once)', 'keeps the delivery ledger and seen signatures when reopened (another process sees them)', 'saves triage state with the verdicts in one transaction: upserts, deletes, namespaces, and reads it back after a reopen'] } },
-);
+runRepositorySuite('sqlite (:memory:)', async () => ({ repository: createSqliteRepository(':memory:'), reopen: async () => createSqliteRepository(':memory:') }), {
+  skipTests: {
+    reason: 'an in-memory database is gone once closed',
+    tests: [
+      'answers ping and keeps its data when reopened (migrations run once)',
+      'keeps the delivery ledger and seen signatures when reopened (another process sees them)',
+      'saves triage state with the verdicts in one transaction: upserts, deletes, namespaces, and reads it back after a reopen',
+    ],
+  },
+});

@@ -22,7 +22,10 @@ export function obfuscationSigns(raw: string): string[] {
 /** Removes cmd carets, in-word quotes and PowerShell backticks that split keywords. */
 export function deobfuscate(text: string): string {
   if (!/[\^`"]/.test(text)) return text;
-  return text.replace(/\^(?=[^&|<>])/g, '').replace(/(?<=[a-z])`(?=[a-z])/gi, '').replace(/(?<=[a-z])""?(?=[a-z])/gi, '');
+  return text
+    .replace(/\^(?=[^&|<>])/g, '')
+    .replace(/(?<=[a-z])`(?=[a-z])/gi, '')
+    .replace(/(?<=[a-z])""?(?=[a-z])/gi, '');
 }
 
 function count(pattern: RegExp, text: string): number {

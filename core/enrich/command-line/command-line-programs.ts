@@ -3,24 +3,18 @@ import { COMMAND_RULES, RECON_PROGRAMS } from './command-line-rules.js';
 import { fileName, stem } from '../knowledge/windows-paths.js';
 
 /** Every program a rule names, for spotting them in a command line. */
-export const KNOWN_PROGRAMS: ReadonlySet<string> = new Set([
-  ...COMMAND_RULES.flatMap((rule) => rule.bins ?? []),
-  ...RECON_PROGRAMS,
-  'powershell',
-  'pwsh',
-  'powershell_ise',
-  'cmd',
-]);
+export const KNOWN_PROGRAMS: ReadonlySet<string> = new Set([...COMMAND_RULES.flatMap((rule) => rule.bins ?? []), ...RECON_PROGRAMS, 'powershell', 'pwsh', 'powershell_ise', 'cmd']);
 
 const RULES_BY_PROGRAM = new Map<string, CommandRule[]>();
 const FALLBACK_BY_PROGRAM = new Map<string, CommandRule[]>();
 const ANY_PROGRAM_RULES: CommandRule[] = [];
 for (const rule of COMMAND_RULES) {
   if (rule.bins === undefined) ANY_PROGRAM_RULES.push(rule);
-  else for (const bin of rule.bins) {
-    const index = rule.isFallback ? FALLBACK_BY_PROGRAM : RULES_BY_PROGRAM;
-    index.set(bin, [...(index.get(bin) ?? []), rule]);
-  }
+  else
+    for (const bin of rule.bins) {
+      const index = rule.isFallback ? FALLBACK_BY_PROGRAM : RULES_BY_PROGRAM;
+      index.set(bin, [...(index.get(bin) ?? []), rule]);
+    }
 }
 
 const TOKEN_SPLIT = /[\s\\/"'(),;&|=<>`]+/;

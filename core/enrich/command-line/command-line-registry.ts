@@ -34,7 +34,11 @@ export function registryTargets(text: string): RegistryTarget[] {
     const path = unquote(pathMatch?.[1] ?? pathMatch?.[2] ?? '');
     const name = unquote(PS_NAME.exec(args)?.[1] ?? '');
     if (/^(?:hk|registry::|microsoft\.powershell)/i.test(path)) {
-      targets.push({ key: normalizeRegistryKey(name ? `${path}\\${name}` : path), data: registryData(unquote(PS_VALUE.exec(args)?.[1] ?? '')), change: /^remove/i.test(ps[1] ?? '') ? 'delete' : 'set' });
+      targets.push({
+        key: normalizeRegistryKey(name ? `${path}\\${name}` : path),
+        data: registryData(unquote(PS_VALUE.exec(args)?.[1] ?? '')),
+        change: /^remove/i.test(ps[1] ?? '') ? 'delete' : 'set',
+      });
     }
   }
   return targets;

@@ -32,13 +32,24 @@ export const COMMAND_RULES: readonly CommandRule[] = (commandData.rules as Comma
 }));
 
 /** Parent processes that should not start shells, script hosts or download tools. */
-export const PARENT_CHILD_RULES: readonly ParentChildRule[] = processes.parentChild.map((row) => ({ id: row.id, parent: compilePattern(row.parent), child: compilePattern(row.child), techniques: row.techniques, weight: row.weight, claim: row.claim }));
+export const PARENT_CHILD_RULES: readonly ParentChildRule[] = processes.parentChild.map((row) => ({
+  id: row.id,
+  parent: compilePattern(row.parent),
+  child: compilePattern(row.child),
+  techniques: row.techniques,
+  weight: row.weight,
+  claim: row.claim,
+}));
 
 /** Accepted image names for OriginalFileName values whose on-disk name legitimately differs. */
 export const ORIGINAL_NAME_ALIASES: ReadonlyMap<string, readonly string[]> = new Map(Object.entries(processes.originalNameAliases));
 
 /** Process images that are routine when nothing else stands out (tiny benign evidence). */
-export const ROUTINE_PROCESSES: readonly { readonly image: RegExp; readonly commandLine: RegExp; readonly claim: string }[] = processes.routine.map((row) => ({ image: compilePattern(row.image), commandLine: compilePattern(row.commandLine, row.commandLineFlags), claim: row.claim }));
+export const ROUTINE_PROCESSES: readonly { readonly image: RegExp; readonly commandLine: RegExp; readonly claim: string }[] = processes.routine.map((row) => ({
+  image: compilePattern(row.image),
+  commandLine: compilePattern(row.commandLine, row.commandLineFlags),
+  claim: row.claim,
+}));
 
 /** Suffixes of per-architecture builds of one tool (procdump64, psexec64, adfind32…). */
 export const ARCHITECTURE_SUFFIXES: ReadonlySet<string> = new Set(processes.architectureSuffixes);

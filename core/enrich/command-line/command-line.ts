@@ -76,7 +76,9 @@ export function createCommandLineEnricher(options: CommandLineOptionsInput = {})
   function obfuscation(raw: string, fullLength: number, ref: string, findings: Finding[]): void {
     const signs = obfuscationSigns(raw);
     if (signs.length > 0) {
-      findings.push(make('Command line', { id: 'obfuscation', claim: `is obfuscated with ${signs.join(', ')}`, weight: Math.min(2.5, 1.2 + 0.4 * (signs.length - 1)), techniques: ['T1027.010'] }, raw, ref));
+      findings.push(
+        make('Command line', { id: 'obfuscation', claim: `is obfuscated with ${signs.join(', ')}`, weight: Math.min(2.5, 1.2 + 0.4 * (signs.length - 1)), techniques: ['T1027.010'] }, raw, ref),
+      );
     }
     if (fullLength > settings.longCommandLineLength) {
       findings.push(make('Command line', { id: 'long-command-line', claim: `is ${fullLength} characters long, typical of padded or embedded payloads`, weight: 0.4, techniques: ['T1027'] }, '', ref));
@@ -94,7 +96,14 @@ export function createCommandLineEnricher(options: CommandLineOptionsInput = {})
       if (decoded === undefined) {
         if (isCommand && !seen.has('ps-encoded-command')) {
           seen.add('ps-encoded-command');
-          findings.push(make('Command line', { id: 'ps-encoded-command', claim: 'passes PowerShell a Base64-encoded command that does not decode to text', weight: 1.5, techniques: ['T1059.001', 'T1027.010'] }, payload.encoded, ref));
+          findings.push(
+            make(
+              'Command line',
+              { id: 'ps-encoded-command', claim: 'passes PowerShell a Base64-encoded command that does not decode to text', weight: 1.5, techniques: ['T1059.001', 'T1027.010'] },
+              payload.encoded,
+              ref,
+            ),
+          );
         }
         continue;
       }
@@ -130,15 +139,31 @@ export function createCommandLineEnricher(options: CommandLineOptionsInput = {})
       const accepted = ORIGINAL_NAME_ALIASES.get(original) ?? [originalStem];
       const sameProgram = accepted.some((name) => imageStem === name || (imageStem.startsWith(name) && ARCHITECTURE_SUFFIXES.has(imageStem.slice(name.length))));
       if (isKnown && !sameProgram) {
-        findings.push(make(subject, { id: 'renamed-binary', claim: `is a renamed copy of ${original}`, weight: 2, techniques: ['T1036.003'] }, `${view.imageName} ← ${view.originalName}`, view.originalRef));
+        findings.push(
+          make(subject, { id: 'renamed-binary', claim: `is a renamed copy of ${original}`, weight: 2, techniques: ['T1036.003'] }, `${view.imageName} ← ${view.originalName}`, view.originalRef),
+        );
       } else if (!sameProgram && SYSTEM_BINARIES.has(view.imageName) && !isKnown) {
-        findings.push(make(subject, { id: 'system-name-other-program', claim: `carries a Windows program name but its original file name is ${original}`, weight: 1.5, techniques: ['T1036.005'] }, `${view.imageName} ← ${view.originalName}`, view.originalRef));
+        findings.push(
+          make(
+            subject,
+            { id: 'system-name-other-program', claim: `carries a Windows program name but its original file name is ${original}`, weight: 1.5, techniques: ['T1036.005'] },
+            `${view.imageName} ← ${view.originalName}`,
+            view.originalRef,
+          ),
+        );
       }
     }
     // A Windows binary outside the Windows folders.
     const isCore = SYSTEM_BINARIES.get(view.imageName);
     if (isCore !== undefined && lowerImage.includes('\\') && !isSystemLocation(lowerImage)) {
-      findings.push(make(subject, { id: 'system-binary-location', claim: 'has the name of a Windows program but runs outside the Windows folders', weight: isCore ? 2 : 1.5, techniques: ['T1036.005'] }, view.image, view.imageRef));
+      findings.push(
+        make(
+          subject,
+          { id: 'system-binary-location', claim: 'has the name of a Windows program but runs outside the Windows folders', weight: isCore ? 2 : 1.5, techniques: ['T1036.005'] },
+          view.image,
+          view.imageRef,
+        ),
+      );
     }
     const folder = stagingFolder(lowerImage);
     if (folder !== undefined) findings.push(make(subject, folder, view.image, view.imageRef));
@@ -219,7 +244,8 @@ export function createCommandLineEnricher(options: CommandLineOptionsInput = {})
 
   return {
     id: 'command-line',
-    description: 'Reads process command lines, images and parents: encoded PowerShell, download cradles, LOLBAS abuse, credential dumping, defence tampering, obfuscation, renamed or misplaced binaries.',
+    description:
+      'Reads process command lines, images and parents: encoded PowerShell, download cradles, LOLBAS abuse, credential dumping, defence tampering, obfuscation, renamed or misplaced binaries.',
     enrich(alert: Alert): Finding[] {
       let findings: Finding[] | undefined;
       let processIndex = 0;

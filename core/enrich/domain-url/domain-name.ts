@@ -14,13 +14,15 @@ import { parse as parseDomain } from 'tldts';
  * private entries that are registries (com.ru, co.com) are ordinary suffixes, not hosting.
  */
 const HOSTING_SUFFIXES = new Set(
-  ('github.io gitlab.io herokuapp.com azurewebsites.net cloudapp.net azureedge.net blob.core.windows.net ' +
+  (
+    'github.io gitlab.io herokuapp.com azurewebsites.net cloudapp.net azureedge.net blob.core.windows.net ' +
     'web.core.windows.net trafficmanager.net cloudfront.net s3.amazonaws.com amazonaws.com ' +
     'elasticbeanstalk.com appspot.com firebaseapp.com web.app blogspot.com netlify.app vercel.app ' +
     'pages.dev workers.dev r2.dev ngrok.io ngrok-free.app glitch.me onrender.com fly.dev duckdns.org ' +
     'akamaihd.net akamaized.net edgekey.net edgesuite.net akamaiedge.net fastly.net cdn.cloudflare.net ' +
     'googleusercontent.com sharepoint.com myshopify.com wixsite.com wordpress.com ' +
-    'mail.protection.outlook.com okta.com my.salesforce.com').split(' '),
+    'mail.protection.outlook.com okta.com my.salesforce.com'
+  ).split(' '),
 );
 
 export interface DomainParts {
@@ -105,15 +107,94 @@ export function urlHost(url: string): string {
 
 /** Characters that render like a Latin letter, and digits swapped for the letter they mimic. */
 const CONFUSABLES: Record<string, string> = {
-  а: 'a', в: 'b', е: 'e', ё: 'e', һ: 'h', і: 'l', ї: 'l', ј: 'j', к: 'k', ӏ: 'l', м: 'm', о: 'o',
-  р: 'p', с: 'c', у: 'y', ү: 'y', х: 'x', ѕ: 's', ԁ: 'd', ԛ: 'q', ԝ: 'w', ɡ: 'g', ɑ: 'a', ı: 'l',
-  α: 'a', β: 'b', ε: 'e', ι: 'l', κ: 'k', ν: 'v', ο: 'o', ρ: 'p', τ: 't', υ: 'u', χ: 'x', ω: 'w',
-  γ: 'y', à: 'a', á: 'a', â: 'a', ã: 'a', ä: 'a', å: 'a', ā: 'a', ç: 'c', č: 'c', è: 'e', é: 'e',
-  ê: 'e', ë: 'e', ē: 'e', ì: 'l', í: 'l', î: 'l', ï: 'l', ñ: 'n', ò: 'o', ó: 'o', ô: 'o', õ: 'o',
-  ö: 'o', ø: 'o', ù: 'u', ú: 'u', û: 'u', ü: 'u', ý: 'y', ÿ: 'y', ł: 'l', ś: 's', š: 's', ş: 's',
-  ź: 'z', ż: 'z', ž: 'z', ğ: 'g', '0': 'o', '1': 'l', i: 'l', '3': 'e', '5': 's', '|': 'l',
+  а: 'a',
+  в: 'b',
+  е: 'e',
+  ё: 'e',
+  һ: 'h',
+  і: 'l',
+  ї: 'l',
+  ј: 'j',
+  к: 'k',
+  ӏ: 'l',
+  м: 'm',
+  о: 'o',
+  р: 'p',
+  с: 'c',
+  у: 'y',
+  ү: 'y',
+  х: 'x',
+  ѕ: 's',
+  ԁ: 'd',
+  ԛ: 'q',
+  ԝ: 'w',
+  ɡ: 'g',
+  ɑ: 'a',
+  ı: 'l',
+  α: 'a',
+  β: 'b',
+  ε: 'e',
+  ι: 'l',
+  κ: 'k',
+  ν: 'v',
+  ο: 'o',
+  ρ: 'p',
+  τ: 't',
+  υ: 'u',
+  χ: 'x',
+  ω: 'w',
+  γ: 'y',
+  à: 'a',
+  á: 'a',
+  â: 'a',
+  ã: 'a',
+  ä: 'a',
+  å: 'a',
+  ā: 'a',
+  ç: 'c',
+  č: 'c',
+  è: 'e',
+  é: 'e',
+  ê: 'e',
+  ë: 'e',
+  ē: 'e',
+  ì: 'l',
+  í: 'l',
+  î: 'l',
+  ï: 'l',
+  ñ: 'n',
+  ò: 'o',
+  ó: 'o',
+  ô: 'o',
+  õ: 'o',
+  ö: 'o',
+  ø: 'o',
+  ù: 'u',
+  ú: 'u',
+  û: 'u',
+  ü: 'u',
+  ý: 'y',
+  ÿ: 'y',
+  ł: 'l',
+  ś: 's',
+  š: 's',
+  ş: 's',
+  ź: 'z',
+  ż: 'z',
+  ž: 'z',
+  ğ: 'g',
+  '0': 'o',
+  '1': 'l',
+  i: 'l',
+  '3': 'e',
+  '5': 's',
+  '|': 'l',
 };
-const MULTI_CHARACTER_CONFUSABLES: [string, string][] = [['rn', 'm'], ['vv', 'w'], ['cl', 'd']];
+const MULTI_CHARACTER_CONFUSABLES: [string, string][] = [
+  ['rn', 'm'],
+  ['vv', 'w'],
+  ['cl', 'd'],
+];
 
 /** A label reduced to what it looks like: exаmp1e (Cyrillic а, digit 1) and example share one. */
 export function skeleton(label: string): string {
@@ -144,11 +225,7 @@ export function editDistance(left: string, right: string, limit: number): number
     for (let column = 1; column <= right.length; column++) {
       const cost = left.charCodeAt(row - 1) === right.charCodeAt(column - 1) ? 0 : 1;
       let value = Math.min((back[column] ?? 0) + 1, (now[column - 1] ?? 0) + 1, (back[column - 1] ?? 0) + cost);
-      if (
-        row > 1 && column > 1 &&
-        left.charCodeAt(row - 1) === right.charCodeAt(column - 2) &&
-        left.charCodeAt(row - 2) === right.charCodeAt(column - 1)
-      ) {
+      if (row > 1 && column > 1 && left.charCodeAt(row - 1) === right.charCodeAt(column - 2) && left.charCodeAt(row - 2) === right.charCodeAt(column - 1)) {
         value = Math.min(value, (twoBack[column - 2] ?? 0) + 1);
       }
       now[column] = value;

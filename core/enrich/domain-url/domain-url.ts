@@ -11,22 +11,54 @@ import { entityRef } from '../field-path.js';
 
 /** File types that run code or carry macros when opened; a link straight to one is a delivery hint. */
 export const DEFAULT_RISKY_EXTENSIONS = [
-  'exe', 'scr', 'com', 'pif', 'cpl', 'js', 'jse', 'vbs', 'vbe', 'wsf', 'hta', 'iso', 'img', 'vhd',
-  'vhdx', 'lnk', 'ps1', 'bat', 'cmd', 'dll', 'msi', 'msix', 'appx', 'jar', 'docm', 'xlsm', 'pptm',
-  'xlam', 'one', 'chm', 'reg', 'apk', 'dmg', 'pkg', 'sh', 'svg', 'url', 'library-ms', 'search-ms',
+  'exe',
+  'scr',
+  'com',
+  'pif',
+  'cpl',
+  'js',
+  'jse',
+  'vbs',
+  'vbe',
+  'wsf',
+  'hta',
+  'iso',
+  'img',
+  'vhd',
+  'vhdx',
+  'lnk',
+  'ps1',
+  'bat',
+  'cmd',
+  'dll',
+  'msi',
+  'msix',
+  'appx',
+  'jar',
+  'docm',
+  'xlsm',
+  'pptm',
+  'xlam',
+  'one',
+  'chm',
+  'reg',
+  'apk',
+  'dmg',
+  'pkg',
+  'sh',
+  'svg',
+  'url',
+  'library-ms',
+  'search-ms',
 ];
 
-const domainName = z
-  .string()
-  .regex(/^(?!-)[a-z0-9-]{1,63}(\.[a-z0-9-]{1,63})+$/i, 'write a domain name such as example.com');
+const domainName = z.string().regex(/^(?!-)[a-z0-9-]{1,63}(\.[a-z0-9-]{1,63})+$/i, 'write a domain name such as example.com');
 
 export const DomainUrlOptionsSchema = z.strictObject({
   /** Registrable domains the organisation owns; look-alikes of these are flagged. */
   organizationDomains: z.array(domainName).default([]),
   /** File extensions (without the dot) that make a URL path risky. */
-  riskyExtensions: z
-    .array(z.string().regex(/^\.?[a-z0-9-]{1,12}$/i, 'write an extension such as exe or .exe'))
-    .default(DEFAULT_RISKY_EXTENSIONS),
+  riskyExtensions: z.array(z.string().regex(/^\.?[a-z0-9-]{1,12}$/i, 'write an extension such as exe or .exe')).default(DEFAULT_RISKY_EXTENSIONS),
   /** Subdomain levels above the registrable domain allowed before a host counts as deep. */
   maxSubdomainDepth: z.number().int().min(1).max(30).default(4),
 });
@@ -71,10 +103,7 @@ interface OrganizationDomain {
  * machine-generated labels, raw-IP and disguised URLs, risky download types, deep subdomains.
  * Nothing is ever fetched or resolved.
  */
-export function createDomainUrlEnricher(
-  options: DomainUrlOptionsInput = {},
-  _environment: { baseDir?: string } = {},
-): EnricherV1 {
+export function createDomainUrlEnricher(options: DomainUrlOptionsInput = {}, _environment: { baseDir?: string } = {}): EnricherV1 {
   const settings = parseEnricherOptions('domain-url', DomainUrlOptionsSchema, options);
   const riskyExtensions = new Set(settings.riskyExtensions.map((extension) => extension.replace(/^\./, '').toLowerCase()));
   const organizations: OrganizationDomain[] = [];
@@ -121,7 +150,10 @@ export function createDomainUrlEnricher(
       if (limit > 0 && unicodeLabel !== organization.label) {
         const distance = editDistance(unicodeLabel, organization.label, limit);
         if (distance <= limit) {
-          consider(distance === 1 ? WEIGHT.editDistance1 : WEIGHT.editDistance2, `${shown} is ${distance} edit${distance === 1 ? '' : 's'} away from ${target} (Damerau-Levenshtein distance ${distance}).`);
+          consider(
+            distance === 1 ? WEIGHT.editDistance1 : WEIGHT.editDistance2,
+            `${shown} is ${distance} edit${distance === 1 ? '' : 's'} away from ${target} (Damerau-Levenshtein distance ${distance}).`,
+          );
         }
       }
       if (parts.isHostingSuffix) continue;
@@ -185,9 +217,7 @@ export function createDomainUrlEnricher(
         const special = classifyIp(address);
         findings.push({
           kind: 'url',
-          claim: special
-            ? `${url} uses a raw IP address as host (${host}, ${special.name}).`
-            : `${url} uses a raw public IP address as host (${host}) instead of a domain name.`,
+          claim: special ? `${url} uses a raw IP address as host (${host}, ${special.name}).` : `${url} uses a raw public IP address as host (${host}) instead of a domain name.`,
           weight: special ? 0 : WEIGHT.rawPublicIp,
           refs: [ref],
         });

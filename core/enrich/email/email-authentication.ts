@@ -17,11 +17,7 @@ function dmarcPolicy(result: AuthenticationResult): string | undefined {
 }
 
 /** Findings on SPF, DKIM, DMARC and compauth; `isAuthenticated` says the From domain passed aligned. */
-export function authenticationFindings(
-  facts: MessageFacts,
-  fromDomain: string,
-  checks: EmailChecks,
-): { findings: Finding[]; isAuthenticated: boolean } {
+export function authenticationFindings(facts: MessageFacts, fromDomain: string, checks: EmailChecks): { findings: Finding[]; isAuthenticated: boolean } {
   const header = facts.authenticationResults;
   const results = header ? parseAuthenticationResults(header.value) : [];
   const headerSpf = results.find((result) => result.method === 'spf');
@@ -29,23 +25,16 @@ export function authenticationFindings(
   const spfRef = headerSpf ? header?.ref : facts.receivedSpf?.ref;
   const dkims = results.filter((result) => result.method === 'dkim');
   const dkimPass = dkims.find((result) => result.result === 'pass');
-  const dkimFailure = dkimPass
-    ? undefined
-    : dkims.find((result) => result.result === 'fail' || result.result === 'permerror');
+  const dkimFailure = dkimPass ? undefined : dkims.find((result) => result.result === 'fail' || result.result === 'permerror');
   const dmarc = results.find((result) => result.method === 'dmarc');
   const compauth = results.find((result) => result.method === 'compauth');
 
-  const isAligned = (domain: string | undefined): boolean =>
-    domain !== undefined &&
-    fromDomain !== '' &&
-    organizationalDomain(domain.replace(/^.*@/, '')) === organizationalDomain(fromDomain);
+  const isAligned = (domain: string | undefined): boolean => domain !== undefined && fromDomain !== '' && organizationalDomain(domain.replace(/^.*@/, '')) === organizationalDomain(fromDomain);
   const headerFrom = dmarc?.properties['header.from'];
   const isDmarcAligned = dmarc?.result === 'pass' && (headerFrom === undefined || isAligned(headerFrom));
   const spfDomain = spf?.properties['smtp.mailfrom'] ?? spf?.properties['envelope-from'];
   const isSpfAligned = spf?.result === 'pass' && isAligned(spfDomain);
-  const isDkimAligned = dkims.some(
-    (result) => result.result === 'pass' && isAligned(result.properties['header.d'] ?? result.properties['header.i']),
-  );
+  const isDkimAligned = dkims.some((result) => result.result === 'pass' && isAligned(result.properties['header.d'] ?? result.properties['header.i']));
   const isSpfFailure = spf?.result === 'fail' || spf?.result === 'softfail';
   const isDmarcFailure = dmarc?.result === 'fail';
   const isCompauthFailure = compauth?.result === 'fail';

@@ -10,25 +10,29 @@ export interface Fact {
   value: string;
   ref: string;
 }
-export type FactName =
-  | 'from' | 'displayName' | 'replyTo' | 'returnPath' | 'subject'
-  | 'authenticationResults' | 'receivedSpf' | 'dkimSignature';
+export type FactName = 'from' | 'displayName' | 'replyTo' | 'returnPath' | 'subject' | 'authenticationResults' | 'receivedSpf' | 'dkimSignature';
 export type MessageFacts = Partial<Record<FactName, Fact>>;
 
-const PROPERTY_NAMES: readonly FactName[] = [
-  'displayName', 'replyTo', 'returnPath', 'subject', 'authenticationResults', 'receivedSpf', 'dkimSignature',
-];
+const PROPERTY_NAMES: readonly FactName[] = ['displayName', 'replyTo', 'returnPath', 'subject', 'authenticationResults', 'receivedSpf', 'dkimSignature'];
 
 /** Flat field names (lower case; ECS names and raw header names) and the fact each carries. */
 const FIELD_FACTS = new Map<string, FactName>([
-  ['email.from', 'from'], ['email.from.address', 'from'],
-  ['email.display_name', 'displayName'], ['email.from.display_name', 'displayName'],
-  ['email.reply_to', 'replyTo'], ['email.reply_to.address', 'replyTo'], ['reply-to', 'replyTo'],
-  ['email.return_path', 'returnPath'], ['return-path', 'returnPath'],
+  ['email.from', 'from'],
+  ['email.from.address', 'from'],
+  ['email.display_name', 'displayName'],
+  ['email.from.display_name', 'displayName'],
+  ['email.reply_to', 'replyTo'],
+  ['email.reply_to.address', 'replyTo'],
+  ['reply-to', 'replyTo'],
+  ['email.return_path', 'returnPath'],
+  ['return-path', 'returnPath'],
   ['email.subject', 'subject'],
-  ['authentication-results', 'authenticationResults'], ['email.authentication_results', 'authenticationResults'],
-  ['received-spf', 'receivedSpf'], ['email.received_spf', 'receivedSpf'],
-  ['dkim-signature', 'dkimSignature'], ['email.dkim_signature', 'dkimSignature'],
+  ['authentication-results', 'authenticationResults'],
+  ['email.authentication_results', 'authenticationResults'],
+  ['received-spf', 'receivedSpf'],
+  ['email.received_spf', 'receivedSpf'],
+  ['dkim-signature', 'dkimSignature'],
+  ['email.dkim_signature', 'dkimSignature'],
 ]);
 
 /** The sender's facts: the email entity carrying header properties wins, flat fields fill gaps. */
@@ -84,7 +88,10 @@ export function mailboxesIn(text: string): Mailbox[] {
   const angle = /^(.*)<\s*([^<>\s]+@[^<>\s]+)\s*>\s*$/s.exec(text.trim());
   if (angle?.[2] !== undefined) {
     const address = angle[2].toLowerCase();
-    const name = angle[1]!.trim().replace(/^"(.*)"$/s, '$1').trim();
+    const name = angle[1]!
+      .trim()
+      .replace(/^"(.*)"$/s, '$1')
+      .trim();
     return [{ address, domain: address.slice(address.lastIndexOf('@') + 1), displayName: name || undefined }];
   }
   return addressesIn(text.replace(/"(?:[^"\\]|\\.)*"/g, ' ')).map((mailbox) => ({ ...mailbox, displayName: undefined }));

@@ -61,7 +61,10 @@ export function parseAuthenticationResults(header: string): AuthenticationResult
   for (const single of header.split(/\r?\n(?=\s*Authentication-Results\s*:)/i)) {
     const value = single.replace(/^\s*Authentication-Results\s*:/i, '');
     splitOutsideComments(value, ';').forEach(({ body, comment }, index) => {
-      const text = body.replace(/\s*=\s*/g, '=').replace(/\s+/g, ' ').trim();
+      const text = body
+        .replace(/\s*=\s*/g, '=')
+        .replace(/\s+/g, ' ')
+        .trim();
       const pairs = [...text.matchAll(PAIR)];
       const first = pairs[0];
       // The first part is the authserv-id (with an optional version) unless it already holds a result.
@@ -85,11 +88,18 @@ export function parseAuthenticationResults(header: string): AuthenticationResult
 /** Parses a Received-SPF header (RFC 7208 §9.1): the result word, a comment, then key=value pairs. */
 export function parseReceivedSpf(header: string): AuthenticationResult | undefined {
   const parts = splitOutsideComments(header.replace(/^\s*Received-SPF\s*:/i, ''), ';');
-  const text = parts.map((part) => part.body).join(' ').replace(/\s+/g, ' ').trim();
+  const text = parts
+    .map((part) => part.body)
+    .join(' ')
+    .replace(/\s+/g, ' ')
+    .trim();
   const result = /^([a-z]+)/i.exec(text)?.[1]?.toLowerCase();
   if (!result) return undefined;
   const properties: Record<string, string> = {};
   for (const pair of text.matchAll(PAIR)) properties[pair[1]!.toLowerCase()] = pair[2]!.replace(/^"|"$/g, '');
-  const comment = parts.map((part) => part.comment).filter(Boolean).join(' ');
+  const comment = parts
+    .map((part) => part.comment)
+    .filter(Boolean)
+    .join(' ');
   return { method: 'spf', result, properties, comment, text: `Received-SPF: ${text}` };
 }

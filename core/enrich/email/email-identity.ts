@@ -22,12 +22,7 @@ export interface Sender {
 }
 
 /** Findings on who the sender claims to be: display-name and executive impersonation, Reply-To and Return-Path elsewhere. */
-export function identityFindings(
-  facts: MessageFacts,
-  sender: Sender,
-  isAuthenticated: boolean,
-  checks: EmailChecks,
-): Finding[] {
+export function identityFindings(facts: MessageFacts, sender: Sender, isAuthenticated: boolean, checks: EmailChecks): Finding[] {
   const findings: Finding[] = [];
   const { displayName, domain: fromDomain } = sender;
   const fromOrg = organizationalDomain(fromDomain);
@@ -39,31 +34,30 @@ export function identityFindings(
     const shownAddress = addressesIn(displayName).find((shown) => organizationalDomain(shown.domain) !== fromOrg);
     const isOrganizationDomain = (domain: string) => checks.organizationDomains.has(organizationalDomain(domain));
     const shownDomain =
-      shownAddress?.domain ?? displayName.match(DOMAIN_TOKEN)?.map((token) => token.toLowerCase()).find(isOrganizationDomain);
+      shownAddress?.domain ??
+      displayName
+        .match(DOMAIN_TOKEN)
+        ?.map((token) => token.toLowerCase())
+        .find(isOrganizationDomain);
     if (shownDomain) {
       const isOrganization = isOrganizationDomain(shownDomain);
       const shown = shownAddress ? `the address ${shownAddress.address}` : `the domain ${shownDomain}`;
       findings.push({
         kind: 'email',
-        claim:
-          `The display name "${clip(displayName)}" shows ${shown}` +
-          `${isOrganization ? ", one of the organisation's domains," : ''} but the message was sent from ${sender.address}.`,
+        claim: `The display name "${clip(displayName)}" shows ${shown}` + `${isOrganization ? ", one of the organisation's domains," : ''} but the message was sent from ${sender.address}.`,
         weight: isOrganization ? 1.2 : 0.8,
         refs,
         attack: ['T1656'],
       });
     }
     const displayWords = new Set(nameWords(displayName));
-    const executive = checks.executiveNames.find((candidate) =>
-      candidate.words.every((word) => displayWords.has(word)),
-    );
+    const executive = checks.executiveNames.find((candidate) => candidate.words.every((word) => displayWords.has(word)));
     const isOutside = isFreeMail || checks.organizationDomains.size > 0;
     if (executive && isOutside) {
       findings.push({
         kind: 'email',
         claim:
-          `The display name "${clip(displayName)}" names the executive ${executive.name}, but the message comes ` +
-          `from ${isFreeMail ? 'the free-mail' : 'the outside'} address ${sender.address}.`,
+          `The display name "${clip(displayName)}" names the executive ${executive.name}, but the message comes ` + `from ${isFreeMail ? 'the free-mail' : 'the outside'} address ${sender.address}.`,
         weight: isFreeMail ? 1.3 : 0.6,
         refs,
         attack: ['T1656'],

@@ -22,16 +22,57 @@ export const EmailOptionsSchema = z.strictObject({
 export type EmailOptions = z.infer<typeof EmailOptionsSchema>;
 
 const FREE_MAIL_DOMAINS = [
-  'gmail.com', 'googlemail.com', 'outlook.com', 'hotmail.com', 'live.com', 'msn.com', 'yahoo.com',
-  'ymail.com', 'aol.com', 'icloud.com', 'me.com', 'mac.com', 'proton.me', 'protonmail.com', 'pm.me',
-  'gmx.com', 'gmx.net', 'gmx.de', 'web.de', 'mail.com', 'yandex.com', 'yandex.ru', 'mail.ru',
-  'zoho.com', 'tutanota.com', 'tuta.io', 'fastmail.com', 'qq.com', '163.com', '126.com',
+  'gmail.com',
+  'googlemail.com',
+  'outlook.com',
+  'hotmail.com',
+  'live.com',
+  'msn.com',
+  'yahoo.com',
+  'ymail.com',
+  'aol.com',
+  'icloud.com',
+  'me.com',
+  'mac.com',
+  'proton.me',
+  'protonmail.com',
+  'pm.me',
+  'gmx.com',
+  'gmx.net',
+  'gmx.de',
+  'web.de',
+  'mail.com',
+  'yandex.com',
+  'yandex.ru',
+  'mail.ru',
+  'zoho.com',
+  'tutanota.com',
+  'tuta.io',
+  'fastmail.com',
+  'qq.com',
+  '163.com',
+  '126.com',
 ];
 
 const PRESSURE_WORDS = [
-  'urgent(?:ly)?', 'immediate(?:ly)?', 'asap', 'action required', 'time[- ]sensitive', 'final notice', 'right away',
-  'invoice', 'payments?', 'wire(?: transfer)?', 'bank (?:details|account)', 'remittance', 'overdue', 'past due',
-  'gift ?cards?', 'purchase order', 'payroll', 'direct deposit',
+  'urgent(?:ly)?',
+  'immediate(?:ly)?',
+  'asap',
+  'action required',
+  'time[- ]sensitive',
+  'final notice',
+  'right away',
+  'invoice',
+  'payments?',
+  'wire(?: transfer)?',
+  'bank (?:details|account)',
+  'remittance',
+  'overdue',
+  'past due',
+  'gift ?cards?',
+  'purchase order',
+  'payroll',
+  'direct deposit',
 ];
 const SUBJECT_PRESSURE = new RegExp(`\\b(?:${PRESSURE_WORDS.join('|')})\\b`, 'gi');
 
@@ -59,10 +100,7 @@ function subjectFinding(subject: Fact): Finding[] {
  * Reads the sender's authentication results and identity headers. Offline and pure: every
  * check is a function of the alert and the options.
  */
-export function createEmailEnricher(
-  options: z.input<typeof EmailOptionsSchema> = {},
-  _context?: { baseDir: string },
-): EnricherV1 {
+export function createEmailEnricher(options: z.input<typeof EmailOptionsSchema> = {}, _context?: { baseDir: string }): EnricherV1 {
   const parsed = EmailOptionsSchema.safeParse(options);
   if (!parsed.success) {
     throw new ConfigError(`enrichers.email options are invalid: ${z.prettifyError(parsed.error)}`, {
@@ -72,16 +110,12 @@ export function createEmailEnricher(
   const checks: EmailChecks = {
     organizationDomains: new Set(parsed.data.organizationDomains.map(organizationalDomain)),
     freeMailDomains: new Set([...FREE_MAIL_DOMAINS, ...parsed.data.freeMailDomains]),
-    executiveNames: parsed.data.executiveNames
-      .map((name) => ({ name, words: nameWords(name) }))
-      .filter((executive) => executive.words.length > 0),
+    executiveNames: parsed.data.executiveNames.map((name) => ({ name, words: nameWords(name) })).filter((executive) => executive.words.length > 0),
   };
 
   return {
     id: 'email',
-    description:
-      'Email sender checks: SPF/DKIM/DMARC results, display-name and executive impersonation, ' +
-      'Reply-To and Return-Path mismatch, pressure wording.',
+    description: 'Email sender checks: SPF/DKIM/DMARC results, display-name and executive impersonation, ' + 'Reply-To and Return-Path mismatch, pressure wording.',
     enrich(alert) {
       const facts = collectFacts(alert);
       if (!facts.from && !facts.authenticationResults && !facts.receivedSpf && !facts.subject) return [];

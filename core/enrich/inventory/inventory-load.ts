@@ -39,9 +39,7 @@ export interface Inventory {
 function loadAsset(located: Located, file: string): AssetRecord {
   const host = text(located, file, 'host', 'hostname')?.toLowerCase();
   const rawIps = located.row['ip'];
-  const ips = (Array.isArray(rawIps) ? rawIps.map(String) : (text(located, file, 'ip') ?? '').split(/[\s;,|]+/))
-    .map((ip) => ip.trim().toLowerCase())
-    .filter(Boolean);
+  const ips = (Array.isArray(rawIps) ? rawIps.map(String) : (text(located, file, 'ip') ?? '').split(/[\s;,|]+/)).map((ip) => ip.trim().toLowerCase()).filter(Boolean);
   if (!host && ips.length === 0) {
     const fix = 'give a host (or hostname) or an ip so alerts can match the asset';
     fail(file, located.location, 'has neither host nor ip', fix);
@@ -57,7 +55,9 @@ function loadAsset(located: Located, file: string): AssetRecord {
     ips,
     criticality: criticality.data,
     owner: text(located, file, 'owner'),
-    role: text(located, file, 'role')?.toLowerCase().replace(/[\s_]+/g, '-'),
+    role: text(located, file, 'role')
+      ?.toLowerCase()
+      .replace(/[\s_]+/g, '-'),
     environment: text(located, file, 'environment')?.toLowerCase(),
     source: located.source,
   };
@@ -91,10 +91,7 @@ function keep<T>(map: Map<string, T>, key: string, record: T, isRiskier: (candid
 const rank = (asset: AssetRecord): number => (asset.criticality ? CRITICALITY_RANK[asset.criticality] : -1);
 
 /** Reads every inventory file named in the options. Throws ConfigError naming the file, line and fix. */
-export function loadInventory(
-  options: Pick<InventoryOptions, 'assets' | 'identities'>,
-  context: { baseDir: string },
-): Inventory {
+export function loadInventory(options: Pick<InventoryOptions, 'assets' | 'identities'>, context: { baseDir: string }): Inventory {
   const inventory: Inventory = {
     assetsByName: new Map(),
     assetsByShortName: new Map(),
@@ -102,8 +99,7 @@ export function loadInventory(
     identitiesByUser: new Map(),
   };
   const isRiskierAsset = (candidate: AssetRecord, current: AssetRecord) => rank(candidate) > rank(current);
-  const isRiskierIdentity = (candidate: IdentityRecord, current: IdentityRecord) =>
-    candidate.isPrivileged && !current.isPrivileged;
+  const isRiskierIdentity = (candidate: IdentityRecord, current: IdentityRecord) => candidate.isPrivileged && !current.isPrivileged;
   options.assets.forEach((file, index) => {
     for (const located of readRows(file, context.baseDir, 'assets', `assets[${index}]`)) {
       const asset = loadAsset(located, path.resolve(context.baseDir, file.path));

@@ -36,11 +36,9 @@ function readCsv(file: string, displayPath: string, text: string, listName: keyo
     }) as unknown as typeof records;
   } catch (error) {
     const line = typeof (error as { lines?: unknown }).lines === 'number' ? (error as { lines: number }).lines : 1;
-    throw new ConfigError(
-      `${file} line ${line}: ${(error as Error).message}; quote values that contain commas or quotes ("a, b") ` +
-        'and give every row as many values as the header',
-      { cause: error },
-    );
+    throw new ConfigError(`${file} line ${line}: ${(error as Error).message}; quote values that contain commas or quotes ("a, b") ` + 'and give every row as many values as the header', {
+      cause: error,
+    });
   }
   const [header, ...rows] = records;
   if (!header) return [];
@@ -90,15 +88,9 @@ export function readRows(file: { path: string }, baseDir: string, listName: 'ass
     text = readFileSync(resolved, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? 'read error';
-    throw new ConfigError(
-      `${at}.path ${resolved} cannot be read (${code}); ` +
-        "fix the path (relative paths start at the config file's folder)",
-      { cause: error },
-    );
+    throw new ConfigError(`${at}.path ${resolved} cannot be read (${code}); ` + "fix the path (relative paths start at the config file's folder)", { cause: error });
   }
-  return extension === '.csv'
-    ? readCsv(resolved, file.path, text, listName)
-    : readJson(resolved, file.path, text, listName);
+  return extension === '.csv' ? readCsv(resolved, file.path, text, listName) : readJson(resolved, file.path, text, listName);
 }
 
 export function text(located: Located, file: string, ...keys: string[]): string | undefined {

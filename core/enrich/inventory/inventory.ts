@@ -2,15 +2,7 @@ import { z } from 'zod';
 import type { Alert, Entity } from '../../spec/alert.js';
 import { ConfigError } from '../../spec/errors.js';
 import type { EnricherV1, Finding } from '../enricher.js';
-import {
-  CRITICALITY_RANK,
-  loadInventory,
-  normalizeUserName,
-  type AssetRecord,
-  type Criticality,
-  type IdentityRecord,
-  type Inventory,
-} from './inventory-load.js';
+import { CRITICALITY_RANK, loadInventory, normalizeUserName, type AssetRecord, type Criticality, type IdentityRecord, type Inventory } from './inventory-load.js';
 import { compileExplanation, DEFAULT_ROLE_EXPLANATIONS, explain, RoleExplanationSchema, type CompiledExplanation } from './inventory-roles.js';
 import { entityRef } from '../field-path.js';
 
@@ -24,9 +16,7 @@ export const InventoryOptionsSchema = z.strictObject({
   identities: z.array(InventoryFileSchema).default([]),
   /** Roles added to (or replacing) the built-in ones, keyed by role name. */
   roleExplanations: z.record(z.string(), RoleExplanationSchema).default({}),
-  nonProductionEnvironments: z
-    .array(z.string().min(1))
-    .default(['test', 'testing', 'lab', 'dev', 'development', 'sandbox', 'qa', 'uat']),
+  nonProductionEnvironments: z.array(z.string().min(1)).default(['test', 'testing', 'lab', 'dev', 'development', 'sandbox', 'qa', 'uat']),
 });
 export type InventoryOptions = z.infer<typeof InventoryOptionsSchema>;
 
@@ -60,7 +50,13 @@ const INTERACTIVE_IMAGES = /(?:^|[\\/])(?:explorer|mstsc|rdpclip)\.exe$/i;
 function interactiveSign(alert: Alert): { ref: string; text: string } | undefined {
   for (const key in alert.fields) {
     const value = alert.fields[key]!.trim().toLowerCase();
-    if (key.toLowerCase().replace(/[^a-z]/g, '').endsWith('logontype') && INTERACTIVE_LOGON_TYPES.has(value)) {
+    if (
+      key
+        .toLowerCase()
+        .replace(/[^a-z]/g, '')
+        .endsWith('logontype') &&
+      INTERACTIVE_LOGON_TYPES.has(value)
+    ) {
       return { ref: `fields.${key}`, text: `logon type ${alert.fields[key]}` };
     }
   }
@@ -89,10 +85,7 @@ export interface InventoryEnricher extends EnricherV1 {
  * Matches host, ip and user entities against asset and identity inventories loaded once here.
  * enrich() only does Map look-ups, so it stays cheap at tens of thousands of alerts a second.
  */
-export function createInventoryEnricher(
-  options: z.input<typeof InventoryOptionsSchema>,
-  context: { baseDir: string },
-): InventoryEnricher {
+export function createInventoryEnricher(options: z.input<typeof InventoryOptionsSchema>, context: { baseDir: string }): InventoryEnricher {
   const parsed = InventoryOptionsSchema.safeParse(options);
   if (!parsed.success) {
     throw new ConfigError(`enrichers.inventory options are invalid: ${z.prettifyError(parsed.error)}`, {
@@ -111,11 +104,7 @@ export function createInventoryEnricher(
     const refs = [entityRef, asset.source];
     const label = `${entity.kind === 'ip' ? 'Address' : 'Host'} ${entity.value}`;
     const isCritical = asset.criticality === 'high' || asset.criticality === 'critical';
-    const standing = !isCritical
-      ? 'in the asset inventory'
-      : asset.criticality === 'critical'
-        ? 'a critical asset'
-        : 'a high-criticality asset';
+    const standing = !isCritical ? 'in the asset inventory' : asset.criticality === 'critical' ? 'a critical asset' : 'a high-criticality asset';
     const facts = describe({
       criticality: isCritical ? undefined : asset.criticality,
       owner: asset.owner,
@@ -158,11 +147,7 @@ export function createInventoryEnricher(
 
   function identityFindings(identity: IdentityRecord, entity: Entity, entityRef: string, alert: Alert): Finding[] {
     const refs = [entityRef, identity.source];
-    const kindOfAccount = identity.isPrivileged
-      ? 'a privileged account'
-      : identity.isService
-        ? 'a service account'
-        : 'in the identity inventory';
+    const kindOfAccount = identity.isPrivileged ? 'a privileged account' : identity.isService ? 'a service account' : 'in the identity inventory';
     const findings: Finding[] = [
       {
         kind: 'inventory',
@@ -189,28 +174,20 @@ export function createInventoryEnricher(
 
   return {
     id: 'inventory',
-    description:
-      'Asset and identity inventory: criticality, owner, privileged and service accounts, ' +
-      'roles that explain the alert, test environments.',
+    description: 'Asset and identity inventory: criticality, owner, privileged and service accounts, ' + 'roles that explain the alert, test environments.',
     inventory,
     enrich(alert) {
       if (isEmpty) return [];
       let findings: Finding[] | undefined;
       let seen: Set<AssetRecord | IdentityRecord> | undefined;
       alert.entities.forEach((entity, index) => {
-        const record =
-          entity.kind === 'user'
-            ? inventory.identitiesByUser.get(normalizeUserName(entity.value))
-            : findAsset(inventory, entity);
+        const record = entity.kind === 'user' ? inventory.identitiesByUser.get(normalizeUserName(entity.value)) : findAsset(inventory, entity);
         if (!record) return;
         seen ??= new Set();
         if (seen.has(record)) return;
         seen.add(record);
         const ref = entityRef(index);
-        const found =
-          'user' in record
-            ? identityFindings(record, entity, ref, alert)
-            : assetFindings(record, entity, ref, alert);
+        const found = 'user' in record ? identityFindings(record, entity, ref, alert) : assetFindings(record, entity, ref, alert);
         (findings ??= []).push(...found);
       });
       return findings ?? [];

@@ -55,7 +55,11 @@ export function createAlertKnowledgeEnricher(taxonomy: readonly TaxonomyEntry[] 
       .filter(({ technique }) => !seen.has(technique.id) && seen.add(technique.id))
       .map(({ technique, field, words }) => ({
         kind: 'knowledge',
-        claim: `Public detection rules with ${words} like this ${field === 'title' ? 'title' : 'rule description'} (${technique.features.slice(0, 3).map((feature) => `"${feature}"`).join(', ')}) are tagged ${technique.id} ${lookupTechnique(technique.id)?.name ?? ''}`.trimEnd() + ` (vote share ${technique.confidence}).`,
+        claim:
+          `Public detection rules with ${words} like this ${field === 'title' ? 'title' : 'rule description'} (${technique.features
+            .slice(0, 3)
+            .map((feature) => `"${feature}"`)
+            .join(', ')}) are tagged ${technique.id} ${lookupTechnique(technique.id)?.name ?? ''}`.trimEnd() + ` (vote share ${technique.confidence}).`,
         weight: 0,
         refs: [field, 'knowledge:title-techniques'],
         attack: withRenumbered(technique.id, true),
@@ -64,7 +68,8 @@ export function createAlertKnowledgeEnricher(taxonomy: readonly TaxonomyEntry[] 
 
   return {
     id: 'knowledge',
-    description: 'What the alert title means in vendor taxonomies (signature categories, decoder events, anomaly detectors) and attack vocabulary, and which ATT&CK techniques public rule sets name that way.',
+    description:
+      'What the alert title means in vendor taxonomies (signature categories, decoder events, anomaly detectors) and attack vocabulary, and which ATT&CK techniques public rule sets name that way.',
     enrich(alert: Alert): Finding[] {
       return findingsFor(alert).map((finding) => ({ ...finding }));
     },

@@ -38,6 +38,9 @@ export const ANOMALY_PRODUCTS: readonly string[] = taxonomy.anomalyProducts;
 
 export function isAnomalyProduct(product: string | undefined): boolean {
   if (product === undefined) return false;
-  const name = ` ${product.toLowerCase().replace(/[^a-z0-9]+/g, ' ').trim()} `;
+  const name = ` ${product
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, ' ')
+    .trim()} `;
   return ANOMALY_PRODUCTS.some((known) => name.includes(` ${known.replace(/[^a-z0-9]+/g, ' ')} `));
 }

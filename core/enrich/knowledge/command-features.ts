@@ -12,12 +12,16 @@ const SHELL_INNER = /(?:^|\s)(?:[-/](?:c|k|r|command|commandwithargs|e(?:x(?:e(?
 const SHELLS = new Set(['cmd', 'powershell', 'pwsh', 'bash', 'sh', 'zsh', 'dash']);
 const SWITCH = /^(?:--?|\/|[\u2013\u2014])([a-z][a-z0-9_-]{0,30})/;
 const WORD = /^[a-z][a-z0-9_-]{1,30}$/;
-const CMDLET = /^(?:get|set|new|remove|add|invoke|start|stop|copy|move|rename|clear|disable|enable|export|import|out|register|unregister|install|uninstall|test|find|expand|compress|convertto|convertfrom|mount|dismount|restart|suspend|resume|write|read|select|wait|update|send|receive|connect|disconnect|grant|revoke|block|unblock|protect|unprotect|save|backup|restore|reset|resolve|search|show|hide|lock|unlock|request|open|close|push|pop|publish|debug|measure|trace|use|edit|format|join|split|sort|group)-[a-z][a-z0-9]{2,40}$/;
+const CMDLET =
+  /^(?:get|set|new|remove|add|invoke|start|stop|copy|move|rename|clear|disable|enable|export|import|out|register|unregister|install|uninstall|test|find|expand|compress|convertto|convertfrom|mount|dismount|restart|suspend|resume|write|read|select|wait|update|send|receive|connect|disconnect|grant|revoke|block|unblock|protect|unprotect|save|backup|restore|reset|resolve|search|show|hide|lock|unlock|request|open|close|push|pop|publish|debug|measure|trace|use|edit|format|join|split|sort|group)-[a-z][a-z0-9]{2,40}$/;
 const SYSTEM_FILE = /(?:^|[\\/])([a-z0-9_-]{2,40}\.(?:exe|dll|sys|dit|hiv|cpl|msc|inf|sct|xsl|hta|lnk|kirbi|evtx|dmp))(?=$|[,\s"':])/;
 
 /** Lower-case program name of a path or token (`"C:\Windows\System32\certutil.exe"` → certutil). */
 export function programName(token: string): string {
-  const clean = token.trim().replace(/^["']+|["']+$/g, '').toLowerCase();
+  const clean = token
+    .trim()
+    .replace(/^["']+|["']+$/g, '')
+    .toLowerCase();
   const base = clean.slice(Math.max(clean.lastIndexOf('\\'), clean.lastIndexOf('/')) + 1);
   return base.replace(/\.(?:exe|com)$/, '');
 }
@@ -61,7 +65,42 @@ function statementFeatures(statement: string, features: Set<string>, depth: numb
 
 const PATH_PART = /^[a-z][a-z0-9 ._-]{1,40}$/;
 /** Folder and key names nearly every path passes through: a pair of two of them says nothing. */
-const GENERIC_PATH_PARTS = new Set(['hklm', 'hkcu', 'hku', 'hkcr', 'hklm:', 'hkcu:', 'software', 'microsoft', 'windows', 'windows nt', 'currentversion', 'currentcontrolset', 'control', 'services', 'policies', 'classes', 'wow6432node', 'system32', 'syswow64', 'users', 'public', 'appdata', 'local', 'roaming', 'locallow', 'programdata', 'program files', 'program files (x86)', 'temp', 'documents', 'desktop', 'downloads', 'default', 'all users']);
+const GENERIC_PATH_PARTS = new Set([
+  'hklm',
+  'hkcu',
+  'hku',
+  'hkcr',
+  'hklm:',
+  'hkcu:',
+  'software',
+  'microsoft',
+  'windows',
+  'windows nt',
+  'currentversion',
+  'currentcontrolset',
+  'control',
+  'services',
+  'policies',
+  'classes',
+  'wow6432node',
+  'system32',
+  'syswow64',
+  'users',
+  'public',
+  'appdata',
+  'local',
+  'roaming',
+  'locallow',
+  'programdata',
+  'program files',
+  'program files (x86)',
+  'temp',
+  'documents',
+  'desktop',
+  'downloads',
+  'default',
+  'all users',
+]);
 
 /**
  * `path:a\b` for each pair of adjacent folder or key names of a Windows path or registry key

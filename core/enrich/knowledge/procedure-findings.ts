@@ -14,7 +14,9 @@ export const PROCEDURE_MODEL = procedureData as ProcedureModel;
 export function procedureFindings(kind: string, subject: string, features: readonly string[], ref: string, includeSuccessors: boolean, model: ProcedureModel = PROCEDURE_MODEL): Finding[] {
   return inferProcedureTechniques(model, features).map((technique) => ({
     kind,
-    claim: `${subject} matches ${technique.procedures} public attack procedure${technique.procedures === 1 ? '' : 's'} (Atomic Red Team) for ${technique.id} ${lookupTechnique(technique.id)?.name ?? ''}`.trimEnd() + ` through ${describe(technique.feature)}.`,
+    claim:
+      `${subject} matches ${technique.procedures} public attack procedure${technique.procedures === 1 ? '' : 's'} (Atomic Red Team) for ${technique.id} ${lookupTechnique(technique.id)?.name ?? ''}`.trimEnd() +
+      ` through ${describe(technique.feature)}.`,
     weight: 0,
     refs: [ref, `knowledge:procedure:${technique.id}`],
     attack: withRenumbered(technique.id, includeSuccessors),

@@ -45,5 +45,8 @@ export function inferTitleTechniques(model: TitleModel, title: string, limit = 2
   const ranked = [...scores.entries()].map(([id, entry]) => ({ id, confidence: entry.score / total, features: entry.features.sort((left, right) => right[1] - left[1]).map(([feature]) => feature) }));
   ranked.sort((left, right) => right.confidence - left.confidence || left.id.localeCompare(right.id));
   const top = ranked[0]?.confidence ?? 0;
-  return ranked.filter((entry) => entry.confidence >= model.minConfidence && entry.confidence >= top * 0.6).slice(0, limit).map((entry) => ({ ...entry, confidence: Math.round(entry.confidence * 1000) / 1000 }));
+  return ranked
+    .filter((entry) => entry.confidence >= model.minConfidence && entry.confidence >= top * 0.6)
+    .slice(0, limit)
+    .map((entry) => ({ ...entry, confidence: Math.round(entry.confidence * 1000) / 1000 }));
 }

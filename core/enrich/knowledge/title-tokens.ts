@@ -5,13 +5,18 @@
 
 /** Words that carry no technique: function words and the hedges every rule set puts in names. */
 const STOP_WORDS = new Set(
-  'a an the of on in to by via with from for and or is as at into over through onto using use used via vs per its it this that be been being was were has have had not no potential possible suspicious detected detection detects detect activity attempt attempted attempts alert alerts rule event events'.split(' '),
+  'a an the of on in to by via with from for and or is as at into over through onto using use used via vs per its it this that be been being was were has have had not no potential possible suspicious detected detection detects detect activity attempt attempted attempts alert alerts rule event events'.split(
+    ' ',
+  ),
 );
 
 /** Lower-case word stems of a title (`Dumping LSASS Memory via ProcDump.exe` → dump lsass memory procdump). */
 export function titleTokens(title: string): string[] {
   const tokens: string[] = [];
-  for (const word of title.toLowerCase().replace(/\.(?:exe|dll|sys|ps1)\b/g, '').split(/[^a-z0-9]+/)) {
+  for (const word of title
+    .toLowerCase()
+    .replace(/\.(?:exe|dll|sys|ps1)\b/g, '')
+    .split(/[^a-z0-9]+/)) {
     if (word.length < 2 || STOP_WORDS.has(word) || /^\d+$/.test(word)) continue;
     tokens.push(stemWord(word));
   }

@@ -110,9 +110,7 @@ function buildSegments<T>(entries: CidrMatch<T>[], bits: number): Segments<T> {
     const end = start + (1n << BigInt(bits - entry.cidr.prefix)) - 1n;
     blocks.set(key, { start, end, prefix: entry.cidr.prefix, matches: [entry] });
   }
-  const sorted = [...blocks.values()].sort((left, right) =>
-    left.start === right.start ? left.prefix - right.prefix : left.start < right.start ? -1 : 1,
-  );
+  const sorted = [...blocks.values()].sort((left, right) => (left.start === right.start ? left.prefix - right.prefix : left.start < right.start ? -1 : 1));
   const starts: bigint[] = [];
   const matches: (readonly CidrMatch<T>[] | undefined)[] = [];
   const emit = (start: bigint, list: readonly CidrMatch<T>[] | undefined): void => {

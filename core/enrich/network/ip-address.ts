@@ -6,9 +6,7 @@
  */
 
 /** IPv4 as an unsigned 32-bit number; IPv6 as four big-endian 32-bit words. IPv4-mapped IPv6 is IPv4. */
-export type IpAddress =
-  | { readonly version: 4; readonly value: number }
-  | { readonly version: 6; readonly words: readonly [number, number, number, number] };
+export type IpAddress = { readonly version: 4; readonly value: number } | { readonly version: 6; readonly words: readonly [number, number, number, number] };
 
 export interface Cidr {
   readonly address: IpAddress;

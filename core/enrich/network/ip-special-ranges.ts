@@ -1,18 +1,7 @@
 import { CidrTable } from './cidr-table.js';
 import { parseCidr, type IpAddress } from './ip-address.js';
 
-export type SpecialRangeCategory =
-  | 'private'
-  | 'shared'
-  | 'unique_local'
-  | 'loopback'
-  | 'link_local'
-  | 'multicast'
-  | 'documentation'
-  | 'benchmarking'
-  | 'reserved'
-  | 'unspecified'
-  | 'broadcast';
+export type SpecialRangeCategory = 'private' | 'shared' | 'unique_local' | 'loopback' | 'link_local' | 'multicast' | 'documentation' | 'benchmarking' | 'reserved' | 'unspecified' | 'broadcast';
 
 export interface SpecialRange {
   readonly category: SpecialRangeCategory;

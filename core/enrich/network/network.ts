@@ -7,9 +7,7 @@ import { formatCidr, parseCidr, parseIp } from './ip-address.js';
 import { classifyIp, type SpecialRange } from './ip-special-ranges.js';
 import { entityRef } from '../field-path.js';
 
-const cidrText = z
-  .string()
-  .refine((text) => parseCidr(text.trim()) !== undefined, 'write a CIDR block such as 10.0.0.0/8 or fd00::/8, or a single address');
+const cidrText = z.string().refine((text) => parseCidr(text.trim()) !== undefined, 'write a CIDR block such as 10.0.0.0/8 or fd00::/8, or a single address');
 
 export const NetworkOptionsSchema = z.strictObject({
   /** The organisation's own address space. Empty: private-use ranges (RFC 1918, fc00::/7, 100.64/10) count as internal. */
@@ -71,7 +69,7 @@ export function createNetworkEnricher(options: NetworkOptionsInput = {}, _enviro
       let badData: { weight: number; addresses: string[]; refs: string[]; names: string[] } | undefined;
       for (let index = 0; index < entities.length; index++) {
         const entity = entities[index];
-        if (!entity || entity.kind !== 'ip' || isRepeatedEntity(entities, index)) continue;
+        if (entity?.kind !== 'ip' || isRepeatedEntity(entities, index)) continue;
         const address = parseIp(entity.value.trim());
         if (!address) continue;
         findings ??= [];
@@ -87,9 +85,10 @@ export function createNetworkEnricher(options: NetworkOptionsInput = {}, _enviro
           if (!scannerFinding || weight < scannerFinding.weight) {
             scannerFinding = {
               kind: 'network',
-              claim: isSource || weight < 0
-                ? `${shown} is the authorised scanner "${scanner.name}" (${scanner.cidr})${isSource ? '' : ', though the alert does not say it was the source'}.`
-                : `${shown} is the authorised scanner "${scanner.name}" (${scanner.cidr}), but as the ${entity.role}, so it does not explain the alert.`,
+              claim:
+                isSource || weight < 0
+                  ? `${shown} is the authorised scanner "${scanner.name}" (${scanner.cidr})${isSource ? '' : ', though the alert does not say it was the source'}.`
+                  : `${shown} is the authorised scanner "${scanner.name}" (${scanner.cidr}), but as the ${entity.role}, so it does not explain the alert.`,
               weight,
               refs: [ref, 'options.knownScanners'],
               ...(weight < 0 ? { benignReason: 'expected_activity' as const } : {}),
@@ -102,9 +101,14 @@ export function createNetworkEnricher(options: NetworkOptionsInput = {}, _enviro
         } else if (!special) {
           findings.push(context(`${shown} is external: a public, globally routable address.`, ref));
         } else if (PRIVATE_CATEGORIES.has(special.category)) {
-          findings.push(context(hasInternalRanges
-            ? `${shown} is in the ${special.name} range (${special.rfc}) but outside the configured internal ranges.`
-            : `${shown} is internal: in the ${special.name} range (${special.rfc}).`, ref));
+          findings.push(
+            context(
+              hasInternalRanges
+                ? `${shown} is in the ${special.name} range (${special.rfc}) but outside the configured internal ranges.`
+                : `${shown} is internal: in the ${special.name} range (${special.rfc}).`,
+              ref,
+            ),
+          );
         } else {
           findings.push(context(`${shown} is in the ${special.name} range (${special.rfc}), not a routable Internet peer.`, ref));
           const isDocumentation = DOCUMENTATION_CATEGORIES.has(special.category);

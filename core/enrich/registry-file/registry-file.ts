@@ -46,7 +46,11 @@ interface FileData {
 const fileKnowledge = fileData as FileData;
 
 function pathRule(row: PathRow): PathRule {
-  return { ...techniqueRule(row), ...(row.actor !== undefined ? { actor: compilePattern(row.actor) } : {}), ...(row.exceptActor !== undefined ? { exceptActor: compilePattern(row.exceptActor) } : {}) };
+  return {
+    ...techniqueRule(row),
+    ...(row.actor !== undefined ? { actor: compilePattern(row.actor) } : {}),
+    ...(row.exceptActor !== undefined ? { exceptActor: compilePattern(row.exceptActor) } : {}),
+  };
 }
 
 /** Extensions of files that run code when opened or loaded. */
@@ -109,7 +113,13 @@ export function createRegistryFileEnricher(options: RegistryFileOptionsInput = {
       }
       // An ordinary autostart of an installed program: the key alone overstates it.
       if (!isSuspicious && strongest <= 1.5 && INSTALLED_PROGRAM.test(details)) {
-        findings.push({ kind: 'registry', claim: `The value data points at an installed program (${quote(details, settings.maxQuoteLength)}).`, weight: -0.5, refs, benignReason: 'expected_activity' });
+        findings.push({
+          kind: 'registry',
+          claim: `The value data points at an installed program (${quote(details, settings.maxQuoteLength)}).`,
+          weight: -0.5,
+          refs,
+          benignReason: 'expected_activity',
+        });
       }
     }
     if (change === 'set' && details !== undefined && BASE64_BLOB.test(details)) {
@@ -122,7 +132,11 @@ export function createRegistryFileEnricher(options: RegistryFileOptionsInput = {
       if (toolRule !== undefined) findings.push(make('registry', `Sysinternals ${eula[1]}`, toolRule, key, refs));
       const writerName = fileName(writer);
       if (writerName && !stem(writerName).replace(/64a?$/, '').includes(tool.replace(/\s+/g, ''))) {
-        findings.push(make('registry', `Sysinternals ${eula[1]}`, { id: 'renamed-sysinternals', claim: `ran under another name (${writerName})`, weight: 1.5, techniques: ['T1036.003'] }, writer, ['fields.Image']));
+        findings.push(
+          make('registry', `Sysinternals ${eula[1]}`, { id: 'renamed-sysinternals', claim: `ran under another name (${writerName})`, weight: 1.5, techniques: ['T1036.003'] }, writer, [
+            'fields.Image',
+          ]),
+        );
       }
     }
     findings.push(...procedureFindings('registry', subject, pathFeatures(key), refs[0] ?? 'entities', settings.includeSuccessorIds));
@@ -149,7 +163,7 @@ export function createRegistryFileEnricher(options: RegistryFileOptionsInput = {
     for (const rule of FILE_RULES) {
       if (!rule.pattern.test(path)) continue;
       if (rule.actor !== undefined && !rule.actor.test(writer)) continue;
-      if (rule.exceptActor !== undefined && rule.exceptActor.test(writer)) continue;
+      if (rule.exceptActor?.test(writer)) continue;
       findings.push(make('file', 'File write', rule, entity.value, rule.actor ? [...refs, 'fields.Image'] : refs));
     }
     const name = fileName(path);
@@ -158,11 +172,32 @@ export function createRegistryFileEnricher(options: RegistryFileOptionsInput = {
     if (tool !== undefined) findings.push(make('file', 'File write', { ...tool, weight: Math.min(tool.weight, 2) }, entity.value, refs));
     const core = SYSTEM_BINARIES.get(name);
     if (core !== undefined && !isSystem && !INSTALLERS.test(writer)) {
-      findings.push(make('file', 'File write', { id: 'file-system-binary-name', claim: 'gives a Windows program name to a file outside the Windows folders', weight: core ? 2 : 1.5, techniques: ['T1036.005'] }, entity.value, refs));
+      findings.push(
+        make(
+          'file',
+          'File write',
+          { id: 'file-system-binary-name', claim: 'gives a Windows program name to a file outside the Windows folders', weight: core ? 2 : 1.5, techniques: ['T1036.005'] },
+          entity.value,
+          refs,
+        ),
+      );
     }
     const folder = stagingFolder(path);
     if (HIJACKABLE_MODULES.has(name) && !isSystem && (folder !== undefined || !path.includes('\\program files'))) {
-      findings.push(make('file', 'File write', { id: 'file-system-dll-name', claim: 'drops a DLL named like a Windows library outside the Windows folders (DLL hijacking)', weight: folder !== undefined ? 2 : 0.8, techniques: ['T1574.001', 'T1036.005'] }, entity.value, refs));
+      findings.push(
+        make(
+          'file',
+          'File write',
+          {
+            id: 'file-system-dll-name',
+            claim: 'drops a DLL named like a Windows library outside the Windows folders (DLL hijacking)',
+            weight: folder !== undefined ? 2 : 0.8,
+            techniques: ['T1574.001', 'T1036.005'],
+          },
+          entity.value,
+          refs,
+        ),
+      );
     }
     if (folder !== undefined && EXECUTABLE.test(path) && !path.endsWith('.lnk')) {
       findings.push(make('file', 'A file that', { ...folder, claim: `${folder.claim.replace(/^lives/, 'was written')}, and is an executable or script` }, entity.value, refs));
@@ -179,20 +214,43 @@ export function createRegistryFileEnricher(options: RegistryFileOptionsInput = {
     for (const rule of IMAGE_LOAD_RULES) {
       if (!rule.pattern.test(path)) continue;
       if (rule.actor !== undefined && !rule.actor.test(loader)) continue;
-      if (rule.exceptActor !== undefined && rule.exceptActor.test(loader)) continue;
+      if (rule.exceptActor?.test(loader)) continue;
       if ((rule.id === 'load-amsi-odd' || rule.id === 'load-lsass-unsigned') && isSystem) continue;
       findings.push(make('image_load', 'Module load', rule, `${loader} ← ${loaded}`, refs));
     }
     const name = fileName(path);
     const folder = stagingFolder(path);
     if (HIJACKABLE_MODULES.has(name) && !isSystem) {
-      findings.push(make('image_load', 'Module load', { id: 'load-system-module-elsewhere', claim: 'loads a module named like a Windows library from outside the Windows folders (DLL side-loading)', weight: folder !== undefined ? 2 : 0.8, techniques: ['T1574.001'] }, `${loader} ← ${loaded}`, refs));
+      findings.push(
+        make(
+          'image_load',
+          'Module load',
+          {
+            id: 'load-system-module-elsewhere',
+            claim: 'loads a module named like a Windows library from outside the Windows folders (DLL side-loading)',
+            weight: folder !== undefined ? 2 : 0.8,
+            techniques: ['T1574.001'],
+          },
+          `${loader} ← ${loaded}`,
+          refs,
+        ),
+      );
     }
     if (name.endsWith('.cpl') && !isSystem) {
-      findings.push(make('image_load', 'Module load', { id: 'load-cpl-elsewhere', claim: 'loads a Control Panel item from outside the Windows folders', weight: 1, techniques: ['T1218.002', 'T1574.001'] }, loaded, refs));
+      findings.push(
+        make(
+          'image_load',
+          'Module load',
+          { id: 'load-cpl-elsewhere', claim: 'loads a Control Panel item from outside the Windows folders', weight: 1, techniques: ['T1218.002', 'T1574.001'] },
+          loaded,
+          refs,
+        ),
+      );
     }
     if (signed === 'false' && folder !== undefined) {
-      findings.push(make('image_load', 'Module load', { id: 'load-unsigned-staging', claim: 'loads an unsigned module from a user-writable folder', weight: 0.8, techniques: ['T1574.001'] }, loaded, refs));
+      findings.push(
+        make('image_load', 'Module load', { id: 'load-unsigned-staging', claim: 'loads an unsigned module from a user-writable folder', weight: 0.8, techniques: ['T1574.001'] }, loaded, refs),
+      );
     }
     return capPositiveWeights(findings, settings.maxTotalWeight);
   }

@@ -33,9 +33,7 @@ export function suppressionMatches(compiled: CompiledSuppression, alert: Alert, 
   if (nowMs >= compiled.expiresMs) return false;
   if (compiled.rule !== undefined && compiled.rule !== alert.ruleName.toLowerCase()) return false;
   if (compiled.entityKind !== undefined) {
-    const found = alert.entities.some(
-      (entity) => entity.kind === compiled.entityKind && entity.value.toLowerCase() === compiled.entityValue,
-    );
+    const found = alert.entities.some((entity) => entity.kind === compiled.entityKind && entity.value.toLowerCase() === compiled.entityValue);
     if (!found) return false;
   }
   if (compiled.pattern !== undefined) {

@@ -35,7 +35,10 @@ export interface IntelIndex {
 export function loadIntelIndex(files: ThreatIntelOptions['files'], baseDir: string): IntelIndex {
   const addresses: CidrMatch<Indicator>[] = [];
   const byValue: Record<Exclude<IndicatorKind, 'ip'>, Map<string, Indicator[]>> = {
-    domain: new Map(), url: new Map(), hash: new Map(), email: new Map(),
+    domain: new Map(),
+    url: new Map(),
+    hash: new Map(),
+    email: new Map(),
   };
   const reports: IntelFileReport[] = [];
 

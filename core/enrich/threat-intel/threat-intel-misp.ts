@@ -6,9 +6,20 @@ import { canonicalIndicatorValue, IntelFormatError, type IndicatorKind, type Ind
 
 /** MISP attribute types Verdict can match, by entity kind. email-dst is left out: it names the victim. */
 const MISP_TYPES: Record<string, IndicatorKind> = {
-  'ip-src': 'ip', 'ip-dst': 'ip', domain: 'domain', hostname: 'domain', url: 'url', md5: 'hash',
-  sha1: 'hash', sha224: 'hash', sha256: 'hash', sha384: 'hash', sha512: 'hash', 'email-src': 'email',
-  email: 'email', 'email-reply-to': 'email',
+  'ip-src': 'ip',
+  'ip-dst': 'ip',
+  domain: 'domain',
+  hostname: 'domain',
+  url: 'url',
+  md5: 'hash',
+  sha1: 'hash',
+  sha224: 'hash',
+  sha256: 'hash',
+  sha384: 'hash',
+  sha512: 'hash',
+  'email-src': 'email',
+  email: 'email',
+  'email-reply-to': 'email',
 };
 /** threat_level_id 1 high, 2 medium, 3 low (4 undefined uses the file's default confidence). */
 const MISP_THREAT_CONFIDENCE: Record<string, number> = { '1': 90, '2': 70, '3': 50 };
@@ -48,8 +59,14 @@ function loadMispEvent(document: unknown, file: LoadingFile, where: string): voi
     object.Attribute.forEach((attribute, index) => attributes.push({ attribute, at: `Object[${objectIndex}].Attribute[${index}]` }));
   });
   for (const { attribute, at } of attributes) {
-    if (isTrue(attribute.deleted, false)) { file.skip('deleted'); continue; }
-    if (!isTrue(attribute.to_ids, true)) { file.skip('to_ids is false (not for detection)'); continue; }
+    if (isTrue(attribute.deleted, false)) {
+      file.skip('deleted');
+      continue;
+    }
+    if (!isTrue(attribute.to_ids, true)) {
+      file.skip('to_ids is false (not for detection)');
+      continue;
+    }
     // Composite types (domain|ip, filename|sha256, ip-dst|port) carry one value per part.
     const types = attribute.type.split('|');
     const values = attribute.value.split('|');

@@ -42,7 +42,13 @@ export function createThreatIntelEnricher(options: ThreatIntelOptionsInput, envi
     const via = match.via === '' ? '' : ` via ${match.via}`;
     const benign = indicator.isBenign ? '; the indicator is typed benign, so it is context only' : '';
     const sources = new Set([indicator.source, ...match.others.map((other) => other.source)]);
-    const others = match.others.length === 0 ? '' : `; also ${match.others.length} more: ${match.others.slice(0, 5).map((other) => `${other.value} (${other.source} ${other.location})`).join(', ')}`;
+    const others =
+      match.others.length === 0
+        ? ''
+        : `; also ${match.others.length} more: ${match.others
+            .slice(0, 5)
+            .map((other) => `${other.value} (${other.source} ${other.location})`)
+            .join(', ')}`;
     return {
       kind: 'threat_intel',
       claim: `${entity.kind} ${entity.value}${via} matches ${indicator.kind} indicator ${indicator.value}${name} in ${indicator.source} (confidence ${indicator.confidence})${benign}.`,

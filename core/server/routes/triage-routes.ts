@@ -42,7 +42,13 @@ export function registerTriageRoutes(app: FastifyInstance, context: ServerContex
     }
     // A job still pending past its claim's expiry was lost with the process that ran it.
     if (record.state === 'pending' && Date.parse(record.expiresAt) <= context.options.clock().getTime()) {
-      const lost = problemBody(503, 'the server running this job stopped before it finished: submit the alerts again (with the same Idempotency-Key if you used one)', request.id, undefined, 'unavailable');
+      const lost = problemBody(
+        503,
+        'the server running this job stopped before it finished: submit the alerts again (with the same Idempotency-Key if you used one)',
+        request.id,
+        undefined,
+        'unavailable',
+      );
       return jobDocument(id, 'done', 503, JSON.stringify(lost));
     }
     const document = jobDocument(id, record.state, record.statusCode, record.response);

@@ -29,10 +29,11 @@ export function registerMcpCommand(program: Command): void {
       checkUrl(baseUrl);
       if (!options.http) {
         const token = process.env.VERDICT_TOKEN;
-        if (!token) throw new ConfigError('set VERDICT_TOKEN to a Verdict token (verdict token create --name agent --scope triage); it is read from the environment so it never shows in a process list');
+        if (!token)
+          throw new ConfigError('set VERDICT_TOKEN to a Verdict token (verdict token create --name agent --scope triage); it is read from the environment so it never shows in a process list');
         const server = createVerdictMcpServer(createVerdictApi({ baseUrl, token }));
         await server.connect(new StdioServerTransport());
-        await new Promise<void>((resolve) => server.server.onclose = resolve);
+        await new Promise<void>((resolve) => (server.server.onclose = resolve));
         return;
       }
       const port = Number(options.port);
@@ -64,7 +65,10 @@ export function createMcpHttpServer(baseUrl: string): Server {
     if (path !== MCP_PATH) return problem(response, 404, 'not-found', `no route ${request.method} ${path}: the MCP endpoint is ${MCP_PATH}`);
     const header = request.headers.authorization;
     const token = header?.startsWith('Bearer ') ? header.slice(7).trim() : '';
-    if (!token) return problem(response, 401, 'unauthorized', 'send Authorization: Bearer <Verdict token>; create one with `verdict token create --name agent --scope triage`', { 'www-authenticate': 'Bearer realm="verdict"' });
+    if (!token)
+      return problem(response, 401, 'unauthorized', 'send Authorization: Bearer <Verdict token>; create one with `verdict token create --name agent --scope triage`', {
+        'www-authenticate': 'Bearer realm="verdict"',
+      });
     if (request.method !== 'POST') return problem(response, 405, 'invalid-input', 'this MCP endpoint is stateless: POST JSON-RPC messages to it', { allow: 'POST' });
     const body = await readJson(request);
     if (body === INVALID) return problem(response, 400, 'invalid-input', `the body must be JSON of at most ${MAX_BODY_BYTES} bytes`);

@@ -16,13 +16,20 @@ const ANALYST_VERDICTS = ['true_positive', 'benign_positive', 'false_positive'] 
  * the agent can read what to fix; it never ends the session.
  */
 export function createVerdictMcpServer(api: VerdictApi): McpServer {
-  const server = new McpServer({ name: 'verdict', version: VERDICT_VERSION }, { instructions: 'Verdict triages security alerts: triage_alert gives a verdict, a calibrated confidence and the evidence. Recommended actions that need approval are listed by list_pending_approvals; only a human can approve them, in Verdict.' });
+  const server = new McpServer(
+    { name: 'verdict', version: VERDICT_VERSION },
+    {
+      instructions:
+        'Verdict triages security alerts: triage_alert gives a verdict, a calibrated confidence and the evidence. Recommended actions that need approval are listed by list_pending_approvals; only a human can approve them, in Verdict.',
+    },
+  );
 
   server.registerTool(
     'triage_alert',
     {
       title: 'Triage an alert',
-      description: 'Triage one security alert (OCSF, a platform-native alert such as a Splunk notable, or Verdict Alert JSON). Returns the verdict, confidence, summary, evidence and recommended actions. Retrying with the same alert counts once.',
+      description:
+        'Triage one security alert (OCSF, a platform-native alert such as a Splunk notable, or Verdict Alert JSON). Returns the verdict, confidence, summary, evidence and recommended actions. Retrying with the same alert counts once.',
       inputSchema: {
         alert: z.record(z.string(), z.unknown()).describe('The alert object'),
         platform: z.string().min(1).max(64).optional().describe('Platform id of the alert; detected when omitted'),
@@ -30,11 +37,12 @@ export function createVerdictMcpServer(api: VerdictApi): McpServer {
       },
       annotations: { readOnlyHint: false, idempotentHint: true, openWorldHint: false },
     },
-    async ({ alert, platform, idempotency_key }) => answer(async () => {
-      const response = await api.triage(alert, { platform }, idempotency_key);
-      const result = response.results[0];
-      return { text: result ? `${result.alertId}: ${result.verdict} (confidence ${result.confidence})\n${result.summary}` : 'no verdict', data: response };
-    }),
+    async ({ alert, platform, idempotency_key }) =>
+      answer(async () => {
+        const response = await api.triage(alert, { platform }, idempotency_key);
+        const result = response.results[0];
+        return { text: result ? `${result.alertId}: ${result.verdict} (confidence ${result.confidence})\n${result.summary}` : 'no verdict', data: response };
+      }),
   );
 
   server.registerTool(
@@ -45,10 +53,11 @@ export function createVerdictMcpServer(api: VerdictApi): McpServer {
       inputSchema: { alert_id: z.string().min(1).max(512).describe('Alert id') },
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
-    async ({ alert_id }) => answer(async () => {
-      const result = await api.getVerdict(alert_id);
-      return { text: `${result.alertId}: ${result.verdict} (confidence ${result.confidence})`, data: result };
-    }),
+    async ({ alert_id }) =>
+      answer(async () => {
+        const result = await api.getVerdict(alert_id);
+        return { text: `${result.alertId}: ${result.verdict} (confidence ${result.confidence})`, data: result };
+      }),
   );
 
   server.registerTool(
@@ -59,10 +68,11 @@ export function createVerdictMcpServer(api: VerdictApi): McpServer {
       inputSchema: { alert_id: z.string().min(1).max(512).describe('Alert id') },
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
-    async ({ alert_id }) => answer(async () => {
-      const result = await api.getVerdict(alert_id);
-      return { text: renderExplanation(result), data: result };
-    }),
+    async ({ alert_id }) =>
+      answer(async () => {
+        const result = await api.getVerdict(alert_id);
+        return { text: renderExplanation(result), data: result };
+      }),
   );
 
   server.registerTool(
@@ -78,10 +88,11 @@ export function createVerdictMcpServer(api: VerdictApi): McpServer {
       },
       annotations: { readOnlyHint: false, idempotentHint: true, openWorldHint: false },
     },
-    async ({ alert_id, verdict, note, idempotency_key }) => answer(async () => {
-      const response = await api.recordFeedback({ alertId: alert_id, verdict, ...(note ? { note } : {}) }, idempotency_key);
-      return { text: `recorded ${response.recorded}`, data: response };
-    }),
+    async ({ alert_id, verdict, note, idempotency_key }) =>
+      answer(async () => {
+        const response = await api.recordFeedback({ alertId: alert_id, verdict, ...(note ? { note } : {}) }, idempotency_key);
+        return { text: `recorded ${response.recorded}`, data: response };
+      }),
   );
 
   server.registerTool(
@@ -92,10 +103,11 @@ export function createVerdictMcpServer(api: VerdictApi): McpServer {
       inputSchema: { limit: z.number().int().min(1).max(500).optional(), cursor: z.string().max(512).optional() },
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
-    async ({ limit, cursor }) => answer(async () => {
-      const page = await api.listPendingApprovals(limit ?? 50, cursor);
-      return { text: `${page.items.length} pending approval(s)${page.nextCursor ? '; more with cursor' : ''}`, data: page };
-    }),
+    async ({ limit, cursor }) =>
+      answer(async () => {
+        const page = await api.listPendingApprovals(limit ?? 50, cursor);
+        return { text: `${page.items.length} pending approval(s)${page.nextCursor ? '; more with cursor' : ''}`, data: page };
+      }),
   );
   return server;
 }
@@ -103,10 +115,23 @@ export function createVerdictMcpServer(api: VerdictApi): McpServer {
 async function answer(run: () => Promise<{ text: string; data: unknown }>): Promise<CallToolResult> {
   try {
     const { text, data } = await run();
-    return { content: [{ type: 'text', text }, { type: 'text', text: JSON.stringify(data) }], structuredContent: data as Record<string, unknown> };
+    return {
+      content: [
+        { type: 'text', text },
+        { type: 'text', text: JSON.stringify(data) },
+      ],
+      structuredContent: data as Record<string, unknown>,
+    };
   } catch (error) {
     if (error instanceof VerdictProblemError) {
-      return { isError: true, content: [{ type: 'text', text: error.message }, { type: 'text', text: JSON.stringify(error.problem) }], structuredContent: { problem: error.problem } };
+      return {
+        isError: true,
+        content: [
+          { type: 'text', text: error.message },
+          { type: 'text', text: JSON.stringify(error.problem) },
+        ],
+        structuredContent: { problem: error.problem },
+      };
     }
     // The service could not be reached: say so (the session goes on).
     return { isError: true, content: [{ type: 'text', text: `could not call Verdict: ${(error as Error).message}` }] };

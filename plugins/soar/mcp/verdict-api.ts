@@ -50,7 +50,12 @@ export function createVerdictApi(options: VerdictApiOptions) {
   return {
     triage(alert: unknown, query: { platform?: string | undefined }, idempotencyKey: string | undefined) {
       const search = query.platform ? `?platform=${encodeURIComponent(query.platform)}` : '';
-      const key = idempotencyKey ?? `mcp-${createHash('sha256').update(JSON.stringify([alert, query.platform ?? ''])).digest('hex').slice(0, 40)}`;
+      const key =
+        idempotencyKey ??
+        `mcp-${createHash('sha256')
+          .update(JSON.stringify([alert, query.platform ?? '']))
+          .digest('hex')
+          .slice(0, 40)}`;
       return call<{ results: TriageResult[]; errors: unknown[] }>('POST', `/v1/triage${search}`, alert, key);
     },
     getVerdict(alertId: string) {

@@ -77,7 +77,12 @@ export function renderSplunkSoarApp(model: SoarModel): Record<string, unknown> {
           platform: { description: parameterDescription('platform', 'Platform id'), data_type: 'string', order: 1 },
           map: { description: parameterDescription('map', 'Field map name'), data_type: 'string', order: 2 },
           idempotency_key: { description: parameterDescription('Idempotency-Key', 'Idempotency key'), data_type: 'string', order: 3 },
-          asynchronous: { description: `For slow (LLM-backed) verdicts: send async=true (the service answers 202 with a job, ${model.operations.getJob.method} ${model.operations.getJob.path}) and poll the job until it finishes`, data_type: 'boolean', order: 4, default: false },
+          asynchronous: {
+            description: `For slow (LLM-backed) verdicts: send async=true (the service answers 202 with a job, ${model.operations.getJob.method} ${model.operations.getJob.path}) and poll the job until it finishes`,
+            data_type: 'boolean',
+            order: 4,
+            default: false,
+          },
         },
         output: [
           { data_path: 'action_result.parameter.alert', data_type: 'string' },

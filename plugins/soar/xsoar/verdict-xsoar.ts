@@ -50,7 +50,7 @@ function call(method: string, path: string, query: Record<string, string | undef
   var parsed: any;
   try {
     parsed = response.Body ? JSON.parse(response.Body) : undefined;
-  } catch (error) {
+  } catch (_error) {
     parsed = { detail: String(response.Body).slice(0, 500) };
   }
   return { ok: response.StatusCode >= 200 && response.StatusCode < 300, status: response.StatusCode, body: parsed };
@@ -74,10 +74,20 @@ function pickResult(result: Record<string, unknown>): Record<string, unknown> {
 }
 
 function markdownTable(title: string, rows: Array<Record<string, unknown>>, columns: string[]): string {
-  var lines = ['### ' + title, '|' + columns.join('|') + '|', '|' + columns.map(function () { return '---'; }).join('|') + '|'];
+  var lines = ['### ' + title, '|' + columns.join('|') + '|', '|' + columns.map(() => '---').join('|') + '|'];
   for (var index = 0; index < rows.length; index += 1) {
     var row = rows[index] as Record<string, unknown>;
-    lines.push('|' + columns.map(function (column) { return String(row[column] === undefined ? '' : row[column]).replace(/\|/g, '\\|').replace(/\n/g, ' '); }).join('|') + '|');
+    lines.push(
+      '|' +
+        columns
+          .map((column) =>
+            String(row[column] === undefined ? '' : row[column])
+              .replace(/\|/g, '\\|')
+              .replace(/\n/g, ' '),
+          )
+          .join('|') +
+        '|',
+    );
   }
   return lines.join('\n');
 }
@@ -107,7 +117,7 @@ function parseAlert(value: unknown): unknown {
   if (typeof value !== 'string') return value;
   try {
     return JSON.parse(value);
-  } catch (error) {
+  } catch (_error) {
     throw new Error('The alert argument is not JSON: pass the alert object, e.g. ${incident.rawJSON} or a JSON string');
   }
 }
@@ -135,7 +145,13 @@ function sendFeedback(args: Record<string, unknown>): XsoarEntry {
   var outcome = call(VERDICT_API.feedback.method, VERDICT_API.feedback.path, {}, disposition, key);
   if (!outcome.ok) return problemEntry(outcome);
   var feedback = { alertId: args.alert_id, verdict: args.verdict, recorded: outcome.body.recorded };
-  return { Type: entryTypes.note, Contents: outcome.body, ContentsFormat: formats.json, HumanReadable: 'Feedback recorded: ' + args.verdict + ' on ' + args.alert_id, EntryContext: { 'Verdict.Feedback': feedback } };
+  return {
+    Type: entryTypes.note,
+    Contents: outcome.body,
+    ContentsFormat: formats.json,
+    HumanReadable: 'Feedback recorded: ' + args.verdict + ' on ' + args.alert_id,
+    EntryContext: { 'Verdict.Feedback': feedback },
+  };
 }
 
 function testModule(): string {
@@ -174,11 +190,11 @@ function fetchIncidents(): void {
     cursor = outcome.body.nextCursor;
     pages += 1;
   } while (cursor && pages < MAX_PAGES);
-  candidates.sort(function (left, right) { return left.alertTime < right.alertTime ? -1 : left.alertTime > right.alertTime ? 1 : 0; });
+  candidates.sort((left, right) => (left.alertTime < right.alertTime ? -1 : left.alertTime > right.alertTime ? 1 : 0));
   var taken = candidates.slice(0, maxFetch);
   var newest = since;
   var newestIds: string[] = seen.slice();
-  var incidents: XsoarIncident[] = taken.map(function (result) {
+  var incidents: XsoarIncident[] = taken.map((result) => {
     if (result.alertTime > newest) {
       newest = result.alertTime;
       newestIds = [];

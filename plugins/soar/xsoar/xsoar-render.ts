@@ -32,7 +32,15 @@ export function renderXsoarIntegration(model: SoarModel, script: string): Record
     fromversion: '6.10.0',
     configuration: [
       { display: 'Verdict URL', name: 'url', type: PARAMETER_TYPE.shortText, required: true, defaultvalue: model.defaultServer, additionalinfo: 'Where `verdict serve` listens' },
-      { display: 'API token', displaypassword: 'API token', name: 'credentials', type: PARAMETER_TYPE.credentials, required: true, hiddenusername: true, additionalinfo: `A Verdict token with the ${triage.scopes.join('/')} and ${model.operations.feedback.scopes.join('/')} scopes` },
+      {
+        display: 'API token',
+        displaypassword: 'API token',
+        name: 'credentials',
+        type: PARAMETER_TYPE.credentials,
+        required: true,
+        hiddenusername: true,
+        additionalinfo: `A Verdict token with the ${triage.scopes.join('/')} and ${model.operations.feedback.scopes.join('/')} scopes`,
+      },
       { display: 'Trust any certificate (not secure)', name: 'insecure', type: PARAMETER_TYPE.boolean, required: false },
       { display: 'Use system proxy settings', name: 'proxy', type: PARAMETER_TYPE.boolean, required: false },
       { display: 'Fetch incidents', name: 'isFetch', type: PARAMETER_TYPE.boolean, required: false },

@@ -115,10 +115,15 @@ export async function startElasticEmulator(options: ElasticEmulatorOptions = {})
       }
     },
     close: async () => {
-      await Promise.all([esServer, kibanaServer].map((server) => new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      })));
+      await Promise.all(
+        [esServer, kibanaServer].map(
+          (server) =>
+            new Promise<void>((resolve) => {
+              server.closeAllConnections();
+              server.close(() => resolve());
+            }),
+        ),
+      );
     },
   };
 
@@ -155,7 +160,9 @@ export async function startElasticEmulator(options: ElasticEmulatorOptions = {})
   const esServer: Server = serve('elasticsearch', (request, body, url, record) => {
     const principal = authenticate(request.headers.authorization);
     if (!principal) {
-      const error = new EsError(401, 'security_exception', `missing authentication credentials for REST request [${url.pathname}]`, { header: { 'WWW-Authenticate': ['Basic realm="security", charset="UTF-8"', 'ApiKey'] } });
+      const error = new EsError(401, 'security_exception', `missing authentication credentials for REST request [${url.pathname}]`, {
+        header: { 'WWW-Authenticate': ['Basic realm="security", charset="UTF-8"', 'ApiKey'] },
+      });
       return { status: 401, body: error.body(), headers: { 'WWW-Authenticate': 'Basic realm="security", charset="UTF-8"' } };
     }
     record.user = principal.username;
@@ -195,7 +202,8 @@ export async function startElasticEmulator(options: ElasticEmulatorOptions = {})
     } catch (error) {
       if (error instanceof SyntaxError) return { status: 400, body: { statusCode: 400, error: 'Bad Request', message: `Unexpected token in JSON: ${error.message}` } };
       if (error instanceof KibanaError || error instanceof EsError) {
-        const answer = error instanceof KibanaError ? { status: error.statusCode, body: error.body() } : { status: error.status, body: { statusCode: error.status, error: error.type, message: error.message } };
+        const answer =
+          error instanceof KibanaError ? { status: error.statusCode, body: error.body() } : { status: error.status, body: { statusCode: error.status, error: error.type, message: error.message } };
         checkResponse(spec, record.method, path, answer);
         return answer;
       }
@@ -215,10 +223,21 @@ export async function startElasticEmulator(options: ElasticEmulatorOptions = {})
     const params = (JSON.parse(raw.toString('utf8') || '{}') as { params?: { body?: unknown } }).params;
     if (typeof params?.body !== 'string') return { status: 400, body: { statusCode: 400, error: 'Bad Request', message: 'error validating action params: [body]: expected value of type [string]' } };
     const target = new URL(String(connector.config.url));
-    if (target.hostname !== '127.0.0.1') return { status: 200, body: { connector_id: id, status: 'error', message: `error calling webhook: target url "${target.href}" is not added to the Kibana config xpack.actions.allowedHosts` } };
+    if (target.hostname !== '127.0.0.1')
+      return { status: 200, body: { connector_id: id, status: 'error', message: `error calling webhook: target url "${target.href}" is not added to the Kibana config xpack.actions.allowedHosts` } };
     const response = await fetch(target, { method: String(connector.config.method ?? 'post').toUpperCase(), headers: connector.config.headers as Record<string, string>, body: params.body });
     const text = await response.text();
-    if (!response.ok) return { status: 200, body: { connector_id: id, status: 'error', message: 'an error occurred while running the action', service_message: `[${response.status}] ${text.slice(0, 300)}`, retry: response.status >= 500 || response.status === 429 } };
+    if (!response.ok)
+      return {
+        status: 200,
+        body: {
+          connector_id: id,
+          status: 'error',
+          message: 'an error occurred while running the action',
+          service_message: `[${response.status}] ${text.slice(0, 300)}`,
+          retry: response.status >= 500 || response.status === 429,
+        },
+      };
     return { status: 200, body: { connector_id: id, status: 'ok', data: text === '' ? undefined : (JSON.parse(text) as unknown) } };
   };
 
@@ -243,7 +262,12 @@ function faultAnswer(server: 'elasticsearch' | 'kibana', fault: FaultPlan): { st
     return { status: fault.status, body: { statusCode: fault.status, error, message }, headers };
   }
   const type = fault.status === 429 ? 'es_rejected_execution_exception' : fault.status === 503 ? 'cluster_block_exception' : fault.status >= 500 ? 'exception' : 'illegal_argument_exception';
-  const reason = fault.status === 429 ? 'rejected execution of coordinating operation [coordinating_and_primary_bytes=0, max_coordinating_and_primary_bytes=0]' : fault.status === 503 ? 'blocked by: [SERVICE_UNAVAILABLE/1/state not recovered / initialized];' : 'injected fault';
+  const reason =
+    fault.status === 429
+      ? 'rejected execution of coordinating operation [coordinating_and_primary_bytes=0, max_coordinating_and_primary_bytes=0]'
+      : fault.status === 503
+        ? 'blocked by: [SERVICE_UNAVAILABLE/1/state not recovered / initialized];'
+        : 'injected fault';
   return { status: fault.status, body: new EsError(fault.status, type, reason).body(), headers };
 }
 

@@ -12,7 +12,12 @@ import { SPECS_DIR } from './spec-validator.js';
  */
 
 export class EsError extends Error {
-  constructor(readonly status: number, readonly type: string, reason: string, readonly extra: Record<string, unknown> = {}) {
+  constructor(
+    readonly status: number,
+    readonly type: string,
+    reason: string,
+    readonly extra: Record<string, unknown> = {},
+  ) {
     super(reason);
   }
 
@@ -113,7 +118,9 @@ export class ElasticsearchState {
   }
 
   matchingTemplate(name: string): IndexTemplate | undefined {
-    const candidates = [...this.indexTemplates.values()].filter((template) => template.index_patterns.some((pattern) => new RegExp(`^${pattern.replace(/[.+?^$()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`).test(name)));
+    const candidates = [...this.indexTemplates.values()].filter((template) =>
+      template.index_patterns.some((pattern) => new RegExp(`^${pattern.replace(/[.+?^$()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`).test(name)),
+    );
     return candidates.sort((left, right) => (right.priority ?? 0) - (left.priority ?? 0))[0];
   }
 
@@ -141,7 +148,11 @@ export class ElasticsearchState {
     }
     const missing = (template.composed_of ?? []).filter((component) => !this.componentTemplates.has(component));
     if (missing.length > 0) {
-      throw new EsError(400, 'invalid_index_template_exception', `index_template [${name}] invalid, cause [index template [${name}] specifies component templates [${missing.join(', ')}] that do not exist]`);
+      throw new EsError(
+        400,
+        'invalid_index_template_exception',
+        `index_template [${name}] invalid, cause [index template [${name}] specifies component templates [${missing.join(', ')}] that do not exist]`,
+      );
     }
     // A default_pipeline that does not exist is accepted here, as by Elasticsearch; writes then fail.
     this.indexTemplates.set(name, template);
@@ -154,7 +165,11 @@ export class ElasticsearchState {
       const [type] = Object.keys(processor ?? {});
       if (!type || !SUPPORTED_PROCESSORS.has(type)) throw new EsError(400, 'parse_exception', `No processor type exists with name [${type ?? ''}]`, { processor_type: type });
     }
-    this.pipelines.set(name, { processors: pipeline.processors as Array<Record<string, unknown>>, ...(pipeline.description ? { description: pipeline.description } : {}), ...(pipeline._meta ? { _meta: pipeline._meta } : {}) });
+    this.pipelines.set(name, {
+      processors: pipeline.processors as Array<Record<string, unknown>>,
+      ...(pipeline.description ? { description: pipeline.description } : {}),
+      ...(pipeline._meta ? { _meta: pipeline._meta } : {}),
+    });
   }
 
   /** One bulk item: the document as it is stored, or an EsError for that item only. */
@@ -162,7 +177,8 @@ export class ElasticsearchState {
     const index = this.writeIndex(target);
     if (index.dataStream && opType !== 'create') throw new EsError(400, 'illegal_argument_exception', `only write ops with an op_type of create are allowed in data streams`);
     const processed = index.defaultPipeline ? this.runPipeline(index.defaultPipeline, source) : source;
-    if (index.dataStream && readPath(processed, '@timestamp') === undefined) throw new EsError(400, 'document_parsing_exception', '[1:1] failed to parse: data stream timestamp field [@timestamp] is missing');
+    if (index.dataStream && readPath(processed, '@timestamp') === undefined)
+      throw new EsError(400, 'document_parsing_exception', '[1:1] failed to parse: data stream timestamp field [@timestamp] is missing');
     checkMappings(index.mappings, processed);
     const documentId = id ?? randomUUID().replace(/-/g, '').slice(0, 20);
     for (const name of index.dataStream ? this.aliases.get(index.dataStream)! : [index.name]) {
@@ -184,7 +200,12 @@ export class ElasticsearchState {
       const field = String(options.field ?? '');
       if (type === 'set') {
         if (options.override === false && readPath(document, field) !== undefined) continue;
-        const value = options.value === '{{{_ingest.timestamp}}}' || options.value === '{{_ingest.timestamp}}' ? new Date(this.now()).toISOString() : options.copy_from ? readPath(document, String(options.copy_from)) : options.value;
+        const value =
+          options.value === '{{{_ingest.timestamp}}}' || options.value === '{{_ingest.timestamp}}'
+            ? new Date(this.now()).toISOString()
+            : options.copy_from
+              ? readPath(document, String(options.copy_from))
+              : options.value;
         setPath(document, field, value);
       } else if (type === 'remove') {
         for (const path of Array.isArray(options.field) ? options.field : [options.field]) deletePath(document, String(path));
@@ -238,12 +259,19 @@ export class ElasticsearchState {
     const after = Array.isArray(body.search_after) ? body.search_after : undefined;
     const remaining = after ? withValues.filter((item) => compareSortValues(item.values, after, keys) > 0) : withValues;
     const size = body.size === undefined ? 10 : Number(body.size);
-    if (!Number.isInteger(size) || size < 0 || size > 10_000) throw new EsError(400, 'illegal_argument_exception', `Result window is too large, from + size must be less than or equal to: [10000] but was [${String(body.size)}].`);
+    if (!Number.isInteger(size) || size < 0 || size > 10_000)
+      throw new EsError(400, 'illegal_argument_exception', `Result window is too large, from + size must be less than or equal to: [10000] but was [${String(body.size)}].`);
     const from = Number(body.from ?? 0);
     const page = remaining.slice(from, from + size);
     return {
       total: selected.length,
-      hits: page.map(({ document, values }) => ({ _index: document._index, _id: document._id, _score: keys.length > 0 ? null : 1, _source: document._source, ...(keys.length > 0 ? { sort: values } : {}) })),
+      hits: page.map(({ document, values }) => ({
+        _index: document._index,
+        _id: document._id,
+        _score: keys.length > 0 ? null : 1,
+        _source: document._source,
+        ...(keys.length > 0 ? { sort: values } : {}),
+      })),
     };
   }
 }

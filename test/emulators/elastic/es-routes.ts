@@ -26,7 +26,12 @@ export function handleEs(state: ElasticsearchState, request: EsRequest, version:
   const { method, path, query, principal } = request;
   const json = (): Record<string, unknown> => parseJsonBody(request.body);
   if (path === '/' && (method === 'GET' || method === 'HEAD')) {
-    return ok({ name: 'emulator', cluster_name: 'verdict-emulator', version: { number: version, build_flavor: 'default', lucene_version: '10.2.2', minimum_wire_compatibility_version: '8.19.0' }, tagline: 'You Know, for Search' });
+    return ok({
+      name: 'emulator',
+      cluster_name: 'verdict-emulator',
+      version: { number: version, build_flavor: 'default', lucene_version: '10.2.2', minimum_wire_compatibility_version: '8.19.0' },
+      tagline: 'You Know, for Search',
+    });
   }
   if (method === 'GET' && path === '/_security/_authenticate') {
     return ok({
@@ -63,7 +68,8 @@ export function handleEs(state: ElasticsearchState, request: EsRequest, version:
     const pitSpec = body.pit as { id?: string; keep_alive?: string } | undefined;
     let documents;
     if (pitSpec) {
-      if (target !== undefined) throw new EsError(400, 'action_request_validation_exception', 'Validation Failed: 1: [indices] cannot be used with point in time. Do not specify any index with point in time.;');
+      if (target !== undefined)
+        throw new EsError(400, 'action_request_validation_exception', 'Validation Failed: 1: [indices] cannot be used with point in time. Do not specify any index with point in time.;');
       documents = state.pitDocuments(String(pitSpec.id), pitSpec.keep_alive);
     } else {
       const ignoreUnavailable = query.get('ignore_unavailable') === 'true';
@@ -101,7 +107,8 @@ export function handleEs(state: ElasticsearchState, request: EsRequest, version:
   if (component && (method === 'PUT' || method === 'POST')) {
     principal.requireCluster('manage_index_templates');
     const body = json();
-    if (typeof body.template !== 'object' || body.template === null) throw new EsError(400, 'x_content_parse_exception', '[1:2] [component_template] failed to parse field [template]; Required [template]');
+    if (typeof body.template !== 'object' || body.template === null)
+      throw new EsError(400, 'x_content_parse_exception', '[1:2] [component_template] failed to parse field [template]; Required [template]');
     state.componentTemplates.set(decodeURIComponent(component[1]!), body as { template: never });
     return ok({ acknowledged: true });
   }
@@ -130,20 +137,26 @@ export function handleEs(state: ElasticsearchState, request: EsRequest, version:
     const backing = state.aliases.get(name);
     const index = backing ? state.indices.get(backing[0]!) : undefined;
     if (!index?.dataStream) throw new EsError(404, 'index_not_found_exception', `no such index [${name}]`);
-    return ok({ data_streams: [{ name, timestamp_field: { name: '@timestamp' }, indices: backing!.map((index_name) => ({ index_name })), generation: 1, status: 'GREEN', template: 'matching', hidden: false }] });
+    return ok({
+      data_streams: [{ name, timestamp_field: { name: '@timestamp' }, indices: backing!.map((index_name) => ({ index_name })), generation: 1, status: 'GREEN', template: 'matching', hidden: false }],
+    });
   }
   throw new EsError(405, 'method_not_allowed', `Incorrect HTTP method for uri [${path}] and method [${method}]`);
 }
 
 /** Bulk: NDJSON action/source pairs; per-item errors with the top-level `errors: true`. */
 function runBulk(state: ElasticsearchState, raw: Buffer, defaultIndex: string | undefined, principal: Principal): Record<string, unknown> {
-  const lines = raw.toString('utf8').split('\n').filter((line) => line.trim() !== '');
+  const lines = raw
+    .toString('utf8')
+    .split('\n')
+    .filter((line) => line.trim() !== '');
   if (lines.length === 0) throw new EsError(400, 'action_request_validation_exception', 'Validation Failed: 1: no requests added;');
   const items: Array<Record<string, unknown>> = [];
   for (let index = 0; index < lines.length; index += 2) {
     const action = parseLine(lines[index]!, index);
     const [opType, meta] = Object.entries(action)[0] ?? [];
-    if (opType !== 'create' && opType !== 'index') throw new EsError(400, 'illegal_argument_exception', `Malformed action/metadata line [${index + 1}], expected one of [create, delete, index, update] but found [${String(opType)}]`);
+    if (opType !== 'create' && opType !== 'index')
+      throw new EsError(400, 'illegal_argument_exception', `Malformed action/metadata line [${index + 1}], expected one of [create, delete, index, update] but found [${String(opType)}]`);
     const target = String((meta as Record<string, unknown>)?._index ?? defaultIndex ?? '');
     const id = (meta as Record<string, unknown>)?._id;
     const sourceLine = lines[index + 1];
@@ -152,7 +165,18 @@ function runBulk(state: ElasticsearchState, raw: Buffer, defaultIndex: string | 
       if (target === '') throw new EsError(400, 'action_request_validation_exception', 'Validation Failed: 1: index is missing;');
       principal.require('create_doc', [target]);
       const { document } = state.writeDocument(target, opType, typeof id === 'string' ? id : undefined, parseLine(sourceLine, index + 1));
-      items.push({ [opType]: { _index: document._index, _id: document._id, _version: 1, result: 'created', _shards: { total: 1, successful: 1, failed: 0 }, _seq_no: document.seqNo, _primary_term: 1, status: 201 } });
+      items.push({
+        [opType]: {
+          _index: document._index,
+          _id: document._id,
+          _version: 1,
+          result: 'created',
+          _shards: { total: 1, successful: 1, failed: 0 },
+          _seq_no: document.seqNo,
+          _primary_term: 1,
+          status: 201,
+        },
+      });
     } catch (error) {
       if (!(error instanceof EsError)) throw error;
       items.push({ [opType]: { _index: target, _id: typeof id === 'string' ? id : null, status: error.status, error: { type: error.type, reason: error.message, ...error.extra } } });

@@ -36,7 +36,12 @@ export function handleKibana(kibana: KibanaState, elasticsearch: ElasticsearchSt
   const ok = (body: unknown, status = 200) => ({ status, body });
 
   if (method === 'GET' && path === '/api/status') {
-    return ok({ name: 'kibana-emulator', uuid: '5b2de169-2785-441b-ae8c-186a1936b17d', version: { number: kibana.version, build_hash: 'emulator', build_number: 1, build_snapshot: false }, status: { overall: { level: 'available', summary: 'All services are available' }, core: {}, plugins: {} } });
+    return ok({
+      name: 'kibana-emulator',
+      uuid: '5b2de169-2785-441b-ae8c-186a1936b17d',
+      version: { number: kibana.version, build_hash: 'emulator', build_number: 1, build_snapshot: false },
+      status: { overall: { level: 'available', summary: 'All services are available' }, core: {}, plugins: {} },
+    });
   }
   if (method === 'GET' && path === '/api/detection_engine/index') return ok({ name: kibana.alertsIndex(space), index_mapping_outdated: false });
   if (method === 'GET' && path === '/api/detection_engine/privileges') {
@@ -47,12 +52,31 @@ export function handleKibana(kibana: KibanaState, elasticsearch: ElasticsearchSt
     } catch {
       canRead = false;
     }
-    const canWrite = (() => { try { principal.requireKibana('siem', 'update alerts'); return true; } catch { return false; } })();
-    return ok({ username: principal.username, is_authenticated: true, has_encryption_key: true, has_all_requested: canRead && canWrite, cluster: { monitor: canRead }, index: { [alertsIndex]: { read: canRead, write: canWrite, maintenance: canWrite, view_index_metadata: canRead } }, application: {} });
+    const canWrite = (() => {
+      try {
+        principal.requireKibana('siem', 'update alerts');
+        return true;
+      } catch {
+        return false;
+      }
+    })();
+    return ok({
+      username: principal.username,
+      is_authenticated: true,
+      has_encryption_key: true,
+      has_all_requested: canRead && canWrite,
+      cluster: { monitor: canRead },
+      index: { [alertsIndex]: { read: canRead, write: canWrite, maintenance: canWrite, view_index_metadata: canRead } },
+      application: {},
+    });
   }
   if (method === 'POST' && path === '/api/detection_engine/signals/search') {
     const body = json();
-    const result = elasticsearch.search(elasticsearch.documentsOf(kibana.alertsIndex(space), { ignoreUnavailable: true }), { ...(body.query ? { query: body.query } : {}), ...(body.sort ? { sort: body.sort } : {}), size: body.size ?? 10 });
+    const result = elasticsearch.search(elasticsearch.documentsOf(kibana.alertsIndex(space), { ignoreUnavailable: true }), {
+      ...(body.query ? { query: body.query } : {}),
+      ...(body.sort ? { sort: body.sort } : {}),
+      size: body.size ?? 10,
+    });
     return ok({ took: 1, timed_out: false, _shards: { failed: 0, skipped: 0, successful: 1, total: 1 }, hits: { hits: result.hits, max_score: null, total: { relation: 'eq', value: result.total } } });
   }
   if (method === 'POST' && path === '/api/detection_engine/signals/status') {
@@ -83,7 +107,18 @@ export function handleKibana(kibana: KibanaState, elasticsearch: ElasticsearchSt
   const alertCases = path.match(/^\/api\/cases\/alerts\/([^/]+)$/);
   if (alertCases && method === 'GET') {
     const alertId = decodeURIComponent(alertCases[1]!);
-    return ok([...kibana.cases.values()].filter((record) => record.comments.some((comment) => comment.type === 'alert' && [comment.alertId].flat().includes(alertId))).map((record) => ({ id: record.id, title: record.title, description: record.description, status: record.status, createdAt: record.created_at, totals: { alerts: record.totalAlerts, userComments: record.totalComment } })));
+    return ok(
+      [...kibana.cases.values()]
+        .filter((record) => record.comments.some((comment) => comment.type === 'alert' && [comment.alertId].flat().includes(alertId)))
+        .map((record) => ({
+          id: record.id,
+          title: record.title,
+          description: record.description,
+          status: record.status,
+          createdAt: record.created_at,
+          totals: { alerts: record.totalAlerts, userComments: record.totalComment },
+        })),
+    );
   }
   const caseComments = path.match(/^\/api\/cases\/([^/]+)\/comments$/);
   if (caseComments && method === 'POST') {
@@ -120,7 +155,13 @@ export function handleKibana(kibana: KibanaState, elasticsearch: ElasticsearchSt
       if (method === 'PUT' && !existing) throw notFound(`Saved object [action/${id ?? ''}] not found`);
       const typeId = method === 'PUT' ? existing!.connector_type_id : String(body.connector_type_id ?? '');
       checkConnector(typeId, body.config, body.secrets);
-      const saved = { id: id ?? randomUUID(), name: String(body.name ?? ''), connector_type_id: typeId, config: (body.config ?? {}) as Record<string, unknown>, secrets: (body.secrets ?? {}) as Record<string, unknown> };
+      const saved = {
+        id: id ?? randomUUID(),
+        name: String(body.name ?? ''),
+        connector_type_id: typeId,
+        config: (body.config ?? {}) as Record<string, unknown>,
+        secrets: (body.secrets ?? {}) as Record<string, unknown>,
+      };
       kibana.connectors.set(saved.id, saved);
       return ok(publicConnector(saved));
     }
@@ -139,14 +180,26 @@ function isAtLeast(version: string, firstMajor: number, firstMinor: number): boo
 
 /** Secrets never come back from the connector APIs. */
 function publicConnector(connector: { id: string; name: string; connector_type_id: string; config: Record<string, unknown> }) {
-  return { id: connector.id, name: connector.name, connector_type_id: connector.connector_type_id, config: connector.config, is_preconfigured: false, is_deprecated: false, is_missing_secrets: false, is_system_action: false };
+  return {
+    id: connector.id,
+    name: connector.name,
+    connector_type_id: connector.connector_type_id,
+    config: connector.config,
+    is_preconfigured: false,
+    is_deprecated: false,
+    is_missing_secrets: false,
+    is_system_action: false,
+  };
 }
 
 function checkConnector(typeId: string, config: unknown, secrets: unknown): void {
   const types = connectorValidator('connector_types');
   if (!types(typeId)) throw badRequest(`[request body]: connector_type_id: ${describeErrors(types).join('; ')}`);
   if (typeId !== '.webhook') return;
-  for (const [name, value] of [['webhook_config', config], ['webhook_secrets', secrets]] as const) {
+  for (const [name, value] of [
+    ['webhook_config', config],
+    ['webhook_secrets', secrets],
+  ] as const) {
     const validate = connectorValidator(name);
     if (!validate(value ?? {})) throw badRequest(`error validating action type ${name.replace('webhook_', '')}: ${describeErrors(validate).join('; ')}`);
   }
@@ -158,7 +211,10 @@ function checkConnector(typeId: string, config: unknown, secrets: unknown): void
 function importSavedObjects(kibana: KibanaState, request: KibanaRequest): Record<string, unknown> {
   const boundary = /boundary=("?)([^";]+)\1/.exec(request.contentType)?.[2];
   if (!request.contentType.startsWith('multipart/form-data') || !boundary) throw new KibanaError(415, 'Unsupported Media Type', 'Unsupported Media Type');
-  const part = request.body.toString('utf8').split(`--${boundary}`).find((chunk) => /name="file"/.test(chunk));
+  const part = request.body
+    .toString('utf8')
+    .split(`--${boundary}`)
+    .find((chunk) => /name="file"/.test(chunk));
   if (!part) throw badRequest('[request body.file]: expected value of type [Stream] but got [undefined]');
   const content = part.slice(part.indexOf('\r\n\r\n') + 4).replace(/\r\n$/, '');
   const objects: SavedObject[] = [];

@@ -9,7 +9,11 @@ import type { ElasticsearchState } from './elastic-state.js';
  */
 
 export class KibanaError extends Error {
-  constructor(readonly statusCode: number, readonly error: string, message: string) {
+  constructor(
+    readonly statusCode: number,
+    readonly error: string,
+    message: string,
+  ) {
     super(message);
   }
 
@@ -61,7 +65,11 @@ export class KibanaState {
   readonly connectors = new Map<string, Connector>();
   private sequence = 0;
 
-  constructor(private readonly elasticsearch: ElasticsearchState, private readonly now: () => number, readonly version: string) {}
+  constructor(
+    private readonly elasticsearch: ElasticsearchState,
+    private readonly now: () => number,
+    readonly version: string,
+  ) {}
 
   private nextVersion(): string {
     this.sequence += 1;
@@ -79,7 +87,8 @@ export class KibanaState {
   /** Alert documents by `_id` or `kibana.alert.uuid` (signal_ids take either). */
   private findAlerts(space: string, ids: string[]) {
     const wanted = new Set(ids);
-    return this.elasticsearch.documentsOf(this.alertsIndex(space), { ignoreUnavailable: true })
+    return this.elasticsearch
+      .documentsOf(this.alertsIndex(space), { ignoreUnavailable: true })
       .filter((document) => wanted.has(document._id) || wanted.has(String(readPath(document._source, 'kibana.alert.uuid'))));
   }
 
@@ -153,11 +162,22 @@ export class KibanaState {
   addComment(caseId: string, body: Record<string, unknown>, username: string, space: string): CaseRecord {
     const record = this.getCase(caseId);
     if (body.owner !== record.owner) throw badRequest(`The owner field of the comment must match the case owner. Comment owner: ${String(body.owner)} Case owner: ${record.owner}`);
-    const comment: Record<string, unknown> = { ...body, id: randomUUID(), version: this.nextVersion(), created_at: this.nowIso(), created_by: userInfo(username), pushed_at: null, pushed_by: null, updated_at: null, updated_by: null };
+    const comment: Record<string, unknown> = {
+      ...body,
+      id: randomUUID(),
+      version: this.nextVersion(),
+      created_at: this.nowIso(),
+      created_by: userInfo(username),
+      pushed_at: null,
+      pushed_by: null,
+      updated_at: null,
+      updated_by: null,
+    };
     if (body.type === 'alert') {
       const alertIds = [body.alertId].flat().map(String);
       const indices = [body.index].flat().map(String);
-      if (alertIds.length !== indices.length) throw badRequest(`Received an alert comment with ids and indices arrays of different lengths. ids: ${JSON.stringify(alertIds)} indices: ${JSON.stringify(indices)}`);
+      if (alertIds.length !== indices.length)
+        throw badRequest(`Received an alert comment with ids and indices arrays of different lengths. ids: ${JSON.stringify(alertIds)} indices: ${JSON.stringify(indices)}`);
       const total = record.comments.filter((item) => item.type === 'alert').flatMap((item) => [item.alertId].flat()).length;
       if (total + alertIds.length > 1000) throw badRequest('The number of alerts attached to the case exceeds the maximum allowed of 1000');
       for (const document of this.findAlerts(space, alertIds)) {
@@ -210,8 +230,10 @@ export class KibanaState {
     const owners = query.getAll('owner');
     const tags = query.getAll('tags');
     const statuses = query.getAll('status');
-    const all = [...this.cases.values()].filter((record) =>
-      (owners.length === 0 || owners.includes(record.owner)) && (tags.length === 0 || tags.some((tag) => record.tags.includes(tag))) && (statuses.length === 0 || statuses.includes(record.status)));
+    const all = [...this.cases.values()].filter(
+      (record) =>
+        (owners.length === 0 || owners.includes(record.owner)) && (tags.length === 0 || tags.some((tag) => record.tags.includes(tag))) && (statuses.length === 0 || statuses.includes(record.status)),
+    );
     const sortField = query.get('sortField') === 'updatedAt' ? 'updated_at' : 'created_at';
     const order = query.get('sortOrder') === 'asc' ? 1 : -1;
     all.sort((left, right) => order * String(left[sortField] ?? left.created_at).localeCompare(String(right[sortField] ?? right.created_at)));
@@ -229,5 +251,19 @@ export class KibanaState {
 }
 
 function updateByQueryResponse(updated: number): Record<string, unknown> {
-  return { batches: 1, deleted: 0, failures: [], noops: 0, requests_per_second: -1, retries: { bulk: 0, search: 0 }, throttled_millis: 0, throttled_until_millis: 0, timed_out: false, took: 3, total: updated, updated, version_conflicts: 0 };
+  return {
+    batches: 1,
+    deleted: 0,
+    failures: [],
+    noops: 0,
+    requests_per_second: -1,
+    retries: { bulk: 0, search: 0 },
+    throttled_millis: 0,
+    throttled_until_millis: 0,
+    timed_out: false,
+    took: 3,
+    total: updated,
+    updated,
+    version_conflicts: 0,
+  };
 }

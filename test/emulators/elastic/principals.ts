@@ -54,11 +54,19 @@ export function createPrincipal(username: string, roles: RoleName[], apiKey?: st
       if (denied.length === 0) return;
       const action = privilege === 'read' ? 'indices:data/read/search' : 'indices:data/write/bulk[s]';
       const grantedBy = privilege === 'read' ? '[read,all]' : '[create_doc,create,index,write,all]';
-      throw new EsError(403, 'security_exception', `action [${action}] is unauthorized for user [${username}] with effective roles [${roles.join(',')}] on indices [${denied.join(',')}], this action is granted by the index privileges ${grantedBy}`);
+      throw new EsError(
+        403,
+        'security_exception',
+        `action [${action}] is unauthorized for user [${username}] with effective roles [${roles.join(',')}] on indices [${denied.join(',')}], this action is granted by the index privileges ${grantedBy}`,
+      );
     },
     requireCluster(privilege) {
       if (granted.some((role) => role.cluster.includes('all') || role.cluster.includes(privilege))) return;
-      throw new EsError(403, 'security_exception', `action [cluster:admin/${privilege}] is unauthorized for user [${username}] with effective roles [${roles.join(',')}], this action is granted by the cluster privileges [${privilege},manage,all]`);
+      throw new EsError(
+        403,
+        'security_exception',
+        `action [cluster:admin/${privilege}] is unauthorized for user [${username}] with effective roles [${roles.join(',')}], this action is granted by the cluster privileges [${privilege},manage,all]`,
+      );
     },
     requireKibana(feature, action) {
       if (granted.some((role) => role.kibanaWrite.includes(feature))) return;

@@ -8,7 +8,10 @@ import { readPath } from '../../../core/normalize/finalize.js';
  */
 
 export class QueryError extends Error {
-  constructor(readonly type: string, message: string) {
+  constructor(
+    readonly type: string,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -27,8 +30,7 @@ export function fieldValues(source: Record<string, unknown>, field: string): unk
   return (Array.isArray(value) ? value.flat(Infinity) : [value]).filter((item) => item !== null && item !== undefined);
 }
 
-const sameValue = (left: unknown, right: unknown): boolean =>
-  left === right || (typeof left !== 'object' && typeof right !== 'object' && String(left) === String(right));
+const sameValue = (left: unknown, right: unknown): boolean => left === right || (typeof left !== 'object' && typeof right !== 'object' && String(left) === String(right));
 
 function comparable(value: unknown): number | string {
   if (typeof value === 'number') return value;
@@ -129,7 +131,7 @@ export function parseSort(sort: unknown): SortKey[] {
     if (typeof item === 'string') return { field: item, order: item === '_score' ? 'desc' : 'asc' };
     if (typeof item !== 'object' || item === null) throw new QueryError('parsing_exception', 'malformed sort format');
     const [field, spec] = singleKey(item as Record<string, unknown>, 'sort');
-    const order = typeof spec === 'string' ? spec : (spec as { order?: string }).order ?? 'asc';
+    const order = typeof spec === 'string' ? spec : ((spec as { order?: string }).order ?? 'asc');
     if (order !== 'asc' && order !== 'desc') throw new QueryError('illegal_argument_exception', `Unknown SortOrder [${order}]`);
     return { field, order };
   });

@@ -60,7 +60,10 @@ export class OpenApiSpec {
   private readonly cache = new Map<string, ValidateFunction | null>();
   private readonly templates: Array<{ template: string; pattern: RegExp }>;
 
-  constructor(private readonly id: string, file: string) {
+  constructor(
+    private readonly id: string,
+    file: string,
+  ) {
     this.document = relax(parseYaml(readFileSync(file, 'utf8'))) as OpenApiDocument;
     this.ajv.addSchema(this.document as object, id);
     this.templates = Object.keys(this.document.paths).map((template) => ({
@@ -118,8 +121,8 @@ export class OpenApiSpec {
   private schemaPointer(method: Method, template: string, part: string): string | undefined {
     const operation = this.document.paths[template]?.[method];
     if (!operation) return undefined;
-    const escape = (segment: string): string => segment.replace(/~/g, '~0').replace(/\//g, '~1');
-    const base = `/paths/${escape(template)}/${method}`;
+    const escapePointer = (segment: string): string => segment.replace(/~/g, '~0').replace(/\//g, '~1');
+    const base = `/paths/${escapePointer(template)}/${method}`;
     if (part === 'request') return operation.requestBody?.content?.['application/json']?.schema ? `${base}/requestBody/content/application~1json/schema` : undefined;
     const response = operation.responses?.[part] ?? operation.responses?.default;
     const status = operation.responses?.[part] ? part : 'default';
@@ -128,7 +131,12 @@ export class OpenApiSpec {
 }
 
 function formatErrors(errors: ErrorObject[] | null | undefined): string[] {
-  return (errors ?? []).slice(0, 8).map((error) => `${error.instancePath || '(body)'} ${error.message ?? 'is invalid'}${error.params && 'allowedValues' in error.params ? ` (${(error.params.allowedValues as unknown[]).join(', ')})` : ''}`);
+  return (errors ?? [])
+    .slice(0, 8)
+    .map(
+      (error) =>
+        `${error.instancePath || '(body)'} ${error.message ?? 'is invalid'}${error.params && 'allowedValues' in error.params ? ` (${(error.params.allowedValues as unknown[]).join(', ')})` : ''}`,
+    );
 }
 
 let detections: OpenApiSpec | undefined;

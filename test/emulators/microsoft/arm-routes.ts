@@ -35,7 +35,8 @@ export interface ArmAnswer {
 
 export const cloudError = (status: number, code: string, message: string): ArmAnswer => ({ status, body: { error: { code, message } } });
 
-const PATH = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.OperationalInsights\/workspaces\/([^/]+)\/providers\/Microsoft\.SecurityInsights\/incidents(?:\/([^/]+)(?:\/(comments)(?:\/([^/]+))?)?)?$/i;
+const PATH =
+  /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.OperationalInsights\/workspaces\/([^/]+)\/providers\/Microsoft\.SecurityInsights\/incidents(?:\/([^/]+)(?:\/(comments)(?:\/([^/]+))?)?)?$/i;
 
 /** Read-only IncidentProperties: the server's, never taken from a PUT body. */
 const READ_ONLY = ['additionalData', 'createdTimeUtc', 'lastModifiedTimeUtc', 'incidentNumber', 'incidentUrl', 'providerName', 'providerIncidentId', 'relatedAnalyticRuleIds', 'teamInformation'];
@@ -47,7 +48,11 @@ export interface ArmHooks {
 
 export function handleArm(state: MicrosoftEmulatorState, workspace: ArmWorkspace, hooks: ArmHooks, call: ArmCall, armRoot: string): ArmAnswer {
   if (call.query.get('api-version') !== ARM_API_VERSION) {
-    return cloudError(400, call.query.has('api-version') ? 'InvalidApiVersionParameter' : 'MissingApiVersionParameter', `The api-version '${call.query.get('api-version') ?? ''}' is invalid. The supported versions are '${ARM_API_VERSION}'.`);
+    return cloudError(
+      400,
+      call.query.has('api-version') ? 'InvalidApiVersionParameter' : 'MissingApiVersionParameter',
+      `The api-version '${call.query.get('api-version') ?? ''}' is invalid. The supported versions are '${ARM_API_VERSION}'.`,
+    );
   }
   const match = PATH.exec(call.path);
   if (!match) return cloudError(404, 'InvalidResourceType', `The resource type could not be found in the namespace 'Microsoft.SecurityInsights' for api version '${ARM_API_VERSION}'.`);
@@ -59,7 +64,11 @@ export function handleArm(state: MicrosoftEmulatorState, workspace: ArmWorkspace
   const isWrite = call.method !== 'GET';
   const allowed = isWrite ? call.role === 'Microsoft Sentinel Responder' : call.role !== undefined;
   if (!allowed) {
-    return cloudError(403, 'AuthorizationFailed', `The client '${call.appId}' with object id '${call.appId}' does not have authorization to perform action 'Microsoft.SecurityInsights/incidents/${comments ? 'comments/' : ''}${isWrite ? 'write' : 'read'}' over scope '${scope}' or the scope is invalid.`);
+    return cloudError(
+      403,
+      'AuthorizationFailed',
+      `The client '${call.appId}' with object id '${call.appId}' does not have authorization to perform action 'Microsoft.SecurityInsights/incidents/${comments ? 'comments/' : ''}${isWrite ? 'write' : 'read'}' over scope '${scope}' or the scope is invalid.`,
+    );
   }
   const base = `${scope}/providers/Microsoft.SecurityInsights/incidents`;
   const present = (record: ArmIncidentRecord): Record<string, unknown> => ({
@@ -80,7 +89,8 @@ export function handleArm(state: MicrosoftEmulatorState, workspace: ArmWorkspace
     let since: { operator: string; time: number } | undefined;
     if (filter !== null) {
       const parsed = /^properties\/lastModifiedTimeUtc (ge|gt) (\S+)$/.exec(filter.trim());
-      if (!parsed || Number.isNaN(Date.parse(parsed[2]!))) return cloudError(400, 'BadRequest', `Invalid $filter '${filter}': this endpoint filters on properties/lastModifiedTimeUtc ge|gt <date-time>.`);
+      if (!parsed || Number.isNaN(Date.parse(parsed[2]!)))
+        return cloudError(400, 'BadRequest', `Invalid $filter '${filter}': this endpoint filters on properties/lastModifiedTimeUtc ge|gt <date-time>.`);
       since = { operator: parsed[1]!, time: Date.parse(parsed[2]!) };
     }
     const orderby = call.query.get('$orderby') ?? 'properties/lastModifiedTimeUtc asc';
@@ -123,7 +133,15 @@ export function handleArm(state: MicrosoftEmulatorState, workspace: ArmWorkspace
     const message = ((call.body as Record<string, unknown>).properties as Record<string, unknown>).message as string;
     if (message.length > 30_000) return cloudError(400, 'BadRequest', 'The comment message is longer than 30000 characters.');
     const now = state.stamp();
-    const comment = { etag: `"${randomUUID()}"`, properties: { message, createdTimeUtc: existing?.properties.createdTimeUtc ?? now, lastModifiedTimeUtc: now, author: { objectId: call.appId, name: call.appName, userPrincipalName: null, email: null } } };
+    const comment = {
+      etag: `"${randomUUID()}"`,
+      properties: {
+        message,
+        createdTimeUtc: existing?.properties.createdTimeUtc ?? now,
+        lastModifiedTimeUtc: now,
+        author: { objectId: call.appId, name: call.appName, userPrincipalName: null, email: null },
+      },
+    };
     record.comments.set(id, comment);
     record.properties.lastModifiedTimeUtc = now;
     return { status: existing ? 200 : 201, body: presentComment(base, name, id, comment) };
@@ -142,7 +160,10 @@ export function handleArm(state: MicrosoftEmulatorState, workspace: ArmWorkspace
   if (record && body.etag !== undefined && body.etag !== record.etag) {
     return cloudError(412, 'PreconditionFailed', `The specified etag ${body.etag} does not match the incident's current etag; read the incident again and retry.`);
   }
-  if (body.properties.status === 'Closed' && (body.properties.classification === undefined || body.properties.classification === 'Undetermined' && body.properties.classificationReason !== undefined)) {
+  if (
+    body.properties.status === 'Closed' &&
+    (body.properties.classification === undefined || (body.properties.classification === 'Undetermined' && body.properties.classificationReason !== undefined))
+  ) {
     return cloudError(400, 'BadRequest', 'Closing an incident requires a classification (TruePositive, BenignPositive, FalsePositive or Undetermined).');
   }
   if (body.properties.classificationReason !== undefined && body.properties.classification === undefined) return cloudError(400, 'BadRequest', 'classificationReason needs a classification.');
@@ -150,7 +171,12 @@ export function handleArm(state: MicrosoftEmulatorState, workspace: ArmWorkspace
   if (Array.isArray(writable.labels)) writable.labels = (writable.labels as Array<Record<string, unknown>>).map((label) => ({ labelName: label.labelName, labelType: 'User' }));
   const now = state.stamp();
   const kept = record ? Object.fromEntries(READ_ONLY.filter((key) => record.properties[key] !== undefined).map((key) => [key, record.properties[key]])) : { createdTimeUtc: now };
-  const next: ArmIncidentRecord = { name, etag: `"${randomUUID()}"`, properties: { ...kept, ...writable, lastModifiedTimeUtc: now, lastModifiedBy: undefined }, comments: record?.comments ?? new Map() };
+  const next: ArmIncidentRecord = {
+    name,
+    etag: `"${randomUUID()}"`,
+    properties: { ...kept, ...writable, lastModifiedTimeUtc: now, lastModifiedBy: undefined },
+    comments: record?.comments ?? new Map(),
+  };
   delete next.properties.lastModifiedBy;
   state.armIncidents.set(name, next);
   return { status: record ? 200 : 201, body: present(next) };

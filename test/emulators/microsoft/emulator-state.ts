@@ -18,7 +18,10 @@ export interface ArmIncidentRecord {
 }
 
 export class SchemaError extends Error {
-  constructor(readonly issues: Array<{ path: string; message: string }>, what: string) {
+  constructor(
+    readonly issues: Array<{ path: string; message: string }>,
+    what: string,
+  ) {
     super(`${what}: ${issues.map((issue) => `${issue.path || '(root)'}: ${issue.message}`).join('; ')}`);
   }
 }
@@ -53,7 +56,9 @@ export class MicrosoftEmulatorState {
   addIncident(input: Record<string, unknown>): GraphRecord {
     const { alerts = [], ...rest } = structuredClone(input) as Record<string, unknown> & { alerts?: Array<Record<string, unknown>> };
     const stored = this.addAlerts(alerts.map((alert) => ({ ...alert, incidentId: String(rest.id) })));
-    const incident = { comments: [], customTags: [], systemTags: [], ...rest, lastUpdateDateTime: this.stamp(), alertIds: stored.map((alert) => alert.id) } as unknown as GraphRecord & { alertIds: string[] };
+    const incident = { comments: [], customTags: [], systemTags: [], ...rest, lastUpdateDateTime: this.stamp(), alertIds: stored.map((alert) => alert.id) } as unknown as GraphRecord & {
+      alertIds: string[];
+    };
     const { alertIds: _ids, ...visible } = incident;
     const issues = validateGraphValue({ ...visible, '@odata.type': '#microsoft.graph.security.incident' }, 'incident', { mode: 'read' });
     if (issues.length > 0) throw new SchemaError(issues, `seeded incident ${String(rest.id)} does not match the CSDL`);

@@ -116,16 +116,21 @@ export function handleGraph(state: MicrosoftEmulatorState, call: GraphCall, grap
   const store: Map<string, GraphRecord> = resource === 'incidents' ? state.incidents : state.alerts;
   const expandAlerts = (item: Record<string, unknown>): Record<string, unknown> => ({
     ...item,
-    alerts: ((item.alertIds as string[] | undefined) ?? []).map((alertId) => state.alerts.get(alertId)).filter((alert): alert is GraphRecord => alert !== undefined).map((alert) => present(alert, 'alert', includeEvolvable)),
+    alerts: ((item.alertIds as string[] | undefined) ?? [])
+      .map((alertId) => state.alerts.get(alertId))
+      .filter((alert): alert is GraphRecord => alert !== undefined)
+      .map((alert) => present(alert, 'alert', includeEvolvable)),
   });
 
   if (id === undefined) {
     if (call.method !== 'GET') return odataError(405, 'MethodNotAllowed', `The HTTP method '${call.method}' is not allowed on /security/${resource}.`);
     for (const key of call.query.keys()) {
-      if (key.startsWith('$') && !['$filter', '$top', '$skip', '$expand', '$count'].includes(key)) return odataError(400, 'BadRequest', `Query option '${key}' is not supported on /security/${resource} by this endpoint.`);
+      if (key.startsWith('$') && !['$filter', '$top', '$skip', '$expand', '$count'].includes(key))
+        return odataError(400, 'BadRequest', `Query option '${key}' is not supported on /security/${resource} by this endpoint.`);
     }
     const expand = call.query.get('$expand');
-    if (expand !== null && !(resource === 'incidents' && expand === 'alerts')) return odataError(400, 'BadRequest', `Parsing OData Select and Expand failed: Could not find a property named '${expand}' on type 'microsoft.graph.security.${type}'.`);
+    if (expand !== null && !(resource === 'incidents' && expand === 'alerts'))
+      return odataError(400, 'BadRequest', `Parsing OData Select and Expand failed: Could not find a property named '${expand}' on type 'microsoft.graph.security.${type}'.`);
     const clauses = call.query.has('$filter') ? parseFilter(call.query.get('$filter')!) : [];
     if (typeof clauses === 'string') return odataError(400, 'BadRequest', clauses);
     const topText = call.query.get('$top');
@@ -157,7 +162,8 @@ export function handleGraph(state: MicrosoftEmulatorState, call: GraphCall, grap
     if (typeof body !== 'object' || body === null || Array.isArray(body)) return odataError(400, 'BadRequest', 'Empty Payload. JSON content expected.');
     const issues = validateGraphValue(body, 'alertComment', { mode: 'write' });
     if (issues.length > 0) return odataError(400, 'BadRequest', issues.map((issue) => `${issue.path}: ${issue.message}`).join('; '));
-    if (typeof body['@odata.type'] === 'string' && body['@odata.type'] !== '#microsoft.graph.security.alertComment') return odataError(400, 'BadRequest', `Invalid @odata.type '${String(body['@odata.type'])}'.`);
+    if (typeof body['@odata.type'] === 'string' && body['@odata.type'] !== '#microsoft.graph.security.alertComment')
+      return odataError(400, 'BadRequest', `Invalid @odata.type '${String(body['@odata.type'])}'.`);
     if (typeof body.comment !== 'string' || body.comment.trim() === '') return odataError(400, 'BadRequest', "The property 'comment' is required and cannot be empty.");
     const now = state.stamp();
     (item.comments as unknown[]).push({ '@odata.type': 'microsoft.graph.security.alertComment', comment: body.comment, createdByDisplayName: call.appName, createdDateTime: now });
@@ -166,7 +172,8 @@ export function handleGraph(state: MicrosoftEmulatorState, call: GraphCall, grap
   }
 
   if (call.method === 'GET') {
-    if (call.query.has('$expand') && !(resource === 'incidents' && call.query.get('$expand') === 'alerts')) return odataError(400, 'BadRequest', `Parsing OData Select and Expand failed: Could not find a property named '${call.query.get('$expand')}'.`);
+    if (call.query.has('$expand') && !(resource === 'incidents' && call.query.get('$expand') === 'alerts'))
+      return odataError(400, 'BadRequest', `Parsing OData Select and Expand failed: Could not find a property named '${call.query.get('$expand')}'.`);
     const output = present(call.query.get('$expand') === 'alerts' ? expandAlerts(item) : item, type, includeEvolvable);
     assertValid(output, type);
     return { status: 200, body: { '@odata.context': `${graphRoot}/$metadata#security/${resource}/$entity`, ...output } };
@@ -182,7 +189,8 @@ export function handleGraph(state: MicrosoftEmulatorState, call: GraphCall, grap
   }
   if (!includeEvolvable) {
     for (const [property, members] of evolvableMembers(type)) {
-      if (typeof patch[property] === 'string' && members.has(patch[property] as string)) return odataError(400, 'BadRequest', `'${String(patch[property])}' is an evolvable member of ${property}: send Prefer: include-unknown-enum-members.`);
+      if (typeof patch[property] === 'string' && members.has(patch[property] as string))
+        return odataError(400, 'BadRequest', `'${String(patch[property])}' is an evolvable member of ${property}: send Prefer: include-unknown-enum-members.`);
     }
   }
   for (const [key, value] of Object.entries(patch)) if (!key.startsWith('@odata')) item[key] = value;

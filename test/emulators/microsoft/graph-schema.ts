@@ -41,10 +41,18 @@ let cached: CsdlModel | undefined;
 export function loadGraphModel(): CsdlModel {
   if (cached) return cached;
   const xml = readFileSync(join(SHARED_SPECS, 'microsoft/graph-security-v1.0.csdl.xml'), 'utf8');
-  const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', isArray: (name) => ['EnumType', 'Member', 'EntityType', 'ComplexType', 'Property', 'NavigationProperty'].includes(name) });
+  const parser = new XMLParser({
+    ignoreAttributes: false,
+    attributeNamePrefix: '',
+    isArray: (name) => ['EnumType', 'Member', 'EntityType', 'ComplexType', 'Property', 'NavigationProperty'].includes(name),
+  });
   const schema = (parser.parse(xml) as { Schema: XmlNode }).Schema;
   const enums = new Map<string, string[]>();
-  for (const node of asArray(schema.EnumType as XmlNode[])) enums.set(String(node.Name), asArray(node.Member as XmlNode[]).map((member) => String(member.Name)));
+  for (const node of asArray(schema.EnumType as XmlNode[]))
+    enums.set(
+      String(node.Name),
+      asArray(node.Member as XmlNode[]).map((member) => String(member.Name)),
+    );
   const types = new Map<string, CsdlType>();
   for (const node of [...asArray(schema.EntityType as XmlNode[]), ...asArray(schema.ComplexType as XmlNode[])]) {
     const properties = new Map<string, CsdlProperty>();

@@ -88,8 +88,13 @@ export async function startMicrosoftEmulator(options: MicrosoftEmulatorOptions):
     fault.count -= 1;
     return fault;
   };
-  const faultAnswer = (fault: FaultPlan): GraphAnswer => odataError(fault.status, fault.status === 429 ? 'TooManyRequests' : fault.status >= 500 ? 'ServiceUnavailable' : 'BadRequest',
-    fault.status === 429 ? 'Too many requests.' : 'Injected fault.', fault.retryAfterSeconds === undefined ? {} : { 'Retry-After': String(fault.retryAfterSeconds) });
+  const faultAnswer = (fault: FaultPlan): GraphAnswer =>
+    odataError(
+      fault.status,
+      fault.status === 429 ? 'TooManyRequests' : fault.status >= 500 ? 'ServiceUnavailable' : 'BadRequest',
+      fault.status === 429 ? 'Too many requests.' : 'Injected fault.',
+      fault.retryAfterSeconds === undefined ? {} : { 'Retry-After': String(fault.retryAfterSeconds) },
+    );
 
   /** Quota check for one Graph request of an app (inner batch requests count one each). */
   const throttle = (appId: string): GraphAnswer | undefined => {
@@ -98,7 +103,9 @@ export async function startMicrosoftEmulator(options: MicrosoftEmulatorOptions):
     recent.set(appId, window);
     if (window.length >= quota.requests) {
       const retryAfter = Math.max(1, Math.ceil((window[0]! + quota.windowMs - time) / 1000));
-      return odataError(429, 'TooManyRequests', 'Too many requests. The application has exceeded the security API request limit (150 requests per minute per tenant).', { 'Retry-After': String(retryAfter) });
+      return odataError(429, 'TooManyRequests', 'Too many requests. The application has exceeded the security API request limit (150 requests per minute per tenant).', {
+        'Retry-After': String(retryAfter),
+      });
     }
     window.push(time);
     return undefined;
@@ -136,8 +143,10 @@ export async function startMicrosoftEmulator(options: MicrosoftEmulatorOptions):
     const ids = new Set<string>();
     for (const step of steps as Array<Record<string, unknown>>) {
       if (typeof step.id !== 'string' || ids.has(step.id)) return odataError(400, 'BadRequest', 'Each batch request needs a unique string id.');
-      if (typeof step.method !== 'string' || typeof step.url !== 'string' || !step.url.startsWith('/')) return odataError(400, 'BadRequest', `Batch request ${step.id}: method and a relative url are required.`);
-      for (const dependency of (step.dependsOn as unknown[] | undefined) ?? []) if (!ids.has(String(dependency))) return odataError(400, 'BadRequest', `Batch request ${step.id} depends on unknown or later request ${String(dependency)}.`);
+      if (typeof step.method !== 'string' || typeof step.url !== 'string' || !step.url.startsWith('/'))
+        return odataError(400, 'BadRequest', `Batch request ${step.id}: method and a relative url are required.`);
+      for (const dependency of (step.dependsOn as unknown[] | undefined) ?? [])
+        if (!ids.has(String(dependency))) return odataError(400, 'BadRequest', `Batch request ${step.id} depends on unknown or later request ${String(dependency)}.`);
       ids.add(step.id);
     }
     const statuses = new Map<string, number>();
@@ -145,9 +154,10 @@ export async function startMicrosoftEmulator(options: MicrosoftEmulatorOptions):
       const dependsOn = ((step.dependsOn as unknown[] | undefined) ?? []).map(String);
       const failedDependency = dependsOn.find((dependency) => (statuses.get(dependency) ?? 500) >= 300);
       const stepHeaders = Object.fromEntries(Object.entries((step.headers as Record<string, string> | undefined) ?? {}).map(([key, value]) => [key.toLowerCase(), value]));
-      const answer = failedDependency !== undefined
-        ? odataError(424, 'FailedDependency', `Request ${String(step.id)} depends on request ${failedDependency}, which failed.`)
-        : graphRequest(String(step.method), `/v1.0${String(step.url)}`, { prefer, ...stepHeaders }, step.body, appId, true);
+      const answer =
+        failedDependency !== undefined
+          ? odataError(424, 'FailedDependency', `Request ${String(step.id)} depends on request ${failedDependency}, which failed.`)
+          : graphRequest(String(step.method), `/v1.0${String(step.url)}`, { prefer, ...stepHeaders }, step.body, appId, true);
       statuses.set(String(step.id), answer.status);
       return { id: step.id, status: answer.status, headers: { 'Content-Type': 'application/json', ...answer.headers }, body: answer.body };
     });
@@ -185,16 +195,22 @@ export async function startMicrosoftEmulator(options: MicrosoftEmulatorOptions):
       try {
         body = JSON.parse(text);
       } catch {
-        return send(service === 'graph' ? odataError(400, 'BadRequest', 'Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.') : { status: 400, body: { error: { code: 'InvalidRequestContent', message: 'The request content was invalid and could not be deserialized.' } } });
+        return send(
+          service === 'graph'
+            ? odataError(400, 'BadRequest', 'Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.')
+            : { status: 400, body: { error: { code: 'InvalidRequestContent', message: 'The request content was invalid and could not be deserialized.' } } },
+        );
       }
     }
     const audience = service === 'graph' ? urls.graph : urls.arm;
     const auth = tokens.authenticate(request.headers.authorization, audience);
     if (!auth.token) {
       requests.push({ time: now(), service, method, path: url.pathname, status: 401 });
-      return send(service === 'graph'
-        ? odataError(401, 'InvalidAuthenticationToken', auth.problem!, { 'WWW-Authenticate': 'Bearer realm=""' })
-        : { status: 401, body: { error: { code: 'InvalidAuthenticationToken', message: auth.problem! } } });
+      return send(
+        service === 'graph'
+          ? odataError(401, 'InvalidAuthenticationToken', auth.problem!, { 'WWW-Authenticate': 'Bearer realm=""' })
+          : { status: 401, body: { error: { code: 'InvalidAuthenticationToken', message: auth.problem! } } },
+      );
     }
     const app = apps.get(auth.token.appId)!;
 
@@ -216,7 +232,11 @@ export async function startMicrosoftEmulator(options: MicrosoftEmulatorOptions):
     requests.push(record);
     const fault = takeFault(url.pathname, method);
     const answer = fault
-      ? { status: fault.status, headers: fault.retryAfterSeconds === undefined ? {} : { 'Retry-After': String(fault.retryAfterSeconds) }, body: { error: { code: fault.status === 429 ? 'TooManyRequests' : 'ServiceUnavailable', message: 'Injected fault.' } } }
+      ? {
+          status: fault.status,
+          headers: fault.retryAfterSeconds === undefined ? {} : { 'Retry-After': String(fault.retryAfterSeconds) },
+          body: { error: { code: fault.status === 429 ? 'TooManyRequests' : 'ServiceUnavailable', message: 'Injected fault.' } },
+        }
       : handleArm(state, options.workspace, armHooks, { method, path: url.pathname, query: url.searchParams, body, appId: app.clientId, appName: app.displayName, role: app.armRole }, urls.arm);
     record.status = answer.status;
     return send(answer);
@@ -250,10 +270,15 @@ export async function startMicrosoftEmulator(options: MicrosoftEmulatorOptions):
     injectFaults: (plan) => void faults.push({ ...plan }),
     clearFaults: () => void faults.splice(0),
     close: async () => {
-      await Promise.all(servers.map((server) => new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      })));
+      await Promise.all(
+        servers.map(
+          (server) =>
+            new Promise<void>((resolve) => {
+              server.closeAllConnections();
+              server.close(() => resolve());
+            }),
+        ),
+      );
     },
   };
 }

@@ -71,14 +71,21 @@ export class TokenService {
 
   /** POST /{tenant}/oauth2/v2.0/token. */
   issue(tenant: string, form: URLSearchParams, tokenEndpoint: string): { status: 200; body: Record<string, unknown> } | OAuthError {
-    if (tenant !== this.tenantId) return this.error(400, 'invalid_tenant', 90002, `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`);
+    if (tenant !== this.tenantId)
+      return this.error(400, 'invalid_tenant', 90002, `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`);
     if (form.get('grant_type') !== 'client_credentials') return this.error(400, 'unsupported_grant_type', 70003, 'The app requested an unsupported grant type.');
     const clientId = form.get('client_id') ?? '';
     const app = this.apps.get(clientId);
     if (!app) return this.error(400, 'unauthorized_client', 700016, `Application with identifier '${clientId}' was not found in the directory '${tenant}'.`);
     const scope = form.get('scope') ?? '';
     const resource = scope.endsWith('/.default') ? scope.slice(0, -'/.default'.length) : undefined;
-    if (!resource || scope.includes(' ')) return this.error(400, 'invalid_scope', 1002012, `The provided value for scope ${scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).`);
+    if (!resource || scope.includes(' '))
+      return this.error(
+        400,
+        'invalid_scope',
+        1002012,
+        `The provided value for scope ${scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).`,
+      );
     if (!this.resources().includes(resource)) return this.error(400, 'invalid_resource', 500011, `The resource principal named ${resource} was not found in the tenant named ${tenant}.`);
     const assertionType = form.get('client_assertion_type');
     const secret = form.get('client_secret');
@@ -95,7 +102,12 @@ export class TokenService {
       grant = 'secret';
       if (!app.clientSecret || secret !== app.clientSecret) {
         this.requests.push({ clientId, grant, ok: false });
-        return this.error(401, 'invalid_client', 7000215, `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${clientId}'.`);
+        return this.error(
+          401,
+          'invalid_client',
+          7000215,
+          `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${clientId}'.`,
+        );
       }
     } else {
       return this.error(401, 'invalid_client', 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.");
@@ -122,17 +134,25 @@ export class TokenService {
     const sha1 = Buffer.from(certificate.fingerprint.replace(/:/g, ''), 'hex').toString('base64url');
     const sha256 = Buffer.from(certificate.fingerprint256.replace(/:/g, ''), 'hex').toString('base64url');
     const thumbprintMatches = header['x5t#S256'] === sha256 || header.x5t === sha1;
-    if (!thumbprintMatches) return { code: 700027, message: `The certificate with identifier used to sign the client assertion is not registered on application. [Reason - The key was not found., Thumbprint of key used by client: '${String(header['x5t#S256'] ?? header.x5t)}']` };
+    if (!thumbprintMatches)
+      return {
+        code: 700027,
+        message: `The certificate with identifier used to sign the client assertion is not registered on application. [Reason - The key was not found., Thumbprint of key used by client: '${String(header['x5t#S256'] ?? header.x5t)}']`,
+      };
     const signed = Buffer.from(`${parts[0]}.${parts[1]}`);
     const signature = Buffer.from(parts[2]!, 'base64url');
     const key = certificate.publicKey;
-    const isValid = header.alg === 'RS256' ? verify('sha256', signed, key, signature)
-      : header.alg === 'PS256' ? verify('sha256', signed, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }, signature)
-        : false;
+    const isValid =
+      header.alg === 'RS256'
+        ? verify('sha256', signed, key, signature)
+        : header.alg === 'PS256'
+          ? verify('sha256', signed, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }, signature)
+          : false;
     if (!isValid) return { code: 700027, message: `Client assertion failed signature validation (alg ${String(header.alg)}).` };
     const nowSeconds = Math.floor(this.now() / 1000);
-    if (payload.aud !== tokenEndpoint) return { code: 700212, message: `No matching federated identity record found for presented assertion audience '${String(payload.aud)}'; expected ${tokenEndpoint}.` };
-    if (payload.iss !== app.clientId || payload.sub !== app.clientId) return { code: 700021, message: 'Client assertion application identifier doesn\'t match \'client_id\' parameter.' };
+    if (payload.aud !== tokenEndpoint)
+      return { code: 700212, message: `No matching federated identity record found for presented assertion audience '${String(payload.aud)}'; expected ${tokenEndpoint}.` };
+    if (payload.iss !== app.clientId || payload.sub !== app.clientId) return { code: 700021, message: "Client assertion application identifier doesn't match 'client_id' parameter." };
     if (typeof payload.exp !== 'number' || payload.exp < nowSeconds - 300) return { code: 700024, message: 'Client assertion is not within its valid time range.' };
     if (typeof payload.nbf === 'number' && payload.nbf > nowSeconds + 300) return { code: 700024, message: 'Client assertion is not within its valid time range.' };
     const jwtId = typeof payload.jti === 'string' ? payload.jti : createHash('sha256').update(assertion).digest('hex');
@@ -144,7 +164,10 @@ export class TokenService {
   private error(status: number, error: string, code: number, description: string): OAuthError {
     const traceId = randomUUID();
     const correlationId = randomUUID();
-    const timestamp = new Date(this.now()).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+    const timestamp = new Date(this.now())
+      .toISOString()
+      .replace('T', ' ')
+      .replace(/\.\d+Z$/, 'Z');
     return {
       status,
       body: {

@@ -82,7 +82,7 @@ export async function startOpenAIEmulator(options: OpenAIEmulatorOptions = {}): 
       method: request.method ?? 'GET',
       path: url.pathname,
       query: Object.fromEntries(url.searchParams),
-      headers: Object.fromEntries(Object.entries(request.headers).map(([key, value]) => [key, Array.isArray(value) ? value.join(', ') : value ?? ''])),
+      headers: Object.fromEntries(Object.entries(request.headers).map(([key, value]) => [key, Array.isArray(value) ? value.join(', ') : (value ?? '')])),
       rawBody,
       body,
       ...(deployment ? { deployment: decodeURIComponent(deployment) } : {}),
@@ -125,7 +125,7 @@ export async function startOpenAIEmulator(options: OpenAIEmulatorOptions = {}): 
         return sendError(response, reply.status, type, reply.message ?? `emulated HTTP ${reply.status}`, code);
       }
       default: {
-        const model = typeof requestBody.model === 'string' ? requestBody.model : deployment ?? 'emulated';
+        const model = typeof requestBody.model === 'string' ? requestBody.model : (deployment ?? 'emulated');
         const built = buildCompletion(reply, requestBody, index);
         if (requestBody.stream === true) {
           const streamOptions = requestBody.stream_options as { include_usage?: boolean } | undefined;

@@ -36,7 +36,10 @@ export function runSearch(search: string, sources: SearchSources, range: { earli
       rows = sources.notables().filter((row) => inRange(row, range));
       rows = applyFilter(rows, terms.replace('`notable`', '').trim());
     } else if (/(^|\s)index\s*=/.test(terms)) {
-      rows = applyFilter(sources.events().filter((row) => inRange(row, range)), terms);
+      rows = applyFilter(
+        sources.events().filter((row) => inRange(row, range)),
+        terms,
+      );
     } else {
       throw new SearchError('The emulator only searches the `notable` macro or an index (index=…).');
     }
@@ -95,17 +98,29 @@ function applyFilter(rows: Row[], terms: string): Row[] {
 }
 
 function wildcard(text: string): RegExp {
-  return new RegExp(`^${text.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`, 'i');
+  return new RegExp(
+    `^${text
+      .split('*')
+      .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+    'i',
+  );
 }
 
 function compare(left: number, operator: string, right: number): boolean {
   switch (operator) {
-    case '>=': return left >= right;
-    case '<=': return left <= right;
-    case '>': return left > right;
-    case '<': return left < right;
-    case '!=': return left !== right;
-    default: return left === right;
+    case '>=':
+      return left >= right;
+    case '<=':
+      return left <= right;
+    case '>':
+      return left > right;
+    case '<':
+      return left < right;
+    case '!=':
+      return left !== right;
+    default:
+      return left === right;
   }
 }
 

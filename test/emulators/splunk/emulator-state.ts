@@ -8,7 +8,12 @@ import type { Row } from './emulator-search.js';
  */
 
 export const STATUS_LABELS: Record<string, string> = {
-  '0': 'Unassigned', '1': 'New', '2': 'In Progress', '3': 'Pending', '4': 'Resolved', '5': 'Closed',
+  '0': 'Unassigned',
+  '1': 'New',
+  '2': 'In Progress',
+  '3': 'Pending',
+  '4': 'Resolved',
+  '5': 'Closed',
 };
 
 export const DISPOSITION_LABELS: Record<string, string> = {
@@ -88,8 +93,13 @@ export class SplunkEmulatorState {
       const view: Row = { ...row };
       if (latest) {
         Object.assign(view, {
-          status: latest.status, urgency: latest.urgency || String(row.urgency ?? ''), owner: latest.owner,
-          disposition: latest.disposition, comment: latest.comment, review_time: String(latest.time), reviewer: latest.user,
+          status: latest.status,
+          urgency: latest.urgency || String(row.urgency ?? ''),
+          owner: latest.owner,
+          disposition: latest.disposition,
+          comment: latest.comment,
+          review_time: String(latest.time),
+          reviewer: latest.user,
         });
       }
       const status = typeof view.status === 'string' && view.status in STATUS_LABELS ? view.status : '1';
@@ -142,7 +152,12 @@ export class SplunkEmulatorState {
     const code = disposition.startsWith('disposition:') ? disposition : VERDICT_TO_DISPOSITION[disposition];
     if (!code || !(code in DISPOSITION_LABELS)) throw new Error(`unknown disposition ${disposition}`);
     if (!this.notables.has(eventId) && !this.findings.has(eventId)) throw new Error(`no notable or finding ${eventId}`);
-    return this.review(eventId, { disposition: code, user: options.user ?? 'analyst', ...(options.comment ? { comment: options.comment } : {}), ...(options.status ? { status: options.status } : {}) });
+    return this.review(eventId, {
+      disposition: code,
+      user: options.user ?? 'analyst',
+      ...(options.comment ? { comment: options.comment } : {}),
+      ...(options.status ? { status: options.status } : {}),
+    });
   }
 
   addFinding(fields: Row): Row {

@@ -70,7 +70,9 @@ export async function startSplunkEmulator(options: SplunkEmulatorOptions = {}): 
   const hasCapability = (user: string, capability: string): boolean => roles.get(user)?.capabilities.includes(capability) ?? true;
   const canWriteApp = (user: string): boolean => roles.get(user)?.canWriteApp ?? !roles.has(user);
   /** splunkd's own words for a missing capability. */
-  const lacksCapability = (user: string, capability: string) => ({ messages: [{ type: 'ERROR', text: `You (user=${user}) do not have permission to perform this operation (requires capability: ${capability}).` }] });
+  const lacksCapability = (user: string, capability: string) => ({
+    messages: [{ type: 'ERROR', text: `You (user=${user}) do not have permission to perform this operation (requires capability: ${capability}).` }],
+  });
   const state = new SplunkEmulatorState(options.now ?? Date.now);
   for (const name of options.kvCollections ?? ['verdict_results']) state.createCollection(name);
   const faults: FaultPlan[] = [];
@@ -145,7 +147,10 @@ export async function startSplunkEmulator(options: SplunkEmulatorOptions = {}): 
       if (kv) {
         const collectionName = decodeURIComponent(kv[1] ?? '');
         if (method !== 'GET' && !canWriteApp(user)) {
-          return fail(403, `User '${user}' with roles { ${user} } cannot write: /nobody/${app ?? 'search'}/collections/${collectionName} { read : [ * ], write : [ admin, sc_admin ] }, export: global, removable: no, modtime: 0`);
+          return fail(
+            403,
+            `User '${user}' with roles { ${user} } cannot write: /nobody/${app ?? 'search'}/collections/${collectionName} { read : [ * ], write : [ admin, sc_admin ] }, export: global, removable: no, modtime: 0`,
+          );
         }
         return kvRoute(method, collectionName, kv[2] === undefined ? undefined : decodeURIComponent(kv[2]), url, jsonBody, send, fail);
       }
@@ -195,18 +200,22 @@ export async function startSplunkEmulator(options: SplunkEmulatorOptions = {}): 
     let rows: Row[];
     try {
       const now = state.nowSeconds();
-      rows = runSearch(search, {
-        notables: () => state.notableView(),
-        reviews: () => state.reviewView(),
-        lookup: (name) => {
-          const collection = state.collection(name);
-          return collection ? [...collection.values()].map(toRow) : undefined;
+      rows = runSearch(
+        search,
+        {
+          notables: () => state.notableView(),
+          reviews: () => state.reviewView(),
+          lookup: (name) => {
+            const collection = state.collection(name);
+            return collection ? [...collection.values()].map(toRow) : undefined;
+          },
+          events: () => state.hecEvents.map((record) => eventRow(record.payload, now)),
         },
-        events: () => state.hecEvents.map((record) => eventRow(record.payload, now)),
-      }, {
-        earliest: parseTimeModifier(fields.get('earliest_time') ?? url.searchParams.get('earliest_time') ?? undefined, now),
-        latest: parseTimeModifier(fields.get('latest_time') ?? url.searchParams.get('latest_time') ?? undefined, now),
-      });
+        {
+          earliest: parseTimeModifier(fields.get('earliest_time') ?? url.searchParams.get('earliest_time') ?? undefined, now),
+          latest: parseTimeModifier(fields.get('latest_time') ?? url.searchParams.get('latest_time') ?? undefined, now),
+        },
+      );
     } catch (error) {
       if (error instanceof SearchError) return send(400, { messages: [{ type: 'FATAL', text: error.message }] });
       throw error;
@@ -234,14 +243,21 @@ export async function startSplunkEmulator(options: SplunkEmulatorOptions = {}): 
       if (!state.notables.has(ruleId)) continue;
       state.review(ruleId, {
         user,
-        ...(status ? { status } : {}), ...(disposition ? { disposition } : {}), ...(urgency ? { urgency } : {}),
+        ...(status ? { status } : {}),
+        ...(disposition ? { disposition } : {}),
+        ...(urgency ? { urgency } : {}),
         ...(fields.get('newOwner') ? { owner: fields.get('newOwner') ?? '' } : {}),
         comment: fields.get('comment') ?? '',
       });
       updated += 1;
     }
     const failed = ruleUIDs.length - updated;
-    send(200, { success: updated > 0, message: updated > 0 ? `${updated} event${updated === 1 ? '' : 's'} updated successfully` : 'No events were updated', success_count: updated, failure_count: failed });
+    send(200, {
+      success: updated > 0,
+      message: updated > 0 ? `${updated} event${updated === 1 ? '' : 's'} updated successfully` : 'No events were updated',
+      success_count: updated,
+      failure_count: failed,
+    });
   };
 
   const findingsRoute = (method: string, refId: string | undefined, url: URL, jsonBody: () => unknown, send: Send, fail: Fail): void => {
@@ -297,11 +313,14 @@ export async function startSplunkEmulator(options: SplunkEmulatorOptions = {}): 
     if (key === 'batch_save' && method === 'POST') {
       const documents = jsonBody();
       if (!Array.isArray(documents)) return fail(400, 'batch_save takes a JSON array');
-      return send(200, documents.map((document: Record<string, unknown>) => {
-        const documentKey = typeof document._key === 'string' ? document._key : randomUUID();
-        collection.set(documentKey, { ...document, _key: documentKey });
-        return documentKey;
-      }));
+      return send(
+        200,
+        documents.map((document: Record<string, unknown>) => {
+          const documentKey = typeof document._key === 'string' ? document._key : randomUUID();
+          collection.set(documentKey, { ...document, _key: documentKey });
+          return documentKey;
+        }),
+      );
     }
     if (key === undefined && method === 'GET') {
       const query = url.searchParams.get('query');
@@ -372,7 +391,7 @@ export async function startSplunkEmulator(options: SplunkEmulatorOptions = {}): 
       if (event.event === '' || event.event === null) return hecError(400, 13, 'Event field cannot be blank');
     }
     for (const [position, event] of events.entries()) {
-      const index = typeof event.index === 'string' ? event.index : settings.index ?? 'main';
+      const index = typeof event.index === 'string' ? event.index : (settings.index ?? 'main');
       if (settings.indexes && !settings.indexes.includes(index)) return send(400, { text: 'Incorrect index', code: 7, 'invalid-event-number': position });
     }
     const ackId = settings.ack ? nextAckId++ : undefined;
@@ -396,10 +415,11 @@ export async function startSplunkEmulator(options: SplunkEmulatorOptions = {}): 
     injectFaults: (plan) => void faults.push({ ...plan }),
     clearFaults: () => void faults.splice(0),
     setDisposition: (eventId, disposition, setOptions) => state.setDisposition(eventId, disposition, setOptions),
-    close: () => new Promise<void>((resolve, reject) => {
-      server.closeAllConnections();
-      server.close((error) => (error ? reject(error) : resolve()));
-    }),
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((error) => (error ? reject(error) : resolve()));
+      }),
   };
 }
 

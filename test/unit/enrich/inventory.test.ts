@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { createInventoryEnricher, lookupAssetCriticality } from '../../../core/enrich/inventory/inventory.js';
 import { loadInventory, normalizeUserName } from '../../../core/enrich/inventory/inventory-load.js';
-import { type Alert, type AlertInput } from '../../../core/spec/alert.js';
+import type { Alert, AlertInput } from '../../../core/spec/alert.js';
 import { ConfigError, VerdictError } from '../../../core/spec/errors.js';
 import { testAlert } from './test-alert.js';
 
@@ -105,9 +105,7 @@ describe('inventory enricher with the example files', () => {
     });
     const findings = enricher.enrich(alert, context);
     expect(findings.map((finding) => finding.weight)).toEqual([0.3, 0.4, 0.3]);
-    expect(findings[0]!.claim).toBe(
-      'User CORP\\SVC_BACKUP is a privileged account (department: IT Infrastructure, owner: Rosa Kaplan, service: yes).',
-    );
+    expect(findings[0]!.claim).toBe('User CORP\\SVC_BACKUP is a privileged account (department: IT Infrastructure, owner: Rosa Kaplan, service: yes).');
     expect(findings[1]!.claim).toContain('logon type 10');
     expect(findings[1]!.refs).toEqual(['entities[0].value', 'fields.winlog.event_data.LogonType', 'inventory/identities.csv:8']);
   });
@@ -151,10 +149,7 @@ describe('inventory enricher with the example files', () => {
 
 describe('inventory files', () => {
   it('reads JSON inventories with hostname, an ip array and booleans', () => {
-    const dir = writeTemp(
-      'assets.json',
-      JSON.stringify({ assets: [{ hostname: 'Vault01.corp.example', ip: ['10.30.0.5', '10.30.0.6'], criticality: 'High' }] }),
-    );
+    const dir = writeTemp('assets.json', JSON.stringify({ assets: [{ hostname: 'Vault01.corp.example', ip: ['10.30.0.5', '10.30.0.6'], criticality: 'High' }] }));
     writeFileSync(path.join(dir, 'people.json'), JSON.stringify([{ user: 'CORP\\adm.ops', privileged: true, service: false }]));
     const inventory = loadInventory({ assets: [{ path: 'assets.json' }], identities: [{ path: 'people.json' }] }, { baseDir: dir });
     expect(inventory.assetsByIp.get('10.30.0.6')?.criticality).toBe('high');
@@ -171,9 +166,7 @@ describe('inventory files', () => {
     const dir = writeTemp('assets.csv', 'host,ip,criticality\nfin-ws-001,10.0.0.1,low\nfin-ws-002,10.0.0.2,very high\n');
     const load = () => createInventoryEnricher({ assets: [{ path: 'assets.csv' }] }, { baseDir: dir });
     expect(load).toThrow(ConfigError);
-    expect(load).toThrow(
-      `${path.join(dir, 'assets.csv')} line 3: criticality "very high" is not one of low, medium, high, critical; use one of those words or leave it empty`,
-    );
+    expect(load).toThrow(`${path.join(dir, 'assets.csv')} line 3: criticality "very high" is not one of low, medium, high, critical; use one of those words or leave it empty`);
   });
 
   it('turns a malformed CSV row into a ConfigError with its line', () => {
@@ -190,20 +183,14 @@ describe('inventory files', () => {
 
   it('rejects a bad boolean, a row with nothing to match on, a missing header, a missing file and an unknown option', () => {
     const dir = writeTemp('identities.csv', 'user,privileged\njdoe,maybe\n');
-    expect(() => loadInventory({ assets: [], identities: [{ path: 'identities.csv' }] }, { baseDir: dir })).toThrow(
-      /identities\.csv line 2: privileged is "maybe"; write privileged as true or false/,
-    );
+    expect(() => loadInventory({ assets: [], identities: [{ path: 'identities.csv' }] }, { baseDir: dir })).toThrow(/identities\.csv line 2: privileged is "maybe"; write privileged as true or false/);
     writeFileSync(path.join(dir, 'assets.csv'), 'host,ip,owner\n,,Finance\n');
-    expect(() => loadInventory({ assets: [{ path: 'assets.csv' }], identities: [] }, { baseDir: dir })).toThrow(
-      /assets\.csv line 2: has neither host nor ip/,
-    );
+    expect(() => loadInventory({ assets: [{ path: 'assets.csv' }], identities: [] }, { baseDir: dir })).toThrow(/assets\.csv line 2: has neither host nor ip/);
     writeFileSync(path.join(dir, 'headless.csv'), 'dc01.corp.example,10.20.0.10,critical\n');
     expect(() => loadInventory({ assets: [{ path: 'headless.csv' }], identities: [] }, { baseDir: dir })).toThrow(
       /headless\.csv line 1: the header row \(dc01\.corp\.example,10\.20\.0\.10,critical\) has no host or hostname or ip column; start the file with a header row such as host,ip/,
     );
-    expect(() => loadInventory({ assets: [{ path: 'missing.csv' }], identities: [] }, { baseDir: dir })).toThrow(
-      /assets\[0\]\.path .*missing\.csv cannot be read \(ENOENT\)/,
-    );
+    expect(() => loadInventory({ assets: [{ path: 'missing.csv' }], identities: [] }, { baseDir: dir })).toThrow(/assets\[0\]\.path .*missing\.csv cannot be read \(ENOENT\)/);
     expect(() => createInventoryEnricher({ asset: [] } as never, { baseDir: dir })).toThrow(ConfigError);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createNetworkEnricher } from '../../../core/enrich/network/network.js';
-import { type Alert, type AlertInput } from '../../../core/spec/alert.js';
+import type { Alert, AlertInput } from '../../../core/spec/alert.js';
 import { ConfigError } from '../../../core/spec/errors.js';
 import { testAlert } from './test-alert.js';
 
@@ -66,9 +66,7 @@ describe('network enricher', () => {
 
   it('says external for public addresses, with weight 0', () => {
     const findings = enricher.enrich(makeAlert([{ kind: 'ip', value: '8.8.8.8', role: 'destination' }]), context);
-    expect(findings).toEqual([
-      { kind: 'network', claim: '8.8.8.8 (destination) is external: a public, globally routable address.', weight: 0, refs: ['entities[0].value'] },
-    ]);
+    expect(findings).toEqual([{ kind: 'network', claim: '8.8.8.8 (destination) is external: a public, globally routable address.', weight: 0, refs: ['entities[0].value'] }]);
   });
 
   it('reports private space outside the configured internal ranges', () => {

@@ -3,7 +3,7 @@ import { lookupTechnique } from '../../../core/enrich/attack-catalog.js';
 import type { Finding } from '../../../core/enrich/enricher.js';
 import { createRegistryFileEnricher, FILE_RULES, IMAGE_LOAD_RULES } from '../../../core/enrich/registry-file/registry-file.js';
 import { normalizeRegistryKey, REGISTRY_RULES, registryData } from '../../../core/enrich/registry-file/registry-rules.js';
-import { type Alert, type AlertInput } from '../../../core/spec/alert.js';
+import type { Alert, AlertInput } from '../../../core/spec/alert.js';
 import { ConfigError } from '../../../core/spec/errors.js';
 import { testAlert } from './test-alert.js';
 
@@ -32,8 +32,13 @@ const rule = (findings: Finding[], id: string): Finding | undefined => findings.
 
 describe('registry-file enricher: registry', () => {
   it('reads a Run key pointing into a public folder as persistence', () => {
-    const findings = enricher.enrich(registryAlert('HKU\\S-1-5-21-1004336348-1177238915-682003330-1001\\Software\\Microsoft\\Windows\\CurrentVersion\\Run\\Updater', 'C:\\Users\\Public\\updater.exe'), context);
-    expect(rule(findings, 'reg-run-key')?.claim).toBe('Registry write adds a Run-key autostart entry ("HKCU\\Software\\Microsoft\\Windows\\CurrentVersion\\Run\\Updater = C:\\Users\\Public\\updater.exe").');
+    const findings = enricher.enrich(
+      registryAlert('HKU\\S-1-5-21-1004336348-1177238915-682003330-1001\\Software\\Microsoft\\Windows\\CurrentVersion\\Run\\Updater', 'C:\\Users\\Public\\updater.exe'),
+      context,
+    );
+    expect(rule(findings, 'reg-run-key')?.claim).toBe(
+      'Registry write adds a Run-key autostart entry ("HKCU\\Software\\Microsoft\\Windows\\CurrentVersion\\Run\\Updater = C:\\Users\\Public\\updater.exe").',
+    );
     expect(rule(findings, 'data-staging-path')).toBeDefined();
     expect(techniques(curated(findings))).toEqual(['T1547.001']);
     expect(total(findings)).toBeGreaterThanOrEqual(1.5);
@@ -53,18 +58,72 @@ describe('registry-file enricher: registry', () => {
   });
 
   const cases: { name: string; key: string; details?: string; eventType?: string; expected: string[]; minWeight: number }[] = [
-    { name: 'sticky-keys debugger', key: 'HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\Image File Execution Options\\sethc.exe\\Debugger', details: 'C:\\Windows\\System32\\cmd.exe', expected: ['T1546.008', 'T1546.012'], minWeight: 2.5 },
-    { name: 'Defender turned off by policy', key: 'HKLM\\SOFTWARE\\Policies\\Microsoft\\Windows Defender\\DisableAntiSpyware', details: 'DWORD (0x00000001)', expected: ['T1562.001', 'T1685', 'T1112'], minWeight: 2.5 },
-    { name: 'Defender exclusion', key: 'HKLM\\SOFTWARE\\Microsoft\\Windows Defender\\Exclusions\\Paths\\C:\\Users\\Public', details: 'DWORD (0x00000000)', expected: ['T1562.001', 'T1564.012'], minWeight: 2 },
+    {
+      name: 'sticky-keys debugger',
+      key: 'HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\Image File Execution Options\\sethc.exe\\Debugger',
+      details: 'C:\\Windows\\System32\\cmd.exe',
+      expected: ['T1546.008', 'T1546.012'],
+      minWeight: 2.5,
+    },
+    {
+      name: 'Defender turned off by policy',
+      key: 'HKLM\\SOFTWARE\\Policies\\Microsoft\\Windows Defender\\DisableAntiSpyware',
+      details: 'DWORD (0x00000001)',
+      expected: ['T1562.001', 'T1685', 'T1112'],
+      minWeight: 2.5,
+    },
+    {
+      name: 'Defender exclusion',
+      key: 'HKLM\\SOFTWARE\\Microsoft\\Windows Defender\\Exclusions\\Paths\\C:\\Users\\Public',
+      details: 'DWORD (0x00000000)',
+      expected: ['T1562.001', 'T1564.012'],
+      minWeight: 2,
+    },
     { name: 'ms-settings UAC bypass', key: 'HKU\\S-1-5-21-1-2-3-1001_Classes\\ms-settings\\shell\\open\\command\\DelegateExecute', details: '(Empty)', expected: ['T1548.002'], minWeight: 2.5 },
-    { name: 'AMSI provider removed', key: 'HKLM\\SOFTWARE\\Microsoft\\AMSI\\Providers\\{2781761E-28E0-4109-99FE-B9D127C57AFE}', eventType: 'DeleteKey', expected: ['T1562.001', 'T1685'], minWeight: 2.5 },
-    { name: 'WDigest clear-text passwords', key: 'HKLM\\System\\ControlSet001\\Control\\SecurityProviders\\WDigest\\UseLogonCredential', details: 'DWORD (0x00000001)', expected: ['T1003.001', 'T1112'], minWeight: 2 },
+    {
+      name: 'AMSI provider removed',
+      key: 'HKLM\\SOFTWARE\\Microsoft\\AMSI\\Providers\\{2781761E-28E0-4109-99FE-B9D127C57AFE}',
+      eventType: 'DeleteKey',
+      expected: ['T1562.001', 'T1685'],
+      minWeight: 2.5,
+    },
+    {
+      name: 'WDigest clear-text passwords',
+      key: 'HKLM\\System\\ControlSet001\\Control\\SecurityProviders\\WDigest\\UseLogonCredential',
+      details: 'DWORD (0x00000001)',
+      expected: ['T1003.001', 'T1112'],
+      minWeight: 2,
+    },
     { name: 'RDP enabled', key: 'HKLM\\System\\CurrentControlSet\\Control\\Terminal Server\\fDenyTSConnections', details: 'DWORD (0x00000000)', expected: ['T1021.001'], minWeight: 1 },
-    { name: 'LSA security package added', key: 'HKLM\\System\\CurrentControlSet\\Control\\Lsa\\Security Packages', details: 'kerberos msv1_0 schannel wdigest tspkg pku2u mimilib', expected: ['T1547.005'], minWeight: 2 },
-    { name: 'Windows Firewall profile off', key: 'HKLM\\System\\CurrentControlSet\\Services\\SharedAccess\\Parameters\\FirewallPolicy\\StandardProfile\\EnableFirewall', details: 'DWORD (0x00000000)', expected: ['T1562.004', 'T1686.003'], minWeight: 2 },
-    { name: 'scheduled task hidden', key: 'HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\Schedule\\TaskCache\\Tree\\Updater\\SD', eventType: 'DeleteValue', expected: ['T1053.005', 'T1564'], minWeight: 2 },
+    {
+      name: 'LSA security package added',
+      key: 'HKLM\\System\\CurrentControlSet\\Control\\Lsa\\Security Packages',
+      details: 'kerberos msv1_0 schannel wdigest tspkg pku2u mimilib',
+      expected: ['T1547.005'],
+      minWeight: 2,
+    },
+    {
+      name: 'Windows Firewall profile off',
+      key: 'HKLM\\System\\CurrentControlSet\\Services\\SharedAccess\\Parameters\\FirewallPolicy\\StandardProfile\\EnableFirewall',
+      details: 'DWORD (0x00000000)',
+      expected: ['T1562.004', 'T1686.003'],
+      minWeight: 2,
+    },
+    {
+      name: 'scheduled task hidden',
+      key: 'HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\Schedule\\TaskCache\\Tree\\Updater\\SD',
+      eventType: 'DeleteValue',
+      expected: ['T1053.005', 'T1564'],
+      minWeight: 2,
+    },
     { name: 'hidden user in SAM', key: 'HKLM\\SAM\\SAM\\Domains\\Account\\Users\\Names\\support$\\(Default)', details: 'Binary Data', expected: ['T1136.001', 'T1564.002'], minWeight: 2 },
-    { name: 'COM hijack through TreatAs', key: 'HKU\\S-1-5-21-1-2-3-1001_Classes\\CLSID\\{97D47D56-3777-49FB-8E8F-90D7E30E1A1E}\\TreatAs\\(Default)', details: '{00000001-0000-0000-0000-0000FEEDACDC}', expected: ['T1546.015'], minWeight: 1.5 },
+    {
+      name: 'COM hijack through TreatAs',
+      key: 'HKU\\S-1-5-21-1-2-3-1001_Classes\\CLSID\\{97D47D56-3777-49FB-8E8F-90D7E30E1A1E}\\TreatAs\\(Default)',
+      details: '{00000001-0000-0000-0000-0000FEEDACDC}',
+      expected: ['T1546.015'],
+      minWeight: 1.5,
+    },
   ];
   for (const testCase of cases) {
     it(testCase.name, () => {
@@ -80,7 +139,10 @@ describe('registry-file enricher: registry', () => {
   });
 
   it('notices a renamed Sysinternals tool from its licence key', () => {
-    const findings = enricher.enrich(registryAlert('HKU\\S-1-5-21-1-2-3-500\\Software\\Sysinternals\\PsExec\\EulaAccepted', 'DWORD (0x00000001)', 'SetValue', 'C:\\Users\\bob\\Downloads\\svc.exe'), context);
+    const findings = enricher.enrich(
+      registryAlert('HKU\\S-1-5-21-1-2-3-500\\Software\\Sysinternals\\PsExec\\EulaAccepted', 'DWORD (0x00000001)', 'SetValue', 'C:\\Users\\bob\\Downloads\\svc.exe'),
+      context,
+    );
     expect(techniques(findings)).toEqual(expect.arrayContaining(['T1588.002', 'T1569.002', 'T1036.003']));
     const genuine = enricher.enrich(registryAlert('HKU\\S-1-5-21-1-2-3-500\\Software\\Sysinternals\\PsExec\\EulaAccepted', 'DWORD (0x00000001)', 'SetValue', 'C:\\Tools\\PsExec64.exe'), context);
     expect(rule(genuine, 'renamed-sysinternals')).toBeUndefined();
@@ -100,7 +162,13 @@ describe('registry-file enricher: registry', () => {
 describe('registry-file enricher: files and module loads', () => {
   const cases: { name: string; path: string; image: string; expected: string[]; minWeight: number }[] = [
     { name: 'LSASS dump', path: 'C:\\Users\\bob\\AppData\\Local\\Temp\\lsass.DMP', image: 'C:\\Windows\\System32\\rundll32.exe', expected: ['T1003.001'], minWeight: 2.5 },
-    { name: 'Startup folder script', path: 'C:\\Users\\bob\\AppData\\Roaming\\Microsoft\\Windows\\Start Menu\\Programs\\Startup\\update.vbs', image: 'C:\\Windows\\System32\\wscript.exe', expected: ['T1547.001'], minWeight: 2 },
+    {
+      name: 'Startup folder script',
+      path: 'C:\\Users\\bob\\AppData\\Roaming\\Microsoft\\Windows\\Start Menu\\Programs\\Startup\\update.vbs',
+      image: 'C:\\Windows\\System32\\wscript.exe',
+      expected: ['T1547.001'],
+      minWeight: 2,
+    },
     { name: 'web shell', path: 'C:\\inetpub\\wwwroot\\aspnet_client\\shell.aspx', image: 'C:\\Windows\\System32\\inetsrv\\w3wp.exe', expected: ['T1505.003'], minWeight: 2 },
     { name: 'certutil dropping an executable', path: 'C:\\Users\\bob\\AppData\\Local\\Temp\\x.exe', image: 'C:\\Windows\\System32\\certutil.exe', expected: ['T1105', 'T1218'], minWeight: 2 },
     { name: 'phantom DLL in System32', path: 'C:\\Windows\\System32\\wlbsctrl.dll', image: 'C:\\Windows\\System32\\cmd.exe', expected: ['T1574.001'], minWeight: 2.5 },

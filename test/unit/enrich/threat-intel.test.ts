@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { createThreatIntelEnricher, type ThreatIntelOptionsInput } from '../../../core/enrich/threat-intel/threat-intel.js';
 import { urlKey } from '../../../core/enrich/threat-intel/threat-intel-indicator.js';
 import { sufficientComparisons } from '../../../core/enrich/threat-intel/threat-intel-stix-pattern.js';
-import { type Alert, type AlertInput } from '../../../core/spec/alert.js';
+import type { Alert, AlertInput } from '../../../core/spec/alert.js';
 import { ConfigError, VerdictError } from '../../../core/spec/errors.js';
 import { testAlert } from './test-alert.js';
 
@@ -61,7 +61,13 @@ describe('threat-intel enricher with the example files', () => {
   });
 
   it('matches an IP indicator with a weight scaled by its confidence', () => {
-    const findings = enricher.enrich(makeAlert([{ kind: 'host', value: 'ws01' }, { kind: 'ip', value: '203.0.113.10', role: 'destination' }]), context);
+    const findings = enricher.enrich(
+      makeAlert([
+        { kind: 'host', value: 'ws01' },
+        { kind: 'ip', value: '203.0.113.10', role: 'destination' },
+      ]),
+      context,
+    );
     expect(findings).toEqual([
       {
         kind: 'threat_intel',
@@ -187,7 +193,15 @@ describe('threat-intel enricher with the example files', () => {
   });
 
   it('returns an empty array when nothing matches or no entity is relevant', () => {
-    expect(enricher.enrich(makeAlert([{ kind: 'ip', value: '8.8.8.8' }, { kind: 'domain', value: 'example.org' }]), context)).toEqual([]);
+    expect(
+      enricher.enrich(
+        makeAlert([
+          { kind: 'ip', value: '8.8.8.8' },
+          { kind: 'domain', value: 'example.org' },
+        ]),
+        context,
+      ),
+    ).toEqual([]);
     expect(enricher.enrich(makeAlert([{ kind: 'user', value: 'alice' }]), context)).toEqual([]);
     expect(createThreatIntelEnricher({}, { baseDir: examplesDir }).enrich(makeAlert([{ kind: 'ip', value: '203.0.113.10' }]), context)).toEqual([]);
   });
@@ -195,8 +209,14 @@ describe('threat-intel enricher with the example files', () => {
   // Speed is measured by `npm run bench`, not here: this checks repeated lookups stay consistent.
   it('gives the same findings for 20,000 repeated alerts', () => {
     const alerts = [
-      makeAlert([{ kind: 'ip', value: '10.0.0.5' }, { kind: 'url', value: 'https://www.example.org/index.html' }]),
-      makeAlert([{ kind: 'domain', value: 'a.b.c.vendor.example.net' }, { kind: 'hash', value: '2c82056f63b6d0fb01af7fbdc17cb446' }]),
+      makeAlert([
+        { kind: 'ip', value: '10.0.0.5' },
+        { kind: 'url', value: 'https://www.example.org/index.html' },
+      ]),
+      makeAlert([
+        { kind: 'domain', value: 'a.b.c.vendor.example.net' },
+        { kind: 'hash', value: '2c82056f63b6d0fb01af7fbdc17cb446' },
+      ]),
       makeAlert([{ kind: 'host', value: 'web01' }]),
     ];
     let count = 0;
@@ -210,11 +230,29 @@ describe('STIX patterns', () => {
     ["[ipv4-addr:value = '192.0.2.1']", [{ kind: 'ip', value: '192.0.2.1' }]],
     ["[ipv4-addr:value ISSUBSET '192.0.2.0/24']", [{ kind: 'ip', value: '192.0.2.0/24' }]],
     ["[ipv6-addr:value = '2001:DB8::1']", [{ kind: 'ip', value: '2001:db8::1' }]],
-    ["[domain-name:value = 'Evil.Example' OR domain-name:value = 'b.example']", [{ kind: 'domain', value: 'evil.example' }, { kind: 'domain', value: 'b.example' }]],
-    ["[url:value = 'http://a.example/x'] OR [file:hashes.'SHA-256' = 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA']", [{ kind: 'url', value: 'a.example/x' }, { kind: 'hash', value: 'a'.repeat(64) }]],
+    [
+      "[domain-name:value = 'Evil.Example' OR domain-name:value = 'b.example']",
+      [
+        { kind: 'domain', value: 'evil.example' },
+        { kind: 'domain', value: 'b.example' },
+      ],
+    ],
+    [
+      "[url:value = 'http://a.example/x'] OR [file:hashes.'SHA-256' = 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA']",
+      [
+        { kind: 'url', value: 'a.example/x' },
+        { kind: 'hash', value: 'a'.repeat(64) },
+      ],
+    ],
     ["[file:hashes.MD5 = 'd41d8cd98f00b204e9800998ecf8427e']", [{ kind: 'hash', value: 'd41d8cd98f00b204e9800998ecf8427e' }]],
     ["[email-addr:value = 'x@phish.example']", [{ kind: 'email', value: 'x@phish.example' }]],
-    ["[domain-name:value IN ('a.example', 'b.example')]", [{ kind: 'domain', value: 'a.example' }, { kind: 'domain', value: 'b.example' }]],
+    [
+      "[domain-name:value IN ('a.example', 'b.example')]",
+      [
+        { kind: 'domain', value: 'a.example' },
+        { kind: 'domain', value: 'b.example' },
+      ],
+    ],
     ["([domain-name:value = 'a.example']) WITHIN 300 SECONDS", [{ kind: 'domain', value: 'a.example' }]],
     ["[domain-name:value = 'it\\'s.example']", []],
     ["[file:name = 'x.exe' AND file:hashes.MD5 = 'd41d8cd98f00b204e9800998ecf8427e']", []],
@@ -266,9 +304,7 @@ describe('threat-intel file errors', () => {
   it('names invalid JSON and a document that is not a bundle', () => {
     const dir = writeTemp({ 'broken.json': '{"type": "bundle", ', 'event.json': '{"Event": {"Attribute": []}}' });
     expect(loadError({ files: [{ path: 'broken.json', format: 'stix' }] }, dir).message).toContain('is not valid JSON');
-    expect(loadError({ files: [{ path: 'event.json', format: 'stix' }] }, dir).message).toContain(
-      'is not a STIX 2.1 bundle: expected {"type": "bundle", "objects": [...]}',
-    );
+    expect(loadError({ files: [{ path: 'event.json', format: 'stix' }] }, dir).message).toContain('is not a STIX 2.1 bundle: expected {"type": "bundle", "objects": [...]}');
   });
 
   it('names the STIX object whose pattern does not parse', () => {
@@ -304,9 +340,7 @@ describe('threat-intel file errors', () => {
       'bad-confidence.csv': 'type,value,confidence\nip,192.0.2.1,high\n',
       'bad-header.csv': 'kind,value\nip,192.0.2.1\n',
     });
-    expect(loadError({ files: [{ path: 'bad-type.csv', format: 'csv' }] }, dir).message).toContain(
-      'line 3: unknown type "ipaddr"; use one of ip, cidr, domain, url, hash, email',
-    );
+    expect(loadError({ files: [{ path: 'bad-type.csv', format: 'csv' }] }, dir).message).toContain('line 3: unknown type "ipaddr"; use one of ip, cidr, domain, url, hash, email');
     expect(loadError({ files: [{ path: 'bad-value.csv', format: 'csv' }] }, dir).message).toContain('line 2: "abc" is not an MD5');
     expect(loadError({ files: [{ path: 'bad-confidence.csv', format: 'csv' }] }, dir).message).toContain('line 2: confidence "high" must be a number from 0 to 100');
     expect(loadError({ files: [{ path: 'bad-header.csv', format: 'csv' }] }, dir).message).toContain('line 1: the header must be type,value[,description][,confidence]');
@@ -315,9 +349,7 @@ describe('threat-intel file errors', () => {
   it('names the MISP attribute with a bad value', () => {
     const event = { Event: { uuid: 'e-1', info: 'x', Attribute: [{ type: 'ip-dst', value: '999.1.1.1', uuid: 'a-1', to_ids: true }] } };
     const dir = writeTemp({ 'event.json': JSON.stringify(event), 'not-event.json': '{"foo": 1}' });
-    expect(loadError({ files: [{ path: 'event.json', format: 'misp' }] }, dir).message).toContain(
-      'Event e-1 Attribute[0] (a-1) (type ip-dst): "999.1.1.1" is not an IP address or CIDR block',
-    );
+    expect(loadError({ files: [{ path: 'event.json', format: 'misp' }] }, dir).message).toContain('Event e-1 Attribute[0] (a-1) (type ip-dst): "999.1.1.1" is not an IP address or CIDR block');
     expect(loadError({ files: [{ path: 'not-event.json', format: 'misp' }] }, dir).message).toContain('is neither a MISP event');
   });
 
@@ -329,8 +361,7 @@ describe('threat-intel file errors', () => {
 
 describe('MISP feed manifest', () => {
   it('loads every event a manifest.json lists from beside it', () => {
-    const event = (uuid: string, value: string) =>
-      JSON.stringify({ Event: { uuid, info: `event ${uuid}`, threat_level_id: '3', Attribute: [{ type: 'domain', value, to_ids: true }] } });
+    const event = (uuid: string, value: string) => JSON.stringify({ Event: { uuid, info: `event ${uuid}`, threat_level_id: '3', Attribute: [{ type: 'domain', value, to_ids: true }] } });
     const dir = writeTemp({
       'manifest.json': JSON.stringify({
         'aaaa-1111': { info: 'event aaaa-1111', date: '2024-01-01', threat_level_id: '3' },
@@ -353,7 +384,16 @@ describe('benign STIX indicators', () => {
       type: 'bundle',
       id: 'bundle--3',
       objects: [
-        { type: 'indicator', id: 'indicator--benign', name: 'Corporate proxy', indicator_types: ['benign'], pattern: "[ipv4-addr:value = '192.0.2.10']", pattern_type: 'stix', valid_from: '2024-01-01T00:00:00Z', confidence: 100 },
+        {
+          type: 'indicator',
+          id: 'indicator--benign',
+          name: 'Corporate proxy',
+          indicator_types: ['benign'],
+          pattern: "[ipv4-addr:value = '192.0.2.10']",
+          pattern_type: 'stix',
+          valid_from: '2024-01-01T00:00:00Z',
+          confidence: 100,
+        },
       ],
     };
     const dir = writeTemp({ 'bundle.json': JSON.stringify(bundle), 'list.csv': 'type,value,confidence\nip,192.0.2.0/24,20\n' });
@@ -361,7 +401,12 @@ describe('benign STIX indicators', () => {
     const alert = makeAlert([{ kind: 'ip', value: '192.0.2.10' }]);
     expect(benignOnly.enrich(alert, context)[0]).toMatchObject({ weight: 0, claim: expect.stringContaining('typed benign, so it is context only') });
     const both = createThreatIntelEnricher(
-      { files: [{ path: 'bundle.json', format: 'stix' }, { path: 'list.csv', format: 'csv' }] },
+      {
+        files: [
+          { path: 'bundle.json', format: 'stix' },
+          { path: 'list.csv', format: 'csv' },
+        ],
+      },
       { baseDir: dir },
     );
     const finding = both.enrich(alert, context)[0];
