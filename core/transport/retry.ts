@@ -1,4 +1,4 @@
-import { type PlatformApiError, VerdictError } from '../spec/errors.js';
+import { PlatformApiError, VerdictError } from '../spec/errors.js';
 
 /**
  * Back-off for every platform call, shared by the plugins: 429, 5xx and network failures (the
@@ -47,4 +47,56 @@ export function scrubSecrets(text: string, secrets: readonly string[]): string {
     if (secret.length > 0) scrubbed = scrubbed.split(secret).join('***');
   }
   return scrubbed;
+}
+
+/** A failed platform call as the plugin saw it. */
+export interface HttpFailure {
+  operation: string;
+  statusCode: number | undefined;
+  retryAfter?: string | string[] | null;
+  /** What the platform said (its own error text); scrubbed before use. */
+  platformMessage?: string;
+  cause?: unknown;
+}
+
+/** How a platform's failures read: its name, and what to check for each kind of failure. */
+export interface FailureHints {
+  platform: string;
+  unreachable: string;
+  byStatus: Readonly<Record<number, string>>;
+}
+
+/**
+ * A failed call as a PlatformApiError: what happened, the platform's own text, what to check, and
+ * the Retry-After the platform asked for (429 and 5xx are retryable, other 4xx are not). Every
+ * configured secret is scrubbed from the message and the cause.
+ */
+export function toPlatformApiError(failure: HttpFailure, secrets: readonly string[], hints: FailureHints): PlatformApiError {
+  const { statusCode } = failure;
+  const what = statusCode === undefined ? `could not reach ${hints.platform} (network error or timeout)` : `${hints.platform} answered HTTP ${statusCode}`;
+  const hint =
+    statusCode === undefined
+      ? hints.unreachable
+      : statusCode === 429 || statusCode >= 500
+        ? `${hints.platform} is busy or failing; retried with back-off`
+        : (hints.byStatus[statusCode] ?? 'the request was refused');
+  const detail = failure.platformMessage ? ` (${truncateText(failure.platformMessage, 300)})` : '';
+  const retryAfterSeconds = parseRetryAfter(failure.retryAfter);
+  return new PlatformApiError(scrubSecrets(`${failure.operation}: ${what}${detail}; ${hint}`, secrets), {
+    ...(statusCode === undefined ? {} : { statusCode }),
+    ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
+    cause: scrubCause(failure.cause, secrets),
+  });
+}
+
+/** Keeps a cause for debugging without carrying request options or headers (which hold credentials). */
+function scrubCause(cause: unknown, secrets: readonly string[]): unknown {
+  if (cause === undefined) return undefined;
+  if (VerdictError.isInstance(cause)) return cause;
+  if (cause instanceof Error) return new Error(scrubSecrets(`${cause.name}: ${cause.message}`, secrets));
+  return undefined;
+}
+
+function truncateText(text: string, length: number): string {
+  return text.length <= length ? text : `${text.slice(0, length - 1)}…`;
 }

@@ -1,4 +1,4 @@
-import { PlatformApiError, VerdictError } from '../../core/spec/errors.js';
+import type { PlatformApiError } from '../../core/spec/errors.js';
 
 /**
  * Retry classification and back-off for every Splunk call, in one place: 429 and 5xx (and
@@ -7,17 +7,8 @@ import { PlatformApiError, VerdictError } from '../../core/spec/errors.js';
  */
 
 // Back-off and secret scrubbing are shared by every plugin (core/transport/retry.ts).
-import { parseRetryAfter, scrubSecrets } from '../../core/transport/retry.js';
-export { parseRetryAfter, scrubSecrets, withRetry, type RetryPolicy } from '../../core/transport/retry.js';
-
-export interface HttpFailure {
-  operation: string;
-  statusCode: number | undefined;
-  retryAfter?: string | string[] | null;
-  /** Text the platform gave (Splunk `messages[].text`, HEC `text`); scrubbed before use. */
-  platformMessage?: string;
-  cause?: unknown;
-}
+import { toPlatformApiError as toCoreError, type HttpFailure } from '../../core/transport/retry.js';
+export { parseRetryAfter, scrubSecrets, withRetry, type HttpFailure, type RetryPolicy } from '../../core/transport/retry.js';
 
 const HINT_BY_STATUS: Record<number, string> = {
   400: 'the request was rejected as malformed; check the search, ids and field values',
@@ -26,33 +17,7 @@ const HINT_BY_STATUS: Record<number, string> = {
   404: 'the endpoint or object does not exist; check splunk.baseUrl, splunk.app, splunk.kvCollection and splunk.esVersion',
 };
 
+/** A failed Splunk call as a PlatformApiError naming what to check (core/transport/retry.ts). */
 export function toPlatformApiError(failure: HttpFailure, secrets: readonly string[]): PlatformApiError {
-  const { statusCode } = failure;
-  const what = statusCode === undefined ? 'could not reach Splunk (network error or timeout)' : `Splunk answered HTTP ${statusCode}`;
-  const hint =
-    statusCode === undefined
-      ? 'check splunk.baseUrl / splunk.hecUrl and the network path'
-      : statusCode === 429 || statusCode >= 500
-        ? 'Splunk is busy or failing; retried with back-off'
-        : (HINT_BY_STATUS[statusCode] ?? 'the request was refused');
-  const detail = failure.platformMessage ? ` (${truncate(failure.platformMessage, 300)})` : '';
-  const message = scrubSecrets(`${failure.operation}: ${what}${detail}; ${hint}`, secrets);
-  const retryAfterSeconds = parseRetryAfter(failure.retryAfter);
-  return new PlatformApiError(message, {
-    ...(statusCode === undefined ? {} : { statusCode }),
-    ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
-    cause: scrubCause(failure.cause, secrets),
-  });
-}
-
-/** Keeps a cause for debugging without carrying request options (which hold credentials). */
-function scrubCause(cause: unknown, secrets: readonly string[]): unknown {
-  if (cause === undefined) return undefined;
-  if (VerdictError.isInstance(cause)) return cause;
-  if (cause instanceof Error) return new Error(scrubSecrets(`${cause.name}: ${cause.message}`, secrets));
-  return undefined;
-}
-
-function truncate(text: string, length: number): string {
-  return text.length <= length ? text : `${text.slice(0, length - 1)}…`;
+  return toCoreError(failure, secrets, { platform: 'Splunk', unreachable: 'check splunk.baseUrl / splunk.hecUrl and the network path', byStatus: HINT_BY_STATUS });
 }
