@@ -32,11 +32,24 @@ const ROWS_PER_STATEMENT = 500;
 type Row = Record<string, unknown>;
 
 /**
+ * A pg client that a stray 'error' event can never take the process down with: a backend
+ * terminated while the client is between owners (connecting, being handed out, being released)
+ * emits 'error' where no pool or transaction listener is attached. Queries in flight still reject
+ * with the error, and the pool drops the broken connection.
+ */
+class GuardedClient extends pg.Client {
+  constructor(config?: string | pg.ClientConfig) {
+    super(config);
+    this.on('error', () => undefined);
+  }
+}
+
+/**
  * The shared store: PostgreSQL through a connection pool (`store: {kind: postgres, url}`). Same
  * tables, migrations and semantics as the SQLite store; the shared repository suite holds both to it.
  */
 export async function createPostgresRepository(url: string): Promise<VerdictRepository> {
-  const pool = new pg.Pool({ connectionString: url, max: 10 });
+  const pool = new pg.Pool({ connectionString: url, max: 10, Client: GuardedClient });
   // An idle client losing its connection must not crash the process; the next query reports it.
   pool.on('error', () => undefined);
   try {
