@@ -12,6 +12,7 @@ import { decide, round } from './decide.js';
 import { explain } from './explain.js';
 import { fingerprintAlert } from './fingerprint.js';
 import { recommend } from './recommend.js';
+import { canonicalIndexOrder, compare } from './canonical-order.js';
 import { DirtyKeys, type PersistentState, type StateDelta, type StateRow } from './triage-state.js';
 
 export interface TriageEngineOptions {
@@ -353,51 +354,6 @@ export function createTriageEngine(options: TriageEngineOptions): TriageEngine {
 /** The stream-context findings a stored verdict had (a duplicate's come from its original, which it does not carry). */
 function previousFindings(previous: TriageResult, source: string): Finding[] {
   return previous.evidence.filter((item) => item.source === source).map(({ id: _id, source: _source, ...finding }) => finding);
-}
-
-function compare(left: string, right: string): number {
-  return left < right ? -1 : left > right ? 1 : 0;
-}
-
-/** Rule and entities: what an alert is about, independent of where it sits in a feed. */
-function contentKey(alert: Alert): string {
-  let key = alert.ruleName;
-  for (const entity of alert.entities) key += `\u0000${entity.kind}:${entity.role ?? ''}:${entity.value}`;
-  return key;
-}
-
-/**
- * The canonical order of a batch: by second, then by what each alert is about (rule and entities),
- * then by id. A feed that shuffles alerts within a second is triaged in the same order, so gets the
- * same verdicts; stable across seconds, so a time-ordered feed keeps its order.
- */
-export function canonicalOrder<T>(items: readonly T[], alertOf: (item: T) => Alert): T[] {
-  return canonicalIndexOrder(items.map(alertOf)).order.map((index) => items[index]!);
-}
-
-/** The canonical order as indices into `alerts`, with each alert's second. */
-function canonicalIndexOrder(alerts: readonly Alert[]): { order: number[]; seconds: number[]; times: number[] } {
-  const times = alerts.map((alert) => Date.parse(alert.time));
-  const seconds = times.map((time) => Math.floor(time / 1000));
-  const order = alerts.map((_, index) => index);
-  // A feed in time order (the usual case) keeps its order across seconds: no global sort.
-  let isSorted = true;
-  for (let index = 1; index < seconds.length && isSorted; index += 1) isSorted = seconds[index - 1]! <= seconds[index]!;
-  if (!isSorted) order.sort((left, right) => seconds[left]! - seconds[right]! || left - right);
-  // Within a second, by content then id (keys built only where a second holds several alerts).
-  for (let start = 0; start < order.length; ) {
-    let end = start + 1;
-    while (end < order.length && seconds[order[end]!] === seconds[order[start]!]) end += 1;
-    if (end - start > 1) {
-      const keyed = order.slice(start, end).map((index) => ({ index, content: contentKey(alerts[index]!), id: alerts[index]!.id }));
-      keyed.sort((left, right) => compare(left.content, right.content) || compare(left.id, right.id) || left.index - right.index);
-      keyed.forEach((entry, offset) => {
-        order[start + offset] = entry.index;
-      });
-    }
-    start = end;
-  }
-  return { order, seconds, times };
 }
 
 /**
