@@ -42,6 +42,14 @@ export class MemoryIndex {
     this.halfLifeMs = halfLifeDays * DAY_MS;
   }
 
+  /** Forgets everything (before learning the store's dispositions again). */
+  clear(): void {
+    this.byRule.clear();
+    this.byRuleEntity.clear();
+    this.byEntity.clear();
+    this.generation += 1;
+  }
+
   learn(disposition: LearnedDisposition): void {
     const rule = disposition.ruleName.toLowerCase();
     this.add(this.byRule, rule, disposition);

@@ -16,6 +16,12 @@ export interface StateRow {
 export interface StateDelta {
   /** Whose state (a tenant); `default` when unset. */
   namespace?: string;
+  /**
+   * The state version this delta was computed against (see VerdictRepository.stateVersion): the
+   * store writes it only if that is still the stored version, else nothing is written
+   * (StateConflictError). Unset: written whatever the version (single-writer tools, tests).
+   */
+  baseVersion?: number;
   upserts: StateRow[];
   deletes: Array<{ part: string; key: string }>;
 }

@@ -8,6 +8,8 @@ import { toFieldIssues } from '../spec/zod-issues.js';
 import { MemoryIndex, memoryEntityKeys } from '../enrich/memory.js';
 import { createTriageEngine, type TriageEngine } from '../pipeline/engine.js';
 import { openStore } from '../store/open-store.js';
+import { StateConflictError } from '../store/store-errors.js';
+import { isEmptyDelta, type StateDelta } from '../pipeline/triage-state.js';
 import type { DeadLetter, StoredDisposition, VerdictRepository } from '../store/repository.js';
 import { createEgressLedger } from '../reason/egress-ledger.js';
 import { createReasoner, type Reasoner } from '../reason/reasoner.js';
@@ -53,21 +55,40 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
   const { config } = loaded;
   const repository = options.repository ?? (await openStore(config.store, loaded.home, loaded.baseDir));
   const memory = new MemoryIndex(config.memory.halfLifeDays);
-  for (const disposition of await repository.listDispositions()) {
-    memory.learn({
-      ruleName: disposition.ruleName,
-      entityKeys: disposition.entityKeys,
-      verdict: disposition.verdict,
-      timeMs: Date.parse(disposition.time),
-      ...(disposition.alertId ? { alertId: disposition.alertId } : {}),
-    });
-  }
   const { enrichers, suppression } = buildEnrichers({ config, baseDir: loaded.baseDir, memory });
-  suppression.replace(await repository.listSuppressions());
   const engine = createTriageEngine({ config, enrichers, memory });
-  // The stream state (context window, duplicate cache, open second, calibration) continues from the store.
-  const stateRows = await repository.loadState();
-  engine.state.load(stateRows, await repository.getResults(engine.state.referencedAlertIds(stateRows)));
+  /**
+   * The store's state version this process's memory equals (see VerdictRepository.stateVersion);
+   * undefined when memory may be ahead of or behind the store (before the first load, after a
+   * failed write). Another process (a worker, a second CLI run, a disposition or suppression
+   * recorded elsewhere) bumps the version: the next batch then reloads everything from the store.
+   */
+  let loadedVersion: number | undefined;
+  async function reload(): Promise<void> {
+    loadedVersion = undefined;
+    const version = await repository.stateVersion();
+    memory.clear();
+    for (const disposition of await repository.listDispositions()) {
+      memory.learn({
+        ruleName: disposition.ruleName,
+        entityKeys: disposition.entityKeys,
+        verdict: disposition.verdict,
+        timeMs: Date.parse(disposition.time),
+        ...(disposition.alertId ? { alertId: disposition.alertId } : {}),
+      });
+    }
+    suppression.replace(await repository.listSuppressions());
+    // The stream state (context window, duplicate cache, open second, calibration) continues from the store.
+    const stateRows = await repository.loadState();
+    engine.state.load(stateRows, await repository.getResults(engine.state.referencedAlertIds(stateRows)));
+    // A write that landed while these were read leaves the version ahead: the next batch reloads again.
+    loadedVersion = version;
+  }
+  async function ensureCurrent(): Promise<number> {
+    if (loadedVersion === undefined || (await repository.stateVersion()) !== loadedVersion) await reload();
+    return loadedVersion!;
+  }
+  await reload();
   /** Batches run one at a time: the state saved with a batch's verdicts is exactly the state they produced. */
   let batchQueue: Promise<unknown> = Promise.resolve();
   const serialized = <T>(work: () => Promise<T>): Promise<T> => {
@@ -75,6 +96,33 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
     batchQueue = next.catch(() => undefined);
     return next;
   };
+  /**
+   * Runs work that changes memory and saves the state it produced, against the version loaded.
+   * If any of it fails, memory may be ahead of the store: it is reloaded before the next batch.
+   * A conflict (another process wrote first) reloads and runs the work again, up to 5 times.
+   */
+  async function withCurrentState<T>(work: (baseVersion: number) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt += 1) {
+      const baseVersion = await ensureCurrent();
+      try {
+        return await work(baseVersion);
+      } catch (error) {
+        loadedVersion = undefined;
+        if (!StateConflictError.isInstance(error) || attempt >= 5) throw error;
+      }
+    }
+  }
+  /** Drains the engine's state into a delta against `baseVersion`; call `committed` once the store has it. */
+  function drainAgainst(baseVersion: number, wroteResults: boolean): { delta: StateDelta; committed(): void } {
+    const delta = { ...engine.state.drain(), baseVersion };
+    const writes = wroteResults || !isEmptyDelta(delta);
+    return {
+      delta,
+      committed: () => {
+        loadedVersion = writes ? baseVersion + 1 : baseVersion;
+      },
+    };
+  }
   // Every byte sent to a model is written to the audit log (action llm.egress) before a batch returns.
   const pendingEgress: Array<Promise<void>> = [];
   const ledger = createEgressLedger({
@@ -92,13 +140,16 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
   const normalizer = createNormalizer(options.plugins ?? [], { maxEntitiesPerAlert: config.limits.maxEntitiesPerAlert });
 
   function triageRecords(records: readonly unknown[], batchOptions: BatchOptions): Promise<BatchOutcome> {
-    return serialized(() => triageBatch(records, batchOptions));
+    return serialized(async () => {
+      const { alerts, failures } = await normalizeBatch(records, batchOptions);
+      const results = await withCurrentState((baseVersion) => judgeBatch(alerts, batchOptions, baseVersion));
+      return { results, failures };
+    });
   }
 
-  async function triageBatch(records: readonly unknown[], batchOptions: BatchOptions): Promise<BatchOutcome> {
+  /** Normalizes every record; one that fails goes to the dead letters (with why) and the batch goes on. */
+  async function normalizeBatch(records: readonly unknown[], batchOptions: BatchOptions): Promise<{ alerts: Array<{ index: number; alert: Alert }>; failures: BatchOutcome['failures'] }> {
     const alerts: Array<{ index: number; alert: Alert }> = [];
-    const results: TriageResult[] = [];
-    const stored: Array<{ result: TriageResult; entityKeys: string[] }> = [];
     const failures: BatchOutcome['failures'] = [];
     for (let index = 0; index < records.length; index += 1) {
       let alert: Alert;
@@ -119,6 +170,12 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
       }
       alerts.push({ index, alert });
     }
+    return { alerts, failures };
+  }
+
+  async function judgeBatch(alerts: ReadonlyArray<{ index: number; alert: Alert }>, batchOptions: BatchOptions, baseVersion: number): Promise<TriageResult[]> {
+    const results: TriageResult[] = [];
+    const stored: Array<{ result: TriageResult; entityKeys: string[] }> = [];
     // An alert already triaged (a re-pull, a retried request) keeps its stored verdict and revision:
     // triaging it again would count it twice in the stream state.
     // With `retriage`, it is judged again against the current state and memory (without being
@@ -152,9 +209,11 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
     const byIndex = new Map<number, TriageResult>();
     for (const { index, alert } of alerts) byIndex.set(index, decidedById.get(alert.id) ?? known.get(alert.id)!);
     for (const { index } of alerts) results.push(byIndex.get(index)!);
-    await repository.saveResults(stored, engine.state.drain());
+    const save = drainAgainst(baseVersion, stored.length > 0);
+    await repository.saveResults(stored, save.delta);
+    save.committed();
     await Promise.all(pendingEgress.splice(0));
-    return { results, failures };
+    return results;
   }
 
   async function recordDisposition(input: unknown, source: string): Promise<StoredDisposition> {
@@ -194,17 +253,21 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
     };
     // The alert's uncalibrated score, when its verdict is stored, refines the calibration map.
     const rawProbability = alertId ? (await repository.getResult(alertId))?.engine.calibration?.rawProbability : undefined;
-    await serialized(async () => {
-      engine.learn({
-        ruleName,
-        entityKeys: keys,
-        verdict: disposition.verdict,
-        timeMs: Date.parse(disposition.time),
-        ...(alertId ? { alertId } : {}),
-        ...(rawProbability !== undefined ? { rawProbability } : {}),
-      });
-      await repository.saveDisposition(stored, engine.state.drain());
-    });
+    await serialized(() =>
+      withCurrentState(async (baseVersion) => {
+        engine.learn({
+          ruleName,
+          entityKeys: keys,
+          verdict: disposition.verdict,
+          timeMs: Date.parse(disposition.time),
+          ...(alertId ? { alertId } : {}),
+          ...(rawProbability !== undefined ? { rawProbability } : {}),
+        });
+        const save = drainAgainst(baseVersion, true);
+        await repository.saveDisposition(stored, save.delta);
+        save.committed();
+      }),
+    );
     return stored;
   }
 
@@ -217,7 +280,11 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
     triageRecords,
     recordDisposition,
     async reloadSuppressions() {
-      suppression.replace(await repository.listSuppressions());
+      // Adding or removing one bumped the state version: the next batch reloads from the store.
+      await serialized(async () => {
+        suppression.replace(await repository.listSuppressions());
+        loadedVersion = undefined;
+      });
     },
     async close() {
       await repository.close();

@@ -161,6 +161,21 @@ CREATE TABLE request_records (
 CREATE INDEX request_records_expiry ON request_records (expires_at);
 `,
   },
+  {
+    version: 6,
+    name: 'state-versions',
+    // One row per triage-state namespace, bumped in the same transaction as every write that
+    // changes what verdicts depend on (verdicts and their state, dispositions, suppressions). A
+    // process compares it with the version it loaded: equal means its memory is the store's;
+    // a write made against an older version rolls back (compare-and-set), so two workers or two
+    // CLI runs can never interleave stale state.
+    sql: `
+CREATE TABLE state_versions (
+  namespace TEXT PRIMARY KEY,
+  version BIGINT NOT NULL
+);
+`,
+  },
 ];
 
 /** `GENERATED_ID` marks an auto-increment key; each dialect spells it its own way. */

@@ -5,7 +5,7 @@ import type { TriageResult } from '../spec/result.js';
 import { MIGRATIONS, migrationSql } from './migrations.js';
 import { DEFAULT_NAMESPACE, isEmptyDelta, type StateDelta } from '../pipeline/triage-state.js';
 import { MAX_RECORD_BYTES } from './paging.js';
-import { toStoreUnavailable } from './store-errors.js';
+import { StateConflictError, toStoreUnavailable } from './store-errors.js';
 import { APPROVAL_CONFLICT, buildApprovalListQuery, buildVerdictListQuery, SQL, toPage, toPostgresPlaceholders } from './queries.js';
 import type { StoredResult, VerdictRepository } from './repository.js';
 import {
@@ -100,6 +100,10 @@ export async function createPostgresRepository(url: string): Promise<VerdictRepo
       }
       return found;
     },
+    async stateVersion(namespace = DEFAULT_NAMESPACE) {
+      const [row] = await rows(SQL.selectStateVersion, [namespace]);
+      return row ? Number(row.version) : 0;
+    },
     async loadState(namespace = DEFAULT_NAMESPACE) {
       return (await rows(SQL.selectState, [namespace])).map((row) => ({ part: String(row.part), key: String(row.state_key), body: String(row.body) }));
     },
@@ -120,10 +124,6 @@ export async function createPostgresRepository(url: string): Promise<VerdictRepo
       );
     },
     async saveDisposition(disposition, state) {
-      if (isEmptyDelta(state)) {
-        await changes(SQL.insertDisposition, dispositionParameters(disposition));
-        return;
-      }
       await transaction(pool, async (client) => {
         await client.query(toPostgresPlaceholders(SQL.insertDisposition), dispositionParameters(disposition) as unknown[]);
         await applyState(client, state);
@@ -133,13 +133,21 @@ export async function createPostgresRepository(url: string): Promise<VerdictRepo
       return (await rows('SELECT * FROM dispositions ORDER BY decided_at, id')).map(dispositionFromRow);
     },
     async addSuppression(suppression) {
-      await changes(SQL.upsertSuppression, [suppression.name, JSON.stringify(suppression), suppression.expiresAt]);
+      await transaction(pool, async (client) => {
+        await client.query(toPostgresPlaceholders(SQL.upsertSuppression), [suppression.name, JSON.stringify(suppression), suppression.expiresAt]);
+        await bumpVersion(client, DEFAULT_NAMESPACE, undefined);
+      });
     },
     async listSuppressions() {
       return (await rows('SELECT body FROM suppressions ORDER BY name')).map((row) => JSON.parse(String(row.body)) as Suppression);
     },
     async removeSuppression(name) {
-      return (await changes(SQL.deleteSuppression, [name])) > 0;
+      let removed = false;
+      await transaction(pool, async (client) => {
+        removed = ((await client.query(toPostgresPlaceholders(SQL.deleteSuppression), [name])).rowCount ?? 0) > 0;
+        await bumpVersion(client, DEFAULT_NAMESPACE, undefined);
+      });
+      return removed;
     },
     async addDeadLetter(deadLetter) {
       await changes(SQL.insertDeadLetter, [
@@ -262,8 +270,9 @@ async function migrate(pool: pg.Pool): Promise<void> {
 
 /** Applies a triage-state delta inside a transaction: one statement for the deletes, one for the upserts. */
 async function applyState(client: pg.PoolClient, state: StateDelta | undefined): Promise<void> {
+  const namespace = state?.namespace ?? DEFAULT_NAMESPACE;
+  await bumpVersion(client, namespace, state?.baseVersion);
   if (isEmptyDelta(state)) return;
-  const namespace = state!.namespace ?? DEFAULT_NAMESPACE;
   if (state!.deletes.length > 0) {
     await client.query('DELETE FROM triage_state WHERE namespace = $1 AND (part, state_key) IN (SELECT * FROM unnest($2::text[], $3::text[]))', [
       namespace,
@@ -278,6 +287,16 @@ async function applyState(client: pg.PoolClient, state: StateDelta | undefined):
       [namespace, state!.upserts.map((row) => row.part), state!.upserts.map((row) => row.key), state!.upserts.map((row) => row.body)],
     );
   }
+}
+
+/** The namespace's version goes up by one; compare-and-set against `baseVersion` when given. */
+async function bumpVersion(client: pg.PoolClient, namespace: string, baseVersion: number | undefined): Promise<void> {
+  if (baseVersion === undefined) {
+    await client.query(toPostgresPlaceholders(SQL.bumpStateVersion), [namespace]);
+    return;
+  }
+  const outcome = await client.query(toPostgresPlaceholders(SQL.casStateVersion), [namespace, baseVersion + 1, baseVersion]);
+  if (outcome.rowCount !== 1) throw new StateConflictError(namespace);
 }
 
 async function transaction(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<void>): Promise<void> {

@@ -20,6 +20,12 @@ export const SQL = {
   upsertState: 'INSERT INTO triage_state (namespace, part, state_key, body) VALUES (?, ?, ?, ?) ON CONFLICT (namespace, part, state_key) DO UPDATE SET body = excluded.body',
   deleteState: 'DELETE FROM triage_state WHERE namespace = ? AND part = ? AND state_key = ?',
   selectState: 'SELECT part, state_key, body FROM triage_state WHERE namespace = ? ORDER BY part, state_key',
+  selectStateVersion: 'SELECT version FROM state_versions WHERE namespace = ?',
+  // Compare-and-set: parameters (namespace, base + 1, base); changes one row only when the stored
+  // version is `base` (or there is none and base is 0).
+  casStateVersion:
+    'INSERT INTO state_versions (namespace, version) VALUES (?, ?) ON CONFLICT (namespace) DO UPDATE SET version = excluded.version WHERE state_versions.version = ?',
+  bumpStateVersion: 'INSERT INTO state_versions (namespace, version) VALUES (?, 1) ON CONFLICT (namespace) DO UPDATE SET version = state_versions.version + 1',
   insertEntity: 'INSERT INTO verdict_entities (alert_id, entity) VALUES (?, ?) ON CONFLICT DO NOTHING',
   upsertSuppression: 'INSERT INTO suppressions (name, body, expires_at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET body = excluded.body, expires_at = excluded.expires_at',
   deleteSuppression: 'DELETE FROM suppressions WHERE name = ?',

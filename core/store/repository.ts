@@ -160,6 +160,11 @@ export interface VerdictRepository {
   getResults(alertIds: readonly string[]): Promise<Map<string, TriageResult>>;
   /** Every triage-state row of a namespace (`default` unless a tenant is named). */
   loadState(namespace?: string): Promise<StateRow[]>;
+  /**
+   * How many writes that verdicts depend on (verdicts and state, dispositions, suppressions) the
+   * namespace has had; 0 for a new store. Equal to the version a process loaded ⇔ its memory is current.
+   */
+  stateVersion(namespace?: string): Promise<number>;
   getResultByFingerprint(fingerprint: string): Promise<{ result: TriageResult; entityKeys: string[] } | undefined>;
   getEntityKeys(alertId: string): Promise<string[]>;
   listResults(query: VerdictQuery): Promise<VerdictPage>;

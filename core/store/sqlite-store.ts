@@ -22,18 +22,28 @@ import {
   verdictParameters,
   entityRows,
 } from './row-mapping.js';
-import { createInThreadWriter, createWorkerWriter, type WriteStatement } from './sqlite-writer.js';
+import { createInThreadWriter, createWorkerWriter, STATE_CONFLICT_CODE, type WriteStatement } from './sqlite-writer.js';
+import { StateConflictError } from './store-errors.js';
 
 type Row = Record<string, unknown>;
 
 /** The statements that apply a triage-state delta (deletes first; a key is never in both lists). */
 function stateStatements(state: StateDelta | undefined): WriteStatement[] {
-  if (isEmptyDelta(state)) return [];
-  const namespace = state!.namespace ?? DEFAULT_NAMESPACE;
+  const namespace = state?.namespace ?? DEFAULT_NAMESPACE;
+  const version = versionStatement(namespace, state?.baseVersion);
+  if (isEmptyDelta(state)) return [version];
   return [
+    version,
     { sql: SQL.deleteState, rows: state!.deletes.map((row) => [namespace, row.part, row.key]) },
     { sql: SQL.upsertState, rows: state!.upserts.map((row) => [namespace, row.part, row.key, row.body]) },
   ];
+}
+
+/** The namespace's version goes up by one: compare-and-set against `baseVersion` when given. */
+function versionStatement(namespace: string, baseVersion: number | undefined): WriteStatement {
+  return baseVersion === undefined
+    ? { sql: SQL.bumpStateVersion, rows: [[namespace]] }
+    : { sql: SQL.casStateVersion, rows: [[namespace, baseVersion + 1, baseVersion]], expectChanges: 1 };
 }
 
 /**
@@ -52,10 +62,17 @@ export function createSqliteRepository(file: string): VerdictRepository {
   migrate(db);
   const writer = isMemory ? createInThreadWriter(db) : createWorkerWriter(file);
   const write = (...statements: WriteStatement[]) => writer.execute(statements);
+  /** A write that carries a state version: a conflict names the namespace. */
+  const writeState = (namespace: string | undefined, ...statements: WriteStatement[]) =>
+    writer.execute(statements).catch((error: unknown) => {
+      const isConflict = StateConflictError.isInstance(error) || (error as { code?: unknown } | null)?.code === STATE_CONFLICT_CODE;
+      throw isConflict ? new StateConflictError(namespace ?? DEFAULT_NAMESPACE, { cause: error }) : error;
+    });
 
   const selectResult = db.prepare<[string], { body: string }>('SELECT body FROM verdicts WHERE alert_id = ?');
   const selectByFingerprint = db.prepare<[string], { body: string; alert_id: string }>('SELECT body, alert_id FROM verdicts WHERE fingerprint = ? ORDER BY created_at LIMIT 1');
   const selectEntities = db.prepare<[string], { entity: string }>('SELECT entity FROM verdict_entities WHERE alert_id = ? ORDER BY entity');
+  const selectStateVersion = db.prepare<[string], { version: number | bigint }>(SQL.selectStateVersion);
   const selectState = db.prepare<[string], { part: string; state_key: string; body: string }>(SQL.selectState);
   const selectToken = db.prepare<[string], Row>(SQL.selectToken);
   const selectApproval = db.prepare<[string], Row>(SQL.selectApproval);
@@ -65,7 +82,8 @@ export function createSqliteRepository(file: string): VerdictRepository {
     kind: 'sqlite',
     async saveResults(items, state) {
       if (items.length === 0 && isEmptyDelta(state)) return;
-      await write(
+      await writeState(
+        state?.namespace,
         { sql: SQL.upsertVerdict, rows: items.map(({ result }) => verdictParameters(result)) },
         { sql: SQL.insertEntity, rows: items.flatMap(({ result, entityKeys }) => entityRows(result.alertId, entityKeys)) },
         ...stateStatements(state),
@@ -78,6 +96,9 @@ export function createSqliteRepository(file: string): VerdictRepository {
         if (row) found.set(alertId, JSON.parse(row.body) as TriageResult);
       }
       return found;
+    },
+    async stateVersion(namespace = DEFAULT_NAMESPACE) {
+      return Number(selectStateVersion.get(namespace)?.version ?? 0);
     },
     async loadState(namespace = DEFAULT_NAMESPACE) {
       return selectState.all(namespace).map((row) => ({ part: row.part, key: row.state_key, body: row.body }));
@@ -104,19 +125,19 @@ export function createSqliteRepository(file: string): VerdictRepository {
       );
     },
     async saveDisposition(disposition, state) {
-      await write({ sql: SQL.insertDisposition, rows: [dispositionParameters(disposition)] }, ...stateStatements(state));
+      await writeState(state?.namespace, { sql: SQL.insertDisposition, rows: [dispositionParameters(disposition)] }, ...stateStatements(state));
     },
     async listDispositions() {
       return all('SELECT * FROM dispositions ORDER BY decided_at, id').map(dispositionFromRow);
     },
     async addSuppression(suppression) {
-      await write({ sql: SQL.upsertSuppression, rows: [[suppression.name, JSON.stringify(suppression), suppression.expiresAt]] });
+      await write({ sql: SQL.upsertSuppression, rows: [[suppression.name, JSON.stringify(suppression), suppression.expiresAt]] }, versionStatement(DEFAULT_NAMESPACE, undefined));
     },
     async listSuppressions() {
       return all('SELECT body FROM suppressions ORDER BY name').map((row) => JSON.parse(String(row.body)) as Suppression);
     },
     async removeSuppression(name) {
-      const [changes] = await write({ sql: SQL.deleteSuppression, rows: [[name]] });
+      const [changes] = await write({ sql: SQL.deleteSuppression, rows: [[name]] }, versionStatement(DEFAULT_NAMESPACE, undefined));
       return (changes ?? 0) > 0;
     },
     async addDeadLetter(deadLetter) {

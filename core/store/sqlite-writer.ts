@@ -2,13 +2,21 @@ import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
 import { VerdictError } from '../spec/errors.js';
-import { toStoreUnavailable } from './store-errors.js';
+import { StateConflictError, toStoreUnavailable } from './store-errors.js';
 
 /** One SQL statement run once per row of parameters. */
 export interface WriteStatement {
   sql: string;
   rows: unknown[][];
+  /**
+   * Rows this statement must change in all; otherwise the whole write rolls back with code
+   * VERDICT_STATE_CONFLICT (a compare-and-set, e.g. the triage state's version).
+   */
+  expectChanges?: number;
 }
+
+/** The error code of a write whose `expectChanges` did not hold. */
+export const STATE_CONFLICT_CODE = 'VERDICT_STATE_CONFLICT';
 
 /**
  * Where the SQLite store's writes run. Writes queued during one turn of the event loop share one
@@ -112,6 +120,7 @@ interface WriterReply {
 
 /** A full disk or an I/O error is StoreUnavailableError (503, retried); anything else names the store and the cause. */
 function writeError(file: string, message: string, code: string | undefined): VerdictError {
+  if (code === STATE_CONFLICT_CODE) return new StateConflictError('default', { cause: new Error(message) });
   return toStoreUnavailable({ code, message }, 'sqlite') ?? new VerdictError(`the SQLite store ${file} could not write: ${message}${code ? ` (${code})` : ''}`);
 }
 
@@ -130,7 +139,13 @@ function codeOf(error: unknown): { code?: string } {
 export function createInThreadWriter(db: Database.Database): SqliteWriter {
   const prepared = new Map<string, Database.Statement>();
   const prepare = (sql: string) => prepared.get(sql) ?? prepared.set(sql, db.prepare(sql)).get(sql)!;
-  const runWrite = db.transaction((statements: WriteStatement[]) => statements.map(({ sql, rows }) => rows.reduce<number>((changes, row) => changes + prepare(sql).run(row).changes, 0)));
+  const runWrite = db.transaction((statements: WriteStatement[]) =>
+    statements.map(({ sql, rows, expectChanges }) => {
+      const changes = rows.reduce<number>((sum, row) => sum + prepare(sql).run(row).changes, 0);
+      if (expectChanges !== undefined && changes !== expectChanges) throw Object.assign(new Error(`expected ${expectChanges} changed rows, got ${changes}`), { code: STATE_CONFLICT_CODE });
+      return changes;
+    }),
+  );
   let queue: Array<{ statements: WriteStatement[]; resolve: (changes: number[]) => void; reject: (error: unknown) => void }> = [];
   let isScheduled = false;
 
@@ -194,7 +209,11 @@ db.pragma('busy_timeout = 5000');
 db.pragma('wal_autocheckpoint = ' + Number(workerData.walCheckpointCapPages));
 const prepared = new Map();
 const prepare = (sql) => { let statement = prepared.get(sql); if (!statement) { statement = db.prepare(sql); prepared.set(sql, statement); } return statement; };
-const runWrite = db.transaction((statements) => statements.map(({ sql, rows }) => rows.reduce((changes, row) => changes + prepare(sql).run(row).changes, 0)));
+const runWrite = db.transaction((statements) => statements.map(({ sql, rows, expectChanges }) => {
+  const changes = rows.reduce((sum, row) => sum + prepare(sql).run(row).changes, 0);
+  if (expectChanges !== undefined && changes !== expectChanges) throw Object.assign(new Error('expected ' + expectChanges + ' changed rows, got ' + changes), { code: '${STATE_CONFLICT_CODE}' });
+  return changes;
+}));
 let queue = [];
 let isScheduled = false;
 let hasUncheckpointedCommits = false;

@@ -24,6 +24,24 @@ export class StoreUnavailableError extends VerdictError {
   }
 }
 
+/**
+ * The triage state changed in another process since this one loaded it (another worker, a second
+ * CLI run): the write rolled back whole. Reload the state from the store and run the batch again.
+ */
+export class StateConflictError extends VerdictError {
+  constructor(namespace: string, options: { cause?: unknown } = {}) {
+    super(
+      `the triage state of "${namespace}" was changed by another process since this one loaded it; nothing was written — reload the state and run the batch again (a worker does this by itself)`,
+      { cause: options.cause, isRetryable: true },
+    );
+    this.name = 'StateConflictError';
+  }
+
+  static override isInstance(error: unknown): error is StateConflictError {
+    return VerdictError.isInstance(error) && error.name === 'StateConflictError';
+  }
+}
+
 /** Node socket errors: the database server is not there. */
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
 

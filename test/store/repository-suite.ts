@@ -82,6 +82,32 @@ export function runRepositorySuite(name: string, factory: () => Promise<Reposito
       expect(await repository.loadState()).toEqual([]);
     });
 
+    it('versions the state: every write bumps it, and a write against an older version rolls back whole', async () => {
+      expect(await repository.stateVersion()).toBe(0);
+      await repository.saveResults([{ result: result({ alertId: 'v1' }), entityKeys: [] }], { baseVersion: 0, upserts: [{ part: 'context.subject', key: 'host:a', body: '{"n":1}' }], deletes: [] });
+      expect(await repository.stateVersion()).toBe(1);
+      // Another process wrote first (it also started from version 0): nothing of this write lands.
+      await expect(
+        repository.saveResults([{ result: result({ alertId: 'v2' }), entityKeys: [] }], { baseVersion: 0, upserts: [{ part: 'context.subject', key: 'host:b', body: '{"n":2}' }], deletes: [] }),
+      ).rejects.toMatchObject({ name: 'StateConflictError', message: expect.stringMatching(/changed by another process.*reload the state/) });
+      expect(await repository.getResult('v2')).toBeUndefined();
+      expect(await repository.loadState()).toEqual([{ part: 'context.subject', key: 'host:a', body: '{"n":1}' }]);
+      expect(await repository.stateVersion()).toBe(1);
+      // Dispositions and suppressions change what verdicts depend on: they bump it too.
+      await repository.saveDisposition(
+        { alertId: 'v1', fingerprint: undefined, ruleName: 'r', entityKeys: [], verdict: 'false_positive', analyst: 'alice', time: '2026-01-01T00:00:00.000Z', note: undefined, platform: 'cli' },
+        { baseVersion: 1, upserts: [], deletes: [] },
+      );
+      expect(await repository.stateVersion()).toBe(2);
+      await repository.addSuppression({ name: 'quiet', owner: 'alice', reason: 'test', rule: 'r', createdAt: '2026-01-01T00:00:00.000Z', expiresAt: '2026-02-01T00:00:00.000Z' });
+      expect(await repository.removeSuppression('quiet')).toBe(true);
+      expect(await repository.stateVersion()).toBe(4);
+      // Namespaces count apart.
+      await repository.saveResults([], { namespace: 'tenant-2', baseVersion: 0, upserts: [{ part: 'context.subject', key: 'host:a', body: '{}' }], deletes: [] });
+      expect(await repository.stateVersion('tenant-2')).toBe(1);
+      expect(await repository.stateVersion()).toBe(4);
+    });
+
     it('stores a disposition with the calibration state it changed', async () => {
       await repository.saveDisposition(
         { alertId: 'a1', fingerprint: undefined, ruleName: 'r', entityKeys: [], verdict: 'false_positive', analyst: 'alice', time: '2026-01-01T00:00:00.000Z', note: undefined, platform: 'cli' },
