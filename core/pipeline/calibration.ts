@@ -104,7 +104,9 @@ export class IsotonicCalibrator {
     load: (rows: readonly StateRow[]) => {
       const row = rows.find((item) => item.part === 'calibration' && item.key === 'isotonic');
       // No row: nothing learned yet (a reload replaces whatever this process had learned).
-      const body = row ? (JSON.parse(row.body) as { p: number[]; t: number[]; n: number; m: number; b: number }) : { p: new Array<number>(BINS).fill(0), t: new Array<number>(BINS).fill(0), n: 0, m: 0, b: 0 };
+      const body = row
+        ? (JSON.parse(row.body) as { p: number[]; t: number[]; n: number; m: number; b: number })
+        : { p: new Array<number>(BINS).fill(0), t: new Array<number>(BINS).fill(0), n: 0, m: 0, b: 0 };
       this.positives = body.p;
       this.totals = body.t;
       this.learned = body.n;

@@ -23,8 +23,7 @@ export const SQL = {
   selectStateVersion: 'SELECT version FROM state_versions WHERE namespace = ?',
   // Compare-and-set: parameters (namespace, base + 1, base); changes one row only when the stored
   // version is `base` (or there is none and base is 0).
-  casStateVersion:
-    'INSERT INTO state_versions (namespace, version) VALUES (?, ?) ON CONFLICT (namespace) DO UPDATE SET version = excluded.version WHERE state_versions.version = ?',
+  casStateVersion: 'INSERT INTO state_versions (namespace, version) VALUES (?, ?) ON CONFLICT (namespace) DO UPDATE SET version = excluded.version WHERE state_versions.version = ?',
   bumpStateVersion: 'INSERT INTO state_versions (namespace, version) VALUES (?, 1) ON CONFLICT (namespace) DO UPDATE SET version = state_versions.version + 1',
   insertEntity: 'INSERT INTO verdict_entities (alert_id, entity) VALUES (?, ?) ON CONFLICT DO NOTHING',
   upsertSuppression: 'INSERT INTO suppressions (name, body, expires_at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET body = excluded.body, expires_at = excluded.expires_at',

@@ -41,9 +41,7 @@ function stateStatements(state: StateDelta | undefined): WriteStatement[] {
 
 /** The namespace's version goes up by one: compare-and-set against `baseVersion` when given. */
 function versionStatement(namespace: string, baseVersion: number | undefined): WriteStatement {
-  return baseVersion === undefined
-    ? { sql: SQL.bumpStateVersion, rows: [[namespace]] }
-    : { sql: SQL.casStateVersion, rows: [[namespace, baseVersion + 1, baseVersion]], expectChanges: 1 };
+  return baseVersion === undefined ? { sql: SQL.bumpStateVersion, rows: [[namespace]] } : { sql: SQL.casStateVersion, rows: [[namespace, baseVersion + 1, baseVersion]], expectChanges: 1 };
 }
 
 /**

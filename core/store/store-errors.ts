@@ -30,10 +30,10 @@ export class StoreUnavailableError extends VerdictError {
  */
 export class StateConflictError extends VerdictError {
   constructor(namespace: string, options: { cause?: unknown } = {}) {
-    super(
-      `the triage state of "${namespace}" was changed by another process since this one loaded it; nothing was written — reload the state and run the batch again (a worker does this by itself)`,
-      { cause: options.cause, isRetryable: true },
-    );
+    super(`the triage state of "${namespace}" was changed by another process since this one loaded it; nothing was written — reload the state and run the batch again (a worker does this by itself)`, {
+      cause: options.cause,
+      isRetryable: true,
+    });
     this.name = 'StateConflictError';
   }
 
