@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { ConfigError, VerdictError } from '../spec/errors.js';
 import type { PlatformPluginV1 } from '../spec/plugin.js';
 import { runConnectorCycle } from '../runtime/connector.js';
+import { createQueueProducer, type QueueProducer } from '../queue/producer.js';
 import type { CliDeps } from './triage-command.js';
 
 /** Builds a transport-capable plugin from its `platforms.<id>` config section. */
@@ -28,6 +29,7 @@ export function createRunCommand(factories: Readonly<Record<string, PluginFactor
         };
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
+        let queue: QueueProducer | undefined;
         try {
           const configured = Object.entries(runtime.loaded.config.platforms).filter(([id]) => !options.platform || id === options.platform);
           if (configured.length === 0) throw new ConfigError(`no platform to run: add a platforms.<id> section to ${options.config} (supported: ${Object.keys(factories).join(', ')})`);
@@ -37,13 +39,17 @@ export function createRunCommand(factories: Readonly<Record<string, PluginFactor
             return factory(section);
           });
           const pollMs = runtime.loaded.config.connector.pollSeconds * 1000;
+          // With a queue section, pages go to the tenant's queue and `verdict worker` triages them.
+          queue = runtime.loaded.config.queue ? createQueueProducer(runtime.loaded.config.queue) : undefined;
           do {
             for (const plugin of plugins) {
               try {
-                const cycle = await runConnectorCycle(runtime, plugin, logger);
+                const cycle = await runConnectorCycle(runtime, plugin, logger, queue);
                 const skipped = cycle.alreadyDelivered > 0 ? ` (${cycle.alreadyDelivered} already written before)` : '';
                 logger.info(
-                  `${plugin.platform}: pulled ${cycle.pulled}, triaged ${cycle.triaged}, wrote back ${cycle.delivered}${skipped}, dead-lettered ${cycle.deadLettered}, dispositions ${cycle.dispositions}`,
+                  queue
+                    ? `${plugin.platform}: pulled ${cycle.pulled}, enqueued ${cycle.enqueued} for the workers, dispositions ${cycle.dispositions}`
+                    : `${plugin.platform}: pulled ${cycle.pulled}, triaged ${cycle.triaged}, wrote back ${cycle.delivered}${skipped}, dead-lettered ${cycle.deadLettered}, dispositions ${cycle.dispositions}`,
                 );
               } catch (error) {
                 if (!VerdictError.isInstance(error) || !error.isRetryable || options.once) throw error;
@@ -56,6 +62,7 @@ export function createRunCommand(factories: Readonly<Record<string, PluginFactor
         } finally {
           process.off('SIGINT', stop);
           process.off('SIGTERM', stop);
+          await queue?.close();
           await runtime.close();
         }
       });

@@ -6,7 +6,18 @@ import { CalibrationConfigSchema } from '../pipeline/calibration.js';
 /** Where verdicts, dispositions and the audit log live. */
 export const StoreConfigSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('sqlite'), path: z.string().optional() }).strict(),
-  z.object({ kind: z.literal('postgres'), url: z.string().min(1) }).strict(),
+  z
+    .object({
+      kind: z.literal('postgres'),
+      /** postgres://… (or `${VERDICT_STORE_URL}` to read it from the environment, e.g. a Kubernetes secret). */
+      url: z.string().min(1),
+      /** Schema for Verdict's tables (created if missing); default: the server's search_path (public). Tenants get `<schema>_<tenant>`. */
+      schema: z
+        .string()
+        .regex(/^[a-z_][a-z0-9_]{0,40}$/, 'a schema name is lower-case letters, digits and _')
+        .optional(),
+    })
+    .strict(),
 ]);
 
 const probability = z.number().gt(0).lt(1);
@@ -158,6 +169,58 @@ export const FieldMapSchema = z
   .strict();
 export type FieldMap = z.infer<typeof FieldMapSchema>;
 
+/** A tenant: lower-case letters, digits, `-` and `_` (it names a queue, a schema and a file). */
+export const TenantIdSchema = z.string().regex(/^[a-z0-9](?:[a-z0-9_-]{0,38}[a-z0-9])?$/, 'a tenant id is 1–40 lower-case letters, digits, - or _, starting and ending with a letter or digit');
+
+const RateLimitSchema = z
+  .object({
+    /** Calls allowed per window, across every worker. */
+    requests: z.number().int().positive(),
+    perSeconds: z.number().positive().default(1),
+  })
+  .strict();
+
+/**
+ * Scale-out (`verdict worker`): connectors, `verdict enqueue` and the service's async jobs put
+ * batches on BullMQ queues in Redis, one queue per tenant, and workers triage them. Absent =
+ * everything is triaged inline, in the process that received it.
+ */
+export const QueueConfigSchema = z
+  .object({
+    /** Redis URL, e.g. redis://127.0.0.1:6379 (or `${VERDICT_REDIS_URL}` to read it from the environment). */
+    redis: z.string().min(1),
+    /** Prefix of every Redis key, so several deployments can share one Redis. */
+    prefix: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,40}$/)
+      .default('verdict'),
+    /** Alerts per job when a connector or `verdict enqueue` splits a batch. */
+    jobSize: z.number().int().min(1).max(10_000).default(1000),
+    /** Tenants this worker serves; empty = every tenant that has enqueued work (found in Redis). */
+    tenants: z.array(TenantIdSchema).default([]),
+    /** Seconds a worker holds a job without renewing its lock; then (it died) another worker takes the job. */
+    lockSeconds: z.number().min(1).max(3600).default(30),
+    /** How often a job may be found abandoned by a dead worker before it goes to the dead-letter queue. */
+    maxStalled: z.number().int().min(0).max(100).default(3),
+    /** Tries of a job that fails for a passing reason (store, Redis or platform down, 429/503) before it is dead-lettered. */
+    attempts: z.number().int().min(1).max(100).default(8),
+    /** Back-off between those tries: exponential from this, with full jitter, capped at maxBackoffSeconds. */
+    backoffSeconds: z.number().positive().default(1),
+    maxBackoffSeconds: z.number().positive().default(60),
+    /** Seconds `verdict worker` waits for in-flight jobs on SIGTERM before handing them back to the queue. */
+    shutdownSeconds: z.number().positive().default(30),
+    /** Rate limits every worker shares (token buckets in Redis): the LLM endpoint, and each platform's write-back quota. */
+    rateLimits: z
+      .object({
+        llm: RateLimitSchema.optional(),
+        writeBack: z.record(z.string(), RateLimitSchema).default({}),
+      })
+      .strict()
+      .default({ writeBack: {} }),
+  })
+  .strict();
+export type QueueConfig = z.infer<typeof QueueConfigSchema>;
+
 export const VerdictConfigSchema = z
   .object({
     store: StoreConfigSchema.default({ kind: 'sqlite' }),
@@ -189,6 +252,8 @@ export const VerdictConfigSchema = z
       .object({ maxEntitiesPerAlert: z.number().int().min(1).max(100_000).default(1000) })
       .strict()
       .default({ maxEntitiesPerAlert: 1000 }),
+    /** Scale-out through BullMQ on Redis (`verdict worker`); absent = triage inline. */
+    queue: QueueConfigSchema.optional(),
     /** `verdict serve`: listen address, TLS, limits (see server-config.ts). */
     server: ServerConfigSchema.default(ServerConfigSchema.parse({})),
   })

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError } from '../spec/errors.js';
 import { toFieldIssues } from '../spec/zod-issues.js';
-import { VerdictConfigSchema, type VerdictConfig } from './config-schema.js';
+import { TenantIdSchema, VerdictConfigSchema, type VerdictConfig } from './config-schema.js';
 
 export interface LoadedConfig {
   config: VerdictConfig;
@@ -13,6 +13,8 @@ export interface LoadedConfig {
   file: string | undefined;
   /** Folder for the SQLite store and other state. */
   home: string;
+  /** Whose alerts this process triages (VERDICT_TENANT or --tenant); each tenant has its own store. Default `default`. */
+  tenant?: string;
 }
 
 /** Looked for in VERDICT_HOME, in this order, when neither --config nor VERDICT_CONFIG names a file. */
@@ -33,7 +35,7 @@ export function loadConfig(given: string | undefined, environment: NodeJS.Proces
   const fromEnvironment = environment.VERDICT_CONFIG?.trim() ? environment.VERDICT_CONFIG : undefined;
   const file = given ?? fromEnvironment ?? HOME_CONFIG_FILES.map((name) => path.join(home, name)).find((candidate) => existsSync(candidate));
   if (file === undefined) {
-    return { config: VerdictConfigSchema.parse({}), baseDir: process.cwd(), file: undefined, home };
+    return { config: VerdictConfigSchema.parse({}), baseDir: process.cwd(), file: undefined, home, tenant: tenantOf(environment) };
   }
   const absolute = path.resolve(file);
   if (!existsSync(absolute)) {
@@ -47,12 +49,51 @@ export function loadConfig(given: string | undefined, environment: NodeJS.Proces
   } catch (error) {
     throw new ConfigError(`config file ${file} is not valid ${absolute.endsWith('.json') ? 'JSON' : 'YAML'}: ${(error as Error).message.split('\n')[0]}`, { cause: error });
   }
-  const parsed = VerdictConfigSchema.safeParse(document ?? {});
+  const parsed = VerdictConfigSchema.safeParse(expandEnvironment(document ?? {}, environment, file));
   if (!parsed.success) {
     const issues = toFieldIssues(parsed.error)
       .map((issue) => `  ${issue.path || '(top level)'}: ${issue.message}`)
       .join('\n');
     throw new ConfigError(`config file ${file} has invalid settings:\n${issues}\nFix these fields (see examples/verdict.config.yaml for every setting and its default).`);
   }
-  return { config: parsed.data, baseDir: path.dirname(absolute), file: absolute, home };
+  return { config: parsed.data, baseDir: path.dirname(absolute), file: absolute, home, tenant: tenantOf(environment) };
+}
+
+/** The same config for another tenant (its own store). */
+export function forTenant(loaded: LoadedConfig, tenant: string): LoadedConfig {
+  const checked = TenantIdSchema.safeParse(tenant);
+  if (!checked.success) throw new ConfigError(`tenant ${JSON.stringify(tenant.slice(0, 60))} is not a valid tenant id: ${checked.error.issues[0]?.message ?? 'invalid'}`);
+  return { ...loaded, tenant };
+}
+
+function tenantOf(environment: NodeJS.ProcessEnv): string {
+  const value = environment.VERDICT_TENANT?.trim();
+  if (!value) return 'default';
+  const checked = TenantIdSchema.safeParse(value);
+  if (!checked.success) throw new ConfigError(`VERDICT_TENANT is not a valid tenant id: ${checked.error.issues[0]?.message ?? 'invalid'}`);
+  return value;
+}
+
+/** Settings that hold secrets may be written `${NAME}`: read from the environment, never from the file. */
+const SECRET_PATHS: ReadonlyArray<readonly string[]> = [
+  ['store', 'url'],
+  ['queue', 'redis'],
+];
+
+function expandEnvironment(document: unknown, environment: NodeJS.ProcessEnv, file: string): unknown {
+  if (document === null || typeof document !== 'object') return document;
+  const copy = structuredClone(document) as Record<string, unknown>;
+  for (const [section, key] of SECRET_PATHS) {
+    const holder = copy[section!] as Record<string, unknown> | undefined;
+    const value = holder?.[key!];
+    if (typeof value !== 'string') continue;
+    const reference = /^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$/.exec(value.trim());
+    if (!reference) continue;
+    const found = environment[reference[1]!];
+    if (found === undefined || found === '') {
+      throw new ConfigError(`config file ${file}: ${section}.${key} reads the environment variable ${reference[1]}, which is not set: set it (or write the value in the file)`);
+    }
+    holder![key!] = found;
+  }
+  return copy;
 }

@@ -1,6 +1,9 @@
 import { deliveryKey } from '../spec/delivery-key.js';
 import { VerdictError } from '../spec/errors.js';
 import type { PlatformPluginV1 } from '../spec/plugin.js';
+import type { TriageResult } from '../spec/result.js';
+import type { VerdictRepository } from '../store/repository.js';
+import type { QueueProducer } from '../queue/producer.js';
 import type { VerdictRuntime } from './runtime.js';
 
 export interface ConnectorCycle {
@@ -10,6 +13,8 @@ export interface ConnectorCycle {
   /** Verdicts the delivery ledger says were written back already (a re-pull after a crash). */
   alreadyDelivered: number;
   deadLettered: number;
+  /** Alerts put on the tenant's queue for the workers (scale-out), instead of triaged here. */
+  enqueued: number;
   dispositions: number;
 }
 
@@ -26,7 +31,7 @@ export interface ConnectorLogger {
  * key is never written again, and a pending one (a crash mid-call) is handed back to the plugin,
  * whose deliverResult checks the platform's own state (its marker) before each write.
  */
-export async function runConnectorCycle(runtime: VerdictRuntime, plugin: PlatformPluginV1, logger: ConnectorLogger): Promise<ConnectorCycle> {
+export async function runConnectorCycle(runtime: VerdictRuntime, plugin: PlatformPluginV1, logger: ConnectorLogger, queue?: QueueProducer): Promise<ConnectorCycle> {
   if (!plugin.pullAlerts || !plugin.deliverResult) {
     throw new VerdictError(`platform ${plugin.platform} cannot pull and write back: use its push integration (POST /v1/triage) instead`);
   }
@@ -34,23 +39,25 @@ export async function runConnectorCycle(runtime: VerdictRuntime, plugin: Platfor
   const pullKey = `pull:${plugin.platform}`;
   const checkpoint = await repository.getCheckpoint(pullKey);
   const page = await plugin.pullAlerts(checkpoint);
-  const outcome = await runtime.triageRecords(page.alerts, { platform: plugin.platform, source: `connector:${plugin.platform}` });
+  const source = `connector:${plugin.platform}`;
+  let triaged = 0;
   let delivered = 0;
   let alreadyDelivered = 0;
-  const target = writeBackTarget(plugin.platform);
-  for (const result of outcome.results) {
-    const key = deliveryKey(result, target);
-    const ledger = await repository.beginDelivery({ key, alertId: result.alertId, target, at: new Date().toISOString() });
-    if (ledger.state === 'done') {
-      alreadyDelivered += 1;
-      continue;
-    }
-    await plugin.deliverResult(plugin.renderResult(result), result);
-    await repository.completeDelivery(key, new Date().toISOString());
-    delivered += 1;
+  let deadLettered = 0;
+  let enqueued = 0;
+  if (queue) {
+    // Scale-out: the page goes to the tenant's queue; a worker triages it and writes back. The
+    // checkpoint moves only once Redis holds every job.
+    await queue.enqueue({ tenant: runtime.loaded.tenant ?? 'default', source, platform: plugin.platform, writeBack: plugin.platform }, page.alerts);
+    enqueued = page.alerts.length;
+  } else {
+    const outcome = await runtime.triageRecords(page.alerts, { platform: plugin.platform, source });
+    ({ delivered, alreadyDelivered } = await deliverResults(repository, plugin, outcome.results));
+    triaged = outcome.results.length;
+    deadLettered = outcome.failures.length;
+    for (const failure of outcome.failures) logger.warn(`dead-lettered record ${failure.index} from ${plugin.platform}: ${failure.error.message}`);
   }
   await repository.setCheckpoint(pullKey, page.checkpoint);
-  for (const failure of outcome.failures) logger.warn(`dead-lettered record ${failure.index} from ${plugin.platform}: ${failure.error.message}`);
 
   let dispositions = 0;
   if (plugin.readDispositions) {
@@ -71,7 +78,38 @@ export async function runConnectorCycle(runtime: VerdictRuntime, plugin: Platfor
     // Next read starts just after the newest disposition seen (dispositions are deduplicated on store).
     await repository.setCheckpoint(dispositionKey, latest);
   }
-  return { pulled: page.alerts.length, triaged: outcome.results.length, delivered, alreadyDelivered, deadLettered: outcome.failures.length, dispositions };
+  return { pulled: page.alerts.length, triaged, enqueued, delivered, alreadyDelivered, deadLettered, dispositions };
+}
+
+/**
+ * Writes verdicts back to a platform exactly once: the ledger key is recorded ('pending') before
+ * the platform call and marked 'done' after it; a done key is skipped, a pending one (a crash
+ * mid-call) is handed back to the plugin, which checks the platform's own marker first.
+ * `beforeCall` waits for the platform's shared write-back quota (workers).
+ */
+export async function deliverResults(
+  repository: VerdictRepository,
+  plugin: PlatformPluginV1,
+  results: readonly TriageResult[],
+  beforeCall: () => Promise<void> = async () => undefined,
+): Promise<{ delivered: number; alreadyDelivered: number }> {
+  if (!plugin.deliverResult) throw new VerdictError(`platform ${plugin.platform} cannot write back: use its push integration (POST /v1/triage) instead`);
+  let delivered = 0;
+  let alreadyDelivered = 0;
+  const target = writeBackTarget(plugin.platform);
+  for (const result of results) {
+    const key = deliveryKey(result, target);
+    const ledger = await repository.beginDelivery({ key, alertId: result.alertId, target, at: new Date().toISOString() });
+    if (ledger.state === 'done') {
+      alreadyDelivered += 1;
+      continue;
+    }
+    await beforeCall();
+    await plugin.deliverResult(plugin.renderResult(result), result);
+    await repository.completeDelivery(key, new Date().toISOString());
+    delivered += 1;
+  }
+  return { delivered, alreadyDelivered };
 }
 
 /** The ledger's target for a platform's whole write-back; plugins may use the same for their marker. */

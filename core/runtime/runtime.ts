@@ -48,12 +48,14 @@ export interface BatchOutcome {
 export interface RuntimeOptions {
   plugins?: readonly PlatformPluginV1[];
   repository?: VerdictRepository;
+  /** fetch for model calls (workers pass one that waits for the fleet's shared LLM rate limit). */
+  modelFetch?: typeof globalThis.fetch;
 }
 
 /** Everything a command or the server needs: config → store → memory → enrichers → engine. */
 export async function createRuntime(loaded: LoadedConfig, options: RuntimeOptions = {}): Promise<VerdictRuntime> {
   const { config } = loaded;
-  const repository = options.repository ?? (await openStore(config.store, loaded.home, loaded.baseDir));
+  const repository = options.repository ?? (await openStore(config.store, loaded.home, loaded.baseDir, loaded.tenant));
   const memory = new MemoryIndex(config.memory.halfLifeDays);
   const { enrichers, suppression } = buildEnrichers({ config, baseDir: loaded.baseDir, memory });
   const engine = createTriageEngine({ config, enrichers, memory });
@@ -130,7 +132,7 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
       pendingEgress.push(repository.appendAudit({ time: entry.time, actor: 'verdict', action: 'llm.egress', target: entry.alertId, detail: JSON.stringify(entry) }));
     },
   });
-  const reasoner = config.reason ? createReasoner(config.reason, { thresholds: config.decide.thresholds, ledger }) : undefined;
+  const reasoner = config.reason ? createReasoner(config.reason, { thresholds: config.decide.thresholds, ledger, ...(options.modelFetch ? { fetch: options.modelFetch } : {}) }) : undefined;
   /**
    * When the model moved the verdict, policy proposes the response again, as for any verdict:
    * the model never chooses actions, but the actions must fit the verdict it helped reach.

@@ -48,12 +48,15 @@ class GuardedClient extends pg.Client {
  * The shared store: PostgreSQL through a connection pool (`store: {kind: postgres, url}`). Same
  * tables, migrations and semantics as the SQLite store; the shared repository suite holds both to it.
  */
-export async function createPostgresRepository(url: string): Promise<VerdictRepository> {
-  const pool = new pg.Pool({ connectionString: url, max: 10, Client: GuardedClient });
+export async function createPostgresRepository(url: string, options: { schema?: string } = {}): Promise<VerdictRepository> {
+  const { schema } = options;
+  if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new VerdictError(`store schema ${JSON.stringify(schema)} is not a plain lower-case identifier`);
+  // With a schema (a tenant's, or store.schema) every connection's search_path is that schema alone.
+  const pool = new pg.Pool({ connectionString: url, max: 10, Client: GuardedClient, ...(schema !== undefined ? { options: `-c search_path=${schema}` } : {}) });
   // An idle client losing its connection must not crash the process; the next query reports it.
   pool.on('error', () => undefined);
   try {
-    await migrate(pool);
+    await migrate(pool, schema);
   } catch (error) {
     await pool.end();
     throw new VerdictError(`could not open the PostgreSQL store at ${describeUrl(url)}: ${(error as Error).message}; check store.url and that the server is running`, { cause: error });
@@ -255,9 +258,11 @@ export async function createPostgresRepository(url: string): Promise<VerdictRepo
   };
 }
 
-async function migrate(pool: pg.Pool): Promise<void> {
+async function migrate(pool: pg.Pool, schema: string | undefined): Promise<void> {
   await transaction(pool, async (client) => {
     await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
+    // Under the lock, so workers opening a new tenant's store at once cannot race to create it.
+    if (schema !== undefined) await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
     await client.query('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
     const applied = new Set((await client.query<{ version: number }>('SELECT version FROM schema_migrations')).rows.map((row) => row.version));
     for (const migration of MIGRATIONS) {

@@ -1,0 +1,83 @@
+import { createHash } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { z } from 'zod';
+import { TenantIdSchema, type QueueConfig } from '../config/config-schema.js';
+
+/**
+ * What travels through the queue: a batch of raw records for one tenant, as a connector pulled it
+ * or a client posted it. Records are normalized by the worker, so a poison record is dead-lettered
+ * there (with the field and the fix) and the rest of its batch goes on.
+ */
+export const TriageJobSchema = z
+  .object({
+    v: z.literal(1),
+    tenant: TenantIdSchema,
+    /** Dead-letter source and audit label, e.g. `connector:splunk`, `enqueue:cli`. */
+    source: z.string().min(1).max(200),
+    /** Platform normalizer (splunk, elastic, sentinel…); absent = the core alert schema or `map`. */
+    platform: z.string().min(1).max(60).optional(),
+    /** Field map name (config fieldMaps) for generic records. */
+    map: z.string().min(1).max(100).optional(),
+    /** Write each verdict back to this platform (its `platforms.<id>` config) through the delivery ledger. */
+    writeBack: z.string().min(1).max(60).optional(),
+    /** An asynchronous API request whose answer the worker stores (GET /v1/jobs/:id). */
+    requestId: z.string().min(1).max(300).optional(),
+    records: z.array(z.unknown()).min(1).max(10_000),
+    enqueuedAt: z.string(),
+  })
+  .strict();
+export type TriageJob = z.infer<typeof TriageJobSchema>;
+
+/** What a finished job returns (kept with the completed job in Redis, and logged). */
+export interface TriageJobOutcome {
+  triaged: number;
+  deadLettered: number;
+  delivered: number;
+  alreadyDelivered: number;
+}
+
+/** One queue per tenant: its jobs run one at a time, in order, on whichever worker is free. */
+export function triageQueueName(tenant: string): string {
+  return `triage-${tenant}`;
+}
+
+export const DEAD_LETTER_QUEUE = 'dead-letters';
+
+/** Redis set of tenants that have enqueued work: workers without a fixed tenant list serve these. */
+export function tenantsKey(config: QueueConfig): string {
+  return `${config.prefix}:tenants`;
+}
+
+/**
+ * The job id is a function of what is asked (tenant, source, options, records): the same batch
+ * enqueued twice (a retried request, a connector re-pull after a crash) is one job while BullMQ
+ * still holds it, and once it is gone the store's per-alert idempotency makes a re-run harmless.
+ */
+export function triageJobId(job: Omit<TriageJob, 'enqueuedAt'>): string {
+  const hash = createHash('sha256');
+  hash.update(JSON.stringify([job.tenant, job.source, job.platform ?? '', job.map ?? '', job.writeBack ?? '', job.requestId ?? '']));
+  for (const record of job.records) hash.update(typeof record === 'string' ? record : (JSON.stringify(record) ?? 'undefined'));
+  return hash.digest('hex').slice(0, 40);
+}
+
+/**
+ * A Redis connection as BullMQ needs it. A worker's commands wait for a reconnect instead of
+ * failing (a Redis restart pauses the work, it does not lose it); with `failFast` (producers) a
+ * command fails after a few reconnect attempts, so the caller can answer or retry.
+ */
+export function redisConnection(url: string, options: { failFast?: boolean } = {}): Redis {
+  return new Redis(url, {
+    maxRetriesPerRequest: options.failFast ? 3 : null,
+    retryStrategy: (times) => Math.min(100 * 2 ** Math.min(times, 5), 2000),
+  });
+}
+
+/** The Redis address without credentials, for messages and logs. */
+export function describeRedis(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.protocol}//${parsed.hostname}:${parsed.port || '6379'}`;
+  } catch {
+    return 'the configured Redis';
+  }
+}
