@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { FieldMap } from '../config/config-schema.js';
-import { ATTACK_ID_PATTERN, EntityKindSchema, type Alert, type Entity } from '../spec/alert.js';
+import { ATTACK_ID_PATTERN, EntityKindSchema, type Alert, type Entity, type EntityKind } from '../spec/alert.js';
 import { InvalidAlertError } from '../spec/errors.js';
 import { asString, finalizeAlert, parseSeverity, parseTime, pushEntity, readPath, readString, readStrings, withTypedErrors } from './finalize.js';
+
+const ENTITY_KINDS: ReadonlySet<unknown> = new Set(EntityKindSchema.options);
 
 /**
  * Generic JSON objects and CSV rows → Alert through a declarative field map, so any SIEM export
@@ -33,16 +35,21 @@ function readMapped(record: unknown, map: FieldMap, platform: string): Alert {
   }
   const entities: Entity[] = [];
   for (const mapping of map.entities) {
-    const kind = EntityKindSchema.safeParse(mapping.kind);
-    if (!kind.success) continue; // the config schema names bad kinds at load time
+    // The config schema names bad kinds at load time; a set lookup, not a schema parse, per alert.
+    if (!ENTITY_KINDS.has(mapping.kind)) continue;
+    const kind = mapping.kind as EntityKind;
     for (const { scope, prefix } of entityScopes(record, mapping.path)) {
       for (const value of readStrings(scope, mapping.path.slice(prefix.length))) {
+        if (!mapping.properties) {
+          pushEntity(entities, { kind, value, role: mapping.role });
+          continue;
+        }
         const properties: Record<string, string> = {};
-        for (const [name, path] of Object.entries(mapping.properties ?? {})) {
+        for (const [name, path] of Object.entries(mapping.properties)) {
           const property = path.startsWith(prefix) ? readString(scope, path.slice(prefix.length)) : readString(record, path);
           if (property !== undefined) properties[name] = property;
         }
-        pushEntity(entities, { kind: kind.data, value, role: mapping.role, ...(mapping.properties ? { properties } : {}) });
+        pushEntity(entities, { kind, value, role: mapping.role, properties });
       }
     }
   }
@@ -80,7 +87,7 @@ function readMapped(record: unknown, map: FieldMap, platform: string): Alert {
     severity: map.severity ? parseSeverity(readPath(record, map.severity), map.severityMap) : undefined,
     time: time ?? '',
     entities,
-    attack: [...new Set(attack)],
+    attack: attack.length < 2 ? attack : [...new Set(attack)],
     category: map.category ? readString(record, map.category) : undefined,
     fields,
     raw: record,

@@ -1,18 +1,24 @@
 import { AlertV1Schema, type Alert, type AlertInput, type Entity } from '../spec/alert.js';
 import { InvalidAlertError, type FieldIssue } from '../spec/errors.js';
 import { toFieldIssues } from '../spec/zod-issues.js';
+import { asCanonicalAlert } from './canonical-alert.js';
 
 /**
  * The last step of every normalizer: validate strictly and raise InvalidAlertError naming the
  * field. Normalizers parse vendor payloads leniently; what they hand over must be exact.
  */
 export function finalizeAlert(input: AlertInput): Alert {
-  const parsed = AlertV1Schema.safeParse(input);
-  if (!parsed.success) throw new InvalidAlertError(toFieldIssues(parsed.error));
-  const unstorable = storageIssues(parsed.data);
+  const alert = asCanonicalAlert(input) ?? parseAlert(input);
+  const unstorable = storageIssues(alert);
   if (unstorable.length > 0) throw new InvalidAlertError(unstorable);
   // Stores sort and filter times as text: every alert time is written in UTC.
-  if (!parsed.data.time.endsWith('Z')) parsed.data.time = new Date(parsed.data.time).toISOString();
+  if (!alert.time.endsWith('Z')) alert.time = new Date(alert.time).toISOString();
+  return alert;
+}
+
+function parseAlert(input: AlertInput): Alert {
+  const parsed = AlertV1Schema.safeParse(input);
+  if (!parsed.success) throw new InvalidAlertError(toFieldIssues(parsed.error));
   return parsed.data;
 }
 
@@ -31,7 +37,17 @@ const MAX_LISTED_ISSUES = 5;
 function containsNul(value: unknown, depth: number): boolean {
   if (typeof value === 'string') return value.includes('\u0000');
   if (typeof value !== 'object' || value === null || depth > 64) return false;
-  for (const child of Object.values(value)) if (containsNul(child, depth + 1)) return true;
+  // Walked without allocating (no Object.values): it runs on every field of every alert.
+  if (Array.isArray(value)) {
+    for (let index = 0; index < value.length; index += 1) if (containsNul(value[index], depth + 1)) return true;
+    return false;
+  }
+  for (const key in value) if (Object.hasOwn(value, key) && containsNul((value as Record<string, unknown>)[key], depth + 1)) return true;
+  return false;
+}
+
+function hasNulOutsideRaw(alert: Alert): boolean {
+  for (const key in alert) if (key !== 'raw' && Object.hasOwn(alert, key) && containsNul(alert[key as keyof Alert], 0)) return true;
   return false;
 }
 
@@ -43,7 +59,7 @@ function storageIssues(alert: Alert): FieldIssue[] {
   const ruleBytes = alert.ruleName.length * 3 <= MAX_RULE_NAME_BYTES ? 0 : Buffer.byteLength(alert.ruleName, 'utf8');
   if (ruleBytes > MAX_RULE_NAME_BYTES) issues.push({ path: 'ruleName', message: `is ${ruleBytes} bytes; at most ${MAX_RULE_NAME_BYTES} are allowed for a rule name` });
   // The usual alert has no NUL anywhere: find that out without building a path for every field.
-  if (!Object.entries(alert).some(([key, value]) => key !== 'raw' && containsNul(value, 0))) return issues;
+  if (!hasNulOutsideRaw(alert)) return issues;
   const pending: Array<{ path: string; value: unknown }> = Object.entries(alert)
     .filter(([key]) => key !== 'raw')
     .map(([key, value]) => ({ path: key, value }));
@@ -87,7 +103,10 @@ export function readString(record: unknown, dottedPath: string): string | undefi
 
 export function asString(value: unknown): string | undefined {
   if (Array.isArray(value)) return value.length > 0 ? asString(value[0]) : undefined;
-  if (typeof value === 'string') return value.trim() === '' ? undefined : value.trim();
+  if (typeof value === 'string') {
+    const trimmed = value.trim();
+    return trimmed === '' ? undefined : trimmed;
+  }
   if (typeof value === 'number' && Number.isFinite(value)) return String(value);
   if (typeof value === 'boolean') return String(value);
   return undefined;
@@ -96,8 +115,11 @@ export function asString(value: unknown): string | undefined {
 /** Every scalar under a path (arrays flattened), as strings. */
 export function readStrings(record: unknown, dottedPath: string): string[] {
   const value = readPath(record, dottedPath);
-  const values = Array.isArray(value) ? value : [value];
-  return values.map(asString).filter((item): item is string => item !== undefined);
+  if (!Array.isArray(value)) {
+    const text = asString(value);
+    return text === undefined ? [] : [text];
+  }
+  return value.map(asString).filter((item): item is string => item !== undefined);
 }
 
 /**
@@ -105,6 +127,20 @@ export function readStrings(record: unknown, dottedPath: string): string[] {
  * Returns undefined when it is none of those, so the caller can name the field.
  */
 export function parseTime(value: unknown, format: 'auto' | 'iso' | 'epoch_seconds' | 'epoch_millis' = 'auto'): string | undefined {
+  // A number that String() writes in plain digits reads as itself: skip the text round trip.
+  const numeric = typeof value === 'number' && isPlainDecimal(value) ? value : undefined;
+  if (numeric === undefined) return parseTimeText(value, format);
+  if (format === 'iso') return parseTimeText(value, format);
+  return isoOf(format === 'epoch_seconds' || (format === 'auto' && Math.abs(numeric) < 1e11) ? numeric * 1000 : numeric);
+}
+
+/** True when String(value) is digits with an optional fraction (no exponent), as the text path's pattern requires. */
+function isPlainDecimal(value: number): boolean {
+  const magnitude = Math.abs(value);
+  return Number.isFinite(value) && (magnitude === 0 || (magnitude >= 1e-6 && magnitude < 1e21));
+}
+
+function parseTimeText(value: unknown, format: 'auto' | 'iso' | 'epoch_seconds' | 'epoch_millis'): string | undefined {
   // Scalars only (arrays give their first): String() of an object can throw ({"toString": 1}).
   const text = asString(value);
   if (text === undefined) return undefined;
@@ -119,9 +155,21 @@ export function parseTime(value: unknown, format: 'auto' | 'iso' | 'epoch_second
   } else {
     millis = Date.parse(text);
   }
+  return isoOf(millis);
+}
+
+/** The last instant formatted: alerts of one second (a flood) arrive together, and toISOString is not free. */
+let lastIsoMillis = Number.NaN;
+let lastIso: string | undefined;
+
+function isoOf(millis: number): string | undefined {
+  if (millis === lastIsoMillis) return lastIso;
   if (!Number.isFinite(millis)) return undefined;
   const date = new Date(millis);
-  return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
+  const iso = Number.isNaN(date.getTime()) ? undefined : date.toISOString();
+  lastIsoMillis = millis;
+  lastIso = iso;
+  return iso;
 }
 
 /**
@@ -140,11 +188,20 @@ export function withTypedErrors<T>(normalize: () => T): T {
   }
 }
 
-/** The kind/value keys already in each list pushEntity builds, so each push is O(1), not O(n). */
+/** Below this many entities a list is scanned; from it on, a key set keeps each push O(1). */
+const ENTITY_SCAN_LIMIT = 16;
+
+/** The kind/value keys already in each long list pushEntity builds, so each push is O(1), not O(n). */
 const entityKeysByList = new WeakMap<Entity[], Set<string>>();
 
 /** Adds an entity unless the same kind and value is already there. */
 export function pushEntity(entities: Entity[], entity: Entity): void {
+  if (entities.length < ENTITY_SCAN_LIMIT) {
+    // The usual alert has a handful of entities: a scan costs less than a set (and a WeakMap entry) per alert.
+    for (const existing of entities) if (existing.kind === entity.kind && existing.value === entity.value) return;
+    entities.push(entity);
+    return;
+  }
   let keys = entityKeysByList.get(entities);
   // Built on first use, and rebuilt if the list was changed by other means since.
   if (!keys || keys.size !== entities.length) {
