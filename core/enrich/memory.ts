@@ -47,7 +47,9 @@ export class MemoryIndex {
     this.byRule.clear();
     this.byRuleEntity.clear();
     this.byEntity.clear();
-    this.generation += 1;
+    // As in a fresh process: after learning the store's dispositions again, the generation equals
+    // their count, which the persisted duplicate cache compares against.
+    this.generation = 0;
   }
 
   learn(disposition: LearnedDisposition): void {

@@ -150,6 +150,10 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
         metrics.jobs.inc({ tenant, outcome: 'completed' });
         metrics.alerts.inc({ tenant }, outcome.triaged + outcome.deadLettered);
         metrics.seconds.observe({ tenant }, (performance.now() - started) / 1000);
+        logger.info(
+          { 'verdict.tenant': tenant, 'verdict.job': job.id, 'verdict.outcome': outcome },
+          `job ${job.id} of ${tenant}: ${outcome.triaged} verdicts, ${outcome.deadLettered} dead-lettered, ${outcome.delivered} written back (${outcome.alreadyDelivered} already)`,
+        );
         return outcome;
       } catch (error) {
         const isTransient = VerdictError.isInstance(error) ? error.isRetryable : isRedisFailure(error);
