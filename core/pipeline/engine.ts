@@ -85,6 +85,19 @@ export function createTriageEngine(options: TriageEngineOptions): TriageEngine {
   const recent = new Map<string, CachedVerdict>();
   const dirtyRecent = new DirtyKeys('engine.duplicate');
   const stats = { triaged: 0, duplicates: 0 };
+  const asDuplicate = createDuplicateMaker(config.group.bucketSeconds);
+  let lastCreatedMs = Number.NaN;
+  let lastCreatedAt = '';
+  /** `createdAt` from the clock; results of one millisecond share its text (toISOString costs more than the rest of a duplicate). */
+  function createdAt(): string {
+    const now = clock();
+    const ms = now.getTime();
+    if (ms !== lastCreatedMs) {
+      lastCreatedMs = ms;
+      lastCreatedAt = now.toISOString();
+    }
+    return lastCreatedAt;
+  }
   const statefulEnrichers = enrichers.filter((enricher): enricher is EnricherV1 & { state: PersistentState } => (enricher as { state?: PersistentState }).state !== undefined);
   const stateParts: PersistentState[] = [...statefulEnrichers.map((enricher) => enricher.state), calibrator.state];
 
@@ -181,7 +194,7 @@ export function createTriageEngine(options: TriageEngineOptions): TriageEngine {
         if (first && !cachedFor(fingerprint)) {
           stats.triaged += 1;
           stats.duplicates += 1;
-          return { result: asDuplicate(alert, first.result, config.group.bucketSeconds, clock()), outcome: first.outcome, fingerprint, timeMs, isDuplicate: true };
+          return { result: asDuplicate(alert, first.result, createdAt()), outcome: first.outcome, fingerprint, timeMs, isDuplicate: true };
         }
         const reusable = canReuseAlertEvidence && firstOf.get(fingerprint)!.alert === alert ? alertEvidence.get(fingerprint)?.evidence : undefined;
         const entry = judge(alert, true, undefined, fingerprint, reusable, timeMs);
@@ -218,7 +231,7 @@ export function createTriageEngine(options: TriageEngineOptions): TriageEngine {
     const cached = lookupDuplicate ? cachedFor(fingerprint) : undefined;
     if (cached) {
       stats.duplicates += 1;
-      return { result: asDuplicate(alert, cached.result, config.group.bucketSeconds, clock()), outcome: cached.outcome, fingerprint, timeMs, isDuplicate: true };
+      return { result: asDuplicate(alert, cached.result, createdAt()), outcome: cached.outcome, fingerprint, timeMs, isDuplicate: true };
     }
 
     for (const enricher of alertEvidenceDone ? tickEnrichers : enrichers) {
@@ -273,7 +286,7 @@ export function createTriageEngine(options: TriageEngineOptions): TriageEngine {
       },
       fingerprint,
       alertTime: alert.time,
-      createdAt: clock().toISOString(),
+      createdAt: createdAt(),
     };
     return { result, outcome, fingerprint, timeMs, isDuplicate: false };
   }
@@ -356,41 +369,68 @@ function previousFindings(previous: TriageResult, source: string): Finding[] {
   return previous.evidence.filter((item) => item.source === source).map(({ id: _id, source: _source, ...finding }) => finding);
 }
 
+/** What every duplicate of one original says: built once per original and shared by its duplicates. */
+interface DuplicateParts {
+  originalId: string;
+  summary: string;
+  evidence: Evidence[];
+  trace: TraceStep[];
+}
+
 /**
  * A duplicate reuses the earlier verdict and says so. It carries one evidence item pointing at the
  * original instead of a copy of its evidence and trace: `verdict explain` on the original shows
- * them, and a duplicate costs (and writes back) little.
+ * them, and a duplicate costs (and writes back) little. Like the original's ATT&CK list and actions,
+ * the parts that depend only on the original are shared by all its duplicates (a flood has
+ * thousands): results are never mutated after triage.
  */
-function asDuplicate(alert: Alert, original: TriageResult, bucketSeconds: number, now: Date): TriageResult {
-  const originalId = original.duplicateOf ?? original.alertId;
-  const claim = `Same rule and key entities as alert ${originalId} within the same ${bucketSeconds} s bucket; its verdict is reused.`;
-  return {
-    alertId: alert.id,
-    platform: alert.source.platform,
-    ruleName: original.ruleName,
-    ...(original.ruleAuthor ? { ruleAuthor: original.ruleAuthor } : {}),
-    verdict: original.verdict,
-    confidence: original.confidence,
-    probabilityMalicious: original.probabilityMalicious,
-    summary: `Duplicate of ${originalId}. ${original.summary}`,
-    evidence: [{ id: 'ev-1', kind: 'group', claim, weight: 0, source: 'group', refs: [`verdict:${originalId}`] }],
-    attack: original.attack,
-    recommendedActions: original.recommendedActions,
-    trace: [
-      {
-        stage: 'group',
-        component: 'fingerprint',
-        checked: 'rule + key entities in the same time bucket',
-        found: `duplicate of ${originalId}; its verdict is reused`,
-        delta: 0,
-        scoreAfter: original.probabilityMalicious,
-        evidenceIds: ['ev-1'],
-      },
-    ],
-    engine: original.engine,
-    fingerprint: original.fingerprint,
-    duplicateOf: originalId,
-    alertTime: alert.time,
-    createdAt: now.toISOString(),
+function createDuplicateMaker(bucketSeconds: number): (alert: Alert, original: TriageResult, createdAt: string) => TriageResult {
+  const partsByOriginal = new WeakMap<TriageResult, DuplicateParts>();
+  function partsOf(original: TriageResult): DuplicateParts {
+    let parts = partsByOriginal.get(original);
+    if (parts === undefined) {
+      const originalId = original.duplicateOf ?? original.alertId;
+      const claim = `Same rule and key entities as alert ${originalId} within the same ${bucketSeconds} s bucket; its verdict is reused.`;
+      parts = {
+        originalId,
+        summary: `Duplicate of ${originalId}. ${original.summary}`,
+        evidence: [{ id: 'ev-1', kind: 'group', claim, weight: 0, source: 'group', refs: [`verdict:${originalId}`] }],
+        trace: [
+          {
+            stage: 'group',
+            component: 'fingerprint',
+            checked: 'rule + key entities in the same time bucket',
+            found: `duplicate of ${originalId}; its verdict is reused`,
+            delta: 0,
+            scoreAfter: original.probabilityMalicious,
+            evidenceIds: ['ev-1'],
+          },
+        ],
+      };
+      partsByOriginal.set(original, parts);
+    }
+    return parts;
+  }
+  return (alert, original, createdAt) => {
+    const { originalId, summary, evidence, trace } = partsOf(original);
+    return {
+      alertId: alert.id,
+      platform: alert.source.platform,
+      ruleName: original.ruleName,
+      ...(original.ruleAuthor ? { ruleAuthor: original.ruleAuthor } : {}),
+      verdict: original.verdict,
+      confidence: original.confidence,
+      probabilityMalicious: original.probabilityMalicious,
+      summary,
+      evidence,
+      attack: original.attack,
+      recommendedActions: original.recommendedActions,
+      trace,
+      engine: original.engine,
+      fingerprint: original.fingerprint,
+      duplicateOf: originalId,
+      alertTime: alert.time,
+      createdAt,
+    };
   };
 }

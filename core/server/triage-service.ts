@@ -1,6 +1,6 @@
 import { InvalidAlertError, type VerdictError } from '../spec/errors.js';
 import type { TriageResult } from '../spec/result.js';
-import { resultJson } from '../store/row-mapping.js';
+import { resultJson } from '../store/result-json.js';
 import { approvalsFor } from './approvals.js';
 import { HttpError, type FieldError } from './http-error.js';
 import type { ServerContext } from './server-context.js';

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { RecommendedAction, TriageResult } from '../spec/result.js';
+import { resultJson } from './result-json.js';
 import type { ApiToken, Approval, AuditEntry, DeadLetter, DeliveryRecord, RequestRecord, StoredDisposition, TokenScope } from './repository.js';
 
 /**
@@ -7,22 +8,6 @@ import type { ApiToken, Approval, AuditEntry, DeadLetter, DeliveryRecord, Reques
  * the same way. Rows come back as plain objects keyed by column name.
  */
 type Row = Record<string, unknown>;
-
-const resultJsonCache = new WeakMap<TriageResult, string>();
-
-/**
- * A result as JSON, computed once per result object: the store keeps it as the row body and the
- * server sends the same text, instead of serializing a large object twice. Results are never
- * mutated after triage, which is what makes the cache safe.
- */
-export function resultJson(result: TriageResult): string {
-  let json = resultJsonCache.get(result);
-  if (json === undefined) {
-    json = JSON.stringify(result);
-    resultJsonCache.set(result, json);
-  }
-  return json;
-}
 
 /** Columns of the verdicts table, in insert order; the whole result is kept as JSON in `body`. */
 export function verdictParameters(result: TriageResult): unknown[] {

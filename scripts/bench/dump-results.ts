@@ -1,7 +1,7 @@
 // npx tsx scripts/bench/dump-results.ts --out FILE [--data DIR] [--config F] [--full N]
 // Replays the AIT set exactly as `npm run bench` does (same batches, same order) with a fixed clock,
 // and writes one line per alert: id, verdict, confidence, probabilityMalicious, a digest of
-// evidence + recommendedActions, and a digest of the whole result. Two dumps compared with `cmp`
+// evidence + recommendedActions, and a digest of the whole result as the store writes it (resultJson). Two dumps compared with `cmp`
 // (or `diff`) show whether an optimisation changed any verdict. `--full N` also writes the first N
 // whole results of each batch to FILE.full.jsonl, to see what changed when a digest differs.
 import { createHash } from 'node:crypto';
@@ -13,6 +13,7 @@ import { normalizeWithFieldMap } from '../../core/normalize/field-map-normalize.
 import { MemoryIndex } from '../../core/enrich/memory.js';
 import { createTriageEngine } from '../../core/pipeline/engine.js';
 import { buildEnrichers } from '../../core/runtime/enricher-registry.js';
+import { resultJson } from '../../core/store/result-json.js';
 import { streamAitRows } from '../eval/ait-source.js';
 import { discoverDatasets } from '../eval/datasets.js';
 import { AIT_EXPORT_FIELD_MAP, renderAitRow } from '../eval/render-ait.js';
@@ -32,7 +33,8 @@ const fieldMap = FieldMapSchema.parse(AIT_EXPORT_FIELD_MAP);
 const batchSize = Number(values.batch);
 const fullPerBatch = Number(values.full);
 const sources = discoverDatasets(values.data!).filter((source) => source.kind === 'ait');
-const digest = (value: unknown): string => createHash('sha1').update(JSON.stringify(value)).digest('base64').slice(0, 16);
+const textDigest = (text: string): string => createHash('sha1').update(text).digest('base64').slice(0, 16);
+const digest = (value: unknown): string => textDigest(JSON.stringify(value));
 
 // What createOfflineEngine builds, with a fixed clock so `createdAt` does not differ between dumps.
 const memory = new MemoryIndex(loaded.config.memory.halfLifeDays);
@@ -45,7 +47,9 @@ function flush(batch: string[]): void {
   const results = engine.triageBatch(batch.map((text) => normalizeWithFieldMap(JSON.parse(text) as unknown, fieldMap)));
   const lines: string[] = [];
   results.forEach((result, index) => {
-    lines.push(`${result.alertId}\t${result.verdict}\t${result.confidence}\t${result.probabilityMalicious}\t${digest([result.evidence, result.recommendedActions])}\t${digest(result)}\n`);
+    lines.push(
+      `${result.alertId}\t${result.verdict}\t${result.confidence}\t${result.probabilityMalicious}\t${digest([result.evidence, result.recommendedActions])}\t${textDigest(resultJson(result))}\n`,
+    );
     if (full && index < fullPerBatch) full.write(`${JSON.stringify(result)}\n`);
   });
   out.write(lines.join(''));

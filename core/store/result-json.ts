@@ -1,0 +1,84 @@
+import type { TriageResult } from '../spec/result.js';
+
+const resultJsonCache = new WeakMap<TriageResult, string>();
+
+/**
+ * A result as JSON, computed once per result object: the store keeps it as the row body and the
+ * server sends the same text, instead of serializing a large object twice. Results are never
+ * mutated after triage, which is what makes the cache safe. The text is exactly JSON.stringify's
+ * (test/store/result-json.test.ts).
+ */
+export function resultJson(result: TriageResult): string {
+  let json = resultJsonCache.get(result);
+  if (json === undefined) {
+    json = result.duplicateOf === undefined ? JSON.stringify(result) : duplicateJson(result);
+    resultJsonCache.set(result, json);
+  }
+  return json;
+}
+
+/**
+ * Most of a flood is duplicates, and a duplicate shares most of its parts, by reference, with its
+ * original's other duplicates (the engine builds them once per original): ATT&CK list, actions,
+ * engine, evidence, trace, summary. Each shared part is written once and reused; the rest are a
+ * few short strings and numbers, written here because a JSON.stringify call costs more than their
+ * text. Key order and omitted undefined values are JSON.stringify's.
+ */
+function duplicateJson(result: TriageResult): string {
+  let json = '{';
+  for (const key in result) {
+    const part = valueJson(result[key as keyof TriageResult]);
+    if (part === undefined) continue;
+    json += json.length === 1 ? keyPrefix(key) + part : `,${keyPrefix(key)}${part}`;
+  }
+  return `${json}}`;
+}
+
+const keyPrefixes = new Map<string, string>();
+
+function keyPrefix(key: string): string {
+  let prefix = keyPrefixes.get(key);
+  if (prefix === undefined) {
+    prefix = `${JSON.stringify(key)}:`;
+    keyPrefixes.set(key, prefix);
+  }
+  return prefix;
+}
+
+const objectJson = new WeakMap<object, string>();
+/** Long strings are the shared ones (summary, rule name): written once while they keep coming. */
+const longStringJson = new Map<string, string>();
+const LONG_STRING = 64;
+const MAX_LONG_STRINGS = 4096;
+/** What JSON.stringify escapes in a string: quote, backslash, control characters and (lone) surrogates. */
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+function valueJson(value: unknown): string | undefined {
+  switch (typeof value) {
+    case 'string': {
+      if (value.length < LONG_STRING) return NEEDS_ESCAPE.test(value) ? JSON.stringify(value) : `"${value}"`;
+      let json = longStringJson.get(value);
+      if (json === undefined) {
+        if (longStringJson.size >= MAX_LONG_STRINGS) longStringJson.clear();
+        json = JSON.stringify(value);
+        longStringJson.set(value, json);
+      }
+      return json;
+    }
+    case 'number':
+      return Number.isFinite(value) ? String(value) : 'null';
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'object': {
+      if (value === null) return 'null';
+      let json = objectJson.get(value);
+      if (json === undefined) {
+        json = JSON.stringify(value);
+        objectJson.set(value, json);
+      }
+      return json;
+    }
+    default:
+      return undefined; // undefined, functions and symbols: omitted, as JSON.stringify does
+  }
+}
