@@ -25,7 +25,7 @@ export function buildProgram(options: CliOptions): Command {
   const deps: CliDeps = {
     async openRuntime(configFile: string | undefined): Promise<VerdictRuntime> {
       const loaded = loadConfig(configFile);
-      const repository = await openStore(loaded.config.store, loaded.home, loaded.baseDir);
+      const repository = await openStore(loaded.config.store, loaded.home, loaded.baseDir, loaded.tenant);
       try {
         return await createRuntime(loaded, { plugins: options.plugins, repository });
       } catch (error) {
