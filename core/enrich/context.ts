@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import type { Alert } from '../spec/alert.js';
 import { ContextConfigSchema } from '../config/config-schema.js';
 import { DirtyKeys, type PersistentState } from '../pipeline/triage-state.js';
-import { type ContextStore, createContextState, type RuleFleet, type RuleHistory, type SubjectState, type StreamState } from './context-state.js';
+import { createContextState, type RuleFleet, type SubjectState, type StreamState } from './context-state.js';
 import { BASELINE_IMMATURE_REF } from '../pipeline/decide.js';
 import { tacticRank, tacticsOf, tacticName } from './attack-catalog.js';
 import type { EnrichContext, EnricherV1, Finding, ObservedOutcome, TickPeer } from './enricher.js';
@@ -65,6 +65,8 @@ export function createContextEnricher(options: Partial<ContextOptions> = {}): En
   const dirtyWave = new DirtyKeys('context.wave');
   const streamDirty = { value: false };
   let lastPrunedSecond: number | undefined;
+  /** The subject `observe` inserted last: the last in `subjects` order (a load makes new objects, so never matches a stale one). */
+  let mostRecentSubject: SubjectState | undefined;
   /** The other alerts of the second being judged, and the subjects they make notable (the wave). */
   /** Per subject, the alert types of the second being judged: the strongest intrinsic probability and their tactics. */
   let peerRules = new Map<string, Map<string, { intrinsic: number; tactics: string[] }>>();
@@ -335,8 +337,10 @@ export function createContextEnricher(options: Partial<ContextOptions> = {}): En
     const tactics = alert.attack.flatMap(tacticsOf);
     for (const key of subjectKeys(alert)) {
       let subject = subjects.get(key);
+      // Re-inserted so Map order is the LRU order, unless it is the last one in already (a flood on one host).
+      const isMostRecent = subject !== undefined && subject === mostRecentSubject;
       if (subject) {
-        subjects.delete(key); // re-insert: Map order is the LRU order
+        if (!isMostRecent) subjects.delete(key);
       } else {
         subject = { firstSeenMs: now, lastSeenMs: now, alerts: 0, rules: new Map() };
         if (subjects.size >= settings.maxEntities) {
@@ -349,7 +353,8 @@ export function createContextEnricher(options: Partial<ContextOptions> = {}): En
       }
       // Whether novelty counts is decided against the baseline before this alert joins it.
       const isMature = subject.rules.has(rule) ? false : baselineOf(subject, now).isMature;
-      subjects.set(key, subject);
+      if (!isMostRecent) subjects.set(key, subject);
+      mostRecentSubject = subject;
       dirtySubjects.touch(key);
       subject.lastSeenMs = Math.max(subject.lastSeenMs, now);
       subject.alerts += 1;

@@ -224,8 +224,6 @@ export function createTriageEngine(options: TriageEngineOptions): TriageEngine {
 
   function judge(alert: Alert, lookupDuplicate: boolean, previous?: TriageResult, knownFingerprint?: string, alertEvidenceDone?: readonly Evidence[], knownTimeMs?: number): Judged {
     const timeMs = knownTimeMs ?? Date.parse(alert.time);
-    const evidence: Evidence[] = alertEvidenceDone ? [...alertEvidenceDone] : [];
-    const context: EnrichContext = { timeMs, evidence };
     const fingerprint = knownFingerprint ?? fingerprintAlert(alert, config.group.bucketSeconds, timeMs);
     stats.triaged += 1;
     const cached = lookupDuplicate ? cachedFor(fingerprint) : undefined;
@@ -233,6 +231,8 @@ export function createTriageEngine(options: TriageEngineOptions): TriageEngine {
       stats.duplicates += 1;
       return { result: asDuplicate(alert, cached.result, createdAt()), outcome: cached.outcome, fingerprint, timeMs, isDuplicate: true };
     }
+    const evidence: Evidence[] = alertEvidenceDone ? [...alertEvidenceDone] : [];
+    const context: EnrichContext = { timeMs, evidence };
 
     for (const enricher of alertEvidenceDone ? tickEnrichers : enrichers) {
       const findings = previous && enricher.beginTick ? previousFindings(previous, enricher.id) : enricher.enrich(alert, context);
@@ -413,11 +413,32 @@ function createDuplicateMaker(bucketSeconds: number): (alert: Alert, original: T
   }
   return (alert, original, createdAt) => {
     const { originalId, summary, evidence, trace } = partsOf(original);
+    // Two literals rather than a conditional spread: a spread mid-literal builds the object slowly.
+    if (original.ruleAuthor) {
+      return {
+        alertId: alert.id,
+        platform: alert.source.platform,
+        ruleName: original.ruleName,
+        ruleAuthor: original.ruleAuthor,
+        verdict: original.verdict,
+        confidence: original.confidence,
+        probabilityMalicious: original.probabilityMalicious,
+        summary,
+        evidence,
+        attack: original.attack,
+        recommendedActions: original.recommendedActions,
+        trace,
+        engine: original.engine,
+        fingerprint: original.fingerprint,
+        duplicateOf: originalId,
+        alertTime: alert.time,
+        createdAt,
+      };
+    }
     return {
       alertId: alert.id,
       platform: alert.source.platform,
       ruleName: original.ruleName,
-      ...(original.ruleAuthor ? { ruleAuthor: original.ruleAuthor } : {}),
       verdict: original.verdict,
       confidence: original.confidence,
       probabilityMalicious: original.probabilityMalicious,

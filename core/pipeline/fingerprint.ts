@@ -23,6 +23,8 @@ export function fingerprintAlert(alert: Alert, bucketSeconds: number, timeMs = D
  * Fingerprints group alerts; they are not a security boundary, and this runs on every alert.
  */
 export function hash96(text: string): string {
+  // A flood hashes the same text alert after alert.
+  if (text === lastText) return lastHash;
   let first = 0x811c9dc5;
   let second = 0x01000193 ^ 0x5bd1e995;
   let third = 0x9e3779b9;
@@ -34,11 +36,17 @@ export function hash96(text: string): string {
   }
   second = Math.imul(second ^ (second >>> 15), 0xc2b2ae35);
   third = Math.imul(third ^ (third >>> 13), 0x27d4eb2f);
-  return hex8(first) + hex8(second) + hex8(third);
+  lastText = text;
+  lastHash = hex8(first) + hex8(second) + hex8(third);
+  return lastHash;
 }
 
+let lastText: string | undefined;
+let lastHash = '';
+const HEX_BYTES = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, '0'));
+
 function hex8(value: number): string {
-  return (value >>> 0).toString(16).padStart(8, '0');
+  return HEX_BYTES[(value >>> 24) & 0xff]! + HEX_BYTES[(value >>> 16) & 0xff]! + HEX_BYTES[(value >>> 8) & 0xff]! + HEX_BYTES[value & 0xff]!;
 }
 
 /** The rule and entities without the time bucket: the key memory and suppressions use. */

@@ -22,7 +22,7 @@ describe('resultJson', () => {
     const duplicates = results.filter((result) => result.duplicateOf !== undefined);
     expect(duplicates.length).toBeGreaterThanOrEqual(alerts.length);
     for (const result of results) expect(resultJson(result)).toBe(JSON.stringify(result));
-    // A second call returns the same text (it is cached per result object).
+    // A second call returns the same text (originals are cached per result object, duplicates written again).
     for (const result of duplicates) expect(resultJson(result)).toBe(JSON.stringify(result));
   });
 
