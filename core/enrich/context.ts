@@ -72,7 +72,18 @@ export function createContextEnricher(options: Partial<ContextOptions> = {}): En
   let peerRules = new Map<string, Map<string, { intrinsic: number; tactics: string[] }>>();
   let peerWave = new Map<string, number>();
 
-  function subjectKeys(alert: Alert): string[] {
+  /** The last alert's entities (kind, role, value) and subject keys: a flood asks for the same keys alert after alert. */
+  let lastEntityParts: string[] = [];
+  let lastSubjectKeys: readonly string[] = [];
+
+  function subjectKeys(alert: Alert): readonly string[] {
+    if (hasEntityParts(alert, lastEntityParts)) return lastSubjectKeys;
+    lastEntityParts = alert.entities.flatMap((entity) => [entity.kind, entity.role ?? '', entity.value]);
+    lastSubjectKeys = computeSubjectKeys(alert);
+    return lastSubjectKeys;
+  }
+
+  function computeSubjectKeys(alert: Alert): string[] {
     const keys: string[] = [];
     for (const entity of alert.entities) {
       if (entity.kind === 'host' || entity.kind === 'user') keys.push(`${entity.kind}:${entity.value.toLowerCase()}`);
@@ -334,7 +345,6 @@ export function createContextEnricher(options: Partial<ContextOptions> = {}): En
     pruneWave(now);
     const rule = alert.ruleName.toLowerCase();
     const hour = Math.floor(now / HOUR_MS);
-    const tactics = alert.attack.flatMap(tacticsOf);
     for (const key of subjectKeys(alert)) {
       let subject = subjects.get(key);
       // Re-inserted so Map order is the LRU order, unless it is the last one in already (a flood on one host).
@@ -373,7 +383,7 @@ export function createContextEnricher(options: Partial<ContextOptions> = {}): En
           novelAtFirst: isMature,
           bucket: Math.floor(now / BURST_BUCKET_MS),
           bucketCount: 0,
-          tactics,
+          tactics: alert.attack.flatMap(tacticsOf),
           intrinsic: outcome.intrinsicProbability,
         };
         subject.rules.set(rule, history);
@@ -448,6 +458,16 @@ export function createContextEnricher(options: Partial<ContextOptions> = {}): En
       return subjects.size;
     },
   };
+}
+
+/** Whether the alert's entities are, in order, the kinds, roles and values listed. */
+function hasEntityParts(alert: Alert, parts: readonly string[]): boolean {
+  if (alert.entities.length * 3 !== parts.length) return false;
+  for (let index = 0; index < alert.entities.length; index += 1) {
+    const entity = alert.entities[index]!;
+    if (entity.kind !== parts[index * 3] || (entity.role ?? '') !== parts[index * 3 + 1] || entity.value !== parts[index * 3 + 2]) return false;
+  }
+  return true;
 }
 
 /**

@@ -16,6 +16,17 @@ function contentKey(alert: Alert): string {
   return key;
 }
 
+/** Whether two alerts have the same contentKey, found without building it. */
+function sameContent(alert: Alert, other: Alert): boolean {
+  if (alert.ruleName !== other.ruleName || alert.entities.length !== other.entities.length) return false;
+  for (let index = 0; index < alert.entities.length; index += 1) {
+    const entity = alert.entities[index]!;
+    const otherEntity = other.entities[index]!;
+    if (entity.kind !== otherEntity.kind || (entity.role ?? '') !== (otherEntity.role ?? '') || entity.value !== otherEntity.value) return false;
+  }
+  return true;
+}
+
 /**
  * The canonical order of a batch: by second, then by what each alert is about (rule and entities),
  * then by id. A feed that shuffles alerts within a second is triaged in the same order, so gets the
@@ -39,7 +50,9 @@ export function canonicalIndexOrder(alerts: readonly Alert[]): { order: number[]
     let end = start + 1;
     while (end < order.length && seconds[order[end]!] === seconds[order[start]!]) end += 1;
     if (end - start > 1) {
-      const keyed = order.slice(start, end).map((index) => ({ index, content: contentKey(alerts[index]!), id: alerts[index]!.id }));
+      // A flood (one rule and entities all second long) has one content key: order by id alone, without building keys.
+      const isFlood = order.slice(start + 1, end).every((index) => sameContent(alerts[index]!, alerts[order[start]!]!));
+      const keyed = order.slice(start, end).map((index) => ({ index, content: isFlood ? '' : contentKey(alerts[index]!), id: alerts[index]!.id }));
       keyed.sort((left, right) => compare(left.content, right.content) || compare(left.id, right.id) || left.index - right.index);
       keyed.forEach((entry, offset) => {
         order[start + offset] = entry.index;

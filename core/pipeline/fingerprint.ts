@@ -1,4 +1,4 @@
-import type { Alert } from '../spec/alert.js';
+import type { Alert, Entity } from '../spec/alert.js';
 
 /** Entity kinds that identify "the same thing happening again". Command lines vary too much. */
 const KEY_KINDS = new Set(['host', 'user', 'ip', 'domain', 'url', 'hash', 'email', 'file', 'registry', 'cloud_resource']);
@@ -8,14 +8,48 @@ const KEY_KINDS = new Set(['host', 'user', 'ip', 'domain', 'url', 'hash', 'email
  * same event repeating, so the later one may reuse the earlier verdict.
  */
 export function fingerprintAlert(alert: Alert, bucketSeconds: number, timeMs = Date.parse(alert.time)): string {
+  const bucket = Math.floor(timeMs / 1000 / bucketSeconds);
+  // A flood fingerprints the same rule and entities alert after alert: reuse the last one's.
+  if (last !== undefined && bucket === last.bucket && alert.ruleName === last.ruleName && sameKeyEntities(alert.entities, last.entityParts)) return last.fingerprint;
   const keys: string[] = [];
   for (const entity of alert.entities) {
     if (KEY_KINDS.has(entity.kind)) keys.push(`${entity.kind}=${entity.value.toLowerCase()}`);
     else if (entity.kind === 'process') keys.push(`image=${(entity.properties?.image ?? '').toLowerCase()}`);
   }
-  keys.sort();
-  const bucket = Math.floor(timeMs / 1000 / bucketSeconds);
-  return hash96(`${alert.ruleName.toLowerCase()}\u0000${keys.join('\u0001')}\u0000${bucket}`);
+  sortStrings(keys);
+  const fingerprint = hash96(`${alert.ruleName.toLowerCase()}\u0000${keys.join('\u0001')}\u0000${bucket}`);
+  last = { bucket, ruleName: alert.ruleName, entityParts: alert.entities.flatMap(entityParts), fingerprint };
+  return fingerprint;
+}
+
+/** The last alert fingerprinted, by value (a caller may change an alert's entities in place). */
+let last: { bucket: number; ruleName: string; entityParts: string[]; fingerprint: string } | undefined;
+
+/** What the fingerprint reads of an entity: kind, value and, of a process, its image. */
+function entityParts(entity: Entity): string[] {
+  return [entity.kind, entity.value, entity.properties?.image ?? ''];
+}
+
+function sameKeyEntities(entities: readonly Entity[], parts: readonly string[]): boolean {
+  if (entities.length * 3 !== parts.length) return false;
+  for (let index = 0; index < entities.length; index += 1) {
+    const entity = entities[index]!;
+    if (entity.kind !== parts[index * 3] || entity.value !== parts[index * 3 + 1] || (entity.properties?.image ?? '') !== parts[index * 3 + 2]) return false;
+  }
+  return true;
+}
+
+/** In place, by UTF-16 code units as Array#sort does; insertion sort, because Array#sort allocates over 1 kB per call and a fingerprint has a few keys. */
+function sortStrings(values: string[]): void {
+  for (let index = 1; index < values.length; index += 1) {
+    const value = values[index]!;
+    let at = index;
+    while (at > 0 && values[at - 1]! > value) {
+      values[at] = values[at - 1]!;
+      at -= 1;
+    }
+    values[at] = value;
+  }
 }
 
 /**
