@@ -207,6 +207,12 @@ export const QueueConfigSchema = z
     /** Back-off between those tries: exponential from this, with full jitter, capped at maxBackoffSeconds. */
     backoffSeconds: z.number().positive().default(1),
     maxBackoffSeconds: z.number().positive().default(60),
+    /**
+     * A write-back another worker began less than this long ago is left to it (it may have lost its
+     * job's lock and still be writing); past it, that worker is taken to be dead and the write is
+     * taken over. Longer than one platform call with its retries.
+     */
+    writeBackLeaseSeconds: z.number().min(1).max(3600).default(120),
     /** Seconds `verdict worker` waits for in-flight jobs on SIGTERM before handing them back to the queue. */
     shutdownSeconds: z.number().positive().default(30),
     /** Rate limits every worker shares (token buckets in Redis): the LLM endpoint, and each platform's write-back quota. */

@@ -43,11 +43,15 @@ export function createQueueProducer(config: QueueConfig, given?: Redis): QueuePr
   // A producer fails within seconds while Redis is down (the caller keeps its checkpoint, or answers 503).
   const connection = given ?? redisConnection(config.redis, { failFast: true });
   const ownsConnection = given === undefined;
+  // Connection errors reach the caller through the failing command (withRedis), with the fix;
+  // without a listener ioredis would also print each one with its stack.
+  if (ownsConnection) connection.on('error', () => undefined);
   const queues = new Map<string, Queue>();
   async function queueOf(tenant: string): Promise<Queue> {
     let queue = queues.get(tenant);
     if (!queue) {
       queue = new Queue(triageQueueName(tenant), { connection, prefix: config.prefix });
+      queue.on('error', () => undefined); // reported by the failing command instead
       queues.set(tenant, queue);
       // One job of a tenant at a time across every worker: the tenant's stream is judged in order.
       await queue.setGlobalConcurrency(1);

@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { type Job, UnrecoverableError, WaitingError, Worker, Queue } from 'bullmq';
 import type { Logger } from 'pino';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
@@ -65,6 +67,8 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
   connection.on('error', (error: Error) => logger.warn({ 'error.message': error.message }, `Redis at ${describeRedis(config.redis)}: ${error.message}`));
   const limits = createSharedRateLimits(config, connection);
   const deadLetters = new Queue(DEAD_LETTER_QUEUE, { connection, prefix: config.prefix });
+  // Redis failures are logged once, by the connection's listener above.
+  deadLetters.on('error', () => undefined);
   const metrics = createWorkerMetrics();
   const fixedTenants = options.tenants?.length ? options.tenants : config.tenants;
   const runtimes = new Map<string, Promise<VerdictRuntime>>();
@@ -73,6 +77,8 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
   const platforms = new Map<string, PlatformPluginV1>();
   const sleepers = new Set<() => void>();
   let isStopping = false;
+  /** This process's claim on the write-backs it begins (see deliverResults). */
+  const claim = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
 
   const sleep = (milliseconds: number): Promise<void> =>
     new Promise((resolve) => {
@@ -122,7 +128,12 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
     let written = { delivered: 0, alreadyDelivered: 0 };
     if (job.writeBack !== undefined) {
       const platform = job.writeBack;
-      written = await deliverResults(runtime.repository, platformOf(platform), outcome.results, () => limits.beforeWriteBack(platform));
+      written = await deliverResults(runtime.repository, platformOf(platform), outcome.results, {
+        beforeCall: () => limits.beforeWriteBack(platform),
+        claim,
+        leaseSeconds: config!.writeBackLeaseSeconds,
+        sleep,
+      });
     }
     return { triaged: outcome.results.length, deadLettered: outcome.failures.length, ...written };
   }
@@ -195,6 +206,7 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
     });
     workers.set(tenant, worker);
     const queue = new Queue(triageQueueName(tenant), { connection, prefix: config!.prefix });
+    queue.on('error', () => undefined);
     queues.set(tenant, queue);
     void queue.setGlobalConcurrency(1).catch(() => undefined);
     logger.info({ 'verdict.tenant': tenant }, `consuming the triage queue of ${tenant}`);
@@ -247,7 +259,7 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
 /** Exponential from backoffSeconds, capped, with full jitter (so a fleet does not retry in step). */
 export function backoffMs(config: Pick<QueueConfig, 'backoffSeconds' | 'maxBackoffSeconds'>, attempt: number, random = Math.random): number {
   const ceiling = Math.min(config.maxBackoffSeconds, config.backoffSeconds * 2 ** (attempt - 1)) * 1000;
-  return ceiling / 2 + random() * (ceiling / 2);
+  return random() * ceiling;
 }
 
 function isRedisFailure(error: unknown): boolean {

@@ -81,30 +81,58 @@ export async function runConnectorCycle(runtime: VerdictRuntime, plugin: Platfor
   return { pulled: page.alerts.length, triaged, enqueued, delivered, alreadyDelivered, deadLettered, dispositions };
 }
 
+/** How a worker writes back alongside others (the connector, alone, needs none of it). */
+export interface DeliveryOptions {
+  /** Waits for the platform's shared write-back quota before each call. */
+  beforeCall?: () => Promise<void>;
+  /** This process's claim on the attempts it begins (unique per worker process). */
+  claim?: string;
+  /**
+   * A pending write-back claimed by another process less than this long ago is theirs: wait for
+   * it to be done (then skip it) or to lapse (they died; then take it over).
+   */
+  leaseSeconds?: number;
+  sleep?: (milliseconds: number) => Promise<void>;
+}
+
 /**
  * Writes verdicts back to a platform exactly once: the ledger key is recorded ('pending') before
  * the platform call and marked 'done' after it; a done key is skipped, a pending one (a crash
  * mid-call) is handed back to the plugin, which checks the platform's own marker first.
- * `beforeCall` waits for the platform's shared write-back quota (workers).
  */
 export async function deliverResults(
   repository: VerdictRepository,
   plugin: PlatformPluginV1,
   results: readonly TriageResult[],
-  beforeCall: () => Promise<void> = async () => undefined,
+  options: DeliveryOptions = {},
 ): Promise<{ delivered: number; alreadyDelivered: number }> {
   if (!plugin.deliverResult) throw new VerdictError(`platform ${plugin.platform} cannot write back: use its push integration (POST /v1/triage) instead`);
+  const sleep = options.sleep ?? ((milliseconds: number) => new Promise<void>((resolve) => setTimeout(resolve, milliseconds)));
   let delivered = 0;
   let alreadyDelivered = 0;
   const target = writeBackTarget(plugin.platform);
   for (const result of results) {
     const key = deliveryKey(result, target);
-    const ledger = await repository.beginDelivery({ key, alertId: result.alertId, target, at: new Date().toISOString() });
+    const begin = () =>
+      repository.beginDelivery({
+        key,
+        alertId: result.alertId,
+        target,
+        at: new Date().toISOString(),
+        ...(options.claim !== undefined ? { claim: options.claim } : {}),
+        ...(options.leaseSeconds !== undefined ? { leaseSeconds: options.leaseSeconds } : {}),
+      });
+    let ledger = await begin();
+    // Another worker holds it (it lost its job's lock but is still writing): wait it out.
+    while (ledger.state === 'pending' && options.claim !== undefined && ledger.claim !== options.claim) {
+      await sleep(200);
+      ledger = await begin();
+    }
     if (ledger.state === 'done') {
       alreadyDelivered += 1;
       continue;
     }
-    await beforeCall();
+    await options.beforeCall?.();
     await plugin.deliverResult(plugin.renderResult(result), result);
     await repository.completeDelivery(key, new Date().toISOString());
     delivered += 1;

@@ -176,6 +176,16 @@ CREATE TABLE state_versions (
 );
 `,
   },
+  {
+    version: 7,
+    name: 'delivery-claims',
+    // Who holds a pending write-back: a worker that lost its job's lock (Redis away, a long pause)
+    // may still be writing when another worker takes the job; the second waits for the first's
+    // claim to finish or lapse instead of writing the same verdict again.
+    sql: `
+ALTER TABLE deliveries ADD COLUMN claim TEXT;
+`,
+  },
 ];
 
 /** `GENERATED_ID` marks an auto-increment key; each dialect spells it its own way. */

@@ -22,6 +22,7 @@ import {
   verdictParameters,
   entityRows,
   withoutNul,
+  lapsedBefore,
 } from './row-mapping.js';
 
 /** Any key: migrations from several Verdict processes starting at once run one after another. */
@@ -220,7 +221,7 @@ export async function createPostgresRepository(url: string, options: { schema?: 
       return changes(SQL.expireApprovals, [now, now]);
     },
     async beginDelivery(entry) {
-      await changes(SQL.beginDelivery, [entry.key, entry.alertId, entry.target, entry.at]);
+      await changes(SQL.beginDelivery, [entry.key, entry.alertId, entry.target, entry.at, entry.claim ?? null, lapsedBefore(entry)]);
       return deliveryFromRow((await rows(SQL.selectDelivery, [entry.key]))[0] ?? {});
     },
     async completeDelivery(key, at) {

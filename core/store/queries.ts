@@ -47,8 +47,12 @@ export const SQL = {
   decideApproval: `UPDATE approvals SET status = ?, decided_by = ?, decided_at = ?, comment = ? WHERE id = ? AND status = 'pending'`,
   expireApprovals: `UPDATE approvals SET status = 'expired', decided_at = ? WHERE status = 'pending' AND expires_at <= ?`,
   // A done delivery is never reopened; a pending one (an attempt that crashed) counts another attempt.
-  beginDelivery: `INSERT INTO deliveries (delivery_key, alert_id, target, state, attempts, started_at, done_at) VALUES (?, ?, ?, 'pending', 1, ?, NULL)
-    ON CONFLICT (delivery_key) DO UPDATE SET attempts = deliveries.attempts + 1 WHERE deliveries.state = 'pending'`,
+  // Parameters (key, alert id, target, at, claim, lapsed-before): a new key is claimed; a pending
+  // one is taken over only when its claim started before `lapsed-before` (the holder died or
+  // gave up); a done one is left as it is.
+  beginDelivery: `INSERT INTO deliveries (delivery_key, alert_id, target, state, attempts, started_at, done_at, claim) VALUES (?, ?, ?, 'pending', 1, ?, NULL, ?)
+    ON CONFLICT (delivery_key) DO UPDATE SET attempts = deliveries.attempts + 1, started_at = excluded.started_at, claim = excluded.claim
+    WHERE deliveries.state = 'pending' AND deliveries.started_at < ?`,
   completeDelivery: `UPDATE deliveries SET state = 'done', done_at = ? WHERE delivery_key = ?`,
   selectDelivery: 'SELECT * FROM deliveries WHERE delivery_key = ?',
   deleteExpiredSignatures: 'DELETE FROM seen_signatures WHERE expires_at <= ?',

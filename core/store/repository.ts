@@ -124,6 +124,8 @@ export interface DeliveryRecord {
   attempts: number;
   startedAt: string;
   doneAt: string | undefined;
+  /** Who holds the pending attempt (a worker's id); undefined when the caller gave none. */
+  claim: string | undefined;
 }
 
 /**
@@ -199,10 +201,12 @@ export interface VerdictRepository {
   /** Marks every pending approval whose expiresAt is at or before `now` expired; returns how many. */
   expireApprovals(now: string): Promise<number>;
   /**
-   * Records that a write-back is about to be attempted (state 'pending', one more attempt) and
-   * returns the ledger row as it now stands; a 'done' row is returned unchanged.
+   * Records that a write-back is about to be attempted (state 'pending', one more attempt, this
+   * claim) and returns the ledger row as it now stands; a 'done' row is returned unchanged. With
+   * `leaseSeconds`, a pending row claimed by someone else less than that long ago is also left as
+   * it is (its `claim` then differs from the caller's): another worker is writing it right now.
    */
-  beginDelivery(entry: { key: string; alertId: string; target: string; at: string }): Promise<DeliveryRecord>;
+  beginDelivery(entry: { key: string; alertId: string; target: string; at: string; claim?: string; leaseSeconds?: number }): Promise<DeliveryRecord>;
   /** Marks a write-back done: later attempts with the same key are skipped. */
   completeDelivery(key: string, at: string): Promise<void>;
   getDelivery(key: string): Promise<DeliveryRecord | undefined>;

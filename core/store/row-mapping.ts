@@ -150,7 +150,18 @@ export function deliveryFromRow(row: Row): DeliveryRecord {
     attempts: Number(row.attempts),
     startedAt: String(row.started_at),
     doneAt: optionalText(row.done_at),
+    claim: optionalText(row.claim),
   };
+}
+
+/**
+ * The instant before which a pending claim has lapsed: `at` minus the lease (an ISO time, compared
+ * as text). Without a lease any pending claim is taken over (one process: a pending row is its own
+ * crashed attempt).
+ */
+export function lapsedBefore(entry: { at: string; leaseSeconds?: number | undefined }): string {
+  if (entry.leaseSeconds === undefined) return '9999-12-31T23:59:59.999Z';
+  return new Date(Date.parse(entry.at) - entry.leaseSeconds * 1000).toISOString();
 }
 
 export function requestRecordFromRow(row: Row): RequestRecord {

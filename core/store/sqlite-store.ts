@@ -21,6 +21,7 @@ import {
   tokenParameters,
   verdictParameters,
   entityRows,
+  lapsedBefore,
 } from './row-mapping.js';
 import { createInThreadWriter, createWorkerWriter, STATE_CONFLICT_CODE, type WriteStatement } from './sqlite-writer.js';
 import { StateConflictError } from './store-errors.js';
@@ -197,7 +198,7 @@ export function createSqliteRepository(file: string): VerdictRepository {
       return changes ?? 0;
     },
     async beginDelivery(entry) {
-      await write({ sql: SQL.beginDelivery, rows: [[entry.key, entry.alertId, entry.target, entry.at]] });
+      await write({ sql: SQL.beginDelivery, rows: [[entry.key, entry.alertId, entry.target, entry.at, entry.claim ?? null, lapsedBefore(entry)]] });
       return deliveryFromRow(all(SQL.selectDelivery, entry.key)[0] ?? {});
     },
     async completeDelivery(key, at) {

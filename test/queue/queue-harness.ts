@@ -26,7 +26,14 @@ export interface Deployment {
   close(): Promise<void>;
 }
 
-export async function createDeployment(input: { name: string; redisUrl: string; postgresUrl: string; queue?: Partial<QueueConfig>; platforms?: Record<string, unknown> }): Promise<Deployment> {
+export async function createDeployment(input: {
+  name: string;
+  redisUrl: string;
+  postgresUrl: string;
+  queue?: Partial<QueueConfig>;
+  platforms?: Record<string, unknown>;
+  extraConfig?: Record<string, unknown>;
+}): Promise<Deployment> {
   const work = mkdtempSync(join(tmpdir(), `verdict-${input.name}-`));
   const schema = `${input.name.replaceAll('-', '_')}_${process.pid}`;
   const queue = QueueConfigSchema.parse({
@@ -48,6 +55,7 @@ export async function createDeployment(input: { name: string; redisUrl: string; 
       queue: { ...queue, redis: '${VERDICT_REDIS_URL}' },
       fieldMaps: { ait: AIT_EXPORT_FIELD_MAP },
       ...(input.platforms ? { platforms: input.platforms } : {}),
+      ...input.extraConfig,
     }),
   );
   const env = { VERDICT_HOME: work, VERDICT_STORE_URL: input.postgresUrl, VERDICT_REDIS_URL: input.redisUrl, VERDICT_LOG_LEVEL: 'info' };

@@ -343,10 +343,21 @@ export function runRepositorySuite(name: string, factory: () => Promise<Reposito
       expect(await repository.getDelivery('vk-1')).toBeUndefined();
       expect(await repository.beginDelivery(entry)).toMatchObject({ key: 'vk-1', alertId: 'a1', state: 'pending', attempts: 1, doneAt: undefined });
       // A crash left it pending: the next attempt counts, and still says pending.
-      expect(await repository.beginDelivery({ ...entry, at: '2026-01-01T00:01:00.000Z' })).toMatchObject({ state: 'pending', attempts: 2, startedAt: entry.at });
+      expect(await repository.beginDelivery({ ...entry, at: '2026-01-01T00:01:00.000Z' })).toMatchObject({ state: 'pending', attempts: 2, startedAt: '2026-01-01T00:01:00.000Z' });
       await repository.completeDelivery('vk-1', '2026-01-01T00:02:00.000Z');
       expect(await repository.beginDelivery({ ...entry, at: '2026-01-01T00:03:00.000Z' })).toMatchObject({ state: 'done', attempts: 2, doneAt: '2026-01-01T00:02:00.000Z' });
       expect(await repository.getDelivery('vk-1')).toMatchObject({ state: 'done' });
+    });
+
+    it('leases a pending write-back to the worker that claimed it until the lease lapses', async () => {
+      const entry = { key: 'vk-lease', alertId: 'a1', target: 'splunk:write-back', leaseSeconds: 60 };
+      expect(await repository.beginDelivery({ ...entry, at: '2026-01-01T00:00:00.000Z', claim: 'worker-a' })).toMatchObject({ state: 'pending', claim: 'worker-a', attempts: 1 });
+      // Worker b took the job over (a lost lock) while a still writes: a keeps it.
+      expect(await repository.beginDelivery({ ...entry, at: '2026-01-01T00:00:30.000Z', claim: 'worker-b' })).toMatchObject({ state: 'pending', claim: 'worker-a', attempts: 1 });
+      // Past the lease, a is taken for dead: b claims it.
+      expect(await repository.beginDelivery({ ...entry, at: '2026-01-01T00:01:01.000Z', claim: 'worker-b' })).toMatchObject({ state: 'pending', claim: 'worker-b', attempts: 2 });
+      await repository.completeDelivery('vk-lease', '2026-01-01T00:01:02.000Z');
+      expect(await repository.beginDelivery({ ...entry, at: '2026-01-01T00:05:00.000Z', claim: 'worker-a' })).toMatchObject({ state: 'done', claim: 'worker-b' });
     });
 
     it('remembers webhook signatures until they expire: a replay is refused', async () => {

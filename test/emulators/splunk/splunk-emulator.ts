@@ -39,6 +39,11 @@ export interface FaultPlan {
   method?: string;
   /** Matching requests let through before the faults start (a storm in the middle of a run). */
   after?: number;
+  /**
+   * A stall: the request is held this long before it is answered — with `status` when that is an
+   * error, or served normally when `status` is 200 (a slow splunkd, not a failing one).
+   */
+  stallMs?: number;
 }
 
 export interface RequestRecord {
@@ -96,8 +101,13 @@ export async function startSplunkEmulator(options: SplunkEmulatorOptions = {}): 
     if (fault && (fault.after ?? 0) > 0) fault.after = (fault.after ?? 0) - 1;
     else if (fault) {
       fault.count -= 1;
-      const headers: Record<string, string> = fault.retryAfterSeconds === undefined ? {} : { 'Retry-After': String(fault.retryAfterSeconds) };
-      return send(fault.status, { messages: [{ type: 'ERROR', text: fault.status === 429 ? 'Too many requests' : 'Service temporarily unavailable' }] }, headers);
+      if (fault.stallMs) await new Promise((resolve) => setTimeout(resolve, fault.stallMs));
+      // The client gave up during the stall: nothing to answer, nothing done.
+      if (request.socket.destroyed) return;
+      if (fault.status !== 200) {
+        const headers: Record<string, string> = fault.retryAfterSeconds === undefined ? {} : { 'Retry-After': String(fault.retryAfterSeconds) };
+        return send(fault.status, { messages: [{ type: 'ERROR', text: fault.status === 429 ? 'Too many requests' : 'Service temporarily unavailable' }] }, headers);
+      }
     }
 
     // splunkd paths: /servicesNS/<owner>/<app>/<rest> is /services/<rest> in that namespace.
