@@ -216,6 +216,9 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
     const tenants = fixedTenants.length > 0 ? fixedTenants : await connection.smembers(tenantsKey(config!));
     for (const tenant of tenants) consume(tenant);
   }
+  // A fixed tenant list is opened now (store, memory, state): the worker is ready when it says so,
+  // and the first job of each tenant does not pay for it.
+  for (const tenant of fixedTenants) await runtimeOf(tenant);
   await discover();
   const discovery = fixedTenants.length > 0 ? undefined : setInterval(() => void discover().catch(() => undefined), options.discoverEveryMs ?? 2000);
 
