@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { TenantIdSchema, type QueueConfig } from '../config/config-schema.js';
 
@@ -22,6 +22,10 @@ export const TriageJobSchema = z
     writeBack: z.string().min(1).max(60).optional(),
     /** An asynchronous API request whose answer the worker stores (GET /v1/jobs/:id). */
     requestId: z.string().min(1).max(300).optional(),
+    /** Who asked (token holder), for that request's approvals and audit entry. */
+    actor: z.string().min(1).max(200).optional(),
+    /** The request was one alert (not a batch): a record that fails is answered 400, as in-process. */
+    single: z.boolean().optional(),
     records: z.array(z.unknown()).min(1).max(10_000),
     enqueuedAt: z.string(),
   })
@@ -55,7 +59,7 @@ export function tenantsKey(config: QueueConfig): string {
  */
 export function triageJobId(job: Omit<TriageJob, 'enqueuedAt'>): string {
   const hash = createHash('sha256');
-  hash.update(JSON.stringify([job.tenant, job.source, job.platform ?? '', job.map ?? '', job.writeBack ?? '', job.requestId ?? '']));
+  hash.update(JSON.stringify([job.tenant, job.source, job.platform ?? '', job.map ?? '', job.writeBack ?? '', job.requestId ?? '', job.actor ?? '', job.single ?? false]));
   for (const record of job.records) hash.update(typeof record === 'string' ? record : (JSON.stringify(record) ?? 'undefined'));
   return hash.digest('hex').slice(0, 40);
 }
@@ -65,8 +69,10 @@ export function triageJobId(job: Omit<TriageJob, 'enqueuedAt'>): string {
  * failing (a Redis restart pauses the work, it does not lose it); with `failFast` (producers) a
  * command fails after a few reconnect attempts, so the caller can answer or retry.
  */
-export function redisConnection(url: string, options: { failFast?: boolean } = {}): Redis {
-  return new Redis(url, {
+export async function redisConnection(url: string, options: { failFast?: boolean } = {}): Promise<Redis> {
+  // Loaded when first needed: commands that never touch a queue do not pay for the client.
+  const { Redis: Client } = await import('ioredis');
+  return new Client(url, {
     maxRetriesPerRequest: options.failFast ? 3 : null,
     retryStrategy: (times) => Math.min(100 * 2 ** Math.min(times, 5), 2000),
   });

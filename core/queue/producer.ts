@@ -1,4 +1,4 @@
-import { Queue } from 'bullmq';
+import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { QueueConfig } from '../config/config-schema.js';
 import { VerdictError } from '../spec/errors.js';
@@ -11,6 +11,8 @@ export interface EnqueueRequest {
   map?: string | undefined;
   writeBack?: string | undefined;
   requestId?: string | undefined;
+  actor?: string | undefined;
+  single?: boolean | undefined;
 }
 
 export interface QueueDepth {
@@ -29,7 +31,7 @@ export interface QueueProducer {
    * `secondOf`, a job ends between seconds, never inside one (as `verdict triage` cuts batches), up
    * to 4 × jobSize. Resolves once Redis has every job: only then may a connector move its checkpoint.
    */
-  enqueue(request: EnqueueRequest, records: readonly unknown[], secondOf?: (record: unknown) => number | undefined): Promise<{ jobIds: string[] }>;
+  enqueue(request: EnqueueRequest, records: readonly unknown[], secondOf?: (record: unknown) => number | undefined, options?: { whole?: boolean }): Promise<{ jobIds: string[] }>;
   depth(tenant: string): Promise<QueueDepth>;
   /** Every tenant that has enqueued work. */
   tenants(): Promise<string[]>;
@@ -40,17 +42,24 @@ export interface QueueProducer {
 export const KEEP_COMPLETED_SECONDS = 86_400;
 
 export function createQueueProducer(config: QueueConfig, given?: Redis): QueueProducer {
+  // bullmq and ioredis load on first use: commands that never enqueue do not pay for them.
   // A producer fails within seconds while Redis is down (the caller keeps its checkpoint, or answers 503).
-  const connection = given ?? redisConnection(config.redis, { failFast: true });
   const ownsConnection = given === undefined;
-  // Connection errors reach the caller through the failing command (withRedis), with the fix;
-  // without a listener ioredis would also print each one with its stack.
-  if (ownsConnection) connection.on('error', () => undefined);
+  const ready = (async () => {
+    const [{ Queue: QueueClass }, connection] = await Promise.all([import('bullmq'), given ?? redisConnection(config.redis, { failFast: true })]);
+    // Connection errors reach the caller through the failing command (withRedis), with the fix;
+    // without a listener ioredis would also print each one with its stack.
+    if (ownsConnection) connection.on('error', () => undefined);
+    return { QueueClass, connection };
+  })();
+  // An unused producer that never connected must not leave an unhandled rejection behind.
+  ready.catch(() => undefined);
   const queues = new Map<string, Queue>();
   async function queueOf(tenant: string): Promise<Queue> {
+    const { QueueClass, connection } = await ready;
     let queue = queues.get(tenant);
     if (!queue) {
-      queue = new Queue(triageQueueName(tenant), { connection, prefix: config.prefix });
+      queue = new QueueClass(triageQueueName(tenant), { connection, prefix: config.prefix });
       queue.on('error', () => undefined); // reported by the failing command instead
       queues.set(tenant, queue);
       // One job of a tenant at a time across every worker: the tenant's stream is judged in order.
@@ -60,10 +69,11 @@ export function createQueueProducer(config: QueueConfig, given?: Redis): QueuePr
     return queue;
   }
   return {
-    async enqueue(request, records, secondOf) {
+    async enqueue(request, records, secondOf, options = {}) {
       const queue = await withRedis(config, () => queueOf(request.tenant));
       const jobIds: string[] = [];
-      for (const [start, end] of jobBounds(records, config.jobSize, secondOf)) {
+      // `whole`: one job, whatever its size (an API request is answered as one).
+      for (const [start, end] of options.whole ? [[0, records.length] as [number, number]] : jobBounds(records, config.jobSize, secondOf)) {
         const job: TriageJob = {
           v: 1,
           tenant: request.tenant,
@@ -72,6 +82,8 @@ export function createQueueProducer(config: QueueConfig, given?: Redis): QueuePr
           ...(request.map !== undefined ? { map: request.map } : {}),
           ...(request.writeBack !== undefined ? { writeBack: request.writeBack } : {}),
           ...(request.requestId !== undefined ? { requestId: request.requestId } : {}),
+          ...(request.actor !== undefined ? { actor: request.actor } : {}),
+          ...(request.single !== undefined ? { single: request.single } : {}),
           records: records.slice(start, end),
           enqueuedAt: new Date().toISOString(),
         };
@@ -86,11 +98,12 @@ export function createQueueProducer(config: QueueConfig, given?: Redis): QueuePr
       return { tenant, waiting: counts.waiting ?? 0, active: counts.active ?? 0, delayed: counts.delayed ?? 0, failed: counts.failed ?? 0, completed: counts.completed ?? 0 };
     },
     async tenants() {
-      return (await withRedis(config, () => connection.smembers(tenantsKey(config)))).sort();
+      return (await withRedis(config, async () => (await ready).connection.smembers(tenantsKey(config)))).sort();
     },
     async close() {
       await Promise.all([...queues.values()].map((queue) => queue.close()));
-      if (ownsConnection) await connection.quit().catch(() => connection.disconnect());
+      const opened = await ready.catch(() => undefined);
+      if (opened && ownsConnection) await opened.connection.quit().catch(() => opened.connection.disconnect());
     },
   };
 }

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import type { RateLimiterRedis } from 'rate-limiter-flexible';
 import type { QueueConfig } from '../config/config-schema.js';
 
 /**
@@ -14,7 +14,8 @@ export interface SharedRateLimits {
   beforeWriteBack(platform: string): Promise<void>;
 }
 
-export function createSharedRateLimits(config: QueueConfig, redis: Redis, sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))): SharedRateLimits {
+export async function createSharedRateLimits(config: QueueConfig, redis: Redis, sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))): Promise<SharedRateLimits> {
+  const { RateLimiterRedis, RateLimiterRes } = await import('rate-limiter-flexible');
   const limiters = new Map<string, RateLimiterRedis>();
   const limiter = (name: string, limit: { requests: number; perSeconds: number }): RateLimiterRedis => {
     let found = limiters.get(name);

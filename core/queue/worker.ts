@@ -1,12 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { type Job, UnrecoverableError, WaitingError, Worker, Queue } from 'bullmq';
+import type { Job, Queue, Worker } from 'bullmq';
 import type { Logger } from 'pino';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { forTenant, type LoadedConfig } from '../config/load-config.js';
 import type { QueueConfig } from '../config/config-schema.js';
 import { deliverResults } from '../runtime/connector.js';
-import { createRuntime, type VerdictRuntime } from '../runtime/runtime.js';
+import { createRuntime, type BatchOutcome, type VerdictRuntime } from '../runtime/runtime.js';
+import { problemBody } from '../server/http-error.js';
+import { REQUEST_RECORD_TTL_MS } from '../server/request-records.js';
+import { fieldErrors, recordTriageOutcome, triageOutcomeJson } from '../server/triage-service.js';
 import { ConfigError, VerdictError } from '../spec/errors.js';
 import type { PlatformPluginV1 } from '../spec/plugin.js';
 import { toFieldIssues } from '../spec/zod-issues.js';
@@ -63,10 +66,12 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
   const { loaded, logger } = options;
   const config = loaded.config.queue;
   if (!config) throw new ConfigError(`verdict worker needs a queue section (queue.redis) in ${loaded.file ?? 'the config'}: see docs/deployment.md`);
-  const connection = redisConnection(config.redis);
+  // Loaded here, not at the top: commands that never run a worker do not pay for bullmq.
+  const { Queue: QueueClass, Worker: WorkerClass, UnrecoverableError, WaitingError } = await import('bullmq');
+  const connection = await redisConnection(config.redis);
   connection.on('error', (error: Error) => logger.warn({ 'error.message': error.message }, `Redis at ${describeRedis(config.redis)}: ${error.message}`));
-  const limits = createSharedRateLimits(config, connection);
-  const deadLetters = new Queue(DEAD_LETTER_QUEUE, { connection, prefix: config.prefix });
+  const limits = await createSharedRateLimits(config, connection);
+  const deadLetters = new QueueClass(DEAD_LETTER_QUEUE, { connection, prefix: config.prefix });
   // Redis failures are logged once, by the connection's listener above.
   deadLetters.on('error', () => undefined);
   const metrics = createWorkerMetrics();
@@ -125,6 +130,7 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
       ...(job.platform !== undefined ? { platform: job.platform } : {}),
       ...(fieldMap ? { fieldMap } : {}),
     });
+    if (job.requestId !== undefined) await answerRequest(runtime, job, job.requestId, outcome);
     let written = { delivered: 0, alreadyDelivered: 0 };
     if (job.writeBack !== undefined) {
       const platform = job.writeBack;
@@ -185,7 +191,7 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
   function consume(tenant: string): void {
     if (workers.has(tenant) || isStopping) return;
     const lockMs = config!.lockSeconds * 1000;
-    const worker = new Worker(triageQueueName(tenant), (job, token) => processJob(tenant, job, token), {
+    const worker = new WorkerClass(triageQueueName(tenant), (job, token) => processJob(tenant, job, token), {
       connection,
       prefix: config!.prefix,
       concurrency: 1,
@@ -205,7 +211,7 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
       });
     });
     workers.set(tenant, worker);
-    const queue = new Queue(triageQueueName(tenant), { connection, prefix: config!.prefix });
+    const queue = new QueueClass(triageQueueName(tenant), { connection, prefix: config!.prefix });
     queue.on('error', () => undefined);
     queues.set(tenant, queue);
     void queue.setGlobalConcurrency(1).catch(() => undefined);
@@ -257,6 +263,33 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
       await connection.quit().catch(() => connection.disconnect());
     },
   };
+}
+
+/**
+ * A queued API request (POST /v1/triage?async=true): its approvals and audit entry, then the
+ * answer stored under its job id, as the service would have stored it.
+ */
+async function answerRequest(runtime: VerdictRuntime, job: TriageJob, requestId: string, outcome: BatchOutcome): Promise<void> {
+  const now = new Date();
+  const actor = job.actor ?? 'unknown';
+  await recordTriageOutcome(runtime.repository, outcome, { actor, source: job.source, now, approvalTtlSeconds: Math.round(runtime.loaded.config.server.approvalTtlHours * 3600) });
+  const failed = job.single === true && outcome.failures.length > 0;
+  const response = failed
+    ? JSON.stringify(
+        problemBody(
+          400,
+          outcome.failures[0]!.error.message,
+          requestId,
+          outcome.failures.flatMap(({ index, error }) => fieldErrors(index, error)),
+        ),
+      )
+    : triageOutcomeJson(outcome);
+  await runtime.repository.completeRequest(requestId, {
+    statusCode: failed ? 400 : 200,
+    response,
+    completedAt: now.toISOString(),
+    expiresAt: new Date(now.getTime() + REQUEST_RECORD_TTL_MS).toISOString(),
+  });
 }
 
 /** Exponential from backoffSeconds, capped, with full jitter (so a fleet does not retry in step). */

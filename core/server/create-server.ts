@@ -5,6 +5,7 @@ import { InvalidAlertError } from '../spec/errors.js';
 import type { PlatformPluginV1 } from '../spec/plugin.js';
 import { createAuthenticator } from './auth.js';
 import { HttpError, sendProblem } from './http-error.js';
+import { createQueueProducer } from '../queue/producer.js';
 import { createServerLogger, requestLogFields } from './logging.js';
 import { createServerMetrics } from './metrics.js';
 import { createRateLimiter } from './rate-limit.js';
@@ -40,7 +41,9 @@ export function createServer(input: CreateServerInput): FastifyInstance {
   const logger = createServerLogger(options.logLevel, options.logStream);
   const metrics = createServerMetrics();
   metrics.instrumentRepository(runtime.repository);
-  const context: ServerContext = { runtime, options, metrics };
+  // With a queue section, asynchronous requests go to the tenant's queue for `verdict worker`.
+  const queue = runtime.loaded.config.queue ? createQueueProducer(runtime.loaded.config.queue) : undefined;
+  const context: ServerContext = { runtime, options, metrics, ...(queue ? { queue } : {}) };
   const authenticator = createAuthenticator(runtime.repository, (error) => logger.warn({ 'error.message': (error as Error).message }, 'could not record token use'));
   const limiter = createRateLimiter(options.rateLimit);
   // Failed authentications (bad token, bad signature) count per source address, before any auth
@@ -83,6 +86,7 @@ export function createServer(input: CreateServerInput): FastifyInstance {
     }
     parseJson(request, String(body), done);
   });
+  if (queue) app.addHook('onClose', async () => queue.close());
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);

@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
 import { signHookBody, SIGNATURE_HEADER, TIMESTAMP_HEADER } from './hook-signature.js';
 import { HttpError, PROBLEM_CONTENT_TYPE, problemBody } from './http-error.js';
+import type { BatchOptions } from '../runtime/runtime.js';
 import type { ServerContext } from './server-context.js';
 
 /** `Idempotency-Key` (draft-ietf-httpapi-idempotency-key-header): printable ASCII, at most 255 characters. */
@@ -94,6 +95,11 @@ export interface JobRunner {
    * there signed with the server's callback secret.
    */
   start(request: FastifyRequest, requestHash: string, callbackUrl: URL | undefined, run: () => Promise<Answer>): Promise<Answer>;
+  /**
+   * Scale-out: claims the job id like `start`, but puts the batch on the tenant's queue; a worker
+   * triages it and stores the answer under the job id, which GET /v1/jobs/{id} reads.
+   */
+  enqueue(request: FastifyRequest, requestHash: string, prepared: { records: unknown[]; isSingle: boolean; batchOptions: BatchOptions; map: string | undefined }): Promise<Answer>;
   /** Resolves once every job started has finished (server shutdown waits on it). */
   drain(): Promise<void>;
 }
@@ -159,6 +165,35 @@ export function createJobRunner(context: ServerContext, log: FastifyBaseLogger):
       })().catch((error: unknown) => log.error({ 'error.message': (error as Error).message, 'verdict.job.id': jobId }, 'could not store the outcome of an async triage job'));
       running.add(job);
       void job.finally(() => running.delete(job));
+      return { statusCode: 202, body: JSON.stringify(jobDocument(jobId, 'pending', undefined, undefined)) };
+    },
+    async enqueue(request, requestHash, prepared) {
+      const queue = context.queue;
+      if (!queue) throw new Error('enqueue needs a queue');
+      const jobId = randomUUID();
+      const id = `job:${jobId}`;
+      const now = context.options.clock();
+      // A queued request may wait behind others: its claim lasts as long as its answer would be kept.
+      await repository.claimRequest({ id, owner: request.principal?.tokenId ?? 'anonymous', requestHash, createdAt: now.toISOString(), expiresAt: after(now, REQUEST_RECORD_TTL_MS) });
+      try {
+        await queue.enqueue(
+          {
+            tenant: context.runtime.loaded.tenant ?? 'default',
+            source: prepared.batchOptions.source,
+            platform: prepared.batchOptions.platform,
+            map: prepared.map,
+            requestId: id,
+            actor: request.principal?.name ?? 'unknown',
+            single: prepared.isSingle,
+          },
+          prepared.records,
+          undefined,
+          { whole: true },
+        );
+      } catch (error) {
+        await repository.releaseRequest(id).catch(() => undefined);
+        throw new HttpError(503, `could not queue the request: ${(error as Error).message}`, { headers: { 'retry-after': '5' } });
+      }
       return { statusCode: 202, body: JSON.stringify(jobDocument(jobId, 'pending', undefined, undefined)) };
     },
     async drain() {

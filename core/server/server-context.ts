@@ -1,3 +1,4 @@
+import type { QueueProducer } from '../queue/producer.js';
 import type { DestinationStream } from 'pino';
 import type { VerdictRuntime } from '../runtime/runtime.js';
 import type { TokenScope } from '../store/repository.js';
@@ -35,6 +36,8 @@ export interface ServerContext {
   runtime: VerdictRuntime;
   options: ServerOptions;
   metrics: ServerMetrics;
+  /** Scale-out: asynchronous triage requests are put on the tenant's queue for the workers. */
+  queue?: QueueProducer;
   /** Takes one request from a caller's bucket (after authentication); throws 429 when it is empty. */
   takeRateLimit?: (key: string) => void;
 }

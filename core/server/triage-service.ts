@@ -1,4 +1,6 @@
+import type { BatchOptions, BatchOutcome } from '../runtime/runtime.js';
 import { InvalidAlertError, type VerdictError } from '../spec/errors.js';
+import type { VerdictRepository } from '../store/repository.js';
 import type { TriageResult } from '../spec/result.js';
 import { resultJson } from '../store/result-json.js';
 import { approvalsFor } from './approvals.js';
@@ -29,6 +31,31 @@ export interface TriageResponse {
  */
 export async function triageRequest(context: ServerContext, body: unknown, input: TriageRequestInput): Promise<TriageResponse> {
   const { runtime, options, metrics } = context;
+  const { records, isSingle, batchOptions } = readTriageRequest(context, body, input);
+  const startedMs = performance.now();
+  const outcome = await runtime.triageRecords(records, batchOptions);
+  const errors = outcome.failures.flatMap(({ index, error }) => fieldErrors(index, error));
+  const { approvals } = await recordTriageOutcome(runtime.repository, outcome, { actor: input.actor, source: input.source, now: options.clock(), approvalTtlSeconds: options.approvalTtlSeconds });
+  metrics.observeTriage(input.mode ?? 'sync', records.length, (performance.now() - startedMs) / 1000);
+  metrics.countResults(outcome.results);
+  metrics.countDeadLetters(outcome.failures.length);
+  metrics.countApprovals(approvals);
+  if (isSingle && outcome.failures.length > 0) {
+    throw new HttpError(400, outcome.failures[0]?.error.message ?? 'invalid alert', { errors });
+  }
+  return { results: outcome.results, errors };
+}
+
+/**
+ * Reads and checks a triage request (batch shape and size, platform, field map) without triaging
+ * it: the service triages it now, or — with a queue — puts it on the tenant's queue for a worker.
+ */
+export function readTriageRequest(
+  context: ServerContext,
+  body: unknown,
+  input: Pick<TriageRequestInput, 'platform' | 'map' | 'source'>,
+): { records: unknown[]; isSingle: boolean; batchOptions: BatchOptions } {
+  const { runtime, options } = context;
   const { records, isSingle } = readBatch(body);
   if (records.length > options.maxBatch) {
     throw new HttpError(413, `the batch holds ${records.length} alerts; at most ${options.maxBatch} are accepted per request: split it`, {
@@ -46,35 +73,40 @@ export async function triageRequest(context: ServerContext, body: unknown, input
     const known = Object.keys(fieldMaps).join(', ') || 'none are configured';
     throw new HttpError(400, `unknown field map "${input.map}": use one of the config's fieldMaps (${known})`, { errors: [{ path: 'map', message: `use one of: ${known}` }] });
   }
+  return {
+    records,
+    isSingle,
+    batchOptions: { source: input.source, ...(input.platform !== undefined ? { platform: input.platform } : {}), ...(fieldMap ? { fieldMap } : {}) },
+  };
+}
 
-  const startedMs = performance.now();
-  const outcome = await runtime.triageRecords(records, {
-    source: input.source,
-    ...(input.platform !== undefined ? { platform: input.platform } : {}),
-    ...(fieldMap ? { fieldMap } : {}),
-  });
-  const errors = outcome.failures.flatMap(({ index, error }) => fieldErrors(index, error));
-  const now = options.clock();
-  const approvals = approvalsFor(outcome.results, input.actor, now, options.approvalTtlSeconds);
-  // Issued together so the store commits them as one write.
+/**
+ * After a batch is triaged (by the service, or by a worker for a queued request): the approvals
+ * policy asks for are queued and the request is audited — issued together so the store commits
+ * them as one write.
+ */
+export async function recordTriageOutcome(
+  repository: VerdictRepository,
+  outcome: BatchOutcome,
+  input: { actor: string; source: string; now: Date; approvalTtlSeconds: number },
+): Promise<{ approvals: number }> {
+  const approvals = approvalsFor(outcome.results, input.actor, input.now, input.approvalTtlSeconds);
   await Promise.all([
-    runtime.repository.saveApprovals(approvals),
-    runtime.repository.appendAudit({
-      time: now.toISOString(),
+    repository.saveApprovals(approvals),
+    repository.appendAudit({
+      time: input.now.toISOString(),
       actor: input.actor,
       action: 'triage',
       target: describeIds(outcome.results.map((result) => result.alertId)),
       detail: `${outcome.results.length} verdicts, ${outcome.failures.length} rejected, ${approvals.length} approvals requested (${input.source})`,
     }),
   ]);
-  metrics.observeTriage(input.mode ?? 'sync', records.length, (performance.now() - startedMs) / 1000);
-  metrics.countResults(outcome.results);
-  metrics.countDeadLetters(outcome.failures.length);
-  metrics.countApprovals(approvals.length);
-  if (isSingle && outcome.failures.length > 0) {
-    throw new HttpError(400, outcome.failures[0]?.error.message ?? 'invalid alert', { errors });
-  }
-  return { results: outcome.results, errors };
+  return { approvals: approvals.length };
+}
+
+/** What POST /v1/triage answers for a finished batch (also stored by workers for queued requests). */
+export function triageOutcomeJson(outcome: BatchOutcome): string {
+  return triageResponseJson({ results: outcome.results, errors: outcome.failures.flatMap(({ index, error }) => fieldErrors(index, error)) });
 }
 
 /** The response as JSON text, reusing each result's JSON already made for the store. */
@@ -97,7 +129,7 @@ function readBatch(body: unknown): { records: unknown[]; isSingle: boolean } {
   throw new HttpError(400, 'the body must be an alert object, an array of alerts, or {"alerts": [...]}', { errors: [{ path: '', message: 'expected an object or an array' }] });
 }
 
-function fieldErrors(index: number, error: VerdictError): FieldError[] {
+export function fieldErrors(index: number, error: VerdictError): FieldError[] {
   if (error instanceof InvalidAlertError && error.issues.length > 0) return error.issues.map((issue) => ({ index, path: issue.path, message: issue.message }));
   return [{ index, path: '', message: error.message }];
 }

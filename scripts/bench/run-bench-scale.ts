@@ -67,8 +67,11 @@ async function runWith(workers: number): Promise<Run> {
   mkdirSync(work, { recursive: true });
   const configFile = path.join(work, 'verdict.config.json');
   const schema = `${name}_${process.pid}`;
-  writeFileSync(configFile, JSON.stringify({ store: { kind: 'postgres', url: '${VERDICT_STORE_URL}', schema }, queue: { ...queueConfig, redis: '${VERDICT_REDIS_URL}' }, fieldMaps: { ait: AIT_EXPORT_FIELD_MAP } }));
-  const connection = redisConnection(redis.url!);
+  writeFileSync(
+    configFile,
+    JSON.stringify({ store: { kind: 'postgres', url: '${VERDICT_STORE_URL}', schema }, queue: { ...queueConfig, redis: '${VERDICT_REDIS_URL}' }, fieldMaps: { ait: AIT_EXPORT_FIELD_MAP } }),
+  );
+  const connection = await redisConnection(redis.url!);
   const producer = createQueueProducer(queueConfig, connection);
   const tenants = sources.map((source) => source.scenario.toLowerCase().replace(/[^a-z0-9_-]/g, '-'));
   // Everything is enqueued first, on paused queues, so the run measures the workers, not the producer.
@@ -142,7 +145,9 @@ async function runWith(workers: number): Promise<Run> {
   for (const queue of queues) await queue.close();
   await producer.close();
   await connection.quit();
-  console.error(`${workers} worker(s): ${alerts} alerts in ${seconds.toFixed(1)} s = ${Math.round(alerts / seconds)}/s; worker CPU ${workerCpuSeconds.toFixed(1)} s = ${Math.round(alerts / workerCpuSeconds)} alerts per CPU-second`);
+  console.error(
+    `${workers} worker(s): ${alerts} alerts in ${seconds.toFixed(1)} s = ${Math.round(alerts / seconds)}/s; worker CPU ${workerCpuSeconds.toFixed(1)} s = ${Math.round(alerts / workerCpuSeconds)} alerts per CPU-second`,
+  );
   return { workers, alerts, seconds, workerCpuSeconds, jobsRun, jobs, recordsTriaged, failedJobs, verdicts };
 }
 
@@ -180,7 +185,14 @@ try {
       tenants: [...base.verdicts.keys()],
       jobSize,
       cores: (await import('node:os')).availableParallelism(),
-      runs: runs.map((run) => ({ workers: run.workers, seconds: Number(run.seconds.toFixed(2)), workerCpuSeconds: Number(run.workerCpuSeconds.toFixed(2)), jobs: run.jobs, jobsRun: run.jobsRun, failedJobs: run.failedJobs })),
+      runs: runs.map((run) => ({
+        workers: run.workers,
+        seconds: Number(run.seconds.toFixed(2)),
+        workerCpuSeconds: Number(run.workerCpuSeconds.toFixed(2)),
+        jobs: run.jobs,
+        jobsRun: run.jobsRun,
+        failedJobs: run.failedJobs,
+      })),
       note: 'Redis (AOF, fsync always), PostgreSQL and the workers share the cores; enqueueing is not timed (queues paused until every worker is up).',
     },
   };

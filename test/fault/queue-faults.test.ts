@@ -64,7 +64,7 @@ describe.skipIf(skipReason !== undefined)(`workers under kill -9, Redis and Post
         },
       },
     });
-    const connection = redisConnection(redis.url!);
+    const connection = await redisConnection(redis.url!);
     connection.on('error', () => undefined);
     const random = seededRandom(15);
     const processes: RunningCli[] = [];

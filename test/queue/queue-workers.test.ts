@@ -113,7 +113,7 @@ describe.skipIf(skipReason !== undefined)(`verdict worker: one or four workers, 
 
   it('dead-letters a poison job with its reason, and the tenant’s queue goes on', async () => {
     const deployment = await createDeployment({ name: 'poison', redisUrl: redis.url!, postgresUrl: postgres.url! });
-    const connection = redisConnection(redis.url!);
+    const connection = await redisConnection(redis.url!);
     try {
       const tenant = 'acme-corp';
       const records = streams.get(tenant)!.slice(0, 150);

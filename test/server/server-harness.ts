@@ -6,7 +6,7 @@ import { createServer } from '../../core/server/create-server.js';
 import type { ServerOptions } from '../../core/server/server-context.js';
 import { issueToken } from '../../core/server/tokens.js';
 import { createSqliteRepository } from '../../core/store/sqlite-store.js';
-import type { TokenScope } from '../../core/store/repository.js';
+import type { TokenScope, VerdictRepository } from '../../core/store/repository.js';
 import type { PlatformPluginV1 } from '../../core/spec/plugin.js';
 
 export interface TestServer {
@@ -26,10 +26,14 @@ export interface TestServer {
 }
 
 /** A server on a random loopback port over a fresh in-memory SQLite store, with one token per role; `wiring.plugins` as `verdict serve` wires them. */
-export async function startTestServer(options: Partial<ServerOptions> = {}, config: unknown = {}, wiring: { plugins?: readonly PlatformPluginV1[] } = {}): Promise<TestServer> {
+export async function startTestServer(
+  options: Partial<ServerOptions> = {},
+  config: unknown = {},
+  wiring: { plugins?: readonly PlatformPluginV1[]; repository?: VerdictRepository } = {},
+): Promise<TestServer> {
   const loaded: LoadedConfig = { config: VerdictConfigSchema.parse(config), baseDir: process.cwd(), file: undefined, home: process.cwd() };
   const plugins = wiring.plugins ?? [];
-  const runtime = await createRuntime(loaded, { repository: createSqliteRepository(':memory:'), plugins });
+  const runtime = await createRuntime(loaded, { repository: wiring.repository ?? createSqliteRepository(':memory:'), plugins });
   const logs: string[] = [];
   const server = createServer({ runtime, plugins, options: { logLevel: 'info', logStream: { write: (line: string) => void logs.push(line) }, ...options } });
   const holders: Array<[keyof TestServer['tokens'], string, TokenScope[]]> = [

@@ -4,7 +4,7 @@ import { HttpError, parseRequestPart, problemBody } from '../http-error.js';
 import { answerOnce, checkCallbackUrl, createJobRunner, hashRequest, jobDocument } from '../request-records.js';
 import type { RouteAuth, ServerContext } from '../server-context.js';
 import { hasScope } from '../tokens.js';
-import { triageRequest, triageResponseJson } from '../triage-service.js';
+import { readTriageRequest, triageRequest, triageResponseJson } from '../triage-service.js';
 
 /**
  * POST /v1/triage, its asynchronous jobs and the verdict reads (scope `triage`). An
@@ -29,6 +29,16 @@ export function registerTriageRoutes(app: FastifyInstance, context: ServerContex
       statusCode: 200,
       body: triageResponseJson(await triageRequest(context, request.body, { platform: query.platform, map: query.map, actor, source: `api:${actor}`, mode: isAsync ? 'async' : 'sync' })),
     });
+    if (isAsync && context.queue) {
+      // Scale-out: checked now (a bad request is the client's 4xx at once), triaged by a worker.
+      if (callbackUrl) {
+        throw new HttpError(400, 'callback is not available when jobs run on workers (queue configured): poll the job’s statusUrl instead', {
+          errors: [{ path: 'callback', message: 'not with a queue; poll GET /v1/jobs/{id}' }],
+        });
+      }
+      const prepared = { ...readTriageRequest(context, request.body, { platform: query.platform, map: query.map, source: `api:${actor}` }), map: query.map };
+      return answerOnce(context, request, reply, 'triage', () => jobs.enqueue(request, hashRequest(request), prepared));
+    }
     return answerOnce(context, request, reply, 'triage', () => (isAsync ? jobs.start(request, hashRequest(request), callbackUrl, run) : run()));
   });
 
