@@ -24,8 +24,10 @@ export function createRunCommand(factories: Readonly<Record<string, PluginFactor
         const runtime = await deps.openRuntime(options.config);
         const logger = { info: (message: string) => process.stderr.write(`${message}\n`), warn: (message: string) => process.stderr.write(`warning: ${message}\n`) };
         let stopping = false;
+        let wakeUp: (() => void) | undefined;
         const stop = (): void => {
           stopping = true;
+          wakeUp?.(); // a stop during the wait between polls ends it at once
         };
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
@@ -57,7 +59,14 @@ export function createRunCommand(factories: Readonly<Record<string, PluginFactor
               }
             }
             if (options.once || stopping) break;
-            await new Promise((resolve) => setTimeout(resolve, pollMs));
+            await new Promise<void>((resolve) => {
+              const timer = setTimeout(resolve, pollMs);
+              wakeUp = () => {
+                clearTimeout(timer);
+                resolve();
+              };
+            });
+            wakeUp = undefined;
           } while (!stopping);
         } finally {
           process.off('SIGINT', stop);
