@@ -111,6 +111,35 @@ describe.skipIf(skipReason !== undefined)(`verdict worker: one or four workers, 
     }
   }, 600_000);
 
+  it('does not let a noisy tenant starve a quiet one', async () => {
+    const deployment = await createDeployment({ name: 'fair', redisUrl: redis.url!, postgresUrl: postgres.url!, queue: { jobSize: 100, tenants: ['noisy', 'quiet'] } });
+    const connection = await redisConnection(redis.url!);
+    try {
+      const worker = deployment.startWorker();
+      await waitFor(() => /worker started/.test(worker.output()), 30_000, 'the worker to start');
+      // A flood of 20 jobs from one tenant, then a single job from another.
+      const flood = streams.get('acme-corp')!.concat(streams.get('globex')!, streams.get('initech')!).slice(0, 2000);
+      await deployment.enqueue('noisy', flood);
+      await deployment.enqueue('quiet', streams.get('globex')!.slice(0, 50));
+      await deployment.drained(['noisy', 'quiet'], 120_000);
+      const finishedOn = async (tenant: string): Promise<number[]> => {
+        const queue = new Queue(triageQueueName(tenant), { connection, prefix: deployment.queue.prefix });
+        const jobs = await queue.getJobs(['completed']);
+        await queue.close();
+        return jobs.map((job) => job.finishedOn ?? 0).sort((a, b) => a - b);
+      };
+      const noisy = await finishedOn('noisy');
+      const [quiet] = await finishedOn('quiet');
+      expect(noisy).toHaveLength(20);
+      // The quiet tenant's job ran while the flood was still being worked through, not after it.
+      expect(quiet!).toBeLessThan(noisy[noisy.length - 5]!);
+      await stopWorker(worker);
+    } finally {
+      await connection.quit();
+      await deployment.close();
+    }
+  }, 300_000);
+
   it('dead-letters a poison job with its reason, and the tenant’s queue goes on', async () => {
     const deployment = await createDeployment({ name: 'poison', redisUrl: redis.url!, postgresUrl: postgres.url! });
     const connection = await redisConnection(redis.url!);
