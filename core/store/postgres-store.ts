@@ -82,12 +82,23 @@ export async function createPostgresRepository(url: string, options: { schema?: 
         await applyState(client, state);
         for (const chunk of chunks(lastPerAlert(items), ROWS_PER_STATEMENT)) {
           await client.query(
-            insertVerdicts(chunk.length),
-            chunk.flatMap(({ result }) => verdictParameters(result)),
+            preparedWhenFull(
+              `verdicts-${chunk.length}`,
+              chunk.length === ROWS_PER_STATEMENT,
+              insertVerdicts(chunk.length),
+              chunk.flatMap(({ result }) => verdictParameters(result)),
+            ),
           );
           const entities = chunk.flatMap(({ result, entityKeys }) => entityRows(result.alertId, entityKeys));
           for (const entityChunk of chunks(entities, ROWS_PER_STATEMENT * 4)) {
-            await client.query(`INSERT INTO verdict_entities (alert_id, entity) VALUES ${placeholders(entityChunk.length, 2)} ON CONFLICT DO NOTHING`, entityChunk.flat());
+            await client.query(
+              preparedWhenFull(
+                `entities-${entityChunk.length}`,
+                entityChunk.length === ROWS_PER_STATEMENT * 4,
+                `INSERT INTO verdict_entities (alert_id, entity) VALUES ${placeholders(entityChunk.length, 2)} ON CONFLICT DO NOTHING`,
+                entityChunk.flat(),
+              ),
+            );
           }
         }
       });
@@ -344,12 +355,30 @@ function insertVerdicts(count: number): string {
 }
 
 /** `($1, $2), ($3, $4)` for `count` rows of `width` columns. */
+const placeholderCache = new Map<string, string>();
+
+/** `($1, $2), ($3, $4), …` for `count` rows of `width` columns (cached: the same few shapes recur). */
 function placeholders(count: number, width: number): string {
-  const groups: string[] = [];
-  for (let row = 0; row < count; row += 1) {
-    groups.push(`(${Array.from({ length: width }, (_, column) => `$${row * width + column + 1}`).join(', ')})`);
+  const key = `${count}x${width}`;
+  let text = placeholderCache.get(key);
+  if (text === undefined) {
+    const groups: string[] = [];
+    for (let row = 0; row < count; row += 1) {
+      groups.push(`(${Array.from({ length: width }, (_, column) => `$${row * width + column + 1}`).join(', ')})`);
+    }
+    text = groups.join(', ');
+    if (placeholderCache.size < 256) placeholderCache.set(key, text);
   }
-  return groups.join(', ');
+  return text;
+}
+
+/**
+ * A full-size multi-row INSERT as a named prepared statement: the server parses and plans its
+ * thousands of parameters once per connection instead of on every batch. Partial chunks (sizes
+ * vary) stay unnamed.
+ */
+function preparedWhenFull(name: string, isFull: boolean, text: string, values: unknown[]): pg.QueryConfig {
+  return isFull ? { name, text, values } : { text, values };
 }
 
 /** One INSERT … ON CONFLICT DO UPDATE may not touch a row twice, so a batch keeps each alert's last result (as SQLite's row-by-row upsert would). */

@@ -27,6 +27,8 @@ const { values } = parseArgs({
     limit: { type: 'string' },
     workers: { type: 'string', default: '1,2,4' },
     'job-size': { type: 'string', default: '1000' },
+    /** Write a V8 CPU profile of every worker process into this folder (node --cpu-prof). */
+    profile: { type: 'string' },
   },
 });
 const limit = values.limit === undefined ? Number.POSITIVE_INFINITY : Number(values.limit);
@@ -96,8 +98,9 @@ async function runWith(workers: number): Promise<Run> {
     if (chunk.length > 0) await flush();
     alerts += taken;
   }
-  const env = { VERDICT_STORE_URL: postgres.url!, VERDICT_REDIS_URL: redis.url!, VERDICT_HOME: work, VERDICT_LOG_LEVEL: 'info' };
-  const running: RunningCli[] = Array.from({ length: workers }, () => startCli(['worker', '--config', configFile, '--tenant', tenants.join(',')], { cwd: work, env }));
+  const env: Record<string, string> = { VERDICT_STORE_URL: postgres.url!, VERDICT_REDIS_URL: redis.url!, VERDICT_HOME: work, VERDICT_LOG_LEVEL: 'info' };
+  const nodeArgs = values.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(values.profile, name)}`] : [];
+  const running: RunningCli[] = Array.from({ length: workers }, () => startCli(['worker', '--config', configFile, '--tenant', tenants.join(',')], { cwd: work, env, nodeArgs }));
   for (const worker of running) {
     for (let waited = 0; !/worker started/.test(worker.output()); waited += 50) {
       if (waited > 60_000 || worker.child.exitCode !== null) throw new Error(`a worker did not start:\n${worker.output()}`);

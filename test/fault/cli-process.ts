@@ -37,8 +37,8 @@ export interface RunningCli {
 }
 
 /** Starts `node dist/verdict.js …args` in `cwd` with extra environment. */
-export function startCli(args: string[], options: { cwd: string; env?: Record<string, string>; input?: string }): RunningCli {
-  const child = spawn(process.execPath, [CLI, ...args], { cwd: options.cwd, env: { ...process.env, NO_COLOR: '1', ...options.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+export function startCli(args: string[], options: { cwd: string; env?: Record<string, string>; input?: string; nodeArgs?: string[] }): RunningCli {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), CLI, ...args], { cwd: options.cwd, env: { ...process.env, NO_COLOR: '1', ...options.env }, stdio: ['pipe', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
