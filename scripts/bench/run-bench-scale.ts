@@ -43,6 +43,12 @@ const postgres = await startTestPostgres();
 if (redis.skipReason || postgres.skipReason) throw new Error(`bench:scale needs redis-server and PostgreSQL: ${redis.skipReason ?? postgres.skipReason}`);
 const CLOCK_TICKS = 100; // USER_HZ on Linux
 
+/** Peak resident memory of a process (VmHWM), MB, from /proc/<pid>/status. */
+function peakRssMb(pid: number): number {
+  const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return match ? Math.round(Number(match[1]) / 1024) : 0;
+}
+
 /** user + system CPU seconds of a process so far, from /proc/<pid>/stat. */
 function cpuSeconds(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -55,6 +61,8 @@ interface Run {
   alerts: number;
   seconds: number;
   workerCpuSeconds: number;
+  peakRssMb: number;
+  postgresConnections: number;
   jobsRun: number;
   jobs: number;
   recordsTriaged: number;
@@ -110,13 +118,20 @@ async function runWith(workers: number): Promise<Run> {
   const cpuBefore = running.map((worker) => cpuSeconds(worker.child.pid!));
   const started = performance.now();
   for (const queue of queues) await queue.resume();
+  const monitor = new pg.Client({ connectionString: postgres.url });
+  await monitor.connect();
+  let postgresConnections = 0;
   for (;;) {
     const depths = await Promise.all(tenants.map((tenant) => producer.depth(tenant)));
     if (depths.every((depth) => depth.waiting + depth.active + depth.delayed === 0)) break;
+    const { rows } = await monitor.query<{ count: string }>("SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend'");
+    postgresConnections = Math.max(postgresConnections, Number(rows[0]?.count ?? 0) - 1);
     await sleep(50);
   }
+  await monitor.end();
   const seconds = (performance.now() - started) / 1000;
   const workerCpuSeconds = running.reduce((total, worker, index) => total + cpuSeconds(worker.child.pid!) - cpuBefore[index]!, 0);
+  const peakRss = Math.max(...running.map((worker) => peakRssMb(worker.child.pid!)));
   const failedJobs = (await Promise.all(tenants.map((tenant) => producer.depth(tenant)))).reduce((total, depth) => total + depth.failed, 0);
   for (const worker of running) worker.child.kill('SIGTERM');
   const logs = (await Promise.all(running.map((worker) => worker.done))).map((done) => `${done.stdout}${done.stderr}`);
@@ -151,7 +166,7 @@ async function runWith(workers: number): Promise<Run> {
   console.error(
     `${workers} worker(s): ${alerts} alerts in ${seconds.toFixed(1)} s = ${Math.round(alerts / seconds)}/s; worker CPU ${workerCpuSeconds.toFixed(1)} s = ${Math.round(alerts / workerCpuSeconds)} alerts per CPU-second`,
   );
-  return { workers, alerts, seconds, workerCpuSeconds, jobsRun, jobs, recordsTriaged, failedJobs, verdicts };
+  return { workers, alerts, seconds, workerCpuSeconds, peakRssMb: peakRss, postgresConnections, jobsRun, jobs, recordsTriaged, failedJobs, verdicts };
 }
 
 try {
@@ -192,6 +207,8 @@ try {
         workers: run.workers,
         seconds: Number(run.seconds.toFixed(2)),
         workerCpuSeconds: Number(run.workerCpuSeconds.toFixed(2)),
+        peakRssMbPerWorker: run.peakRssMb,
+        postgresConnections: run.postgresConnections,
         jobs: run.jobs,
         jobsRun: run.jobsRun,
         failedJobs: run.failedJobs,
