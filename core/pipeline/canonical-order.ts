@@ -52,7 +52,13 @@ export function canonicalIndexOrder(alerts: readonly Alert[]): { order: number[]
     if (end - start > 1) {
       // A flood (one rule and entities all second long) has one content key: order by id alone, without building keys.
       const isFlood = order.slice(start + 1, end).every((index) => sameContent(alerts[index]!, alerts[order[start]!]!));
-      const keyed = order.slice(start, end).map((index) => ({ index, content: isFlood ? '' : contentKey(alerts[index]!), id: alerts[index]!.id }));
+      // Otherwise an alert like the one before it (a flood inside a busy second) reuses its key.
+      let previous: { alert: Alert; content: string } | undefined;
+      const keyed = order.slice(start, end).map((index) => {
+        const alert = alerts[index]!;
+        if (!isFlood && (previous === undefined || !sameContent(alert, previous.alert))) previous = { alert, content: contentKey(alert) };
+        return { index, content: isFlood ? '' : previous!.content, id: alert.id };
+      });
       keyed.sort((left, right) => compare(left.content, right.content) || compare(left.id, right.id) || left.index - right.index);
       keyed.forEach((entry, offset) => {
         order[start + offset] = entry.index;
