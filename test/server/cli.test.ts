@@ -53,7 +53,7 @@ describe('verdict token and verdict serve', () => {
     verdict('token', 'revoke', id);
     expect(verdict('token', 'list')).toContain('revoked');
     expect(() => verdict('token', 'create', '--name', 'x', '--scope', 'root')).toThrow(/use one of triage, feedback, approve, admin/);
-  }, 30_000);
+  }, 120_000);
 
   it('serves the API on loopback with the tokens from the store, and stops on SIGTERM', async () => {
     const bearer = verdict('token', 'create', '--name', 'playbook', '--scope', 'triage').trim();
@@ -65,7 +65,7 @@ describe('verdict token and verdict serve', () => {
     const exited = new Promise<number | null>((resolve) => child!.once('exit', resolve));
     child!.kill('SIGTERM');
     expect(await exited).toBe(0);
-  }, 30_000);
+  }, 120_000);
 
   it('serves HTTPS when given a certificate and key', async () => {
     const key = path.join(home, 'key.pem');
@@ -85,5 +85,5 @@ describe('verdict token and verdict serve', () => {
       request.end();
     });
     expect(status).toBe(200);
-  }, 30_000);
+  }, 120_000);
 });
