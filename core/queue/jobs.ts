@@ -38,6 +38,8 @@ export interface TriageJobOutcome {
   deadLettered: number;
   delivered: number;
   alreadyDelivered: number;
+  /** Times the tenant's state was reloaded for this job (another worker had written since this one last ran it). */
+  stateReloads: number;
 }
 
 /** One queue per tenant: its jobs run one at a time, in order, on whichever worker is free. */

@@ -125,6 +125,7 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
     const fieldMaps = runtime.loaded.config.fieldMaps;
     const fieldMap = job.map === undefined ? undefined : Object.hasOwn(fieldMaps, job.map) ? fieldMaps[job.map] : undefined;
     if (job.map !== undefined && !fieldMap) throw new ConfigError(`the job names the field map "${job.map}", which the worker's config does not have: add it under fieldMaps`);
+    const reloadsBefore = runtime.stateReloads();
     const outcome = await runtime.triageRecords(job.records, {
       source: job.source,
       ...(job.platform !== undefined ? { platform: job.platform } : {}),
@@ -141,7 +142,7 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
         sleep,
       });
     }
-    return { triaged: outcome.results.length, deadLettered: outcome.failures.length, ...written };
+    return { triaged: outcome.results.length, deadLettered: outcome.failures.length, ...written, stateReloads: runtime.stateReloads() - reloadsBefore };
   }
 
   async function processJob(tenant: string, job: Job, token: string | undefined): Promise<TriageJobOutcome> {

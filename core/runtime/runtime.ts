@@ -28,6 +28,8 @@ export interface VerdictRuntime {
   triageRecords(records: readonly unknown[], options: BatchOptions): Promise<BatchOutcome>;
   /** Validate, match to its verdict, store, and teach memory. */
   recordDisposition(input: unknown, source: string): Promise<StoredDisposition>;
+  /** How often memory and state were reloaded from the store because another process wrote (a worker taking over a tenant). */
+  stateReloads(): number;
   /** Reload suppressions after they change. */
   reloadSuppressions(): Promise<void>;
   close(): Promise<void>;
@@ -66,7 +68,9 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
    * recorded elsewhere) bumps the version: the next batch then reloads everything from the store.
    */
   let loadedVersion: number | undefined;
+  let reloads = -1; // the first load at start is not a reload
   async function reload(): Promise<void> {
+    reloads += 1;
     loadedVersion = undefined;
     const version = await repository.stateVersion();
     memory.clear();
@@ -281,6 +285,7 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
     normalizer,
     triageRecords,
     recordDisposition,
+    stateReloads: () => reloads,
     async reloadSuppressions() {
       // Adding or removing one bumped the state version: the next batch reloads from the store.
       await serialized(async () => {

@@ -64,6 +64,7 @@ interface Run {
   workerCpuSeconds: number;
   peakRssMb: number;
   postgresConnections: number;
+  stateReloads: number;
   jobsRun: number;
   jobs: number;
   recordsTriaged: number;
@@ -139,7 +140,9 @@ async function runWith(workers: number): Promise<Run> {
   // Work done twice shows as records triaged more than once: every job run is logged with its outcome.
   let recordsTriaged = 0;
   let jobsRun = 0;
+  let stateReloads = 0;
   for (const log of logs) {
+    for (const match of log.matchAll(/"stateReloads":(\d+)/g)) stateReloads += Number(match[1]);
     for (const match of log.matchAll(/"verdict\.outcome":\{"triaged":(\d+),"deadLettered":(\d+)/g)) {
       recordsTriaged += Number(match[1]) + Number(match[2]);
       jobsRun += 1;
@@ -183,7 +186,7 @@ async function runWith(workers: number): Promise<Run> {
   console.error(
     `${workers} worker(s): ${alerts} alerts in ${seconds.toFixed(1)} s = ${Math.round(alerts / seconds)}/s; worker CPU ${workerCpuSeconds.toFixed(1)} s = ${Math.round(alerts / workerCpuSeconds)} alerts per CPU-second`,
   );
-  return { workers, alerts, seconds, workerCpuSeconds, peakRssMb: peakRss, postgresConnections, jobsRun, jobs, recordsTriaged, failedJobs, verdicts };
+  return { workers, alerts, seconds, workerCpuSeconds, peakRssMb: peakRss, postgresConnections, stateReloads, jobsRun, jobs, recordsTriaged, failedJobs, verdicts };
 }
 
 try {
@@ -226,6 +229,7 @@ try {
         workerCpuSeconds: Number(run.workerCpuSeconds.toFixed(2)),
         peakRssMbPerWorker: run.peakRssMb,
         postgresConnections: run.postgresConnections,
+        stateReloads: run.stateReloads,
         jobs: run.jobs,
         jobsRun: run.jobsRun,
         failedJobs: run.failedJobs,
