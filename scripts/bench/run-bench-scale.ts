@@ -4,7 +4,8 @@
 // real PostgreSQL. Reports alerts per second of wall time, alerts per CPU-second of the workers
 // (read from /proc: user + system time of each worker process), work lost or done twice, and
 // verdicts that differ from the one-worker run. Redis and PostgreSQL are started for the run
-// (throw-away, on loopback), and share the machine's cores with the workers.
+// (throw-away, on loopback), and share the machine's cores with the workers. Workers run with the
+// deployment files' node options (--max-semi-space-size=32) unless --node-options says otherwise.
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -28,6 +29,8 @@ const { values } = parseArgs({
     limit: { type: 'string' },
     workers: { type: 'string', default: '1,2,4' },
     'job-size': { type: 'string', default: '1000' },
+    /** Node options for the worker processes, as the deployment files set NODE_OPTIONS (default: theirs). */
+    'node-options': { type: 'string', default: '--max-semi-space-size=32' },
     /** Write a V8 CPU profile of every worker process into this folder (node --cpu-prof). */
     profile: { type: 'string' },
   },
@@ -109,7 +112,7 @@ async function runWith(workers: number): Promise<Run> {
     alerts += taken;
   }
   const env: Record<string, string> = { VERDICT_STORE_URL: postgres.url!, VERDICT_REDIS_URL: redis.url!, VERDICT_HOME: work, VERDICT_LOG_LEVEL: 'info' };
-  const nodeArgs = values.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(values.profile, name)}`] : [];
+  const nodeArgs = [...(values['node-options'] ? values['node-options'].split(' ') : []), ...(values.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(values.profile, name)}`] : [])];
   const running: RunningCli[] = Array.from({ length: workers }, () => startCli(['worker', '--config', configFile, '--tenant', tenants.join(',')], { cwd: work, env, nodeArgs }));
   for (const worker of running) {
     for (let waited = 0; !/worker started/.test(worker.output()); waited += 50) {
@@ -222,6 +225,7 @@ try {
     details: {
       tenants: [...base.verdicts.keys()],
       jobSize,
+      workerNodeOptions: values['node-options'],
       cores: (await import('node:os')).availableParallelism(),
       runs: runs.map((run) => ({
         workers: run.workers,

@@ -412,11 +412,17 @@ describe('deploy/Dockerfile and the guide', () => {
     expect(read(join(ROOT, 'scripts/build.js'))).toContain("'dist/prompts'");
   });
 
-  it('docs/deployment.md has the prometheus-adapter rule, a Sizing section left for the bench, and README links it', () => {
+  it('docs/deployment.md has the prometheus-adapter rule, a Sizing section with the bench figures, and README links it', () => {
     const guide = read(join(ROOT, 'docs/deployment.md'));
     expect(guide).toContain('seriesQuery: \'verdict_queue_jobs{namespace!=""}\'');
     expect(guide).toMatch(/^## Sizing/m);
-    expect(guide).toContain('TBD-by-bench');
+    expect(guide).not.toContain('TBD');
+    // The sizing figures are the measured ones in docs/results.md.
+    const results = read(join(ROOT, 'docs/results.md'));
+    for (const figure of ['15,370', '22,476', '20,830']) {
+      expect(guide, figure).toContain(figure);
+      expect(results, figure).toContain(figure);
+    }
     expect(read(join(ROOT, 'README.md'))).toContain('(docs/deployment.md)');
   });
 });
