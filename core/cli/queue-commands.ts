@@ -122,16 +122,30 @@ export function createQueueCommands(options: { plugins: readonly PlatformPluginV
 
     program
       .command('queue')
-      .description('Queue status: jobs waiting, running, delayed and failed per tenant')
-      .argument('<action>', 'status')
+      .description('Queue status (jobs waiting, running, delayed and failed per tenant), or the dead-lettered jobs with why')
+      .argument('<action>', 'status or dead-letters')
+      .option('--limit <n>', 'dead-letters: at most this many, oldest first', '100')
       .option('-c, --config <file>', 'config file with a queue section')
       .option('--json', 'print JSON')
-      .action(async (action: string, flags: { config?: string; json?: boolean }) => {
-        if (action !== 'status') throw new ConfigError(`verdict queue ${action}: unknown action; use verdict queue status`);
+      .action(async (action: string, flags: { config?: string; json?: boolean; limit: string }) => {
+        if (action !== 'status' && action !== 'dead-letters') throw new ConfigError(`verdict queue ${action}: unknown action; use verdict queue status or verdict queue dead-letters`);
+        const limit = Number.parseInt(flags.limit, 10);
+        if (!Number.isInteger(limit) || limit < 1) throw new ConfigError('--limit must be a positive integer');
         const loaded = loadConfig(flags.config);
         if (!loaded.config.queue) throw new ConfigError(`verdict queue needs a queue section (queue.redis) in ${loaded.file ?? 'the config'}`);
         const producer = createQueueProducer(loaded.config.queue);
         try {
+          if (action === 'dead-letters') {
+            printList(await producer.deadJobs(limit), {
+              json: flags.json,
+              none: 'No dead-lettered jobs.',
+              header: 'failed at\ttenant\tjob\treason',
+              line: (dead) => `${dead.failedAt}\t${dead.tenant}\t${dead.jobId}\t${dead.reason}`,
+              // The job's records stay in Redis; the list shows what and why.
+              toJson: ({ job: _job, ...dead }) => dead,
+            });
+            return;
+          }
           const depths = await Promise.all((await producer.tenants()).map((tenant) => producer.depth(tenant)));
           printList(depths, {
             json: flags.json,

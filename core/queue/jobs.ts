@@ -49,6 +49,15 @@ export function triageQueueName(tenant: string): string {
 
 export const DEAD_LETTER_QUEUE = 'dead-letters';
 
+/** A dead-lettered job in the `dead-letters` queue: the whole job and why it could not be done. */
+export interface DeadJob {
+  tenant: string;
+  jobId: string;
+  reason: string;
+  failedAt: string;
+  job: unknown;
+}
+
 /** Redis set of tenants that have enqueued work: workers without a fixed tenant list serve these. */
 export function tenantsKey(config: QueueConfig): string {
   return `${config.prefix}:tenants`;

@@ -2,7 +2,7 @@ import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { QueueConfig } from '../config/config-schema.js';
 import { VerdictError } from '../spec/errors.js';
-import { describeRedis, redisConnection, tenantsKey, triageJobId, triageQueueName, type TriageJob } from './jobs.js';
+import { DEAD_LETTER_QUEUE, type DeadJob, describeRedis, redisConnection, tenantsKey, triageJobId, triageQueueName, type TriageJob } from './jobs.js';
 
 export interface EnqueueRequest {
   tenant: string;
@@ -35,6 +35,8 @@ export interface QueueProducer {
   depth(tenant: string): Promise<QueueDepth>;
   /** Every tenant that has enqueued work. */
   tenants(): Promise<string[]>;
+  /** Jobs in the dead-letter queue (whole jobs that could not be done, with why), oldest first. */
+  deadJobs(limit: number): Promise<DeadJob[]>;
   close(): Promise<void>;
 }
 
@@ -99,6 +101,19 @@ export function createQueueProducer(config: QueueConfig, given?: Redis): QueuePr
     },
     async tenants() {
       return (await withRedis(config, async () => (await ready).connection.smembers(tenantsKey(config)))).sort();
+    },
+    async deadJobs(limit) {
+      return withRedis(config, async () => {
+        const { QueueClass, connection } = await ready;
+        const dead = new QueueClass(DEAD_LETTER_QUEUE, { connection, prefix: config.prefix });
+        dead.on('error', () => undefined);
+        try {
+          const jobs = await dead.getJobs(['waiting'], 0, limit - 1, true);
+          return jobs.map((job) => job.data as DeadJob);
+        } finally {
+          await dead.close();
+        }
+      });
     },
     async close() {
       await Promise.all([...queues.values()].map((queue) => queue.close()));

@@ -13,7 +13,7 @@ import { fieldErrors, recordTriageOutcome, triageOutcomeJson } from '../server/t
 import { ConfigError, VerdictError } from '../spec/errors.js';
 import type { PlatformPluginV1 } from '../spec/plugin.js';
 import { toFieldIssues } from '../spec/zod-issues.js';
-import { DEAD_LETTER_QUEUE, describeRedis, redisConnection, tenantsKey, triageQueueName, TriageJobSchema, type TriageJob, type TriageJobOutcome } from './jobs.js';
+import { DEAD_LETTER_QUEUE, type DeadJob, describeRedis, redisConnection, tenantsKey, triageQueueName, TriageJobSchema, type TriageJob, type TriageJobOutcome } from './jobs.js';
 import { createSharedRateLimits } from './rate-limiter.js';
 
 /** Builds a platform plugin that can write back from its `platforms.<id>` config section. */
@@ -30,15 +30,6 @@ export interface QueueWorkerOptions {
   tenants?: readonly string[];
   /** How often to look for new tenants in Redis (ms). */
   discoverEveryMs?: number;
-}
-
-/** A dead-lettered job in the `dead-letters` queue: the whole job and why it could not be done. */
-export interface DeadJob {
-  tenant: string;
-  jobId: string;
-  reason: string;
-  failedAt: string;
-  job: unknown;
 }
 
 export interface QueueWorker {

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEAD_LETTER_QUEUE, redisConnection, triageQueueName } from '../../core/queue/jobs.js';
 import { renderAitRow } from '../../scripts/eval/render-ait.js';
 import { loadAitRows } from '../eval-data.js';
-import { ensureBuilt, sleep } from '../fault/cli-process.js';
+import { ensureBuilt, sleep, startCli } from '../fault/cli-process.js';
 import { startTestPostgres, type TestPostgres } from '../store/postgres-server.js';
 import { createDeployment, differingVerdicts, readVerdicts, stopWorker, type Deployment } from './queue-harness.js';
 import { startTestRedis, type TestRedis } from './redis-server.js';
@@ -166,6 +166,13 @@ describe.skipIf(skipReason !== undefined)(`verdict worker: one or four workers, 
       expect(deadJobs.map((job) => job.data as { tenant: string; jobId: string; reason: string })).toEqual([
         expect.objectContaining({ tenant, jobId: 'poison-1', reason: expect.stringMatching(/not a Verdict triage job \(.*records: Invalid input: expected array/) }),
       ]);
+      // Operators see it with the CLI: what and why, without the job's records.
+      const listed = await startCli(['queue', 'dead-letters', '--json', '--config', deployment.configFile], {
+        cwd: deployment.work,
+        env: { VERDICT_STORE_URL: postgres.url!, VERDICT_REDIS_URL: redis.url! },
+      }).done;
+      expect(listed.code, listed.stderr).toBe(0);
+      expect(JSON.parse(listed.stdout)).toEqual([{ tenant, jobId: 'poison-1', reason: expect.stringContaining('not a Verdict triage job'), failedAt: expect.any(String) }]);
       const verdicts = await readVerdicts(postgres.url!, deployment.schema, tenant);
       expect(verdicts.size).toBe(new Set(records.map((record) => (record as { id: string }).id)).size);
       expect(verdicts.has('poison-alert')).toBe(false);
