@@ -13,6 +13,7 @@ import { explain } from './explain.js';
 import { fingerprintAlert } from './fingerprint.js';
 import { recommend } from './recommend.js';
 import { canonicalIndexOrder, compare } from './canonical-order.js';
+import { createDuplicateMaker } from './duplicate-result.js';
 import { DirtyKeys, type PersistentState, type StateDelta, type StateRow } from './triage-state.js';
 
 export interface TriageEngineOptions {
@@ -367,91 +368,4 @@ export function createTriageEngine(options: TriageEngineOptions): TriageEngine {
 /** The stream-context findings a stored verdict had (a duplicate's come from its original, which it does not carry). */
 function previousFindings(previous: TriageResult, source: string): Finding[] {
   return previous.evidence.filter((item) => item.source === source).map(({ id: _id, source: _source, ...finding }) => finding);
-}
-
-/** What every duplicate of one original says: built once per original and shared by its duplicates. */
-interface DuplicateParts {
-  originalId: string;
-  summary: string;
-  evidence: Evidence[];
-  trace: TraceStep[];
-}
-
-/**
- * A duplicate reuses the earlier verdict and says so. It carries one evidence item pointing at the
- * original instead of a copy of its evidence and trace: `verdict explain` on the original shows
- * them, and a duplicate costs (and writes back) little. Like the original's ATT&CK list and actions,
- * the parts that depend only on the original are shared by all its duplicates (a flood has
- * thousands): results are never mutated after triage.
- */
-function createDuplicateMaker(bucketSeconds: number): (alert: Alert, original: TriageResult, createdAt: string) => TriageResult {
-  const partsByOriginal = new WeakMap<TriageResult, DuplicateParts>();
-  function partsOf(original: TriageResult): DuplicateParts {
-    let parts = partsByOriginal.get(original);
-    if (parts === undefined) {
-      const originalId = original.duplicateOf ?? original.alertId;
-      const claim = `Same rule and key entities as alert ${originalId} within the same ${bucketSeconds} s bucket; its verdict is reused.`;
-      parts = {
-        originalId,
-        summary: `Duplicate of ${originalId}. ${original.summary}`,
-        evidence: [{ id: 'ev-1', kind: 'group', claim, weight: 0, source: 'group', refs: [`verdict:${originalId}`] }],
-        trace: [
-          {
-            stage: 'group',
-            component: 'fingerprint',
-            checked: 'rule + key entities in the same time bucket',
-            found: `duplicate of ${originalId}; its verdict is reused`,
-            delta: 0,
-            scoreAfter: original.probabilityMalicious,
-            evidenceIds: ['ev-1'],
-          },
-        ],
-      };
-      partsByOriginal.set(original, parts);
-    }
-    return parts;
-  }
-  return (alert, original, createdAt) => {
-    const { originalId, summary, evidence, trace } = partsOf(original);
-    // Two literals rather than a conditional spread: a spread mid-literal builds the object slowly.
-    if (original.ruleAuthor) {
-      return {
-        alertId: alert.id,
-        platform: alert.source.platform,
-        ruleName: original.ruleName,
-        ruleAuthor: original.ruleAuthor,
-        verdict: original.verdict,
-        confidence: original.confidence,
-        probabilityMalicious: original.probabilityMalicious,
-        summary,
-        evidence,
-        attack: original.attack,
-        recommendedActions: original.recommendedActions,
-        trace,
-        engine: original.engine,
-        fingerprint: original.fingerprint,
-        duplicateOf: originalId,
-        alertTime: alert.time,
-        createdAt,
-      };
-    }
-    return {
-      alertId: alert.id,
-      platform: alert.source.platform,
-      ruleName: original.ruleName,
-      verdict: original.verdict,
-      confidence: original.confidence,
-      probabilityMalicious: original.probabilityMalicious,
-      summary,
-      evidence,
-      attack: original.attack,
-      recommendedActions: original.recommendedActions,
-      trace,
-      engine: original.engine,
-      fingerprint: original.fingerprint,
-      duplicateOf: originalId,
-      alertTime: alert.time,
-      createdAt,
-    };
-  };
 }
