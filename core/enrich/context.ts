@@ -5,8 +5,11 @@ import { DirtyKeys, type PersistentState } from '../pipeline/triage-state.js';
 import { createContextState, type RuleFleet, type SubjectState, type StreamState } from './context-state.js';
 import { BASELINE_IMMATURE_REF } from '../pipeline/decide.js';
 import { tacticRank, tacticsOf, tacticName } from './attack-catalog.js';
-import type { EnrichContext, EnricherV1, Finding, ObservedOutcome, TickPeer } from './enricher.js';
+import type { EnrichContext, EnricherV1, Finding, ObservedOutcome } from './enricher.js';
 import { formatSpan } from './format-span.js';
+import { createBaselines } from './context-baseline.js';
+import { createSubjectKeys, describesHostEvent } from './context-subjects.js';
+import { createSecondPeers, ONSET_MS, SUSPICIOUS } from './context-peers.js';
 
 export type ContextOptions = z.infer<typeof ContextConfigSchema>;
 
@@ -15,25 +18,12 @@ const BURST_BUCKET_MS = 300_000;
 const MAX_RULES_PER_SUBJECT = 2_000;
 /** Most alert types tracked fleet-wide (bounded; the least recently active are dropped). */
 const MAX_FLEET_RULES = 50_000;
-/** An alert type counts as suspicious on its own at this intrinsic probability. */
-const SUSPICIOUS = 0.45;
 /** Correlation at or above this puts a subject "in an incident". */
 const INCIDENT_CORRELATION = 0.8;
 /** Share of history-based benign weight that stops counting during an incident. */
 const INCIDENT_HISTORY_DISCOUNT = 0.8;
-/** A suspicious alert type counts as a change only this long after it first fired on a subject. */
-const ONSET_MS = 6 * HOUR_MS;
 /** Other subjects with new or suspicious activity that make a network-wide wave. */
 const WAVE_SUBJECTS = 2;
-
-/** How much baseline a subject and the fleet rest on, and whether it is enough for novelty. */
-interface Baseline {
-  subjectMs: number;
-  subjectAlerts: number;
-  fleetMs: number;
-  fleetAlerts: number;
-  isMature: boolean;
-}
 
 /**
  * What else is happening around an alert, learned from the stream itself (no labels): whether the
@@ -67,54 +57,9 @@ export function createContextEnricher(options: Partial<ContextOptions> = {}): En
   let lastPrunedSecond: number | undefined;
   /** The subject `observe` inserted last: the last in `subjects` order (a load makes new objects, so never matches a stale one). */
   let mostRecentSubject: SubjectState | undefined;
-  /** The other alerts of the second being judged, and the subjects they make notable (the wave). */
-  /** Per subject, the alert types of the second being judged: the strongest intrinsic probability and their tactics. */
-  let peerRules = new Map<string, Map<string, { intrinsic: number; tactics: string[] }>>();
-  let peerWave = new Map<string, number>();
-
-  /** The last alert's entities (kind, role, value) and subject keys: a flood asks for the same keys alert after alert. */
-  let lastEntityParts: string[] = [];
-  let lastSubjectKeys: readonly string[] = [];
-
-  function subjectKeys(alert: Alert): readonly string[] {
-    if (hasEntityParts(alert, lastEntityParts)) return lastSubjectKeys;
-    lastEntityParts = alert.entities.flatMap((entity) => [entity.kind, entity.role ?? '', entity.value]);
-    lastSubjectKeys = computeSubjectKeys(alert);
-    return lastSubjectKeys;
-  }
-
-  function computeSubjectKeys(alert: Alert): string[] {
-    const keys: string[] = [];
-    for (const entity of alert.entities) {
-      if (entity.kind === 'host' || entity.kind === 'user') keys.push(`${entity.kind}:${entity.value.toLowerCase()}`);
-      else if (entity.kind === 'ip' && entity.role === 'source') keys.push(`ip:${entity.value}`);
-    }
-    if (keys.length === 0) {
-      for (const entity of alert.entities) if (entity.kind === 'ip') keys.push(`ip:${entity.value}`);
-    }
-    return keys;
-  }
-
-  function baselineOf(subject: SubjectState | undefined, now: number): Baseline {
-    const subjectMs = subject ? Math.max(0, now - subject.firstSeenMs) : 0;
-    const subjectAlerts = subject?.alerts ?? 0;
-    const fleetMs = stream.startMs === undefined ? 0 : Math.max(0, now - stream.startMs);
-    return {
-      subjectMs,
-      subjectAlerts,
-      fleetMs,
-      fleetAlerts: stream.alerts,
-      isMature: subjectMs >= warmupMs && subjectAlerts >= settings.baselineMinAlerts && fleetMs >= fleetBaselineMs,
-    };
-  }
-
-  function describeBaseline(label: string, baseline: Baseline): string {
-    return `baseline: ${label} watched ${formatSpan(baseline.subjectMs)} (${baseline.subjectAlerts} alerts), the network ${formatSpan(baseline.fleetMs)} (${baseline.fleetAlerts} alerts)`;
-  }
-
-  function describeNeed(): string {
-    return `a baseline needs ${formatSpan(warmupMs)} and ${settings.baselineMinAlerts} alerts on the subject and ${formatSpan(fleetBaselineMs)} of the network`;
-  }
+  const subjectKeys = createSubjectKeys();
+  const baselines = createBaselines({ warmupMs, baselineMinAlerts: settings.baselineMinAlerts, fleetBaselineMs }, stream);
+  const peers = createSecondPeers({ subjects, baselineOf: baselines.of, subjectKeys });
 
   /** Other subjects in the wave (read-only: expired entries are pruned when alerts are observed). */
   function wave(now: number, except: string): string[] {
@@ -122,43 +67,8 @@ export function createContextEnricher(options: Partial<ContextOptions> = {}): En
     for (const [key, lastMs] of notableSubjects) {
       if (now - lastMs <= windowMs && key !== except) active.add(key);
     }
-    for (const key of peerWave.keys()) if (key !== except) active.add(key);
+    for (const key of peers.notableSubjects()) if (key !== except) active.add(key);
     return [...active].sort();
-  }
-
-  /** Whether an alert of this rule would make the subject notable: new to a mature subject, or suspicious at its onset. */
-  function isNotableOn(key: string, rule: string, intrinsic: number, now: number): { isNew: boolean; isSuspicious: boolean } {
-    const subject = subjects.get(key);
-    const known = subject?.rules.get(rule);
-    const isNew = subject !== undefined && known === undefined && baselineOf(subject, now).isMature;
-    const isSuspicious = intrinsic >= SUSPICIOUS && (known === undefined || now - known.firstSeenMs <= ONSET_MS);
-    return { isNew, isSuspicious };
-  }
-
-  function beginTick(list: ReadonlyArray<TickPeer>): void {
-    peerRules = new Map();
-    peerWave = new Map();
-    if (list.length < 2) return;
-    for (const peer of list) {
-      const now = Date.parse(peer.alert.time);
-      const rule = peer.alert.ruleName.toLowerCase();
-      const tactics = peer.alert.attack.flatMap(tacticsOf);
-      for (const key of subjectKeys(peer.alert)) {
-        let rules = peerRules.get(key);
-        if (!rules) peerRules.set(key, (rules = new Map()));
-        const known = rules.get(rule);
-        if (known) known.intrinsic = Math.max(known.intrinsic, peer.intrinsic);
-        else rules.set(rule, { intrinsic: peer.intrinsic, tactics });
-        if (peerWave.has(key)) continue;
-        const { isNew, isSuspicious } = isNotableOn(key, rule, peer.intrinsic, now);
-        if (isNew || isSuspicious) peerWave.set(key, now);
-      }
-    }
-  }
-
-  function endTick(): void {
-    peerRules = new Map();
-    peerWave = new Map();
   }
 
   function enrich(alert: Alert, context: EnrichContext): Finding[] {
@@ -169,7 +79,7 @@ export function createContextEnricher(options: Partial<ContextOptions> = {}): En
     const findings: Finding[] = [];
     const subject = subjects.get(primary);
     const label = primary.replace(':', ' ');
-    const baseline = baselineOf(subject, now);
+    const baseline = baselines.of(subject, now);
     // The first hours of a deployment, before any subject can have a baseline: closing needs strong benign evidence.
     const isFleetImmature = baseline.fleetMs < Math.min(warmupMs, fleetBaselineMs);
     const refs = isFleetImmature ? [`entities(${primary})`, 'stream:context-window', BASELINE_IMMATURE_REF] : [`entities(${primary})`, 'stream:context-window'];
@@ -180,28 +90,24 @@ export function createContextEnricher(options: Partial<ContextOptions> = {}): En
     const correlated: string[] = [];
     const counted = new Set<string>();
     const tactics = new Set<string>();
-    if (subject) {
-      for (const [otherRule, other] of subject.rules) {
-        if (now - other.lastSeenMs > windowMs) continue;
-        for (const tactic of other.tactics) tactics.add(tactic);
-        if (otherRule === rule) continue;
-        const isNew = other.novelAtFirst && now - other.firstSeenMs <= windowMs;
-        const isSuspicious = other.intrinsic >= SUSPICIOUS && now - other.firstSeenMs <= ONSET_MS;
-        if (!isNew && !isSuspicious) continue;
-        counted.add(otherRule);
-        correlation += (isNew ? 0.4 : 0) + (isSuspicious ? 0.8 : 0);
-        correlated.push(`${otherRule}${isSuspicious ? ' (suspicious)' : ' (new)'}`);
-      }
+    const correlate = (otherRule: string, isNew: boolean, isSuspicious: boolean): void => {
+      if (!isNew && !isSuspicious) return;
+      counted.add(otherRule);
+      correlation += (isNew ? 0.4 : 0) + (isSuspicious ? 0.8 : 0);
+      correlated.push(`${otherRule}${isSuspicious ? ' (suspicious)' : ' (new)'}`);
+    };
+    for (const [otherRule, other] of subject?.rules ?? []) {
+      if (now - other.lastSeenMs > windowMs) continue;
+      for (const tactic of other.tactics) tactics.add(tactic);
+      if (otherRule === rule) continue;
+      correlate(otherRule, other.novelAtFirst && now - other.firstSeenMs <= windowMs, other.intrinsic >= SUSPICIOUS && now - other.firstSeenMs <= ONSET_MS);
     }
     // The other alerts of this very second on this subject count the same way, in both directions.
-    for (const [peerRule, peer] of peerRules.get(primary) ?? []) {
+    for (const [peerRule, peer] of peers.rulesOn(primary) ?? []) {
       for (const tactic of peer.tactics) tactics.add(tactic);
       if (peerRule === rule || counted.has(peerRule)) continue;
-      const { isNew, isSuspicious } = isNotableOn(primary, peerRule, peer.intrinsic, now);
-      if (!isNew && !isSuspicious) continue;
-      counted.add(peerRule);
-      correlation += (isNew ? 0.4 : 0) + (isSuspicious ? 0.8 : 0);
-      correlated.push(`${peerRule}${isSuspicious ? ' (suspicious)' : ' (new)'}`);
+      const { isNew, isSuspicious } = peers.isNotableOn(primary, peerRule, peer.intrinsic, now);
+      correlate(peerRule, isNew, isSuspicious);
     }
     correlated.sort();
     correlation = Math.min(2.5, correlation);
@@ -219,7 +125,7 @@ export function createContextEnricher(options: Partial<ContextOptions> = {}): En
         isBursting = true;
         findings.push({
           kind: 'context',
-          claim: `"${alert.ruleName}" is bursting on ${label}: ${recent} alerts in 5 minutes against about ${expected.toFixed(1)} expected (${describeBaseline(label, baseline)}).`,
+          claim: `"${alert.ruleName}" is bursting on ${label}: ${recent} alerts in 5 minutes against about ${expected.toFixed(1)} expected (${baselines.describe(label, baseline)}).`,
           weight: 1.0,
           refs,
         });
@@ -232,7 +138,7 @@ export function createContextEnricher(options: Partial<ContextOptions> = {}): En
     if (isRoutine && !isIncident) {
       findings.push({
         kind: 'context',
-        claim: `"${alert.ruleName}" is routine on ${label}: it fired ${history.count} times in ${history.activeHours} distinct hours over ${formatSpan(now - history.firstSeenMs)} (${describeBaseline(label, baseline)}).`,
+        claim: `"${alert.ruleName}" is routine on ${label}: it fired ${history.count} times in ${history.activeHours} distinct hours over ${formatSpan(now - history.firstSeenMs)} (${baselines.describe(label, baseline)}).`,
         weight: -Math.min(2.5, 0.8 + 0.6 * Math.log(history.activeHours / settings.routineMinHours + 1)),
         refs,
         benignReason: 'expected_activity',
@@ -240,14 +146,14 @@ export function createContextEnricher(options: Partial<ContextOptions> = {}): En
     } else if (isNewHere) {
       findings.push({
         kind: 'context',
-        claim: `"${alert.ruleName}" fires on ${label} for the first time in ${formatSpan(baseline.subjectMs)} of watching it (${describeBaseline(label, baseline)}).`,
+        claim: `"${alert.ruleName}" fires on ${label} for the first time in ${formatSpan(baseline.subjectMs)} of watching it (${baselines.describe(label, baseline)}).`,
         weight: 0.6,
         refs,
       });
     } else if (isFirstHere) {
       findings.push({
         kind: 'context',
-        claim: `"${alert.ruleName}" fires on ${label} for the first time, but there is no baseline yet to call that new (${describeBaseline(label, baseline)}; ${describeNeed()}): not counted.`,
+        claim: `"${alert.ruleName}" fires on ${label} for the first time, but there is no baseline yet to call that new (${baselines.describe(label, baseline)}; ${baselines.need()}): not counted.`,
         weight: 0,
         refs,
       });
@@ -313,14 +219,14 @@ export function createContextEnricher(options: Partial<ContextOptions> = {}): En
         hasHeard
           ? {
               kind: 'context',
-              claim: `Nothing else new or suspicious has been seen on ${label} or across the network in the last ${formatSpan(windowMs)} (${describeBaseline(label, baseline)}).`,
+              claim: `Nothing else new or suspicious has been seen on ${label} or across the network in the last ${formatSpan(windowMs)} (${baselines.describe(label, baseline)}).`,
               weight: -0.4,
               refs,
               benignReason: 'expected_activity',
             }
           : {
               kind: 'context',
-              claim: `Nothing else new or suspicious has been seen on ${label}, but there is no baseline yet to call that quiet (${describeBaseline(label, baseline)}): not counted.`,
+              claim: `Nothing else new or suspicious has been seen on ${label}, but there is no baseline yet to call that quiet (${baselines.describe(label, baseline)}): not counted.`,
               weight: 0,
               refs,
             },
@@ -362,7 +268,7 @@ export function createContextEnricher(options: Partial<ContextOptions> = {}): En
         }
       }
       // Whether novelty counts is decided against the baseline before this alert joins it.
-      const isMature = subject.rules.has(rule) ? false : baselineOf(subject, now).isMature;
+      const isMature = subject.rules.has(rule) ? false : baselines.of(subject, now).isMature;
       if (!isMostRecent) subjects.set(key, subject);
       mostRecentSubject = subject;
       dirtySubjects.touch(key);
@@ -451,29 +357,11 @@ export function createContextEnricher(options: Partial<ContextOptions> = {}): En
       'Other alerts on the same host, user or address and across the network in a sliding window: routine, new, bursting, correlated, waves, tactic progression; each against a stated baseline.',
     enrich,
     observe,
-    beginTick,
-    endTick,
+    beginTick: peers.begin,
+    endTick: peers.end,
     state,
     get size() {
       return subjects.size;
     },
   };
-}
-
-/** Whether the alert's entities are, in order, the kinds, roles and values listed. */
-function hasEntityParts(alert: Alert, parts: readonly string[]): boolean {
-  if (alert.entities.length * 3 !== parts.length) return false;
-  for (let index = 0; index < alert.entities.length; index += 1) {
-    const entity = alert.entities[index]!;
-    if (entity.kind !== parts[index * 3] || (entity.role ?? '') !== parts[index * 3 + 1] || entity.value !== parts[index * 3 + 2]) return false;
-  }
-  return true;
-}
-
-/**
- * An alert about one endpoint event (a process, registry or file change) is often the only trace
- * an intrusion leaves: silence around it says little, unlike for a noisy network or log detector.
- */
-function describesHostEvent(alert: Alert): boolean {
-  return alert.entities.some((entity) => entity.kind === 'process' || entity.kind === 'registry' || entity.kind === 'file');
 }
