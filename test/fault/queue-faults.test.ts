@@ -10,7 +10,7 @@ import { loadAitRows } from '../eval-data.js';
 import { createDeployment, stopWorker } from '../queue/queue-harness.js';
 import { startTestRedis, type TestRedis } from '../queue/redis-server.js';
 import { startTestPostgres, type TestPostgres } from '../store/postgres-server.js';
-import { count, writtenNotables } from './splunk-tally.js';
+import { count, faultSplunkPlatform, writtenNotables } from './splunk-tally.js';
 import { ensureBuilt, seededRandom, sleep, startCli, type RunningCli } from './cli-process.js';
 
 /**
@@ -50,20 +50,7 @@ describe.skipIf(skipReason !== undefined)(`workers under kill -9, Redis and Post
       postgresUrl: postgres.url!,
       extraConfig: { connector: { pollSeconds: 0.05 } },
       queue: { jobSize: 20, writeBackLeaseSeconds: 4, rateLimits: { writeBack: { splunk: { requests: 400, perSeconds: 1 } } } },
-      platforms: {
-        splunk: {
-          baseUrl: emulator.url,
-          auth: { username: 'verdict_svc', password: PASSWORD },
-          hecUrl: emulator.url,
-          hecToken: HEC_TOKEN,
-          hecIndex: 'verdict',
-          initialEarliest: '0',
-          indexLagSeconds: 0,
-          pageSize: 20,
-          maxRetries: 2,
-          maxRetryDelayMs: 40,
-        },
-      },
+      platforms: { splunk: faultSplunkPlatform(emulator.url, PASSWORD, HEC_TOKEN) },
     });
     const connection = await redisConnection(redis.url!);
     connection.on('error', () => undefined);

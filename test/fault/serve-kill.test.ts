@@ -1,11 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSqliteRepository } from '../../core/store/sqlite-store.js';
 import { sampleAlert } from '../server/server-harness.js';
 import { ensureBuilt, seededRandom, sleep, startCli, type RunningCli } from './cli-process.js';
+import { freePort } from '../free-port.js';
 
 /**
  * Nothing lost under kill -9 of `verdict serve` (issue 11, fault acceptance): two clients post
@@ -15,17 +15,6 @@ import { ensureBuilt, seededRandom, sleep, startCli, type RunningCli } from './c
  */
 const ROUNDS = 5;
 const BATCH = 10;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 describe('verdict serve killed with SIGKILL under load', () => {
   let work: string;

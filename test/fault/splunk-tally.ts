@@ -42,3 +42,19 @@ export function count(emulator: SplunkEmulator, notables: Row[]) {
 function sum(counts: Map<string, number>): number {
   return [...counts.values()].reduce((total, value) => total + value, 0);
 }
+
+/** The connector's `platforms.splunk` section for fault runs against the emulator: small pages, quick retries. */
+export function faultSplunkPlatform(emulatorUrl: string, password: string, hecToken: string): Record<string, unknown> {
+  return {
+    baseUrl: emulatorUrl,
+    auth: { username: 'verdict_svc', password },
+    hecUrl: emulatorUrl,
+    hecToken,
+    hecIndex: 'verdict',
+    initialEarliest: '0',
+    indexLagSeconds: 0,
+    pageSize: 20,
+    maxRetries: 2,
+    maxRetryDelayMs: 40,
+  };
+}

@@ -8,7 +8,7 @@ import { startSplunkEmulator, type SplunkEmulator } from '../emulators/splunk/sp
 import { loadAitRows } from '../eval-data.js';
 import { renderAitRow } from '../../scripts/eval/render-ait.js';
 import { createTestSchema, startTestPostgres, type TestPostgres } from '../store/postgres-server.js';
-import { count, writtenNotables } from './splunk-tally.js';
+import { count, faultSplunkPlatform, writtenNotables } from './splunk-tally.js';
 import { ensureBuilt, seededRandom, sleep, startCli, type CliRun } from './cli-process.js';
 
 /**
@@ -49,20 +49,7 @@ describe('connector write-back under kill -9, 429/503 storms and store outages',
         JSON.stringify({
           store: await store(work),
           connector: { pollSeconds: 0.05 },
-          platforms: {
-            splunk: {
-              baseUrl: emulator.url,
-              auth: { username: 'verdict_svc', password: PASSWORD },
-              hecUrl: emulator.url,
-              hecToken: HEC_TOKEN,
-              hecIndex: 'verdict',
-              initialEarliest: '0',
-              indexLagSeconds: 0,
-              pageSize: 20,
-              maxRetries: 2,
-              maxRetryDelayMs: 40,
-            },
-          },
+          platforms: { splunk: faultSplunkPlatform(emulator.url, PASSWORD, HEC_TOKEN) },
         }),
       );
       const run = (once: boolean) => startCli(['run', '--config', configFile, ...(once ? ['--once'] : [])], { cwd: work, env: { VERDICT_HOME: work } });
