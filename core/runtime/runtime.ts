@@ -118,17 +118,6 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
       }
     }
   }
-  /** Drains the engine's state into a delta against `baseVersion`; call `committed` once the store has it. */
-  function drainAgainst(baseVersion: number, wroteResults: boolean): { delta: StateDelta; committed(): void } {
-    const delta = { ...engine.state.drain(), baseVersion };
-    const writes = wroteResults || !isEmptyDelta(delta);
-    return {
-      delta,
-      committed: () => {
-        loadedVersion = writes ? baseVersion + 1 : baseVersion;
-      },
-    };
-  }
   // Every byte sent to a model is written to the audit log (action llm.egress) before a batch returns.
   const pendingEgress: Array<Promise<void>> = [];
   const ledger = createEgressLedger({
@@ -215,9 +204,12 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
     const byIndex = new Map<number, TriageResult>();
     for (const { index, alert } of alerts) byIndex.set(index, decidedById.get(alert.id) ?? known.get(alert.id)!);
     for (const { index } of alerts) results.push(byIndex.get(index)!);
-    const save = drainAgainst(baseVersion, stored.length > 0);
-    await repository.saveResults(stored, save.delta);
-    save.committed();
+    // The state this batch produced, written with its verdicts against the version it was judged on.
+    const delta: StateDelta = { ...engine.state.drain(), baseVersion };
+    if (stored.length > 0 || !isEmptyDelta(delta)) {
+      await repository.saveResults(stored, delta);
+      loadedVersion = baseVersion + 1;
+    }
     await Promise.all(pendingEgress.splice(0));
     return results;
   }
@@ -269,9 +261,8 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
           ...(alertId ? { alertId } : {}),
           ...(rawProbability !== undefined ? { rawProbability } : {}),
         });
-        const save = drainAgainst(baseVersion, true);
-        await repository.saveDisposition(stored, save.delta);
-        save.committed();
+        await repository.saveDisposition(stored, { ...engine.state.drain(), baseVersion });
+        loadedVersion = baseVersion + 1;
       }),
     );
     return stored;
@@ -287,9 +278,8 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
     recordDisposition,
     stateReloads: () => reloads,
     async reloadSuppressions() {
-      // Adding or removing one bumped the state version: the next batch reloads from the store.
+      // Adding or removing one bumped the state version: the next batch reloads them (and the rest) from the store.
       await serialized(async () => {
-        suppression.replace(await repository.listSuppressions());
         loadedVersion = undefined;
       });
     },
