@@ -24,37 +24,113 @@ const workflow = template.resources.find((resource: { type: string }) => resourc
 const definition = workflow.properties.definition;
 const openapi = parseYaml(readFileSync(join(ROOT, 'manifests/soar/openapi.yaml'), 'utf8')) as Record<string, any>;
 
+/** An action of a workflow definition, the action whose branch holds it, and its sibling actions (what runAfter may name). */
+type ActionEntry = [name: string, action: any, parent: string | undefined, siblings: Record<string, any>];
+
 /** Every action of a workflow definition, nested ones (If, Switch, Foreach) included. */
-function allActions(actions: Record<string, any>): Array<[string, any]> {
+function allActions(actions: Record<string, any>, parent?: string): ActionEntry[] {
   return Object.entries(actions).flatMap(([name, action]) => [
-    [name, action] as [string, any],
-    ...allActions(action.actions ?? {}),
-    ...allActions(action.else?.actions ?? {}),
-    ...Object.values<any>(action.cases ?? {}).flatMap((branch) => allActions(branch.actions ?? {})),
-    ...allActions(action.default?.actions ?? {}),
+    [name, action, parent, actions] as ActionEntry,
+    ...allActions(action.actions ?? {}, name),
+    ...allActions(action.else?.actions ?? {}, name),
+    ...Object.values<any>(action.cases ?? {}).flatMap((branch) => allActions(branch.actions ?? {}, name)),
+    ...allActions(action.default?.actions ?? {}, name),
   ]);
 }
 
+/** Actions certain to have finished before `name` starts: its runAfter chain, and its enclosing actions' chains. */
+function predecessors(entries: readonly ActionEntry[], name: string): Set<string> {
+  const byName = new Map(entries.map((entry) => [entry[0], entry]));
+  const before = new Set<string>();
+  for (let current = byName.get(name); current; current = current[2] === undefined ? undefined : byName.get(current[2])) {
+    const pending = Object.keys(current[1].runAfter ?? {});
+    while (pending.length > 0) {
+      const next = pending.pop()!;
+      if (before.has(next)) continue;
+      before.add(next);
+      pending.push(...Object.keys(current[3][next]?.runAfter ?? {}));
+    }
+  }
+  return before;
+}
+
+interface EvaluationContext {
+  triggerBody: unknown;
+  parameters: Record<string, unknown>;
+  body: Record<string, unknown>;
+}
+
 /**
- * Evaluates the workflow-language expressions the HTTP action uses: `@triggerBody()?['a']?['b']`
- * and `@parameters('X')`, whole-string or inside `@{…}`. Anything else throws, so the test
- * cannot pass over an expression it did not understand.
+ * Evaluates the workflow-language expressions the playbook uses, whole-string (`@…`) or inside
+ * `@{…}`: `triggerBody()`, `parameters('X')`, `body('X')` with `?['key']` / `?[0]` accessors, and
+ * `string`, `replace`, `encodeURIComponent`. Anything else throws, so a test cannot pass over an
+ * expression it did not understand.
  */
-function evaluate(value: unknown, context: { triggerBody: unknown; parameters: Record<string, unknown>; body: Record<string, unknown> }): unknown {
-  const expression = (text: string): unknown => {
-    const match = /^(triggerBody\(\)|parameters\('([^']+)'\)|body\('([^']+)'\))((?:\??\['[^']*'\])*)$/.exec(text.trim());
-    if (!match) throw new Error(`unsupported expression ${text}`);
-    let current: unknown = match[1] === 'triggerBody()' ? context.triggerBody : match[2] !== undefined ? context.parameters[match[2]] : context.body[match[3]!];
-    for (const [, key] of match[4]!.matchAll(/\??\['([^']*)'\]/g)) current = (current as Record<string, unknown> | undefined)?.[key!];
-    return current;
-  };
+function evaluate(value: unknown, context: EvaluationContext): unknown {
   if (typeof value === 'string') {
-    if (value.startsWith('@') && !value.startsWith('@{')) return expression(value.slice(1));
-    return value.replace(/@\{([^}]*)\}/g, (_whole, inner: string) => String(expression(inner)));
+    if (value.startsWith('@') && !value.startsWith('@{')) return expression(value.slice(1), context);
+    return value.replace(/@\{((?:[^}']|'[^']*')*)\}/g, (_whole, inner: string) => String(expression(inner, context)));
   }
   if (Array.isArray(value)) return value.map((item) => evaluate(item, context));
   if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, evaluate(item, context)]));
   return value;
+}
+
+function expression(text: string, context: EvaluationContext): unknown {
+  let position = 0;
+  const fail = (): never => {
+    throw new Error(`unsupported expression ${text} (at ${position})`);
+  };
+  const skipSpaces = (): void => {
+    while (text[position] === ' ') position += 1;
+  };
+  const literal = (): string => {
+    const end = text.indexOf("'", position + 1);
+    if (end < 0) fail();
+    const value = text.slice(position + 1, end);
+    position = end + 1;
+    return value;
+  };
+  const call = (name: string, args: unknown[]): unknown => {
+    if (name === 'triggerBody' && args.length === 0) return context.triggerBody;
+    if (name === 'parameters' && args.length === 1) return context.parameters[String(args[0])];
+    if (name === 'body' && args.length === 1) return context.body[String(args[0])];
+    if (name === 'string' && args.length === 1) return typeof args[0] === 'string' ? args[0] : JSON.stringify(args[0]);
+    if (name === 'replace' && args.length === 3) return String(args[0]).split(String(args[1])).join(String(args[2]));
+    if (name === 'encodeURIComponent' && args.length === 1) return encodeURIComponent(String(args[0]));
+    return fail();
+  };
+  const term = (): unknown => {
+    skipSpaces();
+    let current: unknown;
+    if (text[position] === "'") current = literal();
+    else {
+      const name = /^[A-Za-z]+/.exec(text.slice(position))?.[0] ?? fail();
+      position += name.length;
+      if (text[position] !== '(') fail();
+      position += 1;
+      const args: unknown[] = [];
+      skipSpaces();
+      while (text[position] !== ')') {
+        args.push(term());
+        skipSpaces();
+        if (text[position] === ',') position += 1;
+        else if (text[position] !== ')') fail();
+      }
+      position += 1;
+      current = call(name, args);
+    }
+    for (;;) {
+      const accessor = /^\??\[(?:'([^']*)'|(\d+))\]/.exec(text.slice(position));
+      if (!accessor) return current;
+      position += accessor[0].length;
+      current = (current as Record<string, unknown> | undefined)?.[accessor[1] ?? Number(accessor[2])];
+    }
+  };
+  const result = term();
+  skipSpaces();
+  if (position !== text.length) fail();
+  return result;
 }
 
 describe('manifests/sentinel', () => {
@@ -101,11 +177,37 @@ describe('manifests/sentinel', () => {
     for (const [, name] of text.matchAll(/\[parameters\('([^']+)'\)/g)) expect(template.parameters[name!], `ARM parameter ${name}`).toBeDefined();
     for (const [, name] of text.matchAll(/@\{?parameters\('([^']+)'\)/g)) expect(definition.parameters[name!], `workflow parameter ${name}`).toBeDefined();
     const actions = allActions(definition.actions);
-    const names = new Set(actions.map(([name]) => name));
-    for (const [name, action] of actions) for (const after of Object.keys(action.runAfter ?? {})) expect(names.has(after), `${name} runs after ${after}`).toBe(true);
+    for (const [name, action, , siblings] of actions) for (const after of Object.keys(action.runAfter ?? {})) expect(siblings[after], `${name} runs after ${after}, in its own scope`).toBeDefined();
     // The token comes from Key Vault and never shows in run history.
     const [, secret] = actions.find(([name]) => name === 'Get_Verdict_API_token')!;
     expect(secret.runtimeConfiguration.secureData.properties).toContain('outputs');
+  });
+
+  it('the playbook deploys as a Logic App: action names unique in the whole workflow and valid, every output read is of an action that ran before', () => {
+    const actions = allActions(definition.actions);
+    const names = actions.map(([name]) => name);
+    // Consumption Logic Apps: one name space for every action, nested ones included; 1-80 characters, none of < > % & \ ? /.
+    expect(
+      names.filter((name, index) => names.indexOf(name) !== index),
+      'duplicate action names',
+    ).toEqual([]);
+    for (const name of names) expect(name, name).toMatch(/^[^<>%&\\?/\p{Cc}]{1,80}$/u);
+    for (const [name, action] of actions) {
+      const reads = [...JSON.stringify(action.inputs ?? {}).matchAll(/\b(?:body|outputs|actions)\('([^']+)'\)/g)].map((match) => match[1]!);
+      const before = predecessors(actions, name);
+      for (const read of reads) expect(before.has(read), `${name} reads ${read}, which must run before it`).toBe(true);
+    }
+  });
+
+  it('the incident comment escapes the service text as HTML', () => {
+    const [, comment] = allActions(definition.actions).find(([name]) => name === 'Add_comment_to_incident_(V3)')!;
+    const hostile = { alertId: 'sentinel-incident-73e01a99', verdict: 'false_positive', confidence: 0.8, probabilityMalicious: 0.1, summary: 'Rule <img src=x onerror=alert(1)> & "more"' };
+    const message = String(
+      evaluate(comment.inputs.body.message, { triggerBody: {}, parameters: { VerdictUrl: 'https://verdict.contoso.example' }, body: { Triage_with_Verdict: { results: [hostile] } } }),
+    );
+    expect(message).toContain('Rule &lt;img src=x onerror=alert(1)&gt; &amp; "more"');
+    expect(message).not.toContain('<img');
+    expect(message).toContain('/v1/verdicts/sentinel-incident-73e01a99');
   });
 
   it("the playbook's HTTP action calls POST /v1/triage with a body the service's OpenAPI accepts, which the Sentinel normalizer reads", () => {
