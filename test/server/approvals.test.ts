@@ -67,6 +67,21 @@ describe('approvals', () => {
     expect(await pendingFor('ap-2', harness.tokens.otherApprover)).toEqual([]);
   });
 
+  it('requests an expired approval again when the alert is triaged again (issue 11, finding 11)', async () => {
+    // ap-2's approvals expired in the test above; the same alert sent again must queue them anew.
+    const expired = (await harness.runtime.repository.listApprovals({ alertId: 'ap-2', limit: 10 })).items;
+    expect(expired.length).toBeGreaterThan(0);
+    expect(expired.every((approval) => approval.status === 'expired')).toBe(true);
+    const again = await harness.request('POST', '/v1/triage', { token: harness.tokens.triage, body: sampleAlert('ap-2', { ruleName: 'Other rule' }) });
+    expect(again.status).toBe(200);
+    const pending = await pendingFor('ap-2', harness.tokens.otherApprover);
+    expect(pending.map((approval) => approval.id).sort()).toEqual(expired.map((approval) => approval.id).sort());
+    expect(pending.every((approval) => approval.status === 'pending')).toBe(true);
+    const [approval] = pending;
+    const decided = await harness.request('POST', `/v1/approvals/${approval!.id}/decision`, { token: harness.tokens.otherApprover, body: { decision: 'approve' } });
+    expect(decided.status).toBe(200);
+  });
+
   it('validates the decision body and answers 404 for unknown approvals', async () => {
     const bad = await harness.request('POST', '/v1/approvals/whatever/decision', { token: harness.tokens.otherApprover, body: { decision: 'maybe' } });
     expect(bad.status).toBe(400);
