@@ -122,6 +122,9 @@ export function validateTinesStory(story: Json, specs: SoarSpecs): SoarIssue[] {
       }
     }
     if (agent.type === 'Agents::WebhookAgent' && !agent.options?.secret) add(`agents[${index}].options.secret`, 'a webhook needs a secret');
+    for (const name of formulaFunctions(agent.options)) {
+      if (!TINES_FUNCTIONS.has(name)) add(`agents[${index}].options`, `calls ${name}(), which is not a Tines formula function (JSON text is TO_JSON)`);
+    }
   }
   for (const [index, link] of (story.links ?? []).entries() as Iterable<[number, Json]>) {
     for (const end of ['source', 'receiver']) if (!(Number.isInteger(link[end]) && link[end] >= 0 && link[end] < story.agents.length)) add(`links[${index}].${end}`, 'is not an index into agents');
@@ -166,6 +169,15 @@ export function validateShuffleApp(app: Json, appSource: string, specs: SoarSpec
     }
   }
   return issues;
+}
+
+/** Formula functions a story may call, each as documented at tines.com/docs/formulas/functions. */
+const TINES_FUNCTIONS = new Set(['SHA256', 'SHA256_BASE64', 'SHA512', 'TO_JSON', 'JSON_PARSE']);
+
+/** Names of the functions called inside the `<<…>>` formulas of an action's options. */
+function formulaFunctions(options: unknown): string[] {
+  const text = JSON.stringify(options ?? {});
+  return [...text.matchAll(/<<([^<>]*)>>/g)].flatMap((formula) => [...formula[1]!.matchAll(/\b([A-Z][A-Z0-9_]*)\(/g)].map((call) => call[1]!));
 }
 
 function jsonType(value: unknown): string {

@@ -92,6 +92,7 @@ describe('the SOAR validators reject what the platforms would', () => {
     bad.script.commands[0].outputs[0].contxtPath = 'x';
     delete bad.script.commands[1].description;
     bad.script.script = 'return (;';
+    bad.display = null;
     const messages = validateXsoarIntegration(bad, specs).map((issue) => `${issue.path}: ${issue.message}`);
     expect(messages).toEqual(
       expect.arrayContaining([
@@ -99,6 +100,7 @@ describe('the SOAR validators reject what the platforms would', () => {
         expect.stringMatching(/^script\.commands\[0\]\.outputs\[0\]\.contxtPath: is not a key/),
         'script.commands[1].description: is required',
         expect.stringMatching(/^script\.script: does not compile/),
+        'display: is required, and is null',
       ]),
     );
   });
@@ -113,13 +115,15 @@ describe('the SOAR validators reject what the platforms would', () => {
     expect(paths).toEqual(expect.arrayContaining(['actions[1].parameters.alert.data_type', expect.stringMatching(/^actions\[1\]\.output\[\d+\]\.data_path$/), 'actions[2].colour', 'main_module']));
   });
 
-  it('Tines: a link to no action, an action without a position, an HTTP action without a url', () => {
+  it('Tines: a link to no action, an action without a position, an HTTP action without a url, a formula function Tines lacks', () => {
     const story = JSON.parse(generated.get('tines/verdict-alert-triage.json')!);
     story.links.push({ source: 2, receiver: 9 });
     story.diagram_layout = JSON.stringify({});
     delete story.agents[1].options.url;
-    const paths = validateTinesStory(story, specs).map((issue) => issue.path);
-    expect(paths).toEqual(expect.arrayContaining(['links[2].receiver', 'diagram_layout', 'agents[1].options.url']));
+    story.agents[1].options.headers['Idempotency-Key'] = 'tines-<<SHA256(JSON(alert_in.body))>>';
+    const issues = validateTinesStory(story, specs);
+    expect(issues.map((issue) => issue.path)).toEqual(expect.arrayContaining(['links[2].receiver', 'diagram_layout', 'agents[1].options.url']));
+    expect(issues).toContainEqual(expect.objectContaining({ path: 'agents[1].options', message: expect.stringContaining('calls JSON()') }));
   });
 
   it('Shuffle: a parameter app.py does not take, an unknown schema type', () => {

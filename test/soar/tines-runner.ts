@@ -6,7 +6,8 @@ import { createHash } from 'node:crypto';
  * actions send real requests (url, method, content_type json, headers, payload), retry when the
  * status matches retry_on_status (regular expressions), and emit {status, headers, body} — on a
  * failure too when emit_failure_event is set. Event Transformation (message_only) emits its
- * payload. Formulas: `<<path>>` (a value that is one pill keeps its type), SHA256() and JSON().
+ * payload. Formulas: `<<path>>` (a value that is one pill keeps its type), and the Tines functions
+ * SHA256() and TO_JSON() (a function Tines does not have is an error, as it is in Tines).
  */
 export interface TinesRun {
   events: Record<string, any>;
@@ -105,7 +106,7 @@ function formula(expression: string, scope: Record<string, unknown>): unknown {
   if (call) {
     const argument = formula(call[2]!.trim(), scope);
     if (call[1] === 'SHA256') return createHash('sha256').update(String(argument)).digest('hex');
-    if (call[1] === 'JSON') return JSON.stringify(argument);
+    if (call[1] === 'TO_JSON') return JSON.stringify(argument);
     throw new Error(`formula function ${call[1]} is not supported by this runner`);
   }
   let current: unknown = scope;

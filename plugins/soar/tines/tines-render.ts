@@ -44,7 +44,7 @@ export function renderTinesStory(model: SoarModel): Record<string, unknown> {
         headers: {
           Authorization: 'Bearer <<CREDENTIAL.verdict_token>>',
           Accept: 'application/json, application/problem+json',
-          'Idempotency-Key': 'tines-<<SHA256(JSON(alert_in.body))>>',
+          'Idempotency-Key': 'tines-<<SHA256(TO_JSON(alert_in.body))>>',
         },
         retry_on_status: TINES_RETRY_ON_STATUS,
         emit_failure_event: true,
