@@ -38,9 +38,13 @@ function check(ruleOrInclude: KwalifyRule, value: unknown, path: string, definit
       issues.push({ path, message: `the schema includes ${rule.include}, which it does not define` });
       return;
     }
-    rule = included;
+    rule = { ...included, ...(ruleOrInclude.required !== undefined ? { required: ruleOrInclude.required } : {}) };
   }
-  if (value === null || value === undefined) return;
+  if (value === null || value === undefined) {
+    // pykwalify: a required key given no value fails (required.novalue); an optional one may be null.
+    if (rule.required) issues.push({ path: path || '(root)', message: 'is required, and is null' });
+    return;
+  }
   const type = rule.type ?? (rule.mapping ? 'map' : rule.sequence ? 'seq' : 'str');
   if (!hasType(type, value)) {
     issues.push({ path: path || '(root)', message: `expected ${type}, got ${describe(value)}` });
