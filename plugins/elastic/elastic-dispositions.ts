@@ -5,7 +5,13 @@ import type { ElasticApi } from './elastic-api.js';
 /**
  * Analyst decisions read back from Elastic Security: alerts an analyst closed with a reason
  * (`kibana.alert.workflow_reason`, Kibana 9.2+), and Verdict cases an analyst closed with a
- * verdict tag. Verdict's own writes never count: they run as the configured user.
+ * verdict tag. Verdict's own writes never count:
+ * - Kibana sets `kibana.alert.workflow_user` to the user profile uid of the session that changed
+ *   the status, and to null when the request carried no session (Kibana's painless status script,
+ *   `workflowUser: user?.profile_uid ?? null`). Verdict sends an Authorization header (API key or
+ *   Basic), so its own closings carry null; a closing without a profile uid is an API client's,
+ *   never taken as an analyst's.
+ * - Cases record the username (`closed_by.username`), compared with Verdict's own.
  */
 
 /** Close reasons that carry a verdict; `duplicate`, `automated_closure`, `other` carry none. */
@@ -24,7 +30,7 @@ const VERDICT_BY_CASE_TAG: Record<string, AnalystVerdict> = {
 
 const MAX_CHANGES = 1000;
 
-export async function readStatusDispositions(api: ElasticApi, alertsIndex: string, since: string, ownUser: string): Promise<Disposition[]> {
+export async function readStatusDispositions(api: ElasticApi, alertsIndex: string, since: string): Promise<Disposition[]> {
   const hits = await api.search(
     alertsIndex,
     {
@@ -40,12 +46,13 @@ export async function readStatusDispositions(api: ElasticApi, alertsIndex: strin
     const verdict = reason === undefined ? undefined : VERDICT_BY_REASON[reason];
     const analyst = readString(source, 'kibana.alert.workflow_user');
     const time = readString(source, 'kibana.alert.workflow_status_updated_at');
-    if (!verdict || !time || Number.isNaN(Date.parse(time)) || analyst === ownUser) continue;
+    // No profile uid: an API client changed the status (Verdict itself, or a script), not an analyst.
+    if (!verdict || !time || Number.isNaN(Date.parse(time)) || !analyst) continue;
     const ruleName = readString(source, 'kibana.alert.rule.name');
     dispositions.push({
       alertId: readString(source, 'kibana.alert.uuid') ?? hit._id,
       verdict,
-      analyst: analyst ?? 'unknown',
+      analyst,
       time: new Date(time).toISOString(),
       platform: 'elastic',
       note: `closed in Elastic Security with reason ${reason}`,

@@ -112,8 +112,8 @@ export function createElasticPlugin(configInput?: unknown, options: ElasticPlugi
 
     async readDispositions(since: string): Promise<Disposition[]> {
       if (Number.isNaN(Date.parse(since))) throw new VerdictError(`readDispositions: since must be an ISO 8601 time, got ${JSON.stringify(since)}`);
-      const ownUser = await api.ownUsername();
-      return [...(await readStatusDispositions(api, alertsIndex, since, ownUser)), ...(config.cases ? await readCaseDispositions(api, config.caseOwner, since, ownUser) : [])];
+      const statusDispositions = await readStatusDispositions(api, alertsIndex, since);
+      return [...statusDispositions, ...(config.cases ? await readCaseDispositions(api, config.caseOwner, since, await api.ownUsername()) : [])];
     },
   };
 }

@@ -18,6 +18,8 @@ import { loadAitRows } from '../eval-data.js';
 
 const PASSWORD = 'transport-Elastic-Passw0rd';
 const ALICE = 'alice-Passw0rd-77';
+/** Alice works in the Kibana UI: her session carries her user profile (Verdict's requests have none). */
+const ALICE_PROFILE = 'u_mGBROF_q5bmFCATbLXAcCwKa0k8JvONAwSruelyKA5E_0';
 const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 const rows = await loadAitRows('russellmitchell', { limit: 260 });
 const documents = rows.map(renderAitKibana);
@@ -52,7 +54,11 @@ describe('Elastic transport on the emulator', () => {
 
   beforeEach(async () => {
     emulator = await startElasticEmulator({
-      users: { verdict_svc: { password: PASSWORD, roles: ['verdict_connector'] }, alice: { password: ALICE, roles: ['superuser'] }, viewer: { password: PASSWORD, roles: ['viewer'] } },
+      users: {
+        verdict_svc: { password: PASSWORD, roles: ['verdict_connector'] },
+        alice: { password: ALICE, roles: ['superuser'], profileUid: ALICE_PROFILE },
+        viewer: { password: PASSWORD, roles: ['viewer'] },
+      },
       kibanaVersion: '9.2.0',
     });
     emulator.addAlerts(documents);
@@ -157,7 +163,7 @@ describe('Elastic transport on the emulator', () => {
     expect(alertSource(String(first!['kibana.alert.uuid']))).toMatchObject({
       'kibana.alert.workflow_status': 'closed',
       'kibana.alert.workflow_reason': 'false_positive',
-      'kibana.alert.workflow_user': 'verdict_svc',
+      'kibana.alert.workflow_user': null, // Kibana records no user for a request without a session.
       'kibana.alert.workflow_tags': ['verdict:false_positive', 'verdict:auto_closed'],
     });
 
@@ -215,7 +221,7 @@ describe('Elastic transport on the emulator', () => {
     expect(close.status).toBe(200);
     const dispositions = await plugin.readDispositions!(since);
     expect(dispositions).toEqual([
-      expect.objectContaining({ alertId: analysts!['kibana.alert.uuid'], verdict: 'true_positive', analyst: 'alice', platform: 'elastic', ruleName: analysts!['kibana.alert.rule.name'] }),
+      expect.objectContaining({ alertId: analysts!['kibana.alert.uuid'], verdict: 'true_positive', analyst: ALICE_PROFILE, platform: 'elastic', ruleName: analysts!['kibana.alert.rule.name'] }),
     ]);
 
     // An analyst closes the Verdict case of the untouched alert, tagged as a false positive (read `version` first).

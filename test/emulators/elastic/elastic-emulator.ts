@@ -93,7 +93,7 @@ export async function startElasticEmulator(options: ElasticEmulatorOptions = {})
       const colon = decoded.indexOf(':');
       const username = decoded.slice(0, colon);
       const user = users.get(username);
-      return colon > 0 && user && user.password === decoded.slice(colon + 1) ? createPrincipal(username, user.roles) : undefined;
+      return colon > 0 && user && user.password === decoded.slice(colon + 1) ? createPrincipal(username, user.roles, undefined, user.profileUid) : undefined;
     }
     return undefined;
   };

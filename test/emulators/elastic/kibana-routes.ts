@@ -84,7 +84,7 @@ export function handleKibana(kibana: KibanaState, elasticsearch: ElasticsearchSt
     const body = json();
     if (!Array.isArray(body.signal_ids)) throw badRequest('[request body]: updating alert status by query is not supported by this emulator; pass signal_ids');
     if (body.reason !== undefined && !supportsReason(kibana.version)) throw badRequest(`[request body]: Unrecognized key(s) in object: 'reason'`);
-    return ok(kibana.setStatus(space, body.signal_ids.map(String), String(body.status), body.reason === undefined ? undefined : String(body.reason), principal.username));
+    return ok(kibana.setStatus(space, body.signal_ids.map(String), String(body.status), body.reason === undefined ? undefined : String(body.reason), principal));
   }
   if (method === 'POST' && path === '/api/detection_engine/signals/tags' && !isAtLeast(kibana.version, 8, 10)) throw notFound('Not Found'); // alert tags came with 8.10
   if (method === 'POST' && path === '/api/detection_engine/signals/tags') {
@@ -97,11 +97,11 @@ export function handleKibana(kibana: KibanaState, elasticsearch: ElasticsearchSt
   }
   if (path === '/api/cases' && method === 'POST') {
     principal.requireKibana('cases', `create case with owners: "${String(json().owner)}"`);
-    return ok(kibana.createCase(json(), principal.username));
+    return ok(kibana.createCase(json(), principal));
   }
   if (path === '/api/cases' && method === 'PATCH') {
     principal.requireKibana('cases', 'update case');
-    return ok(kibana.updateCases(json().cases as Array<Record<string, unknown>>, principal.username));
+    return ok(kibana.updateCases(json().cases as Array<Record<string, unknown>>, principal));
   }
   if (path === '/api/cases/_find' && method === 'GET') return ok(kibana.findCases(request.query));
   const alertCases = path.match(/^\/api\/cases\/alerts\/([^/]+)$/);
@@ -123,7 +123,7 @@ export function handleKibana(kibana: KibanaState, elasticsearch: ElasticsearchSt
   const caseComments = path.match(/^\/api\/cases\/([^/]+)\/comments$/);
   if (caseComments && method === 'POST') {
     principal.requireKibana('cases', 'add comments');
-    return ok(kibana.addComment(decodeURIComponent(caseComments[1]!), json(), principal.username, space));
+    return ok(kibana.addComment(decodeURIComponent(caseComments[1]!), json(), principal, space));
   }
   const oneCase = path.match(/^\/api\/cases\/([^/_][^/]*)$/);
   if (oneCase && method === 'GET') return ok(kibana.getCase(decodeURIComponent(oneCase[1]!)));

@@ -57,7 +57,13 @@ function versionString(sequence: number): string {
   return Buffer.from(JSON.stringify([sequence, 1])).toString('base64');
 }
 
-const userInfo = (username: string) => ({ username, full_name: null, email: null, profile_uid: `u_${Buffer.from(username).toString('base64url')}_0` });
+/** Who made a change, as Cases records it; `profile_uid` only for a user with a Kibana user profile. */
+export interface KibanaUser {
+  username: string;
+  profileUid?: string;
+}
+
+const userInfo = (user: KibanaUser) => ({ username: user.username, full_name: null, email: null, ...(user.profileUid ? { profile_uid: user.profileUid } : {}) });
 
 export class KibanaState {
   readonly cases = new Map<string, CaseRecord>();
@@ -92,15 +98,20 @@ export class KibanaState {
       .filter((document) => wanted.has(document._id) || wanted.has(String(readPath(document._source, 'kibana.alert.uuid'))));
   }
 
-  /** `POST /api/detection_engine/signals/status` by ids; the answer is an update-by-query response. */
-  setStatus(space: string, ids: string[], status: string, reason: string | undefined, username: string): Record<string, unknown> {
+  /**
+   * `POST /api/detection_engine/signals/status` by ids; the answer is an update-by-query response.
+   * As Kibana's painless script (getUpdateSignalStatusScript): an alert already in that status is
+   * left as it is, and `workflow_user` is the profile uid of the user's session, else null.
+   */
+  setStatus(space: string, ids: string[], status: string, reason: string | undefined, user: KibanaUser): Record<string, unknown> {
     const documents = this.findAlerts(space, ids);
     const at = this.nowIso();
     for (const document of documents) {
       const source = document._source;
+      if (readPath(source, 'kibana.alert.workflow_status') === status) continue;
       source['kibana.alert.workflow_status'] = status;
       source['kibana.alert.workflow_status_updated_at'] = at;
-      source['kibana.alert.workflow_user'] = username;
+      source['kibana.alert.workflow_user'] = user.profileUid ?? null;
       // Closing reasons (9.2+): set on close, removed when the alert is reopened.
       if (status === 'closed' && reason !== undefined) source['kibana.alert.workflow_reason'] = reason;
       else delete source['kibana.alert.workflow_reason'];
@@ -121,7 +132,7 @@ export class KibanaState {
     return { ...updateByQueryResponse(updated), total: documents.length, noops: documents.length - updated };
   }
 
-  createCase(body: Record<string, unknown>, username: string): CaseRecord {
+  createCase(body: Record<string, unknown>, user: KibanaUser): CaseRecord {
     const record: CaseRecord = {
       id: randomUUID(),
       version: this.nextVersion(),
@@ -143,7 +154,7 @@ export class KibanaState {
       closed_at: null,
       closed_by: null,
       created_at: this.nowIso(),
-      created_by: userInfo(username),
+      created_by: userInfo(user),
       updated_at: null,
       updated_by: null,
       external_service: null,
@@ -159,7 +170,7 @@ export class KibanaState {
   }
 
   /** `POST /api/cases/{caseId}/comments`: a user comment or an alert attachment. Returns the case. */
-  addComment(caseId: string, body: Record<string, unknown>, username: string, space: string): CaseRecord {
+  addComment(caseId: string, body: Record<string, unknown>, user: KibanaUser, space: string): CaseRecord {
     const record = this.getCase(caseId);
     if (body.owner !== record.owner) throw badRequest(`The owner field of the comment must match the case owner. Comment owner: ${String(body.owner)} Case owner: ${record.owner}`);
     const comment: Record<string, unknown> = {
@@ -167,7 +178,7 @@ export class KibanaState {
       id: randomUUID(),
       version: this.nextVersion(),
       created_at: this.nowIso(),
-      created_by: userInfo(username),
+      created_by: userInfo(user),
       pushed_at: null,
       pushed_by: null,
       updated_at: null,
@@ -194,12 +205,12 @@ export class KibanaState {
     record.comments.push(comment);
     record.version = this.nextVersion();
     record.updated_at = this.nowIso();
-    record.updated_by = userInfo(username);
+    record.updated_by = userInfo(user);
     return record;
   }
 
   /** `PATCH /api/cases`: each entry needs the case's current `version`, else 409. */
-  updateCases(entries: Array<Record<string, unknown>>, username: string): CaseRecord[] {
+  updateCases(entries: Array<Record<string, unknown>>, user: KibanaUser): CaseRecord[] {
     for (const entry of entries) {
       const record = this.getCase(String(entry.id));
       if (record.version !== entry.version) {
@@ -211,14 +222,14 @@ export class KibanaState {
       for (const [key, value] of Object.entries(entry)) if (key !== 'id' && key !== 'version') record[key] = value;
       if (entry.status === 'closed' && record.closed_at === null) {
         record.closed_at = this.nowIso();
-        record.closed_by = userInfo(username);
+        record.closed_by = userInfo(user);
       } else if (entry.status !== undefined && entry.status !== 'closed') {
         record.closed_at = null;
         record.closed_by = null;
       }
       record.version = this.nextVersion();
       record.updated_at = this.nowIso();
-      record.updated_by = userInfo(username);
+      record.updated_by = userInfo(user);
       return record;
     });
   }

@@ -33,6 +33,8 @@ export interface Principal {
   username: string;
   roles: RoleName[];
   apiKey?: string;
+  /** The Kibana user profile behind the request (see UserSpec.profileUid); API keys have none. */
+  profileUid?: string;
   require(privilege: 'read' | 'create_doc', indices: string[]): void;
   requireCluster(privilege: string): void;
   requireKibana(feature: string, action: string): void;
@@ -41,14 +43,22 @@ export interface Principal {
 export interface UserSpec {
   password: string;
   roles: RoleName[];
+  /**
+   * The user's Kibana user profile uid: Kibana creates it when the user logs in to its UI and puts
+   * it on the requests of that session. Requests from such a user stand for their UI session here;
+   * a user without one (a service account sending an Authorization header, as Verdict does) has no
+   * profile, so Kibana records them as `null` in `kibana.alert.workflow_user`.
+   */
+  profileUid?: string;
 }
 
-export function createPrincipal(username: string, roles: RoleName[], apiKey?: string): Principal {
+export function createPrincipal(username: string, roles: RoleName[], apiKey?: string, profileUid?: string): Principal {
   const granted = roles.map((name) => ROLES[name]);
   return {
     username,
     roles,
     ...(apiKey ? { apiKey } : {}),
+    ...(profileUid && !apiKey ? { profileUid } : {}),
     require(privilege, indices) {
       const denied = indices.filter((index) => !granted.some((role) => (privilege === 'read' ? [...role.read, ...role.createDoc] : role.createDoc).some((pattern) => pattern.test(index))));
       if (denied.length === 0) return;
