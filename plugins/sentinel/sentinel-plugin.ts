@@ -6,7 +6,7 @@ import { GraphAlertCommentSchema, stringsOf } from './sentinel-alert.js';
 import { createSentinelApi, type BatchStep, type GraphResource, type SentinelApi, type SentinelApiOptions } from './sentinel-api.js';
 import { parseSentinelConfig, type SentinelConfig } from './sentinel-config.js';
 import { ARM_INCIDENT_ID_PREFIX, GRAPH_INCIDENT_ID_PREFIX, looksLikeSentinelAlert, normalizeSentinelAlert } from './sentinel-normalize.js';
-import { GRAPH_CLASSIFICATION, renderSentinelResult, VERDICT_MARKER_PREFIX, VERDICT_TAG_PREFIX, type SentinelRenderOptions, type SentinelWriteBack } from './sentinel-render.js';
+import { renderSentinelResult, VERDICT_DETERMINATIONS, VERDICT_MARKER_PREFIX, VERDICT_TAG_PREFIX, type SentinelRenderOptions, type SentinelWriteBack } from './sentinel-render.js';
 
 export interface SentinelPluginOptions extends SentinelApiOptions {
   now?: () => number;
@@ -201,11 +201,9 @@ function graphDisposition(item: Record<string, unknown>, isIncident: boolean, co
   if (!verdict || typeof item.id !== 'string' || !time) return undefined;
   const lastModifiedBy = typeof item.lastModifiedBy === 'string' ? item.lastModifiedBy : undefined;
   const comments = commentsOf(item);
-  const own = comments.filter((comment) => comment.comment?.includes(VERDICT_MARKER_PREFIX)).at(-1);
-  // Verdict's own classification: changed by this app (incidents name it), or (alerts) the one its comment wrote.
+  // Verdict's own classification: incidents name the app that changed them last; alerts do not (below).
   if (lastModifiedBy?.includes(config.clientId)) return undefined;
-  if (!isIncident && config.writeClassification && own?.comment?.includes(`Suggested classification: ${classification}`) && GRAPH_CLASSIFICATION[verdict] === classification && !lastModifiedBy)
-    return undefined;
+  if (!isIncident && config.writeClassification && isOwnAlertClassification(item, comments)) return undefined;
   const note = comments.filter((comment) => !comment.comment?.includes(VERDICT_MARKER_PREFIX)).at(-1)?.comment ?? undefined;
   const analyst = lastModifiedBy ?? (typeof item.assignedTo === 'string' ? item.assignedTo : undefined);
   return {
@@ -216,6 +214,21 @@ function graphDisposition(item: Record<string, unknown>, isIncident: boolean, co
     platform: 'sentinel',
     ...(note ? { note } : {}),
   };
+}
+
+/**
+ * A Graph alert has no `lastModifiedBy`, so whose classification it carries is inferred: Verdict's
+ * when it is the classification and a determination Verdict writes, its own comment suggested
+ * that classification, and no assignee changed the alert after Verdict's write. An analyst who
+ * picked another determination, or took the alert and touched it since, confirmed it.
+ */
+function isOwnAlertClassification(item: Record<string, unknown>, comments: ReturnType<typeof commentsOf>): boolean {
+  const classification = typeof item.classification === 'string' ? item.classification : '';
+  const own = comments.filter((comment) => comment.comment?.includes(VERDICT_MARKER_PREFIX)).at(-1);
+  if (!own?.comment?.includes(`Suggested classification: ${classification} `)) return false;
+  if (!VERDICT_DETERMINATIONS[classification]?.includes(String(item.determination))) return false;
+  const isAssigned = typeof item.assignedTo === 'string' && item.assignedTo !== '';
+  return !isAssigned || isOwnLastWrite(item);
 }
 
 function armDisposition(item: Record<string, unknown>): Disposition | undefined {

@@ -31,6 +31,16 @@ const GRAPH_DETERMINATION: Record<Exclude<Verdict, 'inconclusive' | 'true_positi
   false_positive: 'notMalicious',
 };
 
+/** The determinations a true positive may get (trueDetermination), most specific first. */
+const TRUE_DETERMINATIONS = ['phishing', 'compromisedAccount', 'other'] as const;
+
+/** Every determination Verdict writes with each Graph classification: anything else is an analyst's. */
+export const VERDICT_DETERMINATIONS: Readonly<Record<string, readonly string[]>> = {
+  [GRAPH_CLASSIFICATION.true_positive]: TRUE_DETERMINATIONS,
+  [GRAPH_CLASSIFICATION.benign_positive]: [GRAPH_DETERMINATION.benign_positive],
+  [GRAPH_CLASSIFICATION.false_positive]: [GRAPH_DETERMINATION.false_positive],
+};
+
 /** ARM classification and reason per verdict (Incidents.json enums). */
 export const ARM_CLASSIFICATION: Record<Exclude<Verdict, 'inconclusive'>, { classification: string; classificationReason: string }> = {
   true_positive: { classification: 'TruePositive', classificationReason: 'SuspiciousActivity' },
@@ -118,7 +128,7 @@ export function renderSentinelResult(result: TriageResult, options: SentinelRend
 }
 
 /** A true positive's determination from what the detection is about; `other` when nothing says more. */
-function trueDetermination(result: TriageResult): string {
+function trueDetermination(result: TriageResult): (typeof TRUE_DETERMINATIONS)[number] {
   const ids = result.attack.map((technique) => technique.id);
   if (ids.some((id) => id.startsWith('T1566'))) return 'phishing';
   if (ids.some((id) => id.startsWith('T1078'))) return 'compromisedAccount';

@@ -27,7 +27,7 @@ export interface Tenant {
   close(): Promise<void>;
 }
 
-export async function startTenant(options: { graphQuota?: { requests: number; windowMs: number }; graphRoles?: string[]; pki?: TestPki } = {}): Promise<Tenant> {
+export async function startTenant(options: { graphQuota?: { requests: number; windowMs: number }; graphRoles?: string[]; pki?: TestPki; now?: () => number } = {}): Promise<Tenant> {
   const pki = options.pki ?? createTestPki();
   const emulator = await startMicrosoftEmulator({
     tls: { key: pki.serverKey, cert: pki.serverCert },
@@ -44,6 +44,7 @@ export async function startTenant(options: { graphQuota?: { requests: number; wi
       },
     ],
     ...(options.graphQuota ? { graphQuota: options.graphQuota } : {}),
+    ...(options.now ? { now: options.now } : {}),
   });
   const config = {
     tenantId: TENANT_ID,

@@ -82,8 +82,12 @@ export class MicrosoftEmulatorState {
     return record;
   }
 
-  /** An analyst's change in the portal: classification (and more) of a Graph alert or incident. */
-  analystUpdate(resource: 'alerts_v2' | 'incidents', id: string, change: Record<string, unknown>, analyst: string, comment?: string): GraphRecord {
+  /**
+   * An analyst's change in the portal: classification (and more) of a Graph alert or incident.
+   * An incident records who changed it (`lastModifiedBy`); an alert does not, and is assigned to
+   * the analyst only when `assign` (the default) says they took it.
+   */
+  analystUpdate(resource: 'alerts_v2' | 'incidents', id: string, change: Record<string, unknown>, analyst: string, comment?: string, options: { assign?: boolean } = {}): GraphRecord {
     const store: Map<string, GraphRecord> = resource === 'incidents' ? this.incidents : this.alerts;
     const item = store.get(id);
     if (!item) throw new Error(`no ${resource} ${id}`);
@@ -94,7 +98,7 @@ export class MicrosoftEmulatorState {
     }
     Object.assign(item, change, { lastUpdateDateTime: this.stamp() });
     if (resource === 'incidents') item.lastModifiedBy = analyst;
-    else item.assignedTo = analyst;
+    else if (options.assign ?? true) item.assignedTo = analyst;
     if (comment) (item.comments as unknown[]).push({ comment, createdByDisplayName: analyst, createdDateTime: item.lastUpdateDateTime });
     return item;
   }
