@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -74,6 +74,32 @@ describe('verdict CLI exits with 2 and a fix for user and environment errors', (
     expectUserError(await run(['triage', path.join(work, 'a-folder')]), /a-folder is a folder/);
   });
 
+  it('an unreadable input file says so (run as nobody when the tests run as root, who reads everything)', async () => {
+    const asRoot = process.getuid?.() === 0;
+    // A folder every user may use: mkdtemp's are private to their owner.
+    const open = mkdtempSync(path.join(tmpdir(), 'verdict-unreadable-'));
+    try {
+      chmodSync(open, 0o777);
+      const input = path.join(open, 'alerts.jsonl');
+      writeFileSync(input, '{"id":"a"}\n');
+      chmodSync(input, 0o000);
+      const nobody = asRoot ? { uid: Number(execFileSync('id', ['-u', 'nobody'], { encoding: 'utf8' })), gid: Number(execFileSync('id', ['-g', 'nobody'], { encoding: 'utf8' })) } : {};
+      const outcome = await new Promise<Awaited<ReturnType<typeof run>>>((resolve) => {
+        const child = spawn(process.execPath, [CLI, 'triage', input], { cwd: open, env: { ...process.env, VERDICT_HOME: path.join(open, 'home') }, ...nobody });
+        let stderr = '';
+        child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+        const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+        child.on('close', (code, signal) => {
+          clearTimeout(timer);
+          resolve({ code, signal, stdout: '', stderr, hung: signal === 'SIGKILL' });
+        });
+      });
+      expectUserError(outcome, /alerts\.jsonl.*\(EACCES\): permission denied/);
+    } finally {
+      rmSync(open, { recursive: true, force: true });
+    }
+  });
+
   it('VERDICT_HOME="" is refused, and nothing is written into the current folder', async () => {
     const cwd = mkdtempSync(path.join(work, 'cwd-'));
     expectUserError(await run(TRIAGE, { VERDICT_HOME: '' }, cwd), /VERDICT_HOME is set but empty/);
@@ -118,7 +144,7 @@ describe('environment errors on real file systems (read-only, full)', () => {
     full = mountSmallDisk(2);
     if (readOnly.dir) {
       mkdirSync(path.join(readOnly.dir, 'home'));
-      execFileSync('mount', ['-o', 'remount,ro', readOnly.dir]);
+      readOnly.remountReadOnly!();
     }
   });
   afterAll(() => {
