@@ -108,6 +108,18 @@ describe('SOAR steps against a live Verdict', { timeout: 120_000 }, () => {
       expect(incident.name).toContain(expected.verdict);
       const again = await runXsoarScript(xsoarScript, { command: 'fetch-incidents', params: fetchParams, lastRun: first.lastRun });
       expect(again.incidents).toEqual([]);
+
+      // A verdict given after the mirror moved past its alert's time (raised 30 min earlier, triaged now) is still mirrored, once.
+      const late = { ...fixtureAs('xsoar-late'), time: (fixture.time as number) - 30 * 60 * 1000 };
+      expect((await runXsoarScript(xsoarScript, { command: 'verdict-triage-alert', args: { alert: JSON.stringify(late) }, params: params() })).result.Type).toBe(1);
+      const afterLate = await runXsoarScript(xsoarScript, { command: 'fetch-incidents', params: fetchParams, lastRun: again.lastRun });
+      expect(afterLate.incidents!.map((item) => JSON.parse(item.rawJSON).alertId)).toEqual(['xsoar-late']);
+      const quiet = await runXsoarScript(xsoarScript, { command: 'fetch-incidents', params: fetchParams, lastRun: afterLate.lastRun });
+      expect(quiet.incidents).toEqual([]);
+      // Beyond the look-back it is not: the window is the setting's, and says so.
+      const tooLate = { ...fixtureAs('xsoar-too-late'), time: (fixture.time as number) - 3 * 3600 * 1000 };
+      await runXsoarScript(xsoarScript, { command: 'verdict-triage-alert', args: { alert: JSON.stringify(tooLate) }, params: params() });
+      expect((await runXsoarScript(xsoarScript, { command: 'fetch-incidents', params: fetchParams, lastRun: quiet.lastRun })).incidents).toEqual([]);
     });
   });
 

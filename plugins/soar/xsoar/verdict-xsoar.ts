@@ -163,17 +163,34 @@ function testModule(): string {
 
 /**
  * Mirrors verdicts into incidents: those of the chosen kinds on alerts raised since the last run,
- * oldest first, at most max_fetch a run. The last run keeps the newest alert time taken and the
- * ids taken at it, so the next run resumes there (the list is read newest first, so every page
- * since the last run is read, up to MAX_PAGES, before the oldest are taken).
+ * oldest first, at most max_fetch a run. A verdict can come after its alert by a while (a
+ * connector pulls alerts late, a backlog is triaged), so each run reads again from
+ * fetch_lookback_minutes before the newest alert time taken, and the last run keeps the ids taken
+ * in that window (with their alert times) so nothing is mirrored twice. The list is read newest
+ * first, so every page since then is read, up to MAX_PAGES, before the oldest are taken.
  */
 var MAX_PAGES = 20;
+
+/** The engine is ES5: Object.hasOwn does not exist there. */
+function hasOwn(object: Record<string, unknown>, key: string): boolean {
+  // biome-ignore lint/suspicious/noPrototypeBuiltins: ES5 has no Object.hasOwn
+  return Object.prototype.hasOwnProperty.call(object, key);
+}
+
+function isoMinus(time: string, minutes: number): string {
+  return new Date(new Date(time).getTime() - minutes * 60 * 1000).toISOString();
+}
 
 function fetchIncidents(): void {
   var params = demisto.params();
   var lastRun = demisto.getLastRun() || {};
-  var since = String(lastRun.since || new Date(Date.now() - Number(params.first_fetch_hours || 24) * 3600 * 1000).toISOString());
-  var seen: string[] = (lastRun.seenIds as string[] | undefined) || [];
+  var lookback = Math.max(0, Number(params.fetch_lookback_minutes || 60));
+  var watermark = String(lastRun.since || new Date(Date.now() - Number(params.first_fetch_hours || 24) * 3600 * 1000).toISOString());
+  var seen: Record<string, string> = (lastRun.seen as Record<string, string> | undefined) || {};
+  // A last run kept before the look-back: its ids were taken at the watermark.
+  var legacy = (lastRun.seenIds as string[] | undefined) || [];
+  for (var legacyIndex = 0; legacyIndex < legacy.length; legacyIndex += 1) seen[legacy[legacyIndex] as string] = watermark;
+  var since = lastRun.since ? isoMinus(watermark, lookback) : watermark;
   var wanted = String(params.fetch_verdicts || 'true_positive,inconclusive').split(',');
   var maxFetch = Number(params.max_fetch || 50);
   var candidates: Array<Record<string, any>> = [];
@@ -185,21 +202,17 @@ function fetchIncidents(): void {
     var items = outcome.body.items as Array<Record<string, any>>;
     for (var index = 0; index < items.length; index += 1) {
       var item = items[index] as Record<string, any>;
-      if (seen.indexOf(item.alertId) < 0 && wanted.indexOf(item.verdict) >= 0) candidates.push(item);
+      if (!hasOwn(seen, item.alertId) && wanted.indexOf(item.verdict) >= 0) candidates.push(item);
     }
     cursor = outcome.body.nextCursor;
     pages += 1;
   } while (cursor && pages < MAX_PAGES);
   candidates.sort((left, right) => (left.alertTime < right.alertTime ? -1 : left.alertTime > right.alertTime ? 1 : 0));
   var taken = candidates.slice(0, maxFetch);
-  var newest = since;
-  var newestIds: string[] = seen.slice();
+  var newest = watermark;
   var incidents: XsoarIncident[] = taken.map((result) => {
-    if (result.alertTime > newest) {
-      newest = result.alertTime;
-      newestIds = [];
-    }
-    if (result.alertTime === newest) newestIds.push(result.alertId);
+    if (result.alertTime > newest) newest = result.alertTime;
+    seen[result.alertId] = result.alertTime;
     return {
       name: 'Verdict ' + result.verdict + ': ' + result.ruleName + ' (' + result.alertId + ')',
       occurred: result.alertTime,
@@ -208,8 +221,12 @@ function fetchIncidents(): void {
       details: result.summary,
     };
   });
+  // Keep only the ids the next run's window can still return.
+  var horizon = isoMinus(newest, lookback);
+  var kept: Record<string, string> = {};
+  for (var id in seen) if (hasOwn(seen, id) && (seen[id] as string) >= horizon) kept[id] = seen[id] as string;
   demisto.incidents(incidents);
-  demisto.setLastRun({ since: newest, seenIds: newestIds });
+  demisto.setLastRun({ since: newest, seen: kept });
 }
 
 export function main(): unknown {

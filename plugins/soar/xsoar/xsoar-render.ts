@@ -48,6 +48,14 @@ export function renderXsoarIntegration(model: SoarModel, script: string): Record
       { display: 'Verdicts to mirror as incidents', name: 'fetch_verdicts', type: PARAMETER_TYPE.multiSelect, required: false, options: model.verdicts, defaultvalue: 'true_positive,inconclusive' },
       { display: 'First fetch (hours back)', name: 'first_fetch_hours', type: PARAMETER_TYPE.shortText, required: false, defaultvalue: '24' },
       { display: 'Maximum incidents per fetch', name: 'max_fetch', type: PARAMETER_TYPE.shortText, required: false, defaultvalue: '50' },
+      {
+        display: 'Late verdicts (minutes back)',
+        name: 'fetch_lookback_minutes',
+        type: PARAMETER_TYPE.shortText,
+        required: false,
+        defaultvalue: '60',
+        additionalinfo: 'Each fetch reads again this far before the newest alert taken, for verdicts given after their alert; a verdict later than that is not mirrored',
+      },
     ],
     script: {
       script,
