@@ -8,7 +8,7 @@ import { createElasticApi, type ElasticApi, type ElasticApiOptions } from './ela
 import { alertsIndexOf, parseElasticConfig, type ElasticConfig } from './elastic-config.js';
 import { readCaseDispositions, readStatusDispositions } from './elastic-dispositions.js';
 import { looksLikeElasticAlert, normalizeElasticAlert } from './elastic-normalize.js';
-import { renderElasticResult, supportsAlertTags, supportsCloseReason, VERDICT_TAG_PREFIX, type ElasticRenderOptions, type ElasticWriteBack } from './elastic-render.js';
+import { PENDING_TAG, renderElasticResult, supportsAlertTags, supportsCloseReason, VERDICT_TAG_PREFIX, type ElasticRenderOptions, type ElasticWriteBack } from './elastic-render.js';
 
 export interface ElasticPluginOptions extends ElasticApiOptions {
   /** Clock for the pull window's upper bound (tests). */
@@ -57,12 +57,15 @@ export function createElasticPlugin(configInput?: unknown, options: ElasticPlugi
       const state = parseCheckpoint(checkpoint);
       const lower = state?.time ?? new Date(now() - config.initialLookbackSeconds * 1000).toISOString();
       const upper = new Date(now() - config.indexLagSeconds * 1000).toISOString();
-      const mustNot: unknown[] = [{ prefix: { 'kibana.alert.workflow_tags': VERDICT_TAG_PREFIX } }];
+      const mustNot: unknown[] = [];
       if (!config.includeBuildingBlocks) mustNot.push({ exists: { field: 'kibana.alert.building_block_type' } });
       if (state && state.ids.length > 0) mustNot.push({ ids: { values: state.ids } });
+      // Open and not tagged by Verdict yet; or a write-back Verdict began by closing and never finished.
+      const untriaged = { bool: { filter: [{ term: { 'kibana.alert.workflow_status': 'open' } }], must_not: [{ prefix: { 'kibana.alert.workflow_tags': VERDICT_TAG_PREFIX } }] } };
+      const unfinished = { term: { 'kibana.alert.workflow_tags': PENDING_TAG } };
       const query = {
         bool: {
-          filter: [{ term: { 'kibana.alert.workflow_status': 'open' } }, { range: { '@timestamp': { gte: lower, lte: upper } } }],
+          filter: [{ range: { '@timestamp': { gte: lower, lte: upper } } }, { bool: { should: [untriaged, unfinished], minimum_should_match: 1 } }],
           must_not: mustNot,
         },
       };
@@ -96,8 +99,10 @@ export function createElasticPlugin(configInput?: unknown, options: ElasticPlugi
       const isTagged = toAdd.every((tag) => tags.has(tag)) && !toRemove.some((tag) => tags.has(tag));
       if (hasDocument && isTagged) return;
 
-      // Never re-close or override an analyst: only an open alert is closed by policy.
+      // Never re-close or override an analyst: only an open alert is closed by policy. The pending
+      // tag goes first, so the alert is pulled again if this write-back stops after the close.
       if (payload.status && readString(source, 'kibana.alert.workflow_status') !== 'closed') {
+        if (!tags.has(PENDING_TAG)) await api.kibana('POST', '/api/detection_engine/signals/tags', { ids: [payload.alertId], tags: { tags_to_add: [PENDING_TAG], tags_to_remove: [] } });
         const { reason, ...withoutReason } = payload.status;
         const body = reason && supportsCloseReason(kibanaVersion) ? payload.status : withoutReason;
         // Detections API: POST /api/detection_engine/signals/status.

@@ -25,6 +25,12 @@ export const VERDICT_TAGS: Record<Verdict, string> = {
   inconclusive: 'verdict:inconclusive',
 };
 export const AUTO_CLOSED_TAG = 'verdict:auto_closed';
+/**
+ * Set before Verdict closes an alert and removed with the final tags: a closed alert leaves the
+ * pull's "open" filter, so without it a crash between the close and the final tags would never
+ * pull the alert again, and its case comment, verdict document and tags would be lost.
+ */
+export const PENDING_TAG = 'verdict:pending';
 
 /** Written into every case comment so a retry can find what an earlier attempt already wrote. */
 export const VERDICT_MARKER_PREFIX = '[verdict:';
@@ -123,7 +129,7 @@ export function renderElasticResult(result: TriageResult, options: ElasticRender
     isClosing,
     tags: {
       ids: [result.alertId],
-      tags: { tags_to_add: tagsToAdd, tags_to_remove: [...Object.values(VERDICT_TAGS), AUTO_CLOSED_TAG].filter((tag) => !tagsToAdd.includes(tag)) },
+      tags: { tags_to_add: tagsToAdd, tags_to_remove: [...Object.values(VERDICT_TAGS), AUTO_CLOSED_TAG, PENDING_TAG].filter((tag) => !tagsToAdd.includes(tag)) },
     },
     ...(isClosing ? { status: { signal_ids: [result.alertId], status: 'closed' as const, ...(reason && supportsCloseReason(options.kibanaVersion) ? { reason } : {}) } } : {}),
     caseGroup: {

@@ -66,7 +66,8 @@ describe('verdict run --once against the Elastic emulator', () => {
   const userComments = () => [...emulator.kibana.cases.values()].flatMap((record) => record.comments.filter((comment) => comment.type === 'user').map((comment) => String(comment.comment)));
   /** What Verdict wrote for one alert, read from the platform. */
   const writes = (id: string) => ({
-    verdictTags: ((alertNow(id)['kibana.alert.workflow_tags'] as string[] | undefined) ?? []).filter((tag) => tag.startsWith('verdict:') && tag !== 'verdict:auto_closed').length,
+    verdictTags: ((alertNow(id)['kibana.alert.workflow_tags'] as string[] | undefined) ?? []).filter((tag) => tag.startsWith('verdict:') && !['verdict:auto_closed', 'verdict:pending'].includes(tag))
+      .length,
     attachments: [...emulator.kibana.cases.values()].flatMap((record) => record.comments).filter((comment) => comment.type === 'alert' && [comment.alertId].flat().includes(id)).length,
     comments: userComments().filter((comment) => comment.includes(`\`${id}\``)).length,
     documents: verdictDocs().filter((document) => readPath(document, 'kibana.alert.uuid') === id).length,
@@ -196,25 +197,34 @@ describe('verdict run --once against the Elastic emulator', () => {
     expect(verdictOf(idOf(nextControl[0]!)).verdict).toBe(controlEarlier.verdict);
   });
 
-  it('kill -9 in the middle of a batch loses nothing and duplicates nothing', async () => {
-    const batch = seed(nextSigmaTests(6).map((test) => renderSigmaKibana(test, 'full')));
-    let caseComments = 0;
+  it('kill -9 in the middle of a batch, right after Verdict closed an alert, loses nothing and duplicates nothing', async () => {
+    // Alerts of the rules the policy closed in the first run (newer than the checkpoint), then Sigma alerts.
+    const cutoff = Math.max(...seeded.map((document) => Date.parse(String(document['@timestamp'])) / 1000));
+    const closedRules = OTHER_RULES.filter((name) => seeded.some((document) => document['kibana.alert.rule.name'] === name && verdictOf(idOf(document)).auto_closed));
+    expect(closedRules.length, 'the first run closed alerts of some rules').toBeGreaterThan(0);
+    const repeats = seed(closedRules.map((name) => rowsOf(name).find((row) => row.time > cutoff)!).map(renderAitKibana));
+    const batch = [...repeats, ...seed(nextSigmaTests(6).map((test) => renderSigmaKibana(test, 'full')))];
+    let closedId: string | undefined;
     const running = run();
-    // Killed right after the platform applied the third case comment, before the CLI hears back.
+    // Killed right after the platform applied Verdict's first close, before the CLI hears back: the
+    // alert is no longer open, and its case comment, verdict document and tags are still to come.
     emulator.onHandled = (record) => {
-      if (record.server === 'kibana' && record.method === 'POST' && /\/comments$/.test(record.path) && (record.body as { type?: string } | undefined)?.type === 'user') {
-        caseComments += 1;
-        if (caseComments === 3) running.child.kill('SIGKILL');
+      if (closedId === undefined && record.user === 'verdict_svc' && record.path === '/api/detection_engine/signals/status') {
+        closedId = String((record.body as { signal_ids: string[] }).signal_ids[0]);
+        running.child.kill('SIGKILL');
       }
     };
     const killed = await running.done;
     emulator.onHandled = undefined;
     expect(killed.signal).toBe('SIGKILL');
-    expect(batch.filter((document) => writes(idOf(document)).comments === 1).length).toBe(3);
+    expect(closedId, 'Verdict closed an alert of the batch').toBeDefined();
+    expect(alertNow(closedId!)).toMatchObject({ 'kibana.alert.workflow_status': 'closed', 'kibana.alert.workflow_tags': ['verdict:pending'] });
+    expect(writes(closedId!)).toMatchObject({ verdictTags: 0, documents: 0 });
 
     const restart = await runOk();
     expect(restart.stderr).toMatch(/elastic: pulled \d+, triaged \d+, wrote back \d+, dead-lettered 0/);
     for (const document of batch) expect(writes(idOf(document)), String(document['kibana.alert.rule.name'])).toEqual({ verdictTags: 1, attachments: 1, comments: 1, documents: 1 });
+    expect(alertNow(closedId!)['kibana.alert.workflow_tags']).toEqual([`verdict:${verdictOf(closedId!).verdict}`, 'verdict:auto_closed']);
   });
 
   it('a 429/503 storm fails the run without advancing the checkpoint; the restart loses and duplicates nothing', async () => {

@@ -210,6 +210,27 @@ describe('Elastic transport on the emulator', () => {
     expect(verdictDocuments()).toHaveLength(1);
   });
 
+  it('after a crash between closing an alert and its final tags, the alert is pulled again and its write-back completed once', async () => {
+    const plugin = makePlugin({ closeOnBenign: true, maxRetries: 0 });
+    const [alert] = documents;
+    const id = String(alert!['kibana.alert.uuid']);
+    const [result] = triageWithDefaultEngine([plugin.normalizeAlert(alert)]);
+    const closing = withVerdict(result!, 'benign_positive');
+    emulator.injectFaults({ status: 503, count: 1, match: /\/_bulk$/ });
+    await expect(deliver(plugin, closing)).rejects.toMatchObject({ name: 'PlatformApiError', statusCode: 503 });
+    expect(alertSource(id)).toMatchObject({ 'kibana.alert.workflow_status': 'closed', 'kibana.alert.workflow_tags': ['verdict:pending'] });
+
+    // Closed, so no longer "open": the pull finds it by the pending tag (the checkpoint did not move).
+    const again = await plugin.pullAlerts!(undefined);
+    expect(again.alerts.map((hit) => String(readPath(hit, '_id')))).toContain(id);
+    await deliver(plugin, closing);
+    expect(alertSource(id)).toMatchObject({ 'kibana.alert.workflow_status': 'closed', 'kibana.alert.workflow_tags': ['verdict:benign_positive', 'verdict:auto_closed'] });
+    expect(userComments()).toHaveLength(1);
+    expect(verdictDocuments()).toHaveLength(1);
+    expect((await plugin.pullAlerts!(undefined)).alerts.map((hit) => String(readPath(hit, '_id')))).not.toContain(id);
+    expect(emulator.requests.filter((request) => request.path === '/api/detection_engine/signals/status')).toHaveLength(1);
+  });
+
   it('reads analyst closings with a reason and closed verdict cases back; never its own writes', async () => {
     const plugin = makePlugin({ closeOnBenign: true });
     const [mine, analysts, untouched] = documents;
