@@ -244,7 +244,7 @@ export function createSentinelApi(config: SentinelConfig, options: SentinelApiOp
     async getArmIncident(name) {
       return (await arm('GET', `/incidents/${encodeURIComponent(name)}`)) ?? {};
     },
-    // PUT …/incidents/{id} with the current etag; a stale one answers 412 (handled by the caller).
+    // PUT …/incidents/{id} with the current etag; a stale one answers 412 or 409 (handled by the caller).
     async putArmIncident(name, body) {
       return (await arm('PUT', `/incidents/${encodeURIComponent(name)}`, body)) ?? {};
     },

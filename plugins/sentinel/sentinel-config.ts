@@ -86,7 +86,7 @@ export const SentinelConfigSchema = z.strictObject({
   maxRetries: z.number().int().min(0).max(10).default(4),
   /** Upper bound for one back-off wait, Retry-After included. */
   maxRetryDelayMs: z.number().int().min(0).max(600_000).default(60_000),
-  /** ARM PUTs retried after a 412 (stale etag) with a fresh read. */
+  /** ARM PUTs retried after a 412 / 409 (stale etag) with a fresh read. */
   maxEtagRetries: z.number().int().min(0).max(10).default(3),
   requestTimeoutMs: z.number().int().min(100).max(600_000).default(30_000),
 });

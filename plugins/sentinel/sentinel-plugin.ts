@@ -166,11 +166,20 @@ async function deliverArm(api: SentinelApi, config: SentinelConfig, payload: Sen
       await api.putArmIncident(payload.nativeId, body);
       break;
     } catch (error) {
-      // 412: someone changed the incident since the read. Read again and re-apply.
-      if (!(PlatformApiError.isInstance(error) && (error as PlatformApiError).statusCode === 412) || attempt >= config.maxEtagRetries) throw error;
+      // Someone changed the incident since the read (stale etag): read again and re-apply.
+      if (!isEtagConflict(error) || attempt >= config.maxEtagRetries) throw error;
     }
   }
   await api.putArmComment(payload.nativeId, arm.comment.name, { properties: arm.comment.properties });
+}
+
+/**
+ * A stale etag: 412 Precondition Failed, or 409 Conflict, which the Sentinel portal reports for
+ * concurrent incident edits (Incidents.json does not say which the API answers).
+ */
+function isEtagConflict(error: unknown): boolean {
+  const status = PlatformApiError.isInstance(error) ? (error as PlatformApiError).statusCode : undefined;
+  return status === 412 || status === 409;
 }
 
 /** Slack between a comment's time and the item's update time that the same write may show (clock granularity). */

@@ -15,7 +15,7 @@ const HINT_BY_STATUS: Record<number, string> = {
   401: 'Microsoft Entra rejected the token; check sentinel.tenantId, clientId and the secret or certificate',
   403: 'the app lacks a permission: grant SecurityIncident.ReadWrite.All and SecurityAlert.ReadWrite.All (Graph, admin consent) and Microsoft Sentinel Responder on the workspace (ARM)',
   404: 'the alert, incident or endpoint does not exist; check sentinel.graphEndpoint, armEndpoint and sentinelWorkspace',
-  409: 'the resource changed meanwhile',
+  409: 'the resource changed meanwhile (stale etag)',
   412: 'the incident changed since it was read (stale etag)',
 };
 

@@ -6,7 +6,8 @@ import { Agent, fetch as undiciFetch } from 'undici';
 import { readFileSync } from 'node:fs';
 import { createTestPki, type TestPki } from '../emulators/microsoft/tls.js';
 import { loadAitRows } from '../eval-data.js';
-import { CLIENT_ID, CLIENT_SECRET, readFixture, startTenant, TENANT_ID, withoutODataType, type Tenant } from './sentinel-harness.js';
+import { triageWithDefaultEngine } from '../contract/contract-support.js';
+import { CLIENT_ID, CLIENT_SECRET, openArmIncident, readFixture, startTenant, TENANT_ID, withoutODataType, type Tenant } from './sentinel-harness.js';
 
 /**
  * The transport against the Microsoft emulator, in process: both credential kinds of
@@ -92,6 +93,24 @@ describe('Sentinel transport on the Microsoft emulator', () => {
       expect((error as Error).message).toMatch(/SecurityIncident\.ReadWrite\.All/);
     } finally {
       await readOnly.close();
+    }
+  });
+
+  it('a stale etag refused with 409 Conflict (not 412) is resolved by reading the incident again too', async () => {
+    const plugin = createSentinelPlugin({ ...tenant.config, sources: { alerts: false, incidents: false, armIncidents: true } });
+    const incident = tenant.emulator.state.addArmIncident({ ...openArmIncident(), name: 'c0ffee00-0000-4000-8000-000000000409' });
+    const [result] = triageWithDefaultEngine([plugin.normalizeAlert({ ...readFixture<Record<string, unknown>>('sentinel-incident.get.json'), name: incident.name, properties: incident.properties })]);
+    tenant.emulator.armHooks.staleEtagStatus = 409;
+    tenant.emulator.armHooks.beforePut.set(incident.name, () => void tenant.emulator.state.analystArmUpdate(incident.name, { severity: 'Low' }));
+    try {
+      const firstRequest = tenant.emulator.requests.length;
+      await plugin.deliverResult!(plugin.renderResult(result!), result!);
+      const puts = tenant.emulator.requests.slice(firstRequest).filter((request) => request.service === 'arm' && request.method === 'PUT' && request.path.endsWith(incident.name));
+      expect(puts.map((request) => request.status)).toEqual([409, 200]);
+      expect(tenant.emulator.state.armIncidents.get(incident.name)!.properties.severity, "the analyst's change survives").toBe('Low');
+      expect(tenant.emulator.state.armIncidents.get(incident.name)!.comments.size).toBe(1);
+    } finally {
+      tenant.emulator.armHooks.staleEtagStatus = undefined;
     }
   });
 

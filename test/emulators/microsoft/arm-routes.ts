@@ -44,6 +44,8 @@ const READ_ONLY = ['additionalData', 'createdTimeUtc', 'lastModifiedTimeUtc', 'i
 export interface ArmHooks {
   /** Runs once before the next PUT of that incident is checked (a concurrent analyst edit). */
   beforePut: Map<string, () => void>;
+  /** How a stale etag is refused: 412 (default) or 409 Conflict (unconfirmed which Sentinel sends). */
+  staleEtagStatus?: 409 | 412;
 }
 
 export function handleArm(state: MicrosoftEmulatorState, workspace: ArmWorkspace, hooks: ArmHooks, call: ArmCall, armRoot: string): ArmAnswer {
@@ -158,7 +160,8 @@ export function handleArm(state: MicrosoftEmulatorState, workspace: ArmWorkspace
   if (issues.length > 0) return cloudError(400, 'BadRequest', issues.map((issue) => `${issue.path}: ${issue.message}`).join('; '));
   const body = call.body as { etag?: string; properties: Record<string, unknown> };
   if (record && body.etag !== undefined && body.etag !== record.etag) {
-    return cloudError(412, 'PreconditionFailed', `The specified etag ${body.etag} does not match the incident's current etag; read the incident again and retry.`);
+    const status = hooks.staleEtagStatus ?? 412;
+    return cloudError(status, status === 409 ? 'Conflict' : 'PreconditionFailed', `The specified etag ${body.etag} does not match the incident's current etag; read the incident again and retry.`);
   }
   if (
     body.properties.status === 'Closed' &&
