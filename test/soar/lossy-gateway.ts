@@ -4,12 +4,12 @@ import type { AddressInfo } from 'node:net';
 /**
  * A gateway on 127.0.0.1 in front of a live Verdict that forwards every request but, while
  * `lose` holds statuses, throws the answer away and tells the client the next of them (429 or
- * 503, Retry-After: 0) instead — the case idempotency exists for: the service did the work, the
- * caller never heard, and retries.
+ * 503, Retry-After: 0) instead, or with 0 drops the connection without an answer — the case
+ * idempotency exists for: the service did the work, the caller never heard, and retries.
  */
 export interface LossyGateway {
   baseUrl: string;
-  /** Statuses to answer instead of the service's, one per request, in order. */
+  /** Statuses to answer instead of the service's, one per request, in order; 0 drops the connection. */
   lose: number[];
   /** Status the client saw, per request, in order. */
   seen: number[];
@@ -28,6 +28,11 @@ export async function startLossyGateway(target: string): Promise<LossyGateway> {
         .then(async (answer) => {
           const text = await answer.text();
           const instead = state.lose.shift();
+          if (instead === 0) {
+            state.seen.push(0);
+            response.socket?.destroy();
+            return;
+          }
           if (instead !== undefined) {
             state.seen.push(instead);
             response.writeHead(instead, { 'content-type': 'application/problem+json', 'retry-after': '0' });

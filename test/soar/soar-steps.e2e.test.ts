@@ -168,6 +168,19 @@ describe('SOAR steps against a live Verdict', { timeout: 120_000 }, () => {
       expect((await verdictsGiven(service)) - before).toBe(1);
     });
 
+    it('retries a connection dropped after the service did the work with the same key (triaged once); an unreachable service fails the action, saying so', async () => {
+      const before = await verdictsGiven(service);
+      gateway.lose.push(0);
+      const seenBefore = gateway.seen.length;
+      const result = (await action('triage_alert', { alert: JSON.stringify(fixtureAs('soar-dropped')) }, { base_url: gateway.baseUrl })).action_results[0];
+      expect(gateway.seen.slice(seenBefore)).toEqual([0, 200]);
+      expect(result).toMatchObject({ status: 'success', summary: { verdict: expected.verdict, alert_id: 'soar-dropped' } });
+      expect((await verdictsGiven(service)) - before).toBe(1);
+      const nowhere = (await action('get_verdict', { alert_id: 'soar-dropped' }, { base_url: 'http://127.0.0.1:9' })).action_results[0];
+      expect(nowhere.status).toBe('failed');
+      expect(nowhere.message).toMatch(/^could not reach Verdict at http:\/\/127\.0\.0\.1:9: /);
+    });
+
     it('fails the action with the service problem details on bad input', async () => {
       const bad = (await action('triage_alert', { alert: JSON.stringify(BAD_ALERT), platform: 'verdict' })).action_results[0];
       expect(bad.status).toBe('failed');
@@ -195,6 +208,8 @@ describe('SOAR steps against a live Verdict', { timeout: 120_000 }, () => {
       expect(await shuffle('test_connectivity', {})).toEqual({ ok: true });
       const viaJob = await shuffle('triage_alert', { alert: JSON.stringify(fixtureAs('shuffle-async')), asynchronous: 'true' });
       expect(viaJob.results[0]).toMatchObject({ alertId: 'shuffle-async', verdict: expected.verdict });
+      const nowhere = await shuffle('get_verdict', { alert_id: 'shuffle-1', url: 'http://127.0.0.1:9' });
+      expect(nowhere).toMatchObject({ success: false, problem: { title: 'Verdict unreachable', detail: expect.stringContaining('could not reach Verdict') } });
     });
   });
 

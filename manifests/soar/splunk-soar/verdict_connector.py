@@ -12,7 +12,7 @@ import phantom.app as phantom
 from phantom.action_result import ActionResult
 from phantom.base_connector import BaseConnector
 
-from verdict_client import VerdictClient, VerdictProblem, parse_alert
+from verdict_client import VerdictClient, VerdictProblem, VerdictUnreachable, parse_alert
 
 
 class VerdictConnector(BaseConnector):
@@ -51,7 +51,7 @@ class VerdictConnector(BaseConnector):
             action_result.add_data({"problem": problem.problem})
             action_result.update_summary({"status_code": problem.status, "problem_type": problem.problem.get("type"), "field": problem.problem.get("field")})
             return action_result.set_status(phantom.APP_ERROR, str(problem))
-        except ValueError as error:
+        except (ValueError, VerdictUnreachable) as error:
             return action_result.set_status(phantom.APP_ERROR, str(error))
 
     def _test_connectivity(self, param, action_result):

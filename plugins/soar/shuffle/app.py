@@ -9,7 +9,7 @@ import json
 
 from walkoff_app_sdk.app_base import AppBase
 
-from verdict_client import VerdictClient, VerdictProblem, parse_alert
+from verdict_client import VerdictClient, VerdictProblem, VerdictUnreachable, parse_alert
 
 
 class Verdict(AppBase):
@@ -26,6 +26,8 @@ class Verdict(AppBase):
             return json.dumps({"success": False, "status": problem.status, "problem": problem.problem})
         except ValueError as error:
             return json.dumps({"success": False, "problem": {"title": "Invalid parameter", "detail": str(error)}})
+        except VerdictUnreachable as error:
+            return json.dumps({"success": False, "problem": {"title": "Verdict unreachable", "detail": str(error)}})
 
     def triage_alert(self, url, apikey, alert, platform=None, idempotency_key=None, asynchronous="false"):
         wait = str(asynchronous).lower() == "true"

@@ -52,6 +52,10 @@ class VerdictProblem(Exception):
         )
 
 
+class VerdictUnreachable(Exception):
+    """No answer from the service at all (refused, reset, timed out): nothing to read, say where and why."""
+
+
 def request_key(prefix, *parts):
     """A deterministic Idempotency-Key: the same step with the same input counts once however often it is retried."""
     digest = hashlib.sha256(json.dumps(parts, sort_keys=True, separators=(",", ":")).encode("utf-8")).hexdigest()
@@ -108,6 +112,13 @@ class VerdictClient:
                 except ValueError:
                     problem = {"status": error.code, "title": error.reason, "detail": text[:500]}
                 raise VerdictProblem(error.code, problem if isinstance(problem, dict) else {"detail": str(problem)})
+            except (urllib.error.URLError, OSError) as error:
+                # Refused, reset or timed out: the service may have done the work, so only what is safe to resend is resent.
+                if (spec["method"] == "GET" or idempotency_key) and attempt <= self.retries:
+                    time.sleep(min(float(attempt), 10.0))
+                    continue
+                reason = getattr(error, "reason", error)
+                raise VerdictUnreachable("could not reach Verdict at %s: %s (check the URL, the network and that verdict serve runs)" % (self.base_url, reason))
 
     def triage(self, alert, platform=None, field_map=None, idempotency_key=None, asynchronous=False, wait_seconds=600):
         """The TriageResponse. Asynchronous: the service answers 202 at once and this polls the job (for slow LLM-backed verdicts)."""
