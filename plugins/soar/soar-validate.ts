@@ -118,7 +118,8 @@ export function validateTinesStory(story: Json, specs: SoarSpecs): SoarIssue[] {
     if (agent.type === 'Agents::HTTPRequestAgent') {
       for (const key of ['url', 'method', 'content_type', 'payload', 'headers']) if (!(key in agent.options)) add(`agents[${index}].options.${key}`, 'is missing');
       for (const pattern of agent.options.retry_on_status ?? []) {
-        if (!new RegExp(`^(?:${pattern})$`).test('429') && !new RegExp(`^(?:${pattern})$`).test('503')) add(`agents[${index}].options.retry_on_status`, `${pattern} matches neither 429 nor 5xx`);
+        if (!['409', '429', '503'].some((status) => new RegExp(`^(?:${pattern})$`).test(status)))
+          add(`agents[${index}].options.retry_on_status`, `${pattern} matches none of 409 (still running), 429 and 5xx: only those are safe to retry`);
       }
     }
     if (agent.type === 'Agents::WebhookAgent' && !agent.options?.secret) add(`agents[${index}].options.secret`, 'a webhook needs a secret');

@@ -157,12 +157,12 @@ describe('SOAR steps against a live Verdict', { timeout: 120_000 }, () => {
       expect(result.data[0]).toMatchObject({ alertId: 'soar-async', verdict: expected.verdict });
     });
 
-    it('retries an answer lost on the way back (503) with the same key: the alert is triaged once', async () => {
+    it('retries an answer lost on the way back (503), and a 409 (the first try still runs), with the same key: the alert is triaged once', async () => {
       const before = await verdictsGiven(service);
-      gateway.lose.push(503);
+      gateway.lose.push(503, 409);
       const seenBefore = gateway.seen.length;
       const result = (await action('triage_alert', { alert: JSON.stringify(fixtureAs('soar-lost')) }, { base_url: gateway.baseUrl })).action_results[0];
-      expect(gateway.seen.slice(seenBefore)).toEqual([503, 200]);
+      expect(gateway.seen.slice(seenBefore)).toEqual([503, 409, 200]);
       expect(result.status).toBe('success');
       expect(result.summary.verdict).toBe(expected.verdict);
       expect((await verdictsGiven(service)) - before).toBe(1);
@@ -227,11 +227,11 @@ describe('SOAR steps against a live Verdict', { timeout: 120_000 }, () => {
       expect((await verdictsGiven(service)) - before).toBe(1);
     });
 
-    it('retries on 429 and 5xx as retry_on_status says, with the same key: answers lost on the way back count once', async () => {
+    it('retries on 409, 429 and 5xx as retry_on_status says, with the same key: answers lost on the way back count once', async () => {
       const before = await verdictsGiven(service);
-      gateway.lose.push(429, 503);
+      gateway.lose.push(429, 503, 409);
       const run = await runTinesStory(story, fixtureAs('tines-lost'), { ...environment(), resources: { verdict_url: gateway.baseUrl } });
-      expect(run.requests.map((request) => request.status)).toEqual([429, 503, 200]);
+      expect(run.requests.map((request) => request.status)).toEqual([429, 503, 409, 200]);
       expect(new Set(run.requests.map((request) => request.headers['Idempotency-Key'])).size).toBe(1);
       expect(run.events.triage_with_verdict.headers['idempotency-replayed']).toBe('true');
       expect(run.events.verdict_outcome).toMatchObject({ status: 200, alert_id: 'tines-lost', verdict: expected.verdict });

@@ -1,8 +1,12 @@
 import { createHash } from 'node:crypto';
 import type { SoarModel } from '../soar-model.js';
 
-/** Statuses the HTTP Request action retries (Tines matches each as a regular expression): rate limited, or the service unavailable. */
-export const TINES_RETRY_ON_STATUS = ['429', '5\\d\\d'];
+/**
+ * Statuses the HTTP Request action retries (Tines matches each as a regular expression): the first
+ * try with this Idempotency-Key still runs (409), rate limited, or the service unavailable. The key
+ * makes each retry safe.
+ */
+export const TINES_RETRY_ON_STATUS = ['409', '429', '5\\d\\d'];
 
 /**
  * A Tines story export (schema_version 23, as shared/specs/soar/tines): a webhook receives an

@@ -102,8 +102,8 @@ class VerdictClient:
                     return json.loads(response.read().decode("utf-8") or "null")
             except urllib.error.HTTPError as error:
                 text = error.read().decode("utf-8", "replace")
-                # Only a keyed POST is safe to resend; reads always are.
-                retriable = error.code in RETRIED_STATUSES and (spec["method"] == "GET" or idempotency_key)
+                # Only a keyed POST is safe to resend; reads always are. 409: the first try with this key still runs.
+                retriable = (error.code in RETRIED_STATUSES and (spec["method"] == "GET" or idempotency_key)) or (error.code == 409 and idempotency_key)
                 if retriable and attempt <= self.retries:
                     time.sleep(min(float(error.headers.get("Retry-After") or attempt), 10.0))
                     continue
