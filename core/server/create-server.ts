@@ -29,6 +29,8 @@ export interface CreateServerInput {
 }
 
 const REQUEST_ID_PATTERN = /^[\w.:-]{1,128}$/;
+/** Longest path parameter (an alert or approval id) the router accepts. */
+const MAX_PARAM_LENGTH = 512;
 
 /**
  * The triage service. Returns the Fastify instance unstarted, so `verdict serve` and tests decide
@@ -68,7 +70,16 @@ export function createServer(input: CreateServerInput): FastifyInstance {
       return typeof given === 'string' && REQUEST_ID_PATTERN.test(given) ? given : randomUUID();
     },
     bodyLimit: options.bodyLimitBytes,
-    routerOptions: { maxParamLength: 512 },
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    // The router's own refusals (an over-long id, a malformed %-escape) answer as problem details too.
+    frameworkErrors: (error, _request, reply) => {
+      const tooLong = error.code === 'FST_ERR_MAX_PARAM_LENGTH';
+      sendProblem(
+        reply,
+        tooLong ? 414 : 400,
+        tooLong ? `a path parameter is longer than ${MAX_PARAM_LENGTH} characters: ids are shorter` : 'the URL is malformed (a bad %-escape): encode path parts with encodeURIComponent',
+      );
+    },
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     return503OnClosing: true,
