@@ -1,3 +1,4 @@
+import safeRegex from 'safe-regex2';
 import type { Alert } from '../../spec/alert.js';
 import type { Suppression } from '../../spec/suppression.js';
 import type { EnrichContext, EnricherV1, Finding } from '../enricher.js';
@@ -19,9 +20,33 @@ export function compileSuppression(suppression: Suppression): CompiledSuppressio
     rule: suppression.rule?.toLowerCase(),
     entityKind: suppression.entity ? entityKind : undefined,
     entityValue: suppression.entity ? rest.join(':').toLowerCase() : undefined,
-    pattern: suppression.pattern === undefined ? undefined : new RegExp(suppression.pattern, 'i'),
+    pattern: suppression.pattern === undefined ? undefined : compilePattern(suppression.pattern),
     expiresMs: Date.parse(suppression.expiresAt),
   };
+}
+
+/**
+ * A suppression's field pattern, refused when it nests repeats ((a+)+, (\w+\s?)+): those take
+ * exponential time on a near-miss (31 characters of title held one triage over 30 s) and every
+ * alert passes through them, so one careless pattern would stall all triage.
+ */
+export function compilePattern(source: string): RegExp {
+  const pattern = new RegExp(source, 'i');
+  if (!safeRegex(pattern)) {
+    throw new SyntaxError(`${JSON.stringify(source)} repeats a group that itself repeats (like (a+)+), which can take exponential time on one alert: write it without a repeat inside a repeat`);
+  }
+  return pattern;
+}
+
+/** Suppressions as stored: one whose pattern is refused now (stored by an older version) is left out, never run. */
+function compileUsable(suppressions: Suppression[]): CompiledSuppression[] {
+  return suppressions.flatMap((suppression) => {
+    try {
+      return [compileSuppression(suppression)];
+    } catch {
+      return [];
+    }
+  });
 }
 
 /**
@@ -51,7 +76,7 @@ export function suppressionMatches(compiled: CompiledSuppression, alert: Alert, 
 export function createSuppressionEnricher(initial: Suppression[] = []): EnricherV1 & {
   replace(suppressions: Suppression[]): void;
 } {
-  let compiled = initial.map(compileSuppression);
+  let compiled = compileUsable(initial);
   return {
     id: 'suppression',
     description: 'Analyst-authored suppressions (scoped by rule, entity and field pattern, with owner and expiry).',
@@ -72,7 +97,7 @@ export function createSuppressionEnricher(initial: Suppression[] = []): Enricher
       return findings;
     },
     replace(suppressions: Suppression[]): void {
-      compiled = suppressions.map(compileSuppression);
+      compiled = compileUsable(suppressions);
     },
   };
 }
