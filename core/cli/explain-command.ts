@@ -44,8 +44,11 @@ export function renderExplanation(result: TriageResult): string {
     for (const technique of result.attack) lines.push(`  ${technique.id} ${technique.name} (${technique.tactics.join(', ') || 'no tactic'}) — ${technique.origin}`);
   }
   lines.push('', 'Trace:');
+  const claims = new Map(result.evidence.map((item) => [item.id, item.claim]));
   for (const step of result.trace) {
-    lines.push(`  ${step.stage.padEnd(9)} ${step.component.padEnd(14)} ${formatWeight(step.delta)} → ${step.scoreAfter.toFixed(3)}  ${step.found}`);
+    // An enrich step cites its evidence item; older results repeat the claim in `found`.
+    const found = step.stage === 'enrich' && step.found === `[${step.evidenceIds[0]}]` ? (claims.get(step.evidenceIds[0]!) ?? step.found) : step.found;
+    lines.push(`  ${step.stage.padEnd(9)} ${step.component.padEnd(14)} ${formatWeight(step.delta)} → ${step.scoreAfter.toFixed(3)}  ${found}`);
   }
   lines.push('', 'Recommended actions:');
   for (const action of result.recommendedActions) {

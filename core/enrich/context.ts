@@ -174,7 +174,7 @@ export function createContextEnricher(options: Partial<ContextOptions> = {}): En
     if (correlation > 0) {
       findings.push({
         kind: 'context',
-        claim: `${correlated.length} other alert type${correlated.length > 1 ? 's' : ''} new to ${label} or suspicious fired within ${formatSpan(windowMs)}: ${correlated.slice(0, 3).join('; ')}${correlated.length > 3 ? '; …' : ''}.`,
+        claim: `${correlated.length} other alert type${correlated.length > 1 ? 's' : ''} new to ${label} or suspicious fired within ${formatSpan(windowMs)}: ${correlated.slice(0, 3).join('; ')}${correlated.length > 3 ? '; ...' : ''}.`,
         weight: correlation,
         refs,
       });
@@ -185,7 +185,7 @@ export function createContextEnricher(options: Partial<ContextOptions> = {}): En
         claim: `${waveSubjects.length} other hosts or accounts raised new or suspicious alert types within ${formatSpan(windowMs)} (${waveSubjects
           .slice(0, 4)
           .map((key) => key.replace(':', ' '))
-          .join(', ')}${waveSubjects.length > 4 ? ', …' : ''}): activity across the network.`,
+          .join(', ')}${waveSubjects.length > 4 ? ', ...' : ''}): activity across the network.`,
         weight: waveSubjects.length >= 2 * WAVE_SUBJECTS ? 0.8 : 0.4,
         refs: ['stream:network-window'],
       });
@@ -195,7 +195,7 @@ export function createContextEnricher(options: Partial<ContextOptions> = {}): En
       const ordered = [...tactics].sort((left, right) => tacticRank(left) - tacticRank(right) || left.localeCompare(right));
       findings.push({
         kind: 'context',
-        claim: `Alerts on ${label} within ${formatSpan(windowMs)} span ${tactics.size} ATT&CK tactics: ${ordered.map(tacticName).join(' → ')}.`,
+        claim: `Alerts on ${label} within ${formatSpan(windowMs)} span ${tactics.size} ATT&CK tactics: ${ordered.map(tacticName).join(' -> ')}.`,
         weight: Math.min(1.5, 0.5 * (tactics.size - 2)),
         refs,
       });

@@ -21,8 +21,13 @@ export const PENDING_JOB_TTL_MS = 60 * 60 * 1000;
 /** A finished answer: what is sent now and what a retry with the same key gets back. */
 export interface Answer {
   statusCode: number;
-  /** JSON text. */
-  body: string;
+  /** JSON text, or its UTF-8 bytes (a triage batch's answer, encoded once). */
+  body: string | Buffer;
+}
+
+/** The answer's JSON text, as stored for a retry or a job's status. */
+function answerText(answer: Answer): string {
+  return typeof answer.body === 'string' ? answer.body : answer.body.toString('utf8');
 }
 
 /**
@@ -73,7 +78,7 @@ export async function answerOnce(context: ServerContext, request: FastifyRequest
     for (const [name, value] of Object.entries(error.headers)) reply.header(name, value);
   }
   const completedAt = context.options.clock();
-  await repository.completeRequest(id, { statusCode: answer.statusCode, response: answer.body, completedAt: completedAt.toISOString(), expiresAt: after(completedAt, REQUEST_RECORD_TTL_MS) });
+  await repository.completeRequest(id, { statusCode: answer.statusCode, response: answerText(answer), completedAt: completedAt.toISOString(), expiresAt: after(completedAt, REQUEST_RECORD_TTL_MS) });
   return send(reply, answer);
 }
 
@@ -160,8 +165,13 @@ export function createJobRunner(context: ServerContext, log: FastifyBaseLogger):
           };
         }
         const completedAt = context.options.clock();
-        await repository.completeRequest(id, { statusCode: answer.statusCode, response: answer.body, completedAt: completedAt.toISOString(), expiresAt: after(completedAt, REQUEST_RECORD_TTL_MS) });
-        if (callbackUrl) await deliverCallback(callbackUrl, jobDocument(jobId, 'done', answer.statusCode, answer.body));
+        await repository.completeRequest(id, {
+          statusCode: answer.statusCode,
+          response: answerText(answer),
+          completedAt: completedAt.toISOString(),
+          expiresAt: after(completedAt, REQUEST_RECORD_TTL_MS),
+        });
+        if (callbackUrl) await deliverCallback(callbackUrl, jobDocument(jobId, 'done', answer.statusCode, answerText(answer)));
       })().catch((error: unknown) => log.error({ 'error.message': (error as Error).message, 'verdict.job.id': jobId }, 'could not store the outcome of an async triage job'));
       running.add(job);
       void job.finally(() => running.delete(job));
@@ -256,8 +266,12 @@ export function checkCallbackUrl(value: string, context: ServerContext): URL {
 function send(reply: FastifyReply, answer: Answer): FastifyReply {
   const type = answer.statusCode >= 400 ? PROBLEM_CONTENT_TYPE : 'application/json';
   if (answer.statusCode === 202) {
-    const { statusUrl } = JSON.parse(answer.body) as { statusUrl?: string };
+    const { statusUrl } = JSON.parse(answerText(answer)) as { statusUrl?: string };
     if (statusUrl) reply.header('location', statusUrl);
   }
-  return reply.code(answer.statusCode).type(type).send(answer.body);
+  // Bytes: Fastify would measure a text's UTF-8 length and the socket encode it again.
+  return reply
+    .code(answer.statusCode)
+    .type(type)
+    .send(typeof answer.body === 'string' ? Buffer.from(answer.body) : answer.body);
 }

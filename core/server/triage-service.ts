@@ -109,9 +109,27 @@ export function triageOutcomeJson(outcome: BatchOutcome): string {
   return triageResponseJson({ results: outcome.results, errors: outcome.failures.flatMap(({ index, error }) => fieldErrors(index, error)) });
 }
 
-/** The response as JSON text, reusing each result's JSON already made for the store. */
+const RESULTS_OPEN = Buffer.from('{"results":[');
+const COMMA = Buffer.from(',');
+
+/**
+ * The response as UTF-8 bytes, reusing each result's JSON already made for the store. Encoded
+ * result by result and concatenated: joining a batch's results into one string first and then
+ * encoding it costs several times more (measured on 500-alert batches of the sample).
+ */
+export function triageResponseBody(response: TriageResponse): Buffer {
+  const parts: Buffer[] = [RESULTS_OPEN];
+  response.results.forEach((result, index) => {
+    if (index > 0) parts.push(COMMA);
+    parts.push(Buffer.from(resultJson(result)));
+  });
+  parts.push(Buffer.from(`],"errors":${JSON.stringify(response.errors)}}`));
+  return Buffer.concat(parts);
+}
+
+/** The response as JSON text (stored for a queued request's status). */
 export function triageResponseJson(response: TriageResponse): string {
-  return `{"results":[${response.results.map(resultJson).join(',')}],"errors":${JSON.stringify(response.errors)}}`;
+  return triageResponseBody(response).toString('utf8');
 }
 
 /** One alert, an array of alerts, or `{"alerts": [...]}` (an object whose only key is `alerts`). */

@@ -26,6 +26,10 @@ export const TraceStepSchema = z.object({
   /** Enricher id or stage component. */
   component: z.string(),
   checked: z.string(),
+  /**
+   * What the step found. An enrich step cites its evidence item (`[ev-3]`) instead of repeating
+   * the claim, which is in `evidence`; engine text is ASCII (`->`, not an arrow sign).
+   */
   found: z.string(),
   /** Change to the log-odds of malicious made by this step (0 when it only observed). */
   delta: z.number(),

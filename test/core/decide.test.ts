@@ -167,7 +167,7 @@ describe('decide: confidence and trace', () => {
     ]);
     expect(decision.trace[0]!.scoreAfter).toBeCloseTo(sigmoid(logit(PRIOR) + 1), 3);
     expect(decision.trace[1]!.scoreAfter).toBeCloseTo(PRIOR, 3);
-    expect(decision.trace[3]!.found).toMatch(/→ inconclusive$/);
+    expect(decision.trace[3]!.found).toMatch(/-> inconclusive$/);
     expect(decision.trace[3]!.checked).toContain(`prior ${PRIOR} from unset severity`);
   });
 });

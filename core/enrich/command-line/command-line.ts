@@ -178,7 +178,7 @@ export function createCommandLineEnricher(options: CommandLineOptionsInput = {})
     if (view.parentName && view.imageName) {
       for (const rule of PARENT_CHILD_RULES) {
         if (rule.parent.test(view.parentName) && rule.child.test(view.imageName)) {
-          findings.push(make(subject, rule, `${view.parentName} → ${view.imageName}`, view.parentRef));
+          findings.push(make(subject, rule, `${view.parentName} -> ${view.imageName}`, view.parentRef));
           break;
         }
       }

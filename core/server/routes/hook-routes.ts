@@ -4,7 +4,7 @@ import { createHookVerifier, replayError, SIGNATURE_HEADER, TIMESTAMP_HEADER } f
 import { HttpError, parseRequestPart } from '../http-error.js';
 import { jsonDepth, MAX_JSON_DEPTH, tooDeepMessage } from '../../spec/json-depth.js';
 import type { ServerContext } from '../server-context.js';
-import { triageRequest, triageResponseJson } from '../triage-service.js';
+import { triageRequest, triageResponseBody } from '../triage-service.js';
 
 /**
  * POST /v1/hooks/{platform}: platform webhooks, authenticated by an HMAC signature over the raw
@@ -45,7 +45,7 @@ export function registerHookRoutes(app: FastifyInstance, context: ServerContext)
       }
       const actor = `hook:${platform}`;
       const response = await triageRequest(context, parsed, { platform, map: query.map, actor, source: actor, mode: 'hook' });
-      return reply.type('application/json').send(triageResponseJson(response));
+      return reply.type('application/json').send(triageResponseBody(response));
     });
   });
 }

@@ -4,7 +4,7 @@ import { HttpError, parseRequestPart, problemBody } from '../http-error.js';
 import { answerOnce, checkCallbackUrl, createJobRunner, hashRequest, jobDocument } from '../request-records.js';
 import type { RouteAuth, ServerContext } from '../server-context.js';
 import { hasScope } from '../tokens.js';
-import { readTriageRequest, triageRequest, triageResponseJson } from '../triage-service.js';
+import { readTriageRequest, triageRequest, triageResponseBody } from '../triage-service.js';
 
 /**
  * POST /v1/triage, its asynchronous jobs and the verdict reads (scope `triage`). An
@@ -27,7 +27,7 @@ export function registerTriageRoutes(app: FastifyInstance, context: ServerContex
     const actor = request.principal?.name ?? 'unknown';
     const run = async () => ({
       statusCode: 200,
-      body: triageResponseJson(await triageRequest(context, request.body, { platform: query.platform, map: query.map, actor, source: `api:${actor}`, mode: isAsync ? 'async' : 'sync' })),
+      body: triageResponseBody(await triageRequest(context, request.body, { platform: query.platform, map: query.map, actor, source: `api:${actor}`, mode: isAsync ? 'async' : 'sync' })),
     });
     if (isAsync && context.queue) {
       // Scale-out: checked now (a bad request is the client's 4xx at once), triaged by a worker.
