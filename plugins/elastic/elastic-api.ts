@@ -23,6 +23,8 @@ export interface KibanaCase {
   version: string;
   status: string;
   tags: string[];
+  /** Alerts attached so far (`totalAlerts`); Kibana takes at most 1000 per case. */
+  totalAlerts: number;
   comments: Array<Record<string, unknown>>;
   updated_at?: string | null;
   closed_at?: string | null;
@@ -42,13 +44,18 @@ export interface ElasticApi {
   /** Bulk `create` of one document; false when a document with that id already exists (409). */
   createDocument(index: string, id: string, document: Record<string, unknown>): Promise<boolean>;
   kibana(method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE', path: string, body?: unknown, options?: { multipart?: { field: string; filename: string; content: string } }): Promise<unknown>;
-  findCases(query: Record<string, string>): Promise<KibanaCase[]>;
+  /** Cases matching a `_find` query, page after page; stops after the page where `until` holds for a case. */
+  findCases(query: Record<string, string>, until?: (found: KibanaCase) => boolean): Promise<KibanaCase[]>;
   getCase(caseId: string): Promise<KibanaCase>;
+  /** Ids of the cases an alert is attached to (`GET /api/cases/alerts/{alertId}`). */
+  casesOfAlert(alertId: string, owner: string): Promise<string[]>;
   close(): Promise<void>;
 }
 
 /** Hits fetched per search_after page. */
 const PAGE = 200;
+/** Cases per `_find` page (the API's maximum). */
+const CASES_PAGE = 100;
 
 type Sdk = typeof import('@elastic/elasticsearch');
 let sdk: Promise<Sdk> | undefined;
@@ -218,11 +225,21 @@ export function createElasticApi(config: ElasticConfig, options: ElasticApiOptio
       throw toPlatformApiError(failure, secrets);
     },
     kibana,
-    // Cases API: GET /api/cases/_find (owner, tags, status, page, perPage ≤ 100).
-    async findCases(query) {
-      const answer = await kibana('GET', `/api/cases/_find?${new URLSearchParams({ perPage: '100', ...query }).toString()}`);
-      const cases = isRecord(answer) && Array.isArray(answer.cases) ? answer.cases : [];
-      return cases.filter(isRecord).map(toCase);
+    // Cases API: GET /api/cases/_find (owner, tags, status, sortField, page, perPage ≤ 100).
+    async findCases(query, until) {
+      const found: KibanaCase[] = [];
+      for (let page = 1; ; page += 1) {
+        const answer = await kibana('GET', `/api/cases/_find?${new URLSearchParams({ ...query, perPage: String(CASES_PAGE), page: String(page) }).toString()}`);
+        const cases = (isRecord(answer) && Array.isArray(answer.cases) ? answer.cases : []).filter(isRecord).map(toCase);
+        found.push(...cases);
+        const total = isRecord(answer) && typeof answer.total === 'number' ? answer.total : 0;
+        if (cases.length < CASES_PAGE || found.length >= total || (until && cases.some(until))) return found;
+      }
+    },
+    // Cases API: GET /api/cases/alerts/{alertId}?owner → [{ id, title }].
+    async casesOfAlert(alertId, owner) {
+      const answer = await kibana('GET', `/api/cases/alerts/${encodeURIComponent(alertId)}?${new URLSearchParams({ owner }).toString()}`);
+      return (Array.isArray(answer) ? answer : []).filter(isRecord).map((item) => String(item.id ?? ''));
     },
     // Cases API: GET /api/cases/{caseId} (comments included).
     async getCase(caseId) {
@@ -242,6 +259,7 @@ function toCase(value: Record<string, unknown>): KibanaCase {
     version: String(value.version ?? ''),
     status: String(value.status ?? ''),
     tags: Array.isArray(value.tags) ? value.tags.filter((tag): tag is string => typeof tag === 'string') : [],
+    totalAlerts: typeof value.totalAlerts === 'number' ? value.totalAlerts : 0,
     comments: Array.isArray(value.comments) ? value.comments.filter(isRecord) : [],
     ...(typeof value.updated_at === 'string' || value.updated_at === null ? { updated_at: value.updated_at } : {}),
     ...(typeof value.closed_at === 'string' || value.closed_at === null ? { closed_at: value.closed_at } : {}),

@@ -65,7 +65,10 @@ export async function readStatusDispositions(api: ElasticApi, alertsIndex: strin
 export async function readCaseDispositions(api: ElasticApi, owner: string, since: string, ownUser: string): Promise<Disposition[]> {
   const sinceMillis = Date.parse(since);
   const dispositions: Disposition[] = [];
-  for (const summary of await api.findCases({ owner, tags: 'verdict', status: 'closed', sortField: 'updatedAt', sortOrder: 'asc' })) {
+  // Newest closings first, page after page until one closed before `since`.
+  const isOlder = (found: { closed_at?: string | null }) => found.closed_at !== undefined && found.closed_at !== null && Date.parse(found.closed_at) < sinceMillis;
+  const closed = await api.findCases({ owner, tags: 'verdict', status: 'closed', sortField: 'closedAt', sortOrder: 'desc' }, isOlder);
+  for (const summary of closed.reverse()) {
     const closedAt = summary.closed_at ? Date.parse(summary.closed_at) : Number.NaN;
     if (Number.isNaN(closedAt) || closedAt < sinceMillis || summary.closed_by?.username === ownUser) continue;
     const verdict = summary.tags.map((tag) => VERDICT_BY_CASE_TAG[tag.toLowerCase().replace(/[\s-]+/g, '_')]).find((item) => item !== undefined);

@@ -6,6 +6,7 @@ import type { TriageResult } from '../../core/spec/result.js';
 import { isRecord, type ElasticHit } from './elastic-alert.js';
 import { createElasticApi, type ElasticApi, type ElasticApiOptions } from './elastic-api.js';
 import { alertsIndexOf, parseElasticConfig, type ElasticConfig } from './elastic-config.js';
+import { truncate } from './elastic-comment.js';
 import { readCaseDispositions, readStatusDispositions } from './elastic-dispositions.js';
 import { looksLikeElasticAlert, normalizeElasticAlert } from './elastic-normalize.js';
 import { PENDING_TAG, renderElasticResult, supportsAlertTags, supportsCloseReason, VERDICT_TAG_PREFIX, type ElasticRenderOptions, type ElasticWriteBack } from './elastic-render.js';
@@ -129,13 +130,16 @@ async function findAlert(api: ElasticApi, alertsIndex: string, alertId: string):
   return hit;
 }
 
+/** Kibana attaches at most 1000 alerts to one case (Cases API); a full group case is continued in a new one. */
+const MAX_ALERTS_PER_CASE = 1000;
+
 /**
- * Cases API: one case per alert group (found by its group tag, else created), the alert attached
- * once, and the verdict comment added once (found again by its marker).
+ * Cases API: one case per alert group (found by its group tag, else created; continued in a new
+ * case once 1000 alerts are attached), the alert attached once, and the verdict comment added
+ * once (found again by its marker).
  */
 async function writeCaseComment(api: ElasticApi, config: ElasticConfig, payload: ElasticWriteBack, alert: ElasticHit, result: TriageResult): Promise<void> {
-  const [found] = await api.findCases({ owner: config.caseOwner, tags: payload.caseGroup.tag });
-  const caseId = found?.id ?? String(requireRecord(await api.kibana('POST', '/api/cases', payload.caseGroup.create), 'POST /api/cases').id);
+  const caseId = await groupCaseFor(api, config, payload);
   const existing = await api.getCase(caseId);
   const isAttached = existing.comments.some((comment) => comment.type === 'alert' && [comment.alertId].flat().includes(payload.alertId));
   if (!isAttached) {
@@ -144,6 +148,19 @@ async function writeCaseComment(api: ElasticApi, config: ElasticConfig, payload:
   }
   const isCommented = existing.comments.some((comment) => comment.type === 'user' && typeof comment.comment === 'string' && comment.comment.includes(payload.marker));
   if (!isCommented) await api.kibana('POST', `/api/cases/${encodeURIComponent(caseId)}/comments`, payload.comment);
+}
+
+/** The group's case that holds the alert already, else the oldest with room for it, else a new one. */
+async function groupCaseFor(api: ElasticApi, config: ElasticConfig, payload: ElasticWriteBack): Promise<string> {
+  const group = await api.findCases({ owner: config.caseOwner, tags: payload.caseGroup.tag, sortField: 'createdAt', sortOrder: 'asc' });
+  if (group.length > 0) {
+    const holding = new Set(await api.casesOfAlert(payload.alertId, config.caseOwner));
+    const found = group.find((item) => holding.has(item.id)) ?? group.find((item) => item.totalAlerts < MAX_ALERTS_PER_CASE);
+    if (found) return found.id;
+  }
+  const create = payload.caseGroup.create;
+  const body = group.length === 0 ? create : { ...create, title: `${truncate(create.title, 145)} (part ${group.length + 1})` };
+  return String(requireRecord(await api.kibana('POST', '/api/cases', body), 'POST /api/cases').id);
 }
 
 function requireRecord(value: unknown, operation: string): Record<string, unknown> {

@@ -107,8 +107,10 @@ export function handleKibana(kibana: KibanaState, elasticsearch: ElasticsearchSt
   const alertCases = path.match(/^\/api\/cases\/alerts\/([^/]+)$/);
   if (alertCases && method === 'GET') {
     const alertId = decodeURIComponent(alertCases[1]!);
+    const owners = request.query.getAll('owner');
     return ok(
       [...kibana.cases.values()]
+        .filter((record) => owners.length === 0 || owners.includes(record.owner))
         .filter((record) => record.comments.some((comment) => comment.type === 'alert' && [comment.alertId].flat().includes(alertId)))
         .map((record) => ({
           id: record.id,

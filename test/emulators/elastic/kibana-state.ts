@@ -245,9 +245,24 @@ export class KibanaState {
       (record) =>
         (owners.length === 0 || owners.includes(record.owner)) && (tags.length === 0 || tags.some((tag) => record.tags.includes(tag))) && (statuses.length === 0 || statuses.includes(record.status)),
     );
-    const sortField = query.get('sortField') === 'updatedAt' ? 'updated_at' : 'created_at';
+    const sortName = query.get('sortField') ?? 'createdAt';
+    const sortField = SORT_FIELDS[sortName];
+    if (!sortField)
+      throw badRequest(
+        `[request query]: sortField: Invalid enum value. Expected ${Object.keys(SORT_FIELDS)
+          .map((name) => `'${name}'`)
+          .join(' | ')}, received '${sortName}'`,
+      );
     const order = query.get('sortOrder') === 'asc' ? 1 : -1;
-    all.sort((left, right) => order * String(left[sortField] ?? left.created_at).localeCompare(String(right[sortField] ?? right.created_at)));
+    // Cases without the field (never closed, never updated) sort last, as missing values in Elasticsearch.
+    const key = (record: CaseRecord): string | undefined => (record[sortField] === null || record[sortField] === undefined ? undefined : String(record[sortField]));
+    all.sort((left, right) => {
+      const [a, b] = [key(left), key(right)];
+      if (a === b) return 0;
+      if (a === undefined) return 1;
+      if (b === undefined) return -1;
+      return order * a.localeCompare(b);
+    });
     const count = (status: string) => [...this.cases.values()].filter((record) => record.status === status).length;
     return {
       cases: all.slice((page - 1) * perPage, page * perPage).map((record) => ({ ...record, comments: [] })),
@@ -260,6 +275,17 @@ export class KibanaState {
     };
   }
 }
+
+/** `_find` sortField values (cases spec) → the case attribute they sort on. */
+const SORT_FIELDS: Record<string, string> = {
+  createdAt: 'created_at',
+  updatedAt: 'updated_at',
+  closedAt: 'closed_at',
+  title: 'title',
+  category: 'category',
+  status: 'status',
+  severity: 'severity',
+};
 
 function updateByQueryResponse(updated: number): Record<string, unknown> {
   return {
