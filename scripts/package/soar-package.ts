@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parse } from 'yaml';
-import { create } from 'tar';
+import { create, list } from 'tar';
 import { buildOpenApiDocument } from '../../core/server/openapi.js';
 import { buildSoarArtefacts, loadSoarSpecs, validateSoarArtefacts, type SoarIssue } from '../../plugins/soar/index.js';
 
@@ -25,14 +25,11 @@ export async function packageSoarArtefacts(outputDirectory: string, specDirector
   }
   const openApi = join(outputDirectory, 'openapi.json');
   writeFileSync(openApi, `${JSON.stringify(buildOpenApiDocument(), null, 2)}\n`);
-  await create({ gzip: true, file: join(outputDirectory, 'splunk-soar', 'verdict.tgz'), cwd: outputDirectory, portable: true, mtime: FIXED_MTIME }, [
-    'splunk-soar/verdict.json',
-    'splunk-soar/verdict_connector.py',
-    'splunk-soar/verdict_client.py',
-    'splunk-soar/logo_verdict.svg',
-    'splunk-soar/logo_verdict_dark.svg',
-  ]);
+  const tarball = join(outputDirectory, 'splunk-soar', 'verdict.tgz');
+  const appFiles = [...files.keys()].filter((relative) => relative.startsWith('splunk-soar/')).sort();
+  await create({ gzip: true, file: tarball, cwd: outputDirectory, portable: true, mtime: FIXED_MTIME }, appFiles);
   const issues = validateSoarArtefacts(files, loadSoarSpecs(specDirectory));
+  issues.push(...checkSplunkSoarTarball(await tarEntries(tarball)));
   issues.push(
     ...compilePython(
       outputDirectory,
@@ -41,6 +38,38 @@ export async function packageSoarArtefacts(outputDirectory: string, specDirector
   );
   // The artefacts must parse as their formats, whatever the validators check beyond.
   parse(files.get('shuffle/api.yaml') ?? '');
+  return issues;
+}
+
+async function tarEntries(file: string): Promise<Map<string, string>> {
+  const entries = new Map<string, string>();
+  await list({
+    file,
+    onReadEntry: (entry) => {
+      const chunks: Buffer[] = [];
+      entry.on('data', (chunk: Buffer) => chunks.push(chunk));
+      entry.on('end', () => entries.set(entry.path, Buffer.concat(chunks).toString('utf8')));
+    },
+  });
+  return entries;
+}
+
+/**
+ * What Splunk SOAR needs of the installed tarball: one top folder holding the app JSON, and in it
+ * every file that JSON names (main_module, logos).
+ */
+export function checkSplunkSoarTarball(entries: Map<string, string>): SoarIssue[] {
+  const issues: SoarIssue[] = [];
+  const add = (path: string, message: string) => issues.push({ artefact: 'splunk-soar tarball', path, message });
+  const tops = new Set([...entries.keys()].map((name) => name.split('/')[0]));
+  if (tops.size !== 1) return [{ artefact: 'splunk-soar tarball', path: '/', message: `must hold one top folder, holds ${[...tops].join(', ')}` }];
+  const top = [...tops][0]!;
+  const manifests = [...entries.keys()].filter((name) => /^[^/]+\/[^/]+\.json$/.test(name));
+  if (manifests.length !== 1) return [{ artefact: 'splunk-soar tarball', path: top, message: `must hold one app JSON, holds ${manifests.length}` }];
+  const app = JSON.parse(entries.get(manifests[0]!)!) as Record<string, unknown>;
+  for (const key of ['main_module', 'logo', 'logo_dark']) {
+    if (typeof app[key] === 'string' && !entries.has(`${top}/${app[key]}`)) add(`${top}/${app[key]}`, `is named by ${key} but not in the tarball`);
+  }
   return issues;
 }
 

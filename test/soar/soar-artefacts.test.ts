@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { buildOpenApiDocument } from '../../core/server/openapi.js';
 import { buildSoarArtefacts, loadSoarSpecs, soarModelFromOpenApi, validateSoarArtefacts, type SoarArtefacts, type SoarSpecs } from '../../plugins/soar/index.js';
-import { packageSoarArtefacts } from '../../scripts/package/soar-package.js';
+import { checkSplunkSoarTarball, packageSoarArtefacts } from '../../scripts/package/soar-package.js';
 import { validateShuffleApp, validateSplunkSoarApp, validateTinesStory, validateXsoarIntegration } from '../../plugins/soar/soar-validate.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -68,6 +68,21 @@ describe('SOAR artefacts generated from the OpenAPI document', () => {
     } finally {
       rmSync(output, { recursive: true, force: true });
     }
+  });
+
+  it('the Splunk SOAR tarball check wants one top folder holding the app JSON and every file it names', () => {
+    const app = generated.get('splunk-soar/verdict.json')!;
+    const complete = new Map([
+      ['splunk-soar/verdict.json', app],
+      ['splunk-soar/verdict_connector.py', ''],
+      ['splunk-soar/logo_verdict.svg', ''],
+      ['splunk-soar/logo_verdict_dark.svg', ''],
+    ]);
+    expect(checkSplunkSoarTarball(complete)).toEqual([]);
+    const noLogo = new Map(complete);
+    noLogo.delete('splunk-soar/logo_verdict_dark.svg');
+    expect(checkSplunkSoarTarball(noLogo)).toEqual([expect.objectContaining({ path: 'splunk-soar/logo_verdict_dark.svg', message: expect.stringContaining('logo_dark') })]);
+    expect(checkSplunkSoarTarball(new Map([...complete, ['stray.txt', '']]))[0]!.message).toContain('one top folder');
   });
 
   it('the XSOAR script is plain ES5 for the engine: no modules, no Node or browser APIs', () => {
