@@ -34,7 +34,16 @@ export async function readStatusDispositions(api: ElasticApi, alertsIndex: strin
   const hits = await api.search(
     alertsIndex,
     {
-      bool: { filter: [{ term: { 'kibana.alert.workflow_status': 'closed' } }, { range: { 'kibana.alert.workflow_status_updated_at': { gte: since } } }] },
+      // Only what can be a disposition: otherwise a window of MAX_CHANGES of Verdict's own closings
+      // (no workflow_user) would give none, the read would not move on, and hide analysts' behind it.
+      bool: {
+        filter: [
+          { term: { 'kibana.alert.workflow_status': 'closed' } },
+          { range: { 'kibana.alert.workflow_status_updated_at': { gte: since } } },
+          { terms: { 'kibana.alert.workflow_reason': Object.keys(VERDICT_BY_REASON) } },
+          { exists: { field: 'kibana.alert.workflow_user' } },
+        ],
+      },
     },
     MAX_CHANGES,
     [{ 'kibana.alert.workflow_status_updated_at': 'asc' }],

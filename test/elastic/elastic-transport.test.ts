@@ -258,6 +258,25 @@ describe('Elastic transport on the emulator', () => {
     expect(attached).toContain(untouched!['kibana.alert.uuid']);
   });
 
+  it('finds an analyst closing behind more than a read of Verdict-closed alerts', async () => {
+    const plugin = makePlugin();
+    const since = new Date(Date.now() - 60_000).toISOString();
+    // 1,100 alerts an API client (Verdict) closed as benign since then: Kibana left workflow_user null.
+    const closedByApi = Array.from({ length: 1100 }, (_, index) => ({
+      ...documents[0]!,
+      'kibana.alert.uuid': `api-closed-${index}`,
+      'kibana.alert.workflow_status': 'closed',
+      'kibana.alert.workflow_reason': 'benign_positive',
+      'kibana.alert.workflow_user': null,
+      'kibana.alert.workflow_status_updated_at': new Date(Date.parse(since) + 1000 + index).toISOString(),
+    }));
+    emulator.addAlerts(closedByApi);
+    const [analysts] = documents;
+    expect((await kibanaFetch('POST', '/api/detection_engine/signals/status', { signal_ids: [analysts!['kibana.alert.uuid']], status: 'closed', reason: 'false_positive' })).status).toBe(200);
+    const dispositions = await plugin.readDispositions!(since);
+    expect(dispositions.map((item) => [item.alertId, item.verdict, item.analyst])).toEqual([[analysts!['kibana.alert.uuid'], 'false_positive', ALICE_PROFILE]]);
+  });
+
   it('fails 4xx clearly and at once: missing privileges, wrong credentials', async () => {
     const viewer = makePlugin({ auth: { username: 'viewer', password: PASSWORD } });
     const [result] = triageWithDefaultEngine([viewer.normalizeAlert(documents[0])]);
