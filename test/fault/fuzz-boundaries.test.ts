@@ -203,6 +203,45 @@ describe('fuzz: every CLI input path', () => {
     expect((await runCli(['triage', binary, '--format', 'jsonl'])).code).toBe(3);
   }, 120_000);
 
+  it('backtest, config files, field maps, ids and suppression arguments: a clear answer, never a hang', async () => {
+    const labelled = path.join(work, 'labelled.jsonl');
+    const hostile = fc.sample(
+      hostileAlert.filter((line) => !line.includes('\n') && !line.includes('\r')),
+      { numRuns: 20, seed: 7 },
+    );
+    writeFileSync(labelled, [JSON.stringify({ ...sampleAlert('bt-1'), label: 'true_positive' }), JSON.stringify({ ...sampleAlert('bt-2'), label: 'nonsense' }), ...hostile].join('\n'));
+    expect(CLEAR_EXITS).toContain((await runCli(['backtest', labelled])).code);
+    // Config files: deep YAML, an alias bomb, binary, a list, wrong types — exit 2 naming the file.
+    const configs = [
+      `${'a:\n'.repeat(1)}${Array.from({ length: 5000 }, (_, depth) => `${'  '.repeat(depth)}k:`).join('\n')} 1`,
+      `a: &a ["x","x","x","x","x","x","x","x","x"]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: [*d,*d,*d,*d,*d,*d,*d,*d,*d]`,
+      INVALID_UTF8.toString('latin1'),
+      '- 1\n- 2',
+      'store: 5\nlimits: {maxEntitiesPerAlert: -1}',
+      deepObject(20_000),
+    ];
+    for (const [index, text] of configs.entries()) {
+      const file = path.join(work, `hostile-config-${index}.yaml`);
+      writeFileSync(file, text);
+      expect((await runCli(['triage', labelled, '--config', file])).code, text.slice(0, 80)).toBe(2);
+    }
+    expect((await runCli(['triage', labelled, '--map', 'no-such-map'])).code).toBe(2);
+    expect(CLEAR_EXITS).toContain((await runCli(['explain', 'x'.repeat(100_000)])).code);
+    expect(CLEAR_EXITS).toContain((await runCli(['explain', '../../etc/passwd'])).code);
+    // A pattern that repeats a repeat would stall triage: refused when added.
+    const redos = await runCli(['suppress', 'add', 'slow', '--owner', 'o', '--reason', 'r', '--pattern', '^(a+)+$']);
+    expect(redos.code).toBe(2);
+    expect(redos.stderr).toMatch(/repeats a group that itself repeats/);
+    for (const args of [
+      ['--entity', 'host'],
+      ['--pattern', '('],
+      ['--days', '1e999', '--rule', 'r'],
+      ['--rule', 'r'.repeat(100_000)],
+    ]) {
+      expect(CLEAR_EXITS).toContain((await runCli(['suppress', 'add', `n${args[0]!.slice(2)}`, '--owner', 'o', '--reason', 'r', ...args])).code);
+    }
+  }, 180_000);
+
   it('feedback: hostile disposition files end with a clear answer', async () => {
     const file = path.join(work, 'feedback.jsonl');
     writeFileSync(
