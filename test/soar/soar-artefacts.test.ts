@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
+import { parse, parseDocument, visit } from 'yaml';
 import { buildOpenApiDocument } from '../../core/server/openapi.js';
 import { buildSoarArtefacts, loadSoarSpecs, soarModelFromOpenApi, validateSoarArtefacts, type SoarArtefacts, type SoarSpecs } from '../../plugins/soar/index.js';
 import { checkSplunkSoarTarball, packageSoarArtefacts } from '../../scripts/package/soar-package.js';
@@ -53,6 +53,14 @@ describe('SOAR artefacts generated from the OpenAPI document', () => {
     const app = JSON.parse(generated.get('splunk-soar/verdict.json')!);
     const paths = app.actions.find((action: { identifier: string }) => action.identifier === 'triage_alert').output.map((output: { data_path: string }) => output.data_path);
     for (const field of model.resultFields) expect(paths).toContain(`action_result.data.*.${field.name}`);
+  });
+
+  it('the YAML artefacts are plain YAML: no anchors or aliases', () => {
+    for (const file of ['xsoar/Verdict.yml', 'shuffle/api.yaml']) {
+      let aliases = 0;
+      visit(parseDocument(generated.get(file)!), { Alias: () => void (aliases += 1) });
+      expect(aliases, file).toBe(0);
+    }
   });
 
   it('all validate against shared/specs/soar', () => {
