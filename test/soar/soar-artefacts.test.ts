@@ -6,6 +6,7 @@ import { parse, parseDocument, visit } from 'yaml';
 import { buildOpenApiDocument } from '../../core/server/openapi.js';
 import { buildSoarArtefacts, loadSoarSpecs, soarModelFromOpenApi, validateSoarArtefacts, type SoarArtefacts, type SoarSpecs } from '../../plugins/soar/index.js';
 import { checkSplunkSoarTarball, packageSoarArtefacts } from '../../scripts/package/soar-package.js';
+import { runXsoarScript } from './xsoar-harness.js';
 import { validateShuffleApp, validateSplunkSoarApp, validateTinesStory, validateXsoarIntegration } from '../../plugins/soar/soar-validate.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -91,6 +92,14 @@ describe('SOAR artefacts generated from the OpenAPI document', () => {
     noLogo.delete('splunk-soar/logo_verdict_dark.svg');
     expect(checkSplunkSoarTarball(noLogo)).toEqual([expect.objectContaining({ path: 'splunk-soar/logo_verdict_dark.svg', message: expect.stringContaining('logo_dark') })]);
     expect(checkSplunkSoarTarball(new Map([...complete, ['stray.txt', '']]))[0]!.message).toContain('one top folder');
+  });
+
+  it('the XSOAR harness is an ES5 engine: a later built-in fails there, on the values it hands over too', async () => {
+    const run = (script: string) => runXsoarScript(script, { command: 'x', args: { list: ['a'] }, params: {} });
+    expect((await run("return demisto.args().list.indexOf('a') + ':' + Object.keys({ a: 1 }).join();")).result).toBe('0:a');
+    await expect(run("return demisto.args().list.includes('a');")).rejects.toThrow(/includes is not a function/);
+    await expect(run('return Object.assign({}, { a: 1 });')).rejects.toThrow(/assign is not a function/);
+    await expect(run('return new Promise(function () {});')).rejects.toThrow(/Promise is not defined/);
   });
 
   it('the XSOAR script is plain ES5 for the engine: no modules, no Node or browser APIs', () => {

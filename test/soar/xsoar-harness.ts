@@ -7,7 +7,10 @@ import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_thread
  * incidents, getLastRun/setLastRun), synchronous `http(url, request, insecure, proxy)`, `entryTypes`
  * and `formats` — no `require`, no `fetch`, no timers. `http` is real and synchronous, as XSOAR's
  * is: a worker thread makes the request while this thread blocks on Atomics.wait (so the service
- * must live in another process or thread, as `verdict serve` in a child process does).
+ * must live in another process or thread, as `verdict serve` in a child process does). The
+ * engine is ES5 (otto): the context loses every later built-in (Promise, Map, Object.assign,
+ * Array.prototype.includes, …) and every value crosses into it as the context's own objects, so a
+ * script that leans on a newer built-in fails here as it would in XSOAR.
  */
 export interface XsoarRun {
   /** The script's return value: 'ok', an entry, or undefined (fetch-incidents). */
@@ -54,6 +57,19 @@ function fetchSync(worker: Worker, url: string, request: unknown): any {
   return answer;
 }
 
+/** Removes from a context what ES5 lacks (run inside it: these are the context's own intrinsics, not the host's). */
+const ES5_ONLY = `(function (global) {
+  var drop = function (owner, names) { for (var i = 0; i < names.length; i += 1) delete owner[names[i]]; };
+  drop(global, ['Promise', 'Map', 'Set', 'WeakMap', 'WeakSet', 'WeakRef', 'Symbol', 'Proxy', 'Reflect', 'BigInt', 'ArrayBuffer', 'SharedArrayBuffer', 'DataView', 'Uint8Array', 'Int32Array', 'Float64Array', 'Atomics', 'Intl', 'globalThis']);
+  drop(Object, ['assign', 'entries', 'values', 'fromEntries', 'hasOwn', 'is', 'setPrototypeOf', 'getOwnPropertySymbols', 'getOwnPropertyDescriptors']);
+  drop(Array, ['from', 'of']);
+  drop(Array.prototype, ['includes', 'find', 'findIndex', 'findLast', 'findLastIndex', 'fill', 'copyWithin', 'entries', 'keys', 'values', 'flat', 'flatMap', 'at']);
+  drop(String, ['fromCodePoint', 'raw']);
+  drop(String.prototype, ['includes', 'startsWith', 'endsWith', 'repeat', 'padStart', 'padEnd', 'trimStart', 'trimEnd', 'codePointAt', 'normalize', 'at', 'replaceAll', 'matchAll']);
+  drop(Number, ['isInteger', 'isSafeInteger', 'isNaN', 'isFinite', 'parseFloat', 'parseInt', 'EPSILON', 'MAX_SAFE_INTEGER', 'MIN_SAFE_INTEGER']);
+  drop(Math, ['trunc', 'sign', 'log10', 'log2', 'hypot', 'cbrt', 'imul', 'fround', 'clz32', 'expm1', 'log1p']);
+})(this);`;
+
 export async function runXsoarScript(script: string, invocation: XsoarInvocation): Promise<XsoarRun> {
   const worker = new Worker(FETCH_WORKER, { eval: true });
   try {
@@ -76,25 +92,29 @@ function runInEngine(script: string, invocation: XsoarInvocation, worker: Worker
     }
     const output = fetchSync(worker, url, JSON.parse(JSON.stringify(request)));
     if (output.error) throw new Error(`http(): ${output.error}`);
-    requests.push({ url, method: request.Method, headers: request.Headers, body: request.Body, status: output.StatusCode });
-    return output;
+    requests.push({ url, method: request.Method, headers: hostPlain(request.Headers), body: request.Body, status: output.StatusCode });
+    return plain(output);
   };
-  // Values cross into the context as JSON, the way the engine hands them over.
-  const plain = <T>(value: T): T => JSON.parse(JSON.stringify(value ?? {}));
+  const context = vm.createContext({});
+  vm.runInContext(ES5_ONLY, context);
+  const parseInContext = vm.runInContext('JSON.parse', context) as (text: string) => any;
+  // Values cross into the context as JSON, the way the engine hands them over, built from the context's own intrinsics.
+  const plain = <T>(value: T): T => parseInContext(JSON.stringify(value ?? {}));
+  const hostPlain = <T>(value: T): T => JSON.parse(JSON.stringify(value ?? {}));
   const demisto = {
     args: () => plain(invocation.args ?? {}),
     params: () => plain(invocation.params),
     command: () => invocation.command,
     incidents: (value: any[]) => {
-      incidents = plain(value);
+      incidents = hostPlain(value);
     },
     getLastRun: () => plain(lastRun),
     setLastRun: (value: Record<string, unknown>) => {
-      lastRun = plain(value);
+      lastRun = hostPlain(value);
     },
     debug: () => undefined,
   };
-  const context = vm.createContext({ demisto, http, entryTypes: { note: 1, error: 4 }, formats: { json: 'json', markdown: 'markdown', text: 'text' } });
+  Object.assign(context, { demisto, http, entryTypes: plain({ note: 1, error: 4 }), formats: plain({ json: 'json', markdown: 'markdown', text: 'text' }) });
   const result = new vm.Script(`(function () {\n${script}\n})()`, { filename: 'Verdict.yml#script' }).runInContext(context, { timeout: 120_000 });
-  return { result: result === undefined ? undefined : plain(result), incidents, lastRun, requests };
+  return { result: result === undefined ? undefined : hostPlain(result), incidents, lastRun, requests };
 }
