@@ -67,6 +67,22 @@ describe('Splunk emulator as strict as Splunk, and the plugin handling it', () =
     expect(emulator.state.hecEvents).toHaveLength(0);
   });
 
+  it('HEC refuses an index that does not exist (code 7) and text between two events (code 6), as Splunk does', async () => {
+    await start();
+    const hec = (body: string) => fetch(`${emulator.url}/services/collector/event`, { method: 'POST', headers: { authorization: `Splunk ${HEC_TOKEN}` }, body });
+    const event = (index?: string) => JSON.stringify({ event: { verdict: 'benign_positive' }, ...(index ? { index } : {}) });
+    const missing = await hec(`${event()}${event('no_such_index')}`);
+    expect(missing.status).toBe(400);
+    expect(await missing.json()).toEqual({ text: 'Incorrect index', code: 7, 'invalid-event-number': 1 });
+    for (const body of [`${event()},${event()}`, `${event()} x ${event()}`, `[${event()}]`]) {
+      const invalid = await hec(body);
+      expect(invalid.status, body).toBe(400);
+      expect(await invalid.json()).toMatchObject({ code: 6, text: 'Invalid data format' });
+    }
+    expect((await hec(`${event()}\n${event('verdict')} `)).status).toBe(200);
+    expect(emulator.state.hecEvents).toHaveLength(2);
+  });
+
   it('ES 8 findings are paged: every page is read', async () => {
     await start();
     for (let index = 0; index < 1100; index += 1) emulator.state.addFinding({ rule_title: `Finding ${index}`, _time: String(1_700_000_000 + index) });

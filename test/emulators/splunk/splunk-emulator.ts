@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { parseConcatenatedJson } from '../../../scripts/eval/json-stream.js';
+import { parseHecBody } from './hec-body.js';
 import { parseTimeModifier, runSearch, SearchError, type Row } from './emulator-search.js';
 import { DISPOSITION_LABELS, SplunkEmulatorState, STATUS_LABELS, type ReviewRow } from './emulator-state.js';
 
@@ -23,6 +23,8 @@ export interface SplunkEmulatorOptions {
    * they may write the app's objects (KV collections, confs) as default.meta grants.
    */
   roles?: Record<string, { capabilities: string[]; canWriteApp?: boolean }>;
+  /** Indexes that exist (HEC refuses any other with code 7); default: main, notable, risk, summary, verdict. */
+  indexes?: string[];
   /** ES 8 findings returned per page when the client sends no `limit`. */
   findingsPageSize?: number;
   kvCollections?: string[];
@@ -70,6 +72,7 @@ export async function startSplunkEmulator(options: SplunkEmulatorOptions = {}): 
   const users = new Map(Object.entries(options.users ?? { admin: 'changeme' }));
   const tokens = new Map(Object.entries(options.tokens ?? {}));
   const hecTokens = new Map(Object.entries(options.hecTokens ?? {}));
+  const knownIndexes = new Set(options.indexes ?? ['main', 'notable', 'risk', 'summary', 'verdict']);
   const sessions = new Map<string, string>();
   const roles = new Map(Object.entries(options.roles ?? {}));
   const hasCapability = (user: string, capability: string): boolean => roles.get(user)?.capabilities.includes(capability) ?? true;
@@ -384,12 +387,12 @@ export async function startSplunkEmulator(options: SplunkEmulatorOptions = {}): 
     }
     if (path !== '/services/collector/event' && path !== '/services/collector') return hecError(404, 404, 'Not found');
     if (settings.ack && !channel) return hecError(400, 10, 'Data channel is missing');
-    // HEC batches are JSON objects one after another, not an array. Unlike Splunk, stray text
-    // between two objects is skipped (the shared eval parser is lenient there).
+    // HEC batches are JSON objects one after another, not an array; as in Splunk, anything but
+    // white space between two objects (a comma, stray text) makes the batch invalid.
     const text = body.toString('utf8');
     let values: unknown[];
     try {
-      values = parseConcatenatedJson(text);
+      values = parseHecBody(text);
     } catch {
       return hecError(400, 6, 'Invalid data format');
     }
@@ -402,7 +405,8 @@ export async function startSplunkEmulator(options: SplunkEmulatorOptions = {}): 
     }
     for (const [position, event] of events.entries()) {
       const index = typeof event.index === 'string' ? event.index : (settings.index ?? 'main');
-      if (settings.indexes && !settings.indexes.includes(index)) return send(400, { text: 'Incorrect index', code: 7, 'invalid-event-number': position });
+      // An index that does not exist, or one the token may not write, is refused alike.
+      if (!knownIndexes.has(index) || (settings.indexes && !settings.indexes.includes(index))) return send(400, { text: 'Incorrect index', code: 7, 'invalid-event-number': position });
     }
     const ackId = settings.ack ? nextAckId++ : undefined;
     for (const payload of events) state.hecEvents.push({ payload: { index: settings.index ?? 'main', ...payload }, ...(channel ? { channel } : {}), ...(ackId === undefined ? {} : { ackId }) });
