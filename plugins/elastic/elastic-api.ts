@@ -215,14 +215,23 @@ export function createElasticApi(config: ElasticConfig, options: ElasticApiOptio
       );
       return answer.statusCode === 404 ? undefined : answer.body;
     },
-    // Elasticsearch bulk API: one `create` action; per-item errors come back with a 200.
-    async createDocument(index, id, document) {
-      const answer = await call(`POST /_bulk (${index})`, (client) => client.bulk({ operations: [{ create: { _index: index, _id: id } }, document], refresh: 'wait_for' }));
-      const item = answer.items[0]?.create;
-      if (!answer.errors || !item?.error) return true;
-      if (item.status === 409) return false;
-      const failure = { operation: `Elasticsearch bulk create into ${index}`, statusCode: item.status, platformMessage: `${item.error.type}: ${item.error.reason ?? ''}` };
-      throw toPlatformApiError(failure, secrets);
+    // Elasticsearch bulk API: one `create` action; per-item errors come back with a 200. A rejected
+    // item (429 es_rejected_execution_exception, a 5xx) is retried like a rejected request.
+    createDocument(index, id, document) {
+      const operation = `Elasticsearch bulk create into ${index}`;
+      return withRetry(operation, policy, async () => {
+        const { errors } = await loadSdk();
+        let answer: Awaited<ReturnType<Client['bulk']>>;
+        try {
+          answer = await (await es()).bulk({ operations: [{ create: { _index: index, _id: id } }, document], refresh: 'wait_for' });
+        } catch (failure) {
+          throw esFailure(`Elasticsearch POST /_bulk (${index})`, failure, secrets, errors);
+        }
+        const item = answer.items[0]?.create;
+        if (!answer.errors || !item?.error) return true;
+        if (item.status === 409) return false;
+        throw toPlatformApiError({ operation, statusCode: item.status, platformMessage: `${item.error.type}: ${item.error.reason ?? ''}` }, secrets);
+      });
     },
     kibana,
     // Cases API: GET /api/cases/_find (owner, tags, status, sortField, page, perPage ≤ 100).

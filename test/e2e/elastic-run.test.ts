@@ -237,9 +237,11 @@ describe('verdict run --once against the Elastic emulator', () => {
     expect(failed.stderr).toMatch(/signals\/tags: Elastic answered HTTP 503/);
     expect(await readCheckpoint(join(work, 'verdict.db'))).toBe(checkpointBefore);
 
-    // The restart rides out 429s with Retry-After on the bulk write and 503s on the point in time.
+    // The restart rides out 429s with Retry-After on the bulk write, bulk items rejected with 429 and
+    // 503s on the point in time.
     emulator.clearFaults();
     emulator.injectFaults({ status: 429, count: 2, retryAfterSeconds: 1, server: 'elasticsearch', match: /\/_bulk$/ });
+    emulator.injectFaults({ status: 429, count: 2, after: 1, server: 'elasticsearch', match: /\/_bulk$/, perItem: true });
     emulator.injectFaults({ status: 503, count: 2, server: 'elasticsearch', match: /_pit$/ });
     const restart = await runOk();
     expect(restart.stderr).toMatch(/dead-lettered 0/);

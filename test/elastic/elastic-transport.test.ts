@@ -210,6 +210,16 @@ describe('Elastic transport on the emulator', () => {
     expect(verdictDocuments()).toHaveLength(1);
   });
 
+  it('retries a verdict document whose bulk item Elasticsearch rejected with 429, and writes it once', async () => {
+    const plugin = makePlugin({ maxRetries: 2 });
+    const [result] = triageWithDefaultEngine([plugin.normalizeAlert(documents[0])]);
+    emulator.injectFaults({ status: 429, count: 2, match: /\/_bulk$/, perItem: true });
+    await deliver(plugin, result!);
+    expect(emulator.requests.filter((request) => request.path === '/_bulk').map((request) => request.status)).toEqual([200, 200, 200]);
+    expect(verdictDocuments()).toHaveLength(1);
+    expect(alertSource(String(documents[0]!['kibana.alert.uuid']))['kibana.alert.workflow_tags']).toEqual([`verdict:${result!.verdict}`]);
+  });
+
   it('after a crash between closing an alert and its final tags, the alert is pulled again and its write-back completed once', async () => {
     const plugin = makePlugin({ closeOnBenign: true, maxRetries: 0 });
     const [alert] = documents;

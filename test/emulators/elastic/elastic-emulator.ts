@@ -39,6 +39,11 @@ export interface FaultPlan {
   method?: string;
   /** Matching requests let through before the faults start (a storm in the middle of a run). */
   after?: number;
+  /**
+   * Bulk only: answer 200 with every item failed with this status (how Elasticsearch rejects bulk
+   * items under indexing pressure: per item 429 `es_rejected_execution_exception`), not the request.
+   */
+  perItem?: boolean;
 }
 
 export interface RequestRecord {
@@ -150,7 +155,7 @@ export async function startElasticEmulator(options: ElasticEmulatorOptions = {})
         requests.push(record);
         const body = Buffer.concat(chunks);
         const fault = takeFault(server, record.method, url.pathname);
-        const answer = fault ? faultAnswer(server, fault) : await handle(request, body, url, record);
+        const answer = fault?.perItem ? bulkItemFaults(body, fault) : fault ? faultAnswer(server, fault) : await handle(request, body, url, record);
         record.status = answer.status;
         emulator.onHandled?.(record);
         send(response, server, answer);
@@ -269,6 +274,27 @@ function faultAnswer(server: 'elasticsearch' | 'kibana', fault: FaultPlan): { st
         ? 'blocked by: [SERVICE_UNAVAILABLE/1/state not recovered / initialized];'
         : 'injected fault';
   return { status: fault.status, body: new EsError(fault.status, type, reason).body(), headers };
+}
+
+/** A bulk answer whose every item failed with the fault's status (the request itself succeeded). */
+function bulkItemFaults(body: Buffer, fault: FaultPlan): { status: number; body: unknown } {
+  const lines = body
+    .toString('utf8')
+    .split('\n')
+    .filter((line) => line.trim() !== '');
+  const items = lines
+    .filter((_, index) => index % 2 === 0)
+    .map((line) => {
+      const [opType = 'index', meta = {}] = Object.entries(JSON.parse(line) as Record<string, { _index?: string; _id?: string }>)[0] ?? [];
+      const reason =
+        fault.status === 429
+          ? 'rejected execution of primary operation [coordinating_and_primary_bytes=0, replica_bytes=0, all_bytes=0, primary_operation_bytes=0, max_coordinating_and_primary_bytes=0]'
+          : 'injected item fault';
+      return {
+        [opType]: { _index: meta._index ?? null, _id: meta._id ?? null, status: fault.status, error: { type: fault.status === 429 ? 'es_rejected_execution_exception' : 'exception', reason } },
+      };
+    });
+  return { status: 200, body: { took: 1, errors: true, items } };
 }
 
 function send(response: ServerResponse, server: 'elasticsearch' | 'kibana', answer: { status: number; body: unknown; headers?: Record<string, string> }): void {
