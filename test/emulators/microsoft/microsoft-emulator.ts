@@ -58,6 +58,11 @@ export interface MicrosoftEmulator {
   armHooks: ArmHooks;
   /** Delay before answering each Graph and ARM request (a slow tenant, so a test can kill a run midway). */
   setLatency(milliseconds: number): void;
+  /**
+   * Runs after a Graph or ARM request took effect and before its answer is sent (a test can kill
+   * the client there: the platform has the write, the client never hears of it).
+   */
+  setBeforeAnswer(hook: ((service: 'graph' | 'arm', method: string, path: string) => Promise<void> | void) | undefined): void;
   injectFaults(plan: FaultPlan): void;
   clearFaults(): void;
   close(): Promise<void>;
@@ -76,6 +81,7 @@ export async function startMicrosoftEmulator(options: MicrosoftEmulatorOptions):
   const recent = new Map<string, number[]>();
   const urls = { login: '', graph: '', arm: '' };
   let latencyMs = 0;
+  let beforeAnswer: Parameters<MicrosoftEmulator['setBeforeAnswer']>[0];
   const tokens = new TokenService(options.tenantId, apps, () => [urls.graph, urls.arm], now);
 
   const takeFault = (path: string, method: string): FaultPlan | undefined => {
@@ -145,6 +151,10 @@ export async function startMicrosoftEmulator(options: MicrosoftEmulatorOptions):
       if (typeof step.id !== 'string' || ids.has(step.id)) return odataError(400, 'BadRequest', 'Each batch request needs a unique string id.');
       if (typeof step.method !== 'string' || typeof step.url !== 'string' || !step.url.startsWith('/'))
         return odataError(400, 'BadRequest', `Batch request ${step.id}: method and a relative url are required.`);
+      // A write without a body or a Content-Type fails the whole batch (none of its requests runs).
+      const hasContentType = Object.keys((step.headers as Record<string, unknown> | undefined) ?? {}).some((name) => name.toLowerCase() === 'content-type');
+      if (['POST', 'PATCH', 'PUT'].includes(step.method.toUpperCase()) && (step.body === undefined || !hasContentType))
+        return odataError(400, 'BadRequest', `Write request id : ${step.id} does not contain Content-Type header or body.`);
       for (const dependency of (step.dependsOn as unknown[] | undefined) ?? [])
         if (!ids.has(String(dependency))) return odataError(400, 'BadRequest', `Batch request ${step.id} depends on unknown or later request ${String(dependency)}.`);
       ids.add(step.id);
@@ -169,7 +179,8 @@ export async function startMicrosoftEmulator(options: MicrosoftEmulatorOptions):
     const method = request.method ?? 'GET';
     const text = await readBody(request);
     if (latencyMs > 0 && service !== 'login') await new Promise((resolve) => setTimeout(resolve, latencyMs));
-    const send = (answer: { status: number; headers?: Record<string, string>; body?: unknown }): void => {
+    const send = async (answer: { status: number; headers?: Record<string, string>; body?: unknown }): Promise<void> => {
+      if (service !== 'login') await beforeAnswer?.(service, method, url.pathname.replace(/^\/v1\.0/, ''));
       response.writeHead(answer.status, { 'Content-Type': service === 'graph' ? JSON_TYPE : 'application/json; charset=utf-8', 'request-id': crypto.randomUUID(), ...answer.headers });
       response.end(answer.body === undefined ? '' : JSON.stringify(answer.body));
     };
@@ -267,6 +278,7 @@ export async function startMicrosoftEmulator(options: MicrosoftEmulatorOptions):
     requests,
     armHooks,
     setLatency: (milliseconds) => void (latencyMs = milliseconds),
+    setBeforeAnswer: (hook) => void (beforeAnswer = hook),
     injectFaults: (plan) => void faults.push({ ...plan }),
     clearFaults: () => void faults.splice(0),
     close: async () => {
