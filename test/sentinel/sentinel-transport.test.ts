@@ -130,6 +130,9 @@ describe('Sentinel transport on the Microsoft emulator', () => {
     const comment = await graph('POST', `/security/alerts_v2/${id}/comments`, token, { '@odata.type': '#microsoft.graph.security.alertComment', comment: 'checked by hand' });
     expect(comment.status).toBe(200);
     expect(comment.body.value.at(-1)).toMatchObject({ comment: 'checked by hand', createdByDisplayName: 'Verdict triage' });
+    const headerless = await graph('POST', '/$batch', token, { requests: [{ id: '1', method: 'POST', url: `/security/alerts_v2/${id}/comments`, body: { comment: 'x' } }] });
+    expect(headerless.status, 'a batched write needs its Content-Type').toBe(400);
+    expect(headerless.body.error.message).toMatch(/^Write request id : 1 does not contain Content-Type header or body\.$/);
     const unauthenticated = await graph('GET', '/security/alerts_v2', 'not-a-token');
     expect(unauthenticated.status).toBe(401);
     expect(unauthenticated.body.error.code).toBe('InvalidAuthenticationToken');
