@@ -103,11 +103,13 @@ Exit codes:
 Environment:
   VERDICT_HOME               folder of the store and state (default ./.verdict)
   VERDICT_CONFIG             config file when --config is not given (else verdict.config.yaml in VERDICT_HOME)
+  VERDICT_TENANT             whose alerts (default "default"): each tenant has its own store
   VERDICT_DEBUG=1            print stack traces of unexpected errors
   VERDICT_HOOK_SECRET_<ID>   verdict serve: webhook secret of platform <id>
   VERDICT_CALLBACK_SECRET    verdict serve: HMAC secret signing async-triage callbacks
   VERDICT_CALLBACK_ORIGINS   verdict serve: origins callbacks may go to (comma-separated)
   VERDICT_TOKEN, VERDICT_URL verdict mcp: the token its tools use (stdio) and where verdict serve listens
+  VERDICT_LOG_LEVEL          verdict worker: log level (default info)
 `;
 
 /** Runs the CLI; user errors print one clear line (no stack) and set a non-zero exit code. */
