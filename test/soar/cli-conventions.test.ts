@@ -1,9 +1,9 @@
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../core/config/load-config.js';
-import { ensureBuilt, runCli } from './live-service.js';
+import { ensureBuilt, ROOT, runCli } from './live-service.js';
 
 /** CLI conventions a SOAR engineer scripts against: --json lists, config found without --config, documented exit codes. */
 describe('CLI conventions', () => {
@@ -64,5 +64,23 @@ describe('CLI conventions', () => {
     for (const variable of ['VERDICT_HOME', 'VERDICT_CONFIG', 'VERDICT_DEBUG', 'VERDICT_HOOK_SECRET_', 'VERDICT_CALLBACK_SECRET', 'VERDICT_TOKEN']) expect(help).toContain(variable);
     const usage = runCli(newHome(), ['no-such-command']);
     expect(usage.status).toBe(1);
+  }, 60_000);
+
+  it('every VERDICT_* variable the code reads is listed in --help and in the README', () => {
+    const read = new Set<string>(['VERDICT_HOOK_SECRET_']);
+    for (const folder of ['bin', 'core', 'plugins']) {
+      for (const entry of readdirSync(path.join(ROOT, folder), { withFileTypes: true, recursive: true })) {
+        if (!entry.isFile() || !entry.name.endsWith('.ts')) continue;
+        const source = readFileSync(path.join(entry.parentPath, entry.name), 'utf8');
+        for (const match of source.matchAll(/(?:process\.env|environment|env)\.(VERDICT_[A-Z_]+)/g)) read.add(match[1]!);
+      }
+    }
+    expect(read.size).toBeGreaterThan(8);
+    const help = runCli(newHome(), ['--help']).stdout;
+    const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    for (const variable of read) {
+      expect(help, `--help lacks ${variable}`).toContain(variable);
+      expect(readme, `README lacks ${variable}`).toContain(`\`${variable}`);
+    }
   }, 60_000);
 });
