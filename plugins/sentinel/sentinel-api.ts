@@ -27,6 +27,9 @@ export interface SentinelApiOptions {
 
 export type GraphResource = 'alerts_v2' | 'incidents';
 
+/** The largest `$top` Graph accepts per list (incidents: 50; alerts_v2: 2000); a larger one is a 400. */
+const MAX_TOP: Record<GraphResource, number> = { incidents: 50, alerts_v2: 2000 };
+
 export interface BatchStep {
   id: string;
   method: 'GET' | 'PATCH' | 'POST';
@@ -163,7 +166,7 @@ export function createSentinelApi(config: SentinelConfig, options: SentinelApiOp
       const items: Array<Record<string, unknown>> = [];
       let next: string | undefined = `${graphRoot}/security/${resource}?${new URLSearchParams({
         $filter: `lastUpdateDateTime ge ${since}`,
-        $top: String(config.pageSize),
+        $top: String(Math.min(config.pageSize, MAX_TOP[resource])),
         ...(listOptions.expandAlerts ? { $expand: 'alerts' } : {}),
       })
         .toString()

@@ -76,7 +76,7 @@ export const SentinelConfigSchema = z.strictObject({
     .min(1)
     .max(60 * 24 * 90)
     .default(24 * 60),
-  /** `$top` of each list page. */
+  /** `$top` of each list page (Graph incidents take at most 50 a page; alerts_v2 and ARM up to this). */
   pageSize: z.number().int().min(1).max(1000).default(50),
   /** Safety cap on pages followed in one pull. */
   maxPagesPerPull: z.number().int().min(1).max(10_000).default(200),

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { createTestPki, type TestPki } from '../emulators/microsoft/tls.js';
 import { loadAitRows } from '../eval-data.js';
 import { triageWithDefaultEngine } from '../contract/contract-support.js';
-import { CLIENT_ID, CLIENT_SECRET, openArmIncident, readFixture, startTenant, TENANT_ID, withoutODataType, type Tenant } from './sentinel-harness.js';
+import { asCsdlEntity, CLIENT_ID, CLIENT_SECRET, openArmIncident, readFixture, startTenant, TENANT_ID, withoutODataType, type Tenant } from './sentinel-harness.js';
 
 /**
  * The transport against the Microsoft emulator, in process: both credential kinds of
@@ -59,6 +59,17 @@ describe('Sentinel transport on the Microsoft emulator', () => {
     expect(tenant.emulator.tokens.requests.filter((request) => request.grant === 'assertion')).toEqual([{ clientId: CLIENT_ID, grant: 'assertion', ok: true }]);
     // Sent with Prefer: include-unknown-enum-members, the evolvable member shows as itself.
     expect(new Set(page.alerts.map((alert) => (alert as { serviceSource: string }).serviceSource))).toEqual(new Set(['microsoftSentinel', 'microsoftDefenderForEndpoint']));
+  });
+
+  it('a page size over what Graph takes for incidents (50) still pulls them', async () => {
+    const incidents = tenant.emulator.state;
+    const example = asCsdlEntity(readFixture<{ value: Array<Record<string, unknown>> }>('graph-security-incidents.list-expand-alerts.json').value[0]!);
+    incidents.addIncident({ ...example, id: 'page-size-incident', alerts: [] });
+    const plugin = createSentinelPlugin({ ...tenant.config, sources: { alerts: false, incidents: true }, pageSize: 200 });
+    const page = await plugin.pullAlerts!(undefined);
+    expect(page.alerts.map((incident) => (incident as { id: string }).id)).toContain('page-size-incident');
+    const lists = tenant.emulator.requests.filter((request) => request.path === '/security/incidents' && request.method === 'GET');
+    expect(lists.at(-1)!.status).toBe(200);
   });
 
   it('a wrong secret fails at once with the Entra error, never the secret', async () => {
