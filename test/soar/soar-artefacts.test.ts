@@ -102,6 +102,14 @@ describe('SOAR artefacts generated from the OpenAPI document', () => {
     await expect(run('return new Promise(function () {});')).rejects.toThrow(/Promise is not defined/);
   });
 
+  it('the XSOAR script keys requests with 64-bit FNV-1a (published test vectors), in the ES5 engine', async () => {
+    const script = parse(generated.get('xsoar/Verdict.yml')!).script.script as string;
+    const keyOf = async (text: string) =>
+      (await runXsoarScript(script.replace(/return VerdictXsoar\.main\(\);\s*$/, `return VerdictXsoar.requestKey('k', ${JSON.stringify(text)});`), { command: 'x', params: {} })).result;
+    expect(await keyOf('a')).toBe('k-af63dc4c8601ec8c-1');
+    expect(await keyOf('foobar')).toBe('k-85944171f73967e8-6');
+  });
+
   it('the XSOAR script is plain ES5 for the engine: no modules, no Node or browser APIs', () => {
     const script = parse(generated.get('xsoar/Verdict.yml')!).script.script as string;
     expect(script).toMatch(/return VerdictXsoar\.main\(\);\s*$/);
