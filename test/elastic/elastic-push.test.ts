@@ -13,8 +13,10 @@ import { startLiveService, type LiveService } from '../soar/live-service.js';
  * The push path: `verdict install elastic` creates the `.webhook` connector pointing at a live
  * `verdict serve` (built CLI, child process); Kibana (the emulator) executes it with the body of
  * manifests/elastic/rule-action.json; the service triages the alert documents through the Elastic
- * normalizer. Kibana's Mustache rendering of `{{{context.alerts}}}` is stood in for by the alerts'
- * JSON (what the template relies on; unconfirmed, see the README).
+ * normalizer. The body is rendered as Kibana's alerting renderer does it (renderMustacheObject):
+ * dotted keys also expanded into nested objects, a plain object printed as its JSON, an array as
+ * its elements joined by commas (Kibana gives arrays no JSON form), so `{{{context.alerts}}}`
+ * alone would not be a JSON array.
  */
 
 const ALICE = 'push-alice-Passw0rd';
@@ -48,7 +50,10 @@ describe('rule action → .webhook connector → verdict serve', () => {
 
   it('triages the alerts a rule action posts, through the Elastic normalizer', async () => {
     const { ruleAction } = loadElasticManifests(join(ROOT, 'manifests/elastic'));
-    const body = String((ruleAction.params as { body: string }).body).replace('{{{context.alerts}}}', JSON.stringify(alerts));
+    const template = String((ruleAction.params as { body: string }).body);
+    const body = renderLikeKibana(template, { context: { alerts } });
+    expect(renderLikeKibana('{"alerts": {{{context.alerts}}} }', { context: { alerts } }), 'the array alone is not JSON').toMatch(/^\{"alerts": \{.*\},\{/);
+    expect(JSON.parse(body).alerts).toHaveLength(alerts.length);
     const executed = await fetch(`${emulator.kibanaUrl}/api/actions/connector/${String(ruleAction.id)}/_execute`, {
       method: 'POST',
       headers: { Authorization: `Basic ${Buffer.from(`alice:${ALICE}`).toString('base64')}`, 'kbn-xsrf': 'true', 'Content-Type': 'application/json' },
@@ -70,3 +75,33 @@ describe('rule action → .webhook connector → verdict serve', () => {
     expect(new Set(job.result!.results.map((result) => result.platform))).toEqual(new Set(['elastic']));
   });
 });
+
+/**
+ * Kibana's rendering of a rule action parameter, for the `{{{path}}}` (unescaped) variables the
+ * template uses: variables cloned, dotted keys expanded into nested objects beside the dotted ones
+ * (convertDotVariables), every plain object given a toString() that is its JSON
+ * (addToStringDeep), arrays left to Mustache's own String() (their elements joined by commas).
+ */
+function renderLikeKibana(template: string, variables: Record<string, unknown>): string {
+  const augment = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(augment);
+    if (typeof value !== 'object' || value === null) return value;
+    const object: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value)) object[key] = augment(item);
+    for (const [key, item] of Object.entries(object)) {
+      if (!key.includes('.')) continue;
+      const parts = key.split('.');
+      let node = object;
+      for (const part of parts.slice(0, -1)) node = (node[part] = typeof node[part] === 'object' && node[part] !== null ? node[part] : {}) as Record<string, unknown>;
+      node[parts.at(-1)!] = item;
+    }
+    const json = JSON.stringify(object);
+    Object.defineProperty(object, 'toString', { value: () => json, enumerable: false });
+    return object;
+  };
+  const scope = augment(variables) as Record<string, unknown>;
+  return template.replace(/\{\{\{\s*([\w.]+)\s*\}\}\}/g, (_, path: string) => {
+    const value = path.split('.').reduce<unknown>((node, part) => (typeof node === 'object' && node !== null ? (node as Record<string, unknown>)[part] : undefined), scope);
+    return value === undefined || value === null ? '' : String(value);
+  });
+}
