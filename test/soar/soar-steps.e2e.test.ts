@@ -98,6 +98,13 @@ describe('SOAR steps against a live Verdict', { timeout: 120_000 }, () => {
       expect(missing.result.Contents).toMatchObject({ type: 'urn:verdict:problem:not-found', status: 404 });
       const badFeedback = await runXsoarScript(xsoarScript, { command: 'verdict-send-feedback', args: { alert_id: 'xsoar-1', verdict: 'maybe' }, params: params() });
       expect(badFeedback.result.Contents).toMatchObject({ status: 400, field: 'verdict' });
+      // What never reaches the service is an error entry of the same shape: an alert that is not JSON, a service that does not answer.
+      const notJson = await runXsoarScript(xsoarScript, { command: 'verdict-triage-alert', args: { alert: '{not json' }, params: params() });
+      expect(notJson.result).toMatchObject({ Type: 4, EntryContext: { 'Verdict.Error': { title: 'Invalid argument', field: 'alert' } } });
+      const nowhere = { ...params(), url: 'http://127.0.0.1:9' };
+      const unreachable = await runXsoarScript(xsoarScript, { command: 'verdict-get-verdict', args: { alert_id: 'xsoar-1' }, params: nowhere });
+      expect(unreachable.result).toMatchObject({ Type: 4, Contents: { title: 'Could not reach Verdict' } });
+      expect((await runXsoarScript(xsoarScript, { command: 'test-module', params: nowhere })).result).toMatch(/^Could not reach Verdict: /);
     });
 
     it('fetch-incidents mirrors verdicts as incidents once, remembering where it stopped', async () => {

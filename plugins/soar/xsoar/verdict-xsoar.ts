@@ -132,12 +132,19 @@ export function requestKey(prefix: string, text: string): string {
   return prefix + '-' + limbs.join('') + '-' + text.length;
 }
 
+/** An argument the step cannot use, thrown as a plain object (ES5: no classes); `argument` names it. */
+interface ArgumentProblem {
+  argument: string;
+  message: string;
+}
+
 function parseAlert(value: unknown): unknown {
   if (typeof value !== 'string') return value;
   try {
     return JSON.parse(value);
   } catch (_error) {
-    throw new Error('The alert argument is not JSON: pass the alert object, e.g. ${incident.rawJSON} or a JSON string');
+    var problem: ArgumentProblem = { argument: 'alert', message: 'the alert argument is not JSON: pass the alert object, e.g. ${incident.rawJSON} or a JSON string' };
+    throw problem;
   }
 }
 
@@ -248,21 +255,46 @@ function fetchIncidents(): void {
   demisto.setLastRun({ since: newest, seen: kept });
 }
 
+/**
+ * A step that could not ask Verdict (an argument that is not JSON, the service unreachable) is an
+ * error entry too, with the same Verdict.Error shape as a refusal, so the playbook branches on it.
+ */
+function stepErrorEntry(title: string, detail: string, field: string | undefined): XsoarEntry {
+  var problem: Problem = { title: title, detail: detail };
+  if (field) problem.field = field;
+  return { Type: entryTypes.error, Contents: problem, ContentsFormat: formats.json, HumanReadable: title + ': ' + detail, EntryContext: { 'Verdict.Error': problem } };
+}
+
+function commandEntry(run: () => XsoarEntry): XsoarEntry {
+  try {
+    return run();
+  } catch (error) {
+    var message = String((error as Error).message || error);
+    var argument = (error as Partial<ArgumentProblem>).argument;
+    if (argument) return stepErrorEntry('Invalid argument', message, argument);
+    return stepErrorEntry('Could not reach Verdict', message + ' (check the URL, the network and that verdict serve runs)', undefined);
+  }
+}
+
 export function main(): unknown {
   var command = demisto.command();
   var args = demisto.args();
   switch (command) {
     case 'test-module':
-      return testModule();
+      try {
+        return testModule();
+      } catch (error) {
+        return 'Could not reach Verdict: ' + String((error as Error).message || error);
+      }
     case 'fetch-incidents':
       fetchIncidents();
       return undefined;
     case 'verdict-triage-alert':
-      return triageAlert(args);
+      return commandEntry(() => triageAlert(args));
     case 'verdict-get-verdict':
-      return getVerdict(args);
+      return commandEntry(() => getVerdict(args));
     case 'verdict-send-feedback':
-      return sendFeedback(args);
+      return commandEntry(() => sendFeedback(args));
     default:
       throw new Error('Unknown command ' + command);
   }
