@@ -46,7 +46,7 @@ export async function installElastic(api: ElasticApi, manifests: ElasticManifest
   const changed: Array<Record<string, unknown>> = [];
   for (const object of manifests.savedObjects) {
     const current = await api.kibana('GET', `/api/saved_objects/${encodeURIComponent(String(object.type))}/${encodeURIComponent(String(object.id))}`).catch(ignoreNotFound);
-    const isSame = isRecord(current) && isDeepStrictEqual(current.attributes, object.attributes) && isDeepStrictEqual(current.references, object.references);
+    const isSame = isRecord(current) && contains(current.attributes, object.attributes) && contains(current.references, object.references);
     if (!isSame) changed.push(object);
     steps.push({ kind: `saved object (${String(object.type)})`, name: String(object.id), change: isSame ? 'unchanged' : current === undefined ? 'created' : 'updated' });
   }
@@ -59,7 +59,7 @@ export async function installElastic(api: ElasticApi, manifests: ElasticManifest
   // Kibana: GET /api/actions/connector/<id>; POST /api/actions/connector/<id> to create, PUT to update.
   const { id, connector_type_id: typeId, ...body } = manifests.connector;
   const current = await api.kibana('GET', `/api/actions/connector/${encodeURIComponent(id)}`).catch(ignoreNotFound);
-  const isSame = isRecord(current) && current.name === body.name && isDeepStrictEqual(current.config, body.config);
+  const isSame = isRecord(current) && current.name === body.name && contains(current.config, body.config);
   if (current === undefined) await api.kibana('POST', `/api/actions/connector/${encodeURIComponent(id)}`, { ...body, connector_type_id: typeId });
   else if (!isSame) await api.kibana('PUT', `/api/actions/connector/${encodeURIComponent(id)}`, body);
   steps.push({ kind: 'connector (.webhook)', name: id, change: current === undefined ? 'created' : isSame ? 'unchanged' : 'updated' });
@@ -67,9 +67,20 @@ export async function installElastic(api: ElasticApi, manifests: ElasticManifest
 }
 
 async function apply(kind: string, name: string, current: unknown, wanted: unknown, put: () => Promise<unknown>): Promise<InstallStep> {
-  if (current !== undefined && isDeepStrictEqual(current, wanted)) return { kind, name, change: 'unchanged' };
+  if (current !== undefined && contains(current, wanted)) return { kind, name, change: 'unchanged' };
   await put();
   return { kind, name, change: current === undefined ? 'created' : 'updated' };
+}
+
+/**
+ * Whether the platform's object holds everything the manifest sets: Elasticsearch and Kibana
+ * answer with their defaults filled in (an index template's `data_stream: { hidden: false,
+ * allow_custom_routing: false }`), which is no reason to write it again. Arrays must match in full.
+ */
+function contains(current: unknown, wanted: unknown): boolean {
+  if (Array.isArray(wanted)) return Array.isArray(current) && current.length === wanted.length && wanted.every((item, index) => contains(current[index], item));
+  if (isRecord(wanted)) return isRecord(current) && Object.entries(wanted).every(([key, value]) => contains(current[key], value));
+  return isDeepStrictEqual(current, wanted);
 }
 
 function ignoreNotFound(error: unknown): undefined {

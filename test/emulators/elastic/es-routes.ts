@@ -100,7 +100,9 @@ export function handleEs(state: ElasticsearchState, request: EsRequest, version:
     if (method === 'GET') {
       const found = state.indexTemplates.get(name);
       if (!found) throw new EsError(404, 'resource_not_found_exception', `index template matching [${name}] not found`);
-      return ok({ index_templates: [{ name, index_template: found }] });
+      // Elasticsearch answers with its defaults filled in (data stream options), not the body as PUT.
+      const answer = found.data_stream ? { ...found, data_stream: { hidden: false, allow_custom_routing: false, ...found.data_stream } } : found;
+      return ok({ index_templates: [{ name, index_template: answer }] });
     }
   }
   const component = path.match(/^\/_component_template\/([^/]+)$/);
