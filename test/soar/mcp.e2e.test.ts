@@ -143,6 +143,14 @@ describe('verdict mcp', { timeout: 120_000 }, () => {
       });
       expect(response.status).toBe(401);
       expect(response.headers.get('content-type')).toContain('application/problem+json');
+      // A browser page on another origin (DNS rebinding) is refused even with a token.
+      const foreign = await fetch(endpoint, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', origin: 'http://evil.example', authorization: `Bearer ${service.token}` },
+        body: '{"jsonrpc":"2.0","id":1,"method":"tools/list"}',
+      });
+      expect(foreign.status).toBe(403);
+      expect((await foreign.json()).type).toBe('urn:verdict:problem:forbidden');
       const client = await connect('vdt_0000000000000000_not-a-real-secret');
       try {
         const answer = await call(client, 'get_verdict', { alert_id: 'mcp-http-1' });

@@ -63,6 +63,10 @@ export function createMcpHttpServer(baseUrl: string): Server {
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const path = (request.url ?? '').split('?')[0];
     if (path !== MCP_PATH) return problem(response, 404, 'not-found', `no route ${request.method} ${path}: the MCP endpoint is ${MCP_PATH}`);
+    // The MCP transport spec: validate Origin, against DNS rebinding. A browser page may only call from this server's own origin.
+    const origin = request.headers.origin;
+    if (origin !== undefined && !sameOrigin(origin, request.headers.host))
+      return problem(response, 403, 'forbidden', `requests from the web origin ${origin} are refused: MCP clients call this endpoint directly, not from a browser page`);
     const header = request.headers.authorization;
     const token = header?.startsWith('Bearer ') ? header.slice(7).trim() : '';
     if (!token)
@@ -103,6 +107,14 @@ async function readJson(request: IncomingMessage): Promise<unknown> {
 function problem(response: ServerResponse, status: number, slug: string, detail: string, headers: Record<string, string> = {}): void {
   response.writeHead(status, { 'content-type': 'application/problem+json', ...headers });
   response.end(JSON.stringify({ type: `urn:verdict:problem:${slug}`, title: slug.replace('-', ' '), status, detail }));
+}
+
+function sameOrigin(origin: string, host: string | undefined): boolean {
+  try {
+    return host !== undefined && new URL(origin).host === host;
+  } catch {
+    return false;
+  }
 }
 
 function checkUrl(value: string): void {
