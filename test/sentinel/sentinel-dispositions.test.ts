@@ -3,19 +3,19 @@ import type { PlatformPluginV1 } from '../../core/spec/plugin.js';
 import type { Verdict } from '../../core/spec/result.js';
 import { createSentinelPlugin } from '../../plugins/sentinel/index.js';
 import { triageWithDefaultEngine, withVerdict } from '../contract/contract-support.js';
-import { readFixture, startTenant, withoutODataType, type Tenant } from './sentinel-harness.js';
+import { asCsdlEntity, readFixture, startTenant, withoutODataType, type Tenant } from './sentinel-harness.js';
 
 /**
- * Dispositions read from Graph alerts with classification under policy. A Graph alert does not
- * say who changed it last, so Verdict's own classification must be told from an analyst's by
- * what Verdict wrote: its own write is never a disposition, while an analyst who picked another
+ * Dispositions read from Graph alerts and incidents with classification under policy. An incident
+ * names who changed it last; a Graph alert does not, so Verdict's own classification must be told
+ * from an analyst's by what Verdict wrote: its own write is never a disposition, while an analyst who picked another
  * determination, or took the alert and confirmed Verdict's classification later, is one.
  * The emulator's clock is driven by the test, so "later" is a minute or more, as in a SOC.
  */
 
 const ANALYST = 'alice@contoso.com';
 
-describe('Sentinel dispositions from Graph alerts (classification under policy)', () => {
+describe('Sentinel dispositions from Graph alerts and incidents (classification under policy)', () => {
   let tenant: Tenant;
   let plugin: PlatformPluginV1;
   let clock = Date.parse('2026-12-01T09:00:00Z');
@@ -29,6 +29,16 @@ describe('Sentinel dispositions from Graph alerts (classification under policy)'
     clock += 60_000;
   };
   const dispositions = async () => (await plugin.readDispositions!('2026-12-01T00:00:00Z')).map(({ alertId, verdict, analyst }) => ({ alertId, verdict, analyst }));
+
+  /** Seeds the real $expand=alerts incident example and writes Verdict's verdict on the incident. */
+  const triagedIncident = async (id: string, verdict: Verdict): Promise<void> => {
+    const example = asCsdlEntity(readFixture<{ value: Array<Record<string, unknown>> }>('graph-security-incidents.list-expand-alerts.json').value[0]!);
+    const alerts = (example.alerts as Array<Record<string, unknown>>).map((alert) => ({ ...alert, id: `${id}-${String(alert.id)}` }));
+    const incident = tenant.emulator.state.addIncident({ ...example, id, classification: 'unknown', determination: 'unknown', alerts });
+    const [result] = triageWithDefaultEngine([plugin.normalizeAlert({ '@odata.type': '#microsoft.graph.security.incident', ...incident, alerts })]);
+    await plugin.deliverResult!(plugin.renderResult(withVerdict(result!, verdict)), result!);
+    clock += 60_000;
+  };
 
   beforeAll(async () => {
     tenant = await startTenant({ now: () => clock });
@@ -57,5 +67,15 @@ describe('Sentinel dispositions from Graph alerts (classification under policy)'
       { alertId: 'determined', verdict: 'true_positive', analyst: 'unknown' },
       { alertId: 'reclassified', verdict: 'true_positive', analyst: 'unknown' },
     ]);
+  });
+
+  it("reads an analyst's incident classification, never the one this app wrote", async () => {
+    const incidents = createSentinelPlugin({ ...tenant.config, sources: { alerts: false, incidents: true }, writeClassification: true });
+    await triagedIncident('incident-own', 'benign_positive');
+    await triagedIncident('incident-analyst', 'benign_positive');
+    expect(tenant.emulator.state.incidents.get('incident-own')).toMatchObject({ classification: 'informationalExpectedActivity', customTags: expect.arrayContaining(['verdict:benign_positive']) });
+    tenant.emulator.state.analystUpdate('incidents', 'incident-analyst', { classification: 'truePositive', determination: 'malware' }, ANALYST);
+    const read = await incidents.readDispositions!('2026-12-01T00:00:00Z');
+    expect(read.map(({ alertId, verdict, analyst }) => ({ alertId, verdict, analyst }))).toEqual([{ alertId: 'incident-incident-analyst', verdict: 'true_positive', analyst: ANALYST }]);
   });
 });
