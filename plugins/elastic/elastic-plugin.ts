@@ -94,6 +94,12 @@ export function createElasticPlugin(configInput?: unknown, options: ElasticPlugi
       // write-back is done (the pull skips tagged alerts), so a crash before it re-pulls the alert.
       const hasDocument = (await api.search(payload.dataStream, { ids: { values: [payload.keys.document] } }, 1)).length > 0;
       const alert = await findAlert(api, alertsIndex, payload.alertId);
+      if (!alert) {
+        // Deleted since the pull (retention, an analyst): nothing left to tag, close or attach; the
+        // verdict document still records the verdict. Failing would stop every later run on it.
+        if (!hasDocument) await api.createDocument(payload.dataStream, payload.keys.document, payload.document);
+        return;
+      }
       const source = alert._source;
       const tags = new Set(readStrings(source, 'kibana.alert.workflow_tags'));
       const { tags_to_add: toAdd, tags_to_remove: toRemove } = payload.tags.tags;
@@ -124,9 +130,9 @@ export function createElasticPlugin(configInput?: unknown, options: ElasticPlugi
   };
 }
 
-async function findAlert(api: ElasticApi, alertsIndex: string, alertId: string): Promise<ElasticHit> {
+/** The alert by `kibana.alert.uuid` or `_id`; undefined when it is no longer in the space's alerts index. */
+async function findAlert(api: ElasticApi, alertsIndex: string, alertId: string): Promise<ElasticHit | undefined> {
   const [hit] = await api.search(alertsIndex, { bool: { should: [{ term: { 'kibana.alert.uuid': alertId } }, { ids: { values: [alertId] } }], minimum_should_match: 1 } }, 1);
-  if (!hit) throw new PlatformApiError(`Elasticsearch: alert ${alertId} is not in ${alertsIndex}; it was deleted or belongs to another space (elastic.space)`, { statusCode: 404 });
   return hit;
 }
 

@@ -220,6 +220,15 @@ describe('Elastic transport on the emulator', () => {
     expect(alertSource(String(documents[0]!['kibana.alert.uuid']))['kibana.alert.workflow_tags']).toEqual([`verdict:${result!.verdict}`]);
   });
 
+  it('an alert deleted since the pull gets its verdict document and nothing else, without failing', async () => {
+    const plugin = makePlugin({ closeOnBenign: true });
+    const [result] = triageWithDefaultEngine([plugin.normalizeAlert(documents[0])]);
+    emulator.elasticsearch.indices.get('.internal.alerts-security.alerts-default-000001')!.documents.delete(String(documents[0]!['kibana.alert.uuid']));
+    await deliver(plugin, withVerdict(result!, 'benign_positive'));
+    expect(verdictDocuments()).toHaveLength(1);
+    expect(emulator.requests.filter((request) => request.server === 'kibana' && request.method === 'POST')).toEqual([]);
+  });
+
   it('after a crash between closing an alert and its final tags, the alert is pulled again and its write-back completed once', async () => {
     const plugin = makePlugin({ closeOnBenign: true, maxRetries: 0 });
     const [alert] = documents;
