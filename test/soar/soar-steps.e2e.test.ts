@@ -113,6 +113,9 @@ describe('SOAR steps against a live Verdict', { timeout: 120_000 }, () => {
       expect(first.incidents!.map((incident) => JSON.parse(incident.rawJSON).alertId)).toContain('xsoar-1');
       const incident = first.incidents!.find((item) => JSON.parse(item.rawJSON).alertId === 'xsoar-1');
       expect(incident.name).toContain(expected.verdict);
+      const others = ['true_positive', 'benign_positive', 'false_positive', 'inconclusive'].filter((kind) => kind !== expected.verdict).join(', ');
+      const otherKinds = await runXsoarScript(xsoarScript, { command: 'fetch-incidents', params: { ...fetchParams, fetch_verdicts: others } });
+      expect(otherKinds.incidents!.map((item) => JSON.parse(item.rawJSON).alertId)).not.toContain('xsoar-1');
       const again = await runXsoarScript(xsoarScript, { command: 'fetch-incidents', params: fetchParams, lastRun: first.lastRun });
       expect(again.incidents).toEqual([]);
 

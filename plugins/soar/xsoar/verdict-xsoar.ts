@@ -193,7 +193,7 @@ function testModule(): string {
  * connector pulls alerts late, a backlog is triaged), so each run reads again from
  * fetch_lookback_minutes before the newest alert time taken, and the last run keeps the ids taken
  * in that window (with their alert times) so nothing is mirrored twice. The list is read newest
- * first, so every page since then is read, up to MAX_PAGES, before the oldest are taken.
+ * first, so every page since then is read, up to MAX_PAGES per kind, before the oldest are taken.
  */
 var MAX_PAGES = 20;
 
@@ -217,22 +217,30 @@ function fetchIncidents(): void {
   var legacy = (lastRun.seenIds as string[] | undefined) || [];
   for (var legacyIndex = 0; legacyIndex < legacy.length; legacyIndex += 1) seen[legacy[legacyIndex] as string] = watermark;
   var since = lastRun.since ? isoMinus(watermark, lookback) : watermark;
-  var wanted = String(params.fetch_verdicts || 'true_positive,inconclusive').split(',');
+  var wanted = String(params.fetch_verdicts || 'true_positive,inconclusive')
+    .split(',')
+    .map((kind) => kind.replace(/^\s+|\s+$/g, ''))
+    .filter((kind) => kind !== '');
   var maxFetch = Number(params.max_fetch || 50);
   var candidates: Array<Record<string, any>> = [];
-  var cursor: string | undefined;
-  var pages = 0;
-  do {
-    var outcome = call(VERDICT_API.listVerdicts.method, VERDICT_API.listVerdicts.path, { since: since, limit: '100', cursor: cursor }, undefined, undefined);
-    if (!outcome.ok) throw new Error(problemEntry(outcome).HumanReadable);
-    var items = outcome.body.items as Array<Record<string, any>>;
-    for (var index = 0; index < items.length; index += 1) {
-      var item = items[index] as Record<string, any>;
-      if (!hasOwn(seen, item.alertId) && wanted.indexOf(item.verdict) >= 0) candidates.push(item);
-    }
-    cursor = outcome.body.nextCursor;
-    pages += 1;
-  } while (cursor && pages < MAX_PAGES);
+  // One listing per kind wanted (the service filters), so the common kinds never crowd out the rare ones.
+  for (var kind = 0; kind < wanted.length; kind += 1) {
+    var cursor: string | undefined;
+    var pages = 0;
+    do {
+      var query = { since: since, verdict: wanted[kind] as string, limit: '100', cursor: cursor };
+      var outcome = call(VERDICT_API.listVerdicts.method, VERDICT_API.listVerdicts.path, query, undefined, undefined);
+      if (!outcome.ok) throw new Error(problemEntry(outcome).HumanReadable);
+      var items = outcome.body.items as Array<Record<string, any>>;
+      for (var index = 0; index < items.length; index += 1) {
+        var item = items[index] as Record<string, any>;
+        if (!hasOwn(seen, item.alertId)) candidates.push(item);
+      }
+      cursor = outcome.body.nextCursor;
+      pages += 1;
+    } while (cursor && pages < MAX_PAGES);
+    if (cursor) demisto.debug('Verdict: more than ' + MAX_PAGES * 100 + ' ' + query.verdict + ' verdicts since ' + since + '; the oldest of them are not mirrored');
+  }
   candidates.sort((left, right) => (left.alertTime < right.alertTime ? -1 : left.alertTime > right.alertTime ? 1 : 0));
   var taken = candidates.slice(0, maxFetch);
   var newest = watermark;
