@@ -7,6 +7,7 @@ import { toNotable } from '../emulators/splunk/seed.js';
 import { startSplunkEmulator, type SplunkEmulator } from '../emulators/splunk/splunk-emulator.js';
 import { loadAitRows } from '../eval-data.js';
 import { renderAitRow } from '../../scripts/eval/render-ait.js';
+import { mountSmallDisk } from '../store/disk-full.js';
 import { createTestSchema, startTestPostgres, type TestPostgres } from '../store/postgres-server.js';
 import { count, faultSplunkPlatform, writtenNotables } from './splunk-tally.js';
 import { ensureBuilt, seededRandom, sleep, startCli, type CliRun } from './cli-process.js';
@@ -14,8 +15,8 @@ import { ensureBuilt, seededRandom, sleep, startCli, type CliRun } from './cli-p
 /**
  * Nothing lost, nothing twice (issue 11, finding 8 and the fault acceptance): the built connector
  * (`verdict run`) in a child process is killed with SIGKILL at random points while the Splunk
- * emulator answers storms of 429 (with Retry-After) and 503 on every write path, and — with the
- * PostgreSQL store — while the database is stopped and started under it. Then it runs to the end.
+ * emulator answers storms of 429 (with Retry-After) and 503 on every write path, and while the
+ * store fails under it: the PostgreSQL server stopped and started, or the SQLite store's disk full. Then it runs to the end.
  * Splunk's side is counted per notable: lost = a notable without its comment, KV row or HEC event;
  * duplicated = any second one. Both must be 0.
  */
@@ -26,8 +27,10 @@ const PASSWORD = 'fault-Splunk-Passw0rd';
 const HEC_TOKEN = 'fault-hec-5e2d1c0b-token';
 
 const postgres: TestPostgres = await startTestPostgres();
+const disk = mountSmallDisk(64);
 afterAll(async () => {
   await postgres.stop?.();
+  disk.unmount?.();
 });
 
 describe('connector write-back under kill -9, 429/503 storms and store outages', () => {
@@ -38,7 +41,7 @@ describe('connector write-back under kill -9, 429/503 storms and store outages',
     notables = (await loadAitRows('russellmitchell', { limit: NOTABLES })).map((row) => toNotable(renderAitRow(row, 'splunk')));
   }, 180_000);
 
-  const campaign = async (store: (work: string) => Promise<Record<string, unknown>>, storeFault?: { halt(): void; resume(): void }) => {
+  const campaign = async (store: (work: string) => Promise<Record<string, unknown>>, storeFault?: { halt(): void; resume(): void; holdMs?: number }) => {
     const emulator: SplunkEmulator = await startSplunkEmulator({ users: { verdict_svc: PASSWORD }, hecTokens: { [HEC_TOKEN]: { index: 'verdict' } } });
     const work = mkdtempSync(join(tmpdir(), 'verdict-fault-'));
     try {
@@ -69,7 +72,7 @@ describe('connector write-back under kill -9, 429/503 storms and store outages',
         for (let waited = 0; emulator.requests.length < target && waited < 30_000 && connector.child.exitCode === null; waited += 25) await sleep(25);
         if (storeFault && kill % 3 === 1) {
           storeFault.halt(); // the store goes away under a running connector…
-          await sleep(300);
+          await sleep(storeFault.holdMs ?? 300);
           storeFault.resume(); // …and comes back
           await sleep(200);
         }
@@ -89,17 +92,24 @@ describe('connector write-back under kill -9, 429/503 storms and store outages',
         expect(finished.stderr, 'no stack trace').not.toMatch(/\n\s+at .+:\d+:\d+/);
         expect(`${finished.stdout}${finished.stderr}`).not.toContain(PASSWORD);
       }
-      return { ...count(emulator, notables), killedMidRun };
+      // Runs that met the store failing (PostgreSQL down, or the disk full) and said so.
+      const storeFailuresSeen = runs.filter((finished) => /store is unavailable|disk is full/i.test(finished.stderr)).length;
+      return { ...count(emulator, notables), killedMidRun, storeFailuresSeen };
     } finally {
       await emulator.close();
       rmSync(work, { recursive: true, force: true });
     }
   };
 
-  it('SQLite store: 0 lost, 0 duplicated write-backs', async () => {
-    const figures = await campaign(async (work) => ({ kind: 'sqlite', path: join(work, 'verdict.db') }));
+  it(`SQLite store on a disk that fills up under the connector: 0 lost, 0 duplicated write-backs${disk.skipReason ? ` (no disk full: ${disk.skipReason})` : ''}`, async () => {
+    // The database lives on a small tmpfs; every third round the disk is filled while the
+    // connector works (SQLITE_FULL), and space comes back before the kill.
+    // Held long enough for the database or its WAL to need a new block.
+    const diskFull = disk.dir ? { halt: () => disk.fill!(), resume: () => disk.free!(), holdMs: 2000 } : undefined;
+    const figures = await campaign(async (work) => ({ kind: 'sqlite', path: join(disk.dir ?? work, 'verdict.db') }), diskFull);
     console.info(`fault campaign (sqlite): ${JSON.stringify(figures)}`);
     expect(figures).toMatchObject({ lost: 0, duplicated: 0, notables: NOTABLES });
+    if (diskFull) expect(figures.storeFailuresSeen, 'the connector met the full disk').toBeGreaterThan(0);
     expect(figures.faultsServed, 'the storms really happened').toBeGreaterThan(KILLS);
     expect(figures.killedMidRun, 'the kills landed while the connector worked').toBeGreaterThan(KILLS / 2);
   }, 240_000);
