@@ -47,6 +47,8 @@ export interface ElasticApi {
   /** Cases matching a `_find` query, page after page; stops after the page where `until` holds for a case. */
   findCases(query: Record<string, string>, until?: (found: KibanaCase) => boolean): Promise<KibanaCase[]>;
   getCase(caseId: string): Promise<KibanaCase>;
+  /** Ids of the alerts attached to a case (`GET /api/cases/{caseId}/alerts`). */
+  alertsOfCase(caseId: string): Promise<string[]>;
   /** Ids of the cases an alert is attached to (`GET /api/cases/alerts/{alertId}`). */
   casesOfAlert(alertId: string, owner: string): Promise<string[]>;
   close(): Promise<void>;
@@ -244,6 +246,11 @@ export function createElasticApi(config: ElasticConfig, options: ElasticApiOptio
         const total = isRecord(answer) && typeof answer.total === 'number' ? answer.total : 0;
         if (cases.length < CASES_PAGE || found.length >= total || (until && cases.some(until))) return found;
       }
+    },
+    // Cases API: GET /api/cases/{caseId}/alerts → [{ id, index, attached_at }].
+    async alertsOfCase(caseId) {
+      const answer = await kibana('GET', `/api/cases/${encodeURIComponent(caseId)}/alerts`);
+      return (Array.isArray(answer) ? answer : []).filter(isRecord).flatMap((item) => (typeof item.id === 'string' ? [item.id] : []));
     },
     // Cases API: GET /api/cases/alerts/{alertId}?owner → [{ id, title }].
     async casesOfAlert(alertId, owner) {

@@ -1,4 +1,4 @@
-import { readString, readStrings } from '../../core/normalize/finalize.js';
+import { readString } from '../../core/normalize/finalize.js';
 import type { AnalystVerdict, Disposition } from '../../core/spec/disposition.js';
 import type { ElasticApi } from './elastic-api.js';
 
@@ -82,9 +82,7 @@ export async function readCaseDispositions(api: ElasticApi, owner: string, since
     if (Number.isNaN(closedAt) || closedAt < sinceMillis || summary.closed_by?.username === ownUser) continue;
     const verdict = summary.tags.map((tag) => VERDICT_BY_CASE_TAG[tag.toLowerCase().replace(/[\s-]+/g, '_')]).find((item) => item !== undefined);
     if (!verdict) continue; // A case closed without a verdict tag says nothing about the alerts.
-    const full = await api.getCase(summary.id);
-    const alertIds = full.comments.filter((comment) => comment.type === 'alert').flatMap((comment) => readStrings(comment, 'alertId'));
-    for (const alertId of new Set(alertIds)) {
+    for (const alertId of new Set(await api.alertsOfCase(summary.id))) {
       dispositions.push({
         alertId,
         verdict,

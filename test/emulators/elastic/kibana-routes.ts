@@ -127,6 +127,16 @@ export function handleKibana(kibana: KibanaState, elasticsearch: ElasticsearchSt
     principal.requireKibana('cases', 'add comments');
     return ok(kibana.addComment(decodeURIComponent(caseComments[1]!), json(), principal, space));
   }
+  // GET /api/cases/{caseId}/alerts: every alert attached, with its index and attachment time.
+  const caseAlerts = path.match(/^\/api\/cases\/([^/_][^/]*)\/alerts$/);
+  if (caseAlerts && method === 'GET') {
+    const record = kibana.getCase(decodeURIComponent(caseAlerts[1]!));
+    return ok(
+      record.comments
+        .filter((comment) => comment.type === 'alert')
+        .flatMap((comment) => [comment.alertId].flat().map((id, index) => ({ id: String(id), index: String([comment.index].flat()[index]), attached_at: comment.created_at }))),
+    );
+  }
   const oneCase = path.match(/^\/api\/cases\/([^/_][^/]*)$/);
   if (oneCase && method === 'GET') return ok(kibana.getCase(decodeURIComponent(oneCase[1]!)));
 
