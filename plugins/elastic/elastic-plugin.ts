@@ -145,28 +145,31 @@ const MAX_ALERTS_PER_CASE = 1000;
  * once (found again by its marker).
  */
 async function writeCaseComment(api: ElasticApi, config: ElasticConfig, payload: ElasticWriteBack, alert: ElasticHit, result: TriageResult): Promise<void> {
-  const caseId = await groupCaseFor(api, config, payload);
-  const existing = await api.getCase(caseId);
-  const isAttached = existing.comments.some((comment) => comment.type === 'alert' && [comment.alertId].flat().includes(payload.alertId));
-  if (!isAttached) {
+  const { caseId, holdsAlert } = await groupCaseFor(api, config, payload);
+  // The comment follows the attachment, so only a case that holds the alert (a retry) can hold the
+  // comment: the case and its comments (up to 2,000 in a full group case) are read only then.
+  const comments = holdsAlert ? (await api.getCase(caseId)).comments : [];
+  if (!holdsAlert) {
     const rule = { id: readString(alert._source, 'kibana.alert.rule.uuid') ?? result.ruleName, name: readString(alert._source, 'kibana.alert.rule.name') ?? result.ruleName };
     await api.kibana('POST', `/api/cases/${encodeURIComponent(caseId)}/comments`, { ...payload.alertAttachment, index: alert._index ?? payload.alertIndex, rule });
   }
-  const isCommented = existing.comments.some((comment) => comment.type === 'user' && typeof comment.comment === 'string' && comment.comment.includes(payload.marker));
+  const isCommented = comments.some((comment) => comment.type === 'user' && typeof comment.comment === 'string' && comment.comment.includes(payload.marker));
   if (!isCommented) await api.kibana('POST', `/api/cases/${encodeURIComponent(caseId)}/comments`, payload.comment);
 }
 
 /** The group's case that holds the alert already, else the oldest with room for it, else a new one. */
-async function groupCaseFor(api: ElasticApi, config: ElasticConfig, payload: ElasticWriteBack): Promise<string> {
+async function groupCaseFor(api: ElasticApi, config: ElasticConfig, payload: ElasticWriteBack): Promise<{ caseId: string; holdsAlert: boolean }> {
   const group = await api.findCases({ owner: config.caseOwner, tags: payload.caseGroup.tag, sortField: 'createdAt', sortOrder: 'asc' });
   if (group.length > 0) {
     const holding = new Set(await api.casesOfAlert(payload.alertId, config.caseOwner));
-    const found = group.find((item) => holding.has(item.id)) ?? group.find((item) => item.totalAlerts < MAX_ALERTS_PER_CASE);
-    if (found) return found.id;
+    const holder = group.find((item) => holding.has(item.id));
+    if (holder) return { caseId: holder.id, holdsAlert: true };
+    const withRoom = group.find((item) => item.totalAlerts < MAX_ALERTS_PER_CASE);
+    if (withRoom) return { caseId: withRoom.id, holdsAlert: false };
   }
   const create = payload.caseGroup.create;
   const body = group.length === 0 ? create : { ...create, title: `${truncate(create.title, 145)} (part ${group.length + 1})` };
-  return String(requireRecord(await api.kibana('POST', '/api/cases', body), 'POST /api/cases').id);
+  return { caseId: String(requireRecord(await api.kibana('POST', '/api/cases', body), 'POST /api/cases').id), holdsAlert: false };
 }
 
 function requireRecord(value: unknown, operation: string): Record<string, unknown> {

@@ -58,7 +58,10 @@ describe('Elastic cases at volume', () => {
     const earlier = Array.from({ length: 1000 }, (_, index) => `earlier-alert-${index}`);
     await asAlice('POST', `/api/cases/${String(full.id)}/comments`, { ...alertAttachment, alertId: earlier, index: earlier.map(() => '.internal.alerts-security.alerts-default-000001') });
 
+    const caseReads = () => emulator.requests.filter((request) => request.method === 'GET' && /^\/api\/cases\/[^/_][^/]*$/.test(request.path)).length;
     await plugin.deliverResult!(output, result!);
+    // A new alert cannot have a comment in the case yet: its 1,000 attachments are not read.
+    expect(caseReads()).toBe(0);
     const cases = [...emulator.kibana.cases.values()];
     expect(cases).toHaveLength(2);
     const next = cases.find((record) => record.id !== full.id)!;
@@ -72,6 +75,7 @@ describe('Elastic cases at volume', () => {
     const before = writes();
     await plugin.deliverResult!(output, result!);
     expect(writes()).toBe(before);
+    expect(caseReads()).toBe(0); // Done already: the verdict document and the tags say so.
     expect(emulator.kibana.cases.size).toBe(2);
   });
 
