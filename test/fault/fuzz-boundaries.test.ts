@@ -225,6 +225,17 @@ describe('fuzz: every CLI input path', () => {
       writeFileSync(file, text);
       expect((await runCli(['triage', labelled, '--config', file])).code, text.slice(0, 80)).toBe(2);
     }
+    // Deep JSON parses fine and then overflowed the walks after it (exit 70, "This is a bug").
+    for (const [name, text] of [
+      ['deep.json', deepObject(20_000)],
+      ['deep-block.yaml', `${Array.from({ length: 5000 }, (_, depth) => `${'  '.repeat(depth)}k:`).join('\n')} 1`],
+    ] as const) {
+      const file = path.join(work, name);
+      writeFileSync(file, text);
+      const deep = await runCli(['triage', labelled, '--config', file]);
+      expect(deep.code, deep.stderr).toBe(2);
+      expect(deep.stderr).toMatch(/nests deeper than 64 levels \(the limit\)/);
+    }
     expect((await runCli(['triage', labelled, '--map', 'no-such-map'])).code).toBe(2);
     expect(CLEAR_EXITS).toContain((await runCli(['explain', 'x'.repeat(100_000)])).code);
     expect(CLEAR_EXITS).toContain((await runCli(['explain', '../../etc/passwd'])).code);
