@@ -101,12 +101,15 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
     return loadedVersion!;
   }
   /**
-   * Writes of the state run one after another, in the order the batches were judged, and a batch
-   * is judged while the one before it commits (the engine works while the writer thread or the
-   * database does). `inFlight` holds verdicts written but not committed yet, so a batch that
-   * repeats an alert finds its verdict. When a write fails, every write chained after it fails as
-   * a state conflict without running: those batches were judged on state that never landed, and
-   * are judged again after a reload.
+   * Writes of the state apply in the order the batches were judged, and a batch is judged while
+   * the one before it commits (the engine works while the writer thread or the database does).
+   * A store that applies writes in the order issued (SQLite's one writer) gets each write at
+   * once, so the writes of concurrent requests share a commit; otherwise a write waits for the
+   * one before it. A write whose predecessor did not land fails its compare-and-set on the state
+   * version, and one chained after a failed write fails as a state conflict without running:
+   * either way the batch is judged again after a reload. `inFlight` holds verdicts written but
+   * not committed yet, so a batch that repeats an alert finds its verdict; an answer waits for
+   * its own write and every write before it.
    */
   let lastWrite: Promise<void> = Promise.resolve();
   let writesInFlight = 0;
@@ -114,9 +117,17 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
   function chainWrite(results: readonly TriageResult[], write: () => Promise<void>): Promise<void> {
     writesInFlight += 1;
     for (const result of results) inFlight.set(result.alertId, result);
-    const written = lastWrite.then(write, (error: unknown) => {
+    const previous = lastWrite.catch((error: unknown) => {
       throw new StateConflictError('default', { cause: error });
     });
+    // Settles only once every write before it has: a reload after a failure reads a store that has
+    // stopped changing.
+    const written = repository.writesInOrder
+      ? Promise.allSettled([write(), previous]).then(([own, before]) => {
+          if (own.status === 'rejected') throw own.reason;
+          if (before.status === 'rejected') throw before.reason;
+        })
+      : previous.then(write);
     lastWrite = written;
     written.catch(() => undefined); // handled by the batch that awaits it
     const settled = (): void => {

@@ -1,23 +1,33 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../core/config/load-config.js';
 import { createRuntime, type VerdictRuntime } from '../../core/runtime/runtime.js';
 import type { TriageResult } from '../../core/spec/result.js';
 import type { VerdictRepository } from '../../core/store/repository.js';
+import { createPostgresRepository } from '../../core/store/postgres-store.js';
 import { createSqliteRepository } from '../../core/store/sqlite-store.js';
 import { EXAMPLE_CONFIG, SAMPLE_ROWS } from '../core/sample-alerts.js';
+import { createTestSchema, startTestPostgres } from '../store/postgres-server.js';
 
 // A batch is judged while the one before it commits. That must not change a verdict: batches sent
 // without waiting give what batches sent one by one give; an alert repeated while its first verdict
 // is still being written gets that verdict and counts once; and a write that fails takes back the
-// batches judged on top of it, which are judged again on the state that did land.
+// batches judged on top of it, which are judged again on the state that did land. On SQLite (one
+// writer: writes are issued at once and share commits) and on PostgreSQL (a pool: each write
+// waits for the one before it).
 
 const loaded = loadConfig(EXAMPLE_CONFIG, {});
 const batchOptions = { source: 'test', fieldMap: loaded.config.fieldMaps['ids-export']! };
 const BATCH = 40;
 const batches = Array.from({ length: Math.ceil(SAMPLE_ROWS.length / BATCH) }, (_, index) => SAMPLE_ROWS.slice(index * BATCH, (index + 1) * BATCH));
+
+const postgres = await startTestPostgres();
+afterAll(async () => {
+  await postgres.stop?.();
+});
+let schemas = 0;
 
 const scratch: string[] = [];
 const runtimes: VerdictRuntime[] = [];
@@ -26,11 +36,19 @@ afterEach(async () => {
   for (const folder of scratch.splice(0)) rmSync(folder, { recursive: true, force: true });
 });
 
-/** A runtime on a fresh SQLite file (the worker-thread writer, as `verdict serve` runs it); `wrap` may replace repository methods. */
-async function freshRuntime(wrap: (repository: VerdictRepository) => Partial<VerdictRepository> = () => ({})): Promise<VerdictRuntime> {
+type StoreKind = 'sqlite' | 'postgres';
+
+/** A fresh SQLite file (the worker-thread writer, as `verdict serve` runs it) or PostgreSQL schema. */
+async function freshRepository(kind: StoreKind): Promise<VerdictRepository> {
+  if (kind === 'postgres') return createPostgresRepository(await createTestSchema(postgres.url!, `pipeline_${process.pid}_${(schemas += 1)}`));
   const folder = mkdtempSync(path.join(tmpdir(), 'verdict-pipeline-'));
   scratch.push(folder);
-  const repository = createSqliteRepository(path.join(folder, 'verdict.db'));
+  return createSqliteRepository(path.join(folder, 'verdict.db'));
+}
+
+/** A runtime on a fresh store; `wrap` may replace repository methods. */
+async function freshRuntime(kind: StoreKind, wrap: (repository: VerdictRepository) => Partial<VerdictRepository> = () => ({})): Promise<VerdictRuntime> {
+  const repository = await freshRepository(kind);
   const overrides = wrap(repository);
   const wrapped = new Proxy(repository, { get: (target, key, receiver) => (key in overrides ? overrides[key as keyof VerdictRepository] : Reflect.get(target, key, receiver)) });
   const runtime = await createRuntime(loaded, { repository: wrapped });
@@ -49,17 +67,19 @@ const essence = (result: TriageResult) => ({
   revision: result.revision,
 });
 
-async function oneByOne(parts: ReadonlyArray<readonly unknown[]>): Promise<TriageResult[]> {
-  const runtime = await freshRuntime();
+async function oneByOne(kind: StoreKind, parts: ReadonlyArray<readonly unknown[]>): Promise<TriageResult[]> {
+  const runtime = await freshRuntime(kind);
   const results: TriageResult[] = [];
   for (const part of parts) results.push(...(await runtime.triageRecords(part, batchOptions)).results);
   return results;
 }
 
-describe('batches judged while the one before commits', () => {
+const kinds: StoreKind[] = postgres.skipReason === undefined || process.env.CI ? ['sqlite', 'postgres'] : ['sqlite'];
+
+describe.each(kinds)('batches judged while the one before commits (%s)', (kind) => {
   it('batches sent without waiting give the verdicts of batches sent one by one', async () => {
-    const expected = await oneByOne(batches);
-    const runtime = await freshRuntime();
+    const expected = await oneByOne(kind, batches);
+    const runtime = await freshRuntime(kind);
     const outcomes = await Promise.all(batches.map((part) => runtime.triageRecords(part, batchOptions)));
     expect(outcomes.flatMap((outcome) => outcome.results).map(essence)).toEqual(expected.map(essence));
     const stored = await runtime.repository.getResults(SAMPLE_ROWS.map((row) => row.id));
@@ -69,8 +89,8 @@ describe('batches judged while the one before commits', () => {
   it('an alert repeated while its verdict is still being written gets that verdict and counts once', async () => {
     const first = batches[0]!;
     const repeated = [...first.slice(0, 10), ...batches[1]!];
-    const expected = await oneByOne([first, repeated, batches[2]!]);
-    const runtime = await freshRuntime();
+    const expected = await oneByOne(kind, [first, repeated, batches[2]!]);
+    const runtime = await freshRuntime(kind);
     const outcomes = await Promise.all([first, repeated, batches[2]!].map((part) => runtime.triageRecords(part, batchOptions)));
     expect(outcomes.flatMap((outcome) => outcome.results).map(essence)).toEqual(expected.map(essence));
     // The repeat is the stored verdict itself (revision 1), not a second judgment.
@@ -81,9 +101,9 @@ describe('batches judged while the one before commits', () => {
   it('a write that fails takes back the batches judged on top of it: they are judged again on the state that landed', async () => {
     const failing = batches[1]!;
     // Expected: the failed batch never happened.
-    const expected = await oneByOne([batches[0]!, batches[2]!, batches[3]!]);
+    const expected = await oneByOne(kind, [batches[0]!, batches[2]!, batches[3]!]);
     let saves = 0;
-    const runtime = await freshRuntime((repository) => ({
+    const runtime = await freshRuntime(kind, (repository) => ({
       async saveResults(...args: Parameters<VerdictRepository['saveResults']>) {
         saves += 1;
         if (saves === 2) throw new Error('disk I/O error (injected)');
