@@ -419,7 +419,7 @@ describe('deploy/Dockerfile and the guide', () => {
     expect(guide).not.toContain('TBD');
     // The sizing figures are the measured ones in docs/results.md.
     const results = read(join(ROOT, 'docs/results.md'));
-    for (const figure of ['15,370', '22,476', '20,830']) {
+    for (const figure of ['16,568', '25,229', '23,173']) {
       expect(guide, figure).toContain(figure);
       expect(results, figure).toContain(figure);
     }
