@@ -1,5 +1,10 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
+import { VerdictConfigSchema } from '../../core/config/config-schema.js';
 import type { ReasonConfigInput } from '../../core/reason/reason-config.js';
+import { createRuntime, type VerdictRuntime } from '../../core/runtime/runtime.js';
 import { startOpenAIEmulator, type OpenAIEmulator, type RecordedRequest, type ScriptedReply } from '../emulators/openai/openai-emulator.js';
 
 export const TEST_KEY = 'sk-test-verdict-9f8e7d6c5b4a';
@@ -99,4 +104,28 @@ export function useOpenAIEmulator(onEach?: (emulator: OpenAIEmulator) => void): 
       return running[key as keyof OpenAIEmulator];
     },
   });
+}
+
+/**
+ * A runtime with the LLM stage for a test file: an OpenAI emulator and a SQLite store in a temp
+ * home, started before its tests and closed after; `reason` overrides the reasoning config. The
+ * returned object holds both once the tests run.
+ */
+export function useReasoningRuntime(reason: Partial<ReasonConfigInput> = {}): { emulator: OpenAIEmulator; runtime: VerdictRuntime } {
+  const running = {} as { emulator: OpenAIEmulator; runtime: VerdictRuntime };
+  let home: string | undefined;
+  beforeAll(async () => {
+    running.emulator = await startOpenAIEmulator({ apiKey: TEST_KEY });
+    home = mkdtempSync(path.join(tmpdir(), 'verdict-runtime-reason-'));
+    process.env.VERDICT_TEST_KEY = TEST_KEY;
+    const config = VerdictConfigSchema.parse({ store: { kind: 'sqlite', path: path.join(home, 'verdict.db') }, reason: reasonConfig(running.emulator, reason) });
+    running.runtime = await createRuntime({ config, baseDir: home, file: undefined, home });
+  });
+  afterAll(async () => {
+    await running.runtime?.close();
+    await running.emulator?.close();
+    if (home) rmSync(home, { recursive: true, force: true });
+    delete process.env.VERDICT_TEST_KEY;
+  });
+  return running;
 }

@@ -1,11 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { VerdictConfigSchema } from '../../core/config/config-schema.js';
-import { createRuntime, type VerdictRuntime } from '../../core/runtime/runtime.js';
-import { startOpenAIEmulator, type OpenAIEmulator } from '../emulators/openai/openai-emulator.js';
-import { answer, reasonConfig, TEST_ENV } from '../reason/harness.js';
+import { describe, expect, it } from 'vitest';
+import { answer, useReasoningRuntime } from '../reason/harness.js';
 
 /**
  * Issue 11, finding 12, end to end: a batch of weak discovery alerts across several hosts goes
@@ -49,31 +43,13 @@ function discoveryAlert(index: number): Record<string, unknown> {
 }
 
 describe('what leaves for the model, over a whole batch', () => {
-  let emulator: OpenAIEmulator;
-  let home: string;
-  let runtime: VerdictRuntime;
-  beforeAll(async () => {
-    emulator = await startOpenAIEmulator({ apiKey: TEST_ENV.VERDICT_TEST_KEY });
-    home = mkdtempSync(path.join(tmpdir(), 'verdict-runtime-privacy-'));
-    process.env.VERDICT_TEST_KEY = TEST_ENV.VERDICT_TEST_KEY;
-    const config = VerdictConfigSchema.parse({
-      store: { kind: 'sqlite', path: path.join(home, 'verdict.db') },
-      reason: reasonConfig(emulator, { routing: { when: 'always' }, budget: { perHour: 10_000_000 } }),
-    });
-    runtime = await createRuntime({ config, baseDir: home, file: undefined, home });
-  });
-  afterAll(async () => {
-    await runtime.close();
-    await emulator.close();
-    rmSync(home, { recursive: true, force: true });
-    delete process.env.VERDICT_TEST_KEY;
-  });
+  const running = useReasoningRuntime({ routing: { when: 'always' }, budget: { perHour: 10_000_000 } });
 
   it('sends no identifier of any alert, including those quoted in claims built from the others', async () => {
-    emulator.setHandler(() => answer({ verdict: 'inconclusive', confidence: 0.5 }));
-    const { failures } = await runtime.triageRecords([...routineAlerts(), ...HOSTS.map((_, index) => discoveryAlert(index))], { platform: 'verdict', source: 'test' });
+    running.emulator.setHandler(() => answer({ verdict: 'inconclusive', confidence: 0.5 }));
+    const { failures } = await running.runtime.triageRecords([...routineAlerts(), ...HOSTS.map((_, index) => discoveryAlert(index))], { platform: 'verdict', source: 'test' });
     expect(failures).toEqual([]);
-    const bodies = emulator.requests.map((request) => request.rawBody);
+    const bodies = running.emulator.requests.map((request) => request.rawBody);
     expect(bodies.length, 'the alerts reached the model').toBeGreaterThan(0);
     const sent = bodies.join('\n');
     // The claims built from other alerts were among what was sent (else this test proves nothing).

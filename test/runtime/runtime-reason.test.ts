@@ -1,11 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { VerdictConfigSchema } from '../../core/config/config-schema.js';
-import { createRuntime, type VerdictRuntime } from '../../core/runtime/runtime.js';
-import { startOpenAIEmulator, type OpenAIEmulator } from '../emulators/openai/openai-emulator.js';
-import { answer, reasonConfig, TEST_ENV } from '../reason/harness.js';
+import { describe, expect, it } from 'vitest';
+import { answer, useReasoningRuntime } from '../reason/harness.js';
 
 /** A real discovery command on a server: weak evidence alone, so the offline engine abstains. */
 const ALERT = {
@@ -23,26 +17,11 @@ const ALERT = {
 };
 
 describe('runtime with the LLM stage', () => {
-  let emulator: OpenAIEmulator;
-  let home: string;
-  let runtime: VerdictRuntime;
-  beforeAll(async () => {
-    emulator = await startOpenAIEmulator({ apiKey: TEST_ENV.VERDICT_TEST_KEY });
-    home = mkdtempSync(path.join(tmpdir(), 'verdict-runtime-reason-'));
-    process.env.VERDICT_TEST_KEY = TEST_ENV.VERDICT_TEST_KEY;
-    const config = VerdictConfigSchema.parse({ store: { kind: 'sqlite', path: path.join(home, 'verdict.db') }, reason: reasonConfig(emulator, { maxLogitShift: 2 }) });
-    runtime = await createRuntime({ config, baseDir: home, file: undefined, home });
-  });
-  afterAll(async () => {
-    await runtime.close();
-    await emulator.close();
-    rmSync(home, { recursive: true, force: true });
-    delete process.env.VERDICT_TEST_KEY;
-  });
+  const running = useReasoningRuntime({ maxLogitShift: 2 });
 
   it('re-proposes actions by policy when the model moves the verdict, and writes the egress record to the audit log', async () => {
-    emulator.setHandler(() => answer({ verdict: 'true_positive', confidence: 0.95 }));
-    const { results, failures } = await runtime.triageRecords([ALERT], { platform: 'verdict', source: 'test' });
+    running.emulator.setHandler(() => answer({ verdict: 'true_positive', confidence: 0.95 }));
+    const { results, failures } = await running.runtime.triageRecords([ALERT], { platform: 'verdict', source: 'test' });
     expect(failures).toEqual([]);
     const [result] = results;
     expect(result!.engine.mode).toBe('llm');
@@ -51,7 +30,7 @@ describe('runtime with the LLM stage', () => {
     const actions = result!.recommendedActions.map((action) => action.action);
     expect(actions).toContain('isolate_host');
     expect(result!.recommendedActions.find((action) => action.action === 'isolate_host')!.requiresApproval).toBe(true);
-    const egress = (await runtime.repository.listAudit(10)).filter((entry) => entry.action === 'llm.egress');
+    const egress = (await running.runtime.repository.listAudit(10)).filter((entry) => entry.action === 'llm.egress');
     expect(egress).toHaveLength(1);
     expect(egress[0]!.target).toBe('rt-1');
     const record = JSON.parse(egress[0]!.detail) as { model: string; fieldsSent: string[]; requests: unknown[] };
