@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError } from '../spec/errors.js';
-import { jsonDepth, MAX_JSON_DEPTH } from '../spec/json-depth.js';
+import { MAX_JSON_DEPTH } from '../spec/json-depth.js';
 import { toFieldIssues } from '../spec/zod-issues.js';
 import { TenantIdSchema, VerdictConfigSchema, type VerdictConfig } from './config-schema.js';
 
@@ -44,14 +44,13 @@ export function loadConfig(given: string | undefined, environment: NodeJS.Proces
     throw new ConfigError(`config file ${file} (from ${source}) does not exist: name an existing file with ${source}, or leave it out to use the defaults`);
   }
   let document: unknown;
-  // A config nested thousands deep overflows the stack of the parser or of the walks after it.
+  // A config nested thousands deep overflows the stack of the YAML parser or of the walks after
+  // parsing (JSON.parse itself does not recurse): checked on the parsed document.
   const tooDeep = `config file ${file} nests deeper than ${MAX_JSON_DEPTH} levels (the limit): a Verdict config needs a few; check the file`;
   try {
     const text = readFileSync(absolute, 'utf8');
-    if (absolute.endsWith('.json') && jsonDepth(text) > MAX_JSON_DEPTH) throw new ConfigError(tooDeep);
     document = absolute.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
   } catch (error) {
-    if (error instanceof ConfigError) throw error;
     // The YAML parser reports its own stack overflow as a parse error at the line it reached.
     if (error instanceof RangeError || /Maximum call stack size exceeded/.test((error as Error).message)) throw new ConfigError(tooDeep, { cause: error });
     throw new ConfigError(`config file ${file} is not valid ${absolute.endsWith('.json') ? 'JSON' : 'YAML'}: ${(error as Error).message.split('\n')[0]}`, { cause: error });
