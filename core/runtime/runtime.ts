@@ -72,9 +72,6 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
   async function reload(): Promise<void> {
     reloads += 1;
     loadedVersion = undefined;
-    // What is still being written lands (or fails) first: the store is then all there is.
-    await lastWrite.catch(() => undefined);
-    lastWrite = Promise.resolve();
     const version = await repository.stateVersion();
     memory.clear();
     for (const disposition of await repository.listDispositions()) {
@@ -94,57 +91,8 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
     loadedVersion = version;
   }
   async function ensureCurrent(): Promise<number> {
-    // While this process's own writes are in flight the store's version lags memory's; a write by
-    // another process meanwhile fails the chained write's compare-and-set and forces a reload.
-    if (loadedVersion !== undefined && writesInFlight > 0) return loadedVersion;
     if (loadedVersion === undefined || (await repository.stateVersion()) !== loadedVersion) await reload();
     return loadedVersion!;
-  }
-  /**
-   * Writes of the state apply in the order the batches were judged, and a batch is judged while
-   * the one before it commits (the engine works while the writer thread or the database does).
-   * A store that applies writes in the order issued (SQLite's one writer) gets each write at
-   * once, so the writes of concurrent requests share a commit; otherwise a write waits for the
-   * one before it. A write whose predecessor did not land fails its compare-and-set on the state
-   * version, and one chained after a failed write fails as a state conflict without running:
-   * either way the batch is judged again after a reload. `inFlight` holds verdicts written but
-   * not committed yet, so a batch that repeats an alert finds its verdict; an answer waits for
-   * its own write and every write before it.
-   */
-  let lastWrite: Promise<void> = Promise.resolve();
-  let writesInFlight = 0;
-  const inFlight = new Map<string, TriageResult>();
-  function chainWrite(results: readonly TriageResult[], write: () => Promise<void>): Promise<void> {
-    writesInFlight += 1;
-    for (const result of results) inFlight.set(result.alertId, result);
-    const previous = lastWrite.catch((error: unknown) => {
-      throw new StateConflictError('default', { cause: error });
-    });
-    // Settles only once every write before it has: a reload after a failure reads a store that has
-    // stopped changing.
-    const written = repository.writesInOrder
-      ? Promise.allSettled([write(), previous]).then(([own, before]) => {
-          if (own.status === 'rejected') throw own.reason;
-          if (before.status === 'rejected') throw before.reason;
-        })
-      : previous.then(write);
-    lastWrite = written;
-    written.catch(() => undefined); // handled by the batch that awaits it
-    const settled = (): void => {
-      writesInFlight -= 1;
-      for (const result of results) if (inFlight.get(result.alertId) === result) inFlight.delete(result.alertId);
-    };
-    return written.then(settled, (error: unknown) => {
-      settled();
-      loadedVersion = undefined;
-      throw error;
-    });
-  }
-  /** Stored verdicts of these alerts, including those whose write has not committed yet. */
-  async function knownResults(ids: readonly string[]): Promise<Map<string, TriageResult>> {
-    const known = await repository.getResults(ids);
-    if (inFlight.size > 0) for (const id of ids) if (!known.has(id) && inFlight.has(id)) known.set(id, inFlight.get(id)!);
-    return known;
   }
   await reload();
   /** Batches run one at a time: the state saved with a batch's verdicts is exactly the state they produced. */
@@ -186,31 +134,12 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
     result.verdict === offline.verdict ? result : { ...result, recommendedActions: recommend(alert, result.verdict, result.confidence, result.evidence, config.policy) };
   const normalizer = createNormalizer(options.plugins ?? [], { maxEntitiesPerAlert: config.limits.maxEntitiesPerAlert });
 
-  /**
-   * Judged in turn with other batches (serialized), committed while the next one is judged; the
-   * answer waits for the commit. A batch whose write lost a race (another process wrote first,
-   * or an earlier write of this one failed) is judged again after a reload, up to 5 times.
-   */
-  async function triageRecords(records: readonly unknown[], batchOptions: BatchOptions): Promise<BatchOutcome> {
-    let normalized: Awaited<ReturnType<typeof normalizeBatch>> | undefined;
-    for (let attempt = 1; ; attempt += 1) {
-      const { results, committed } = await serialized(async () => {
-        normalized ??= await normalizeBatch(records, batchOptions);
-        const baseVersion = await ensureCurrent();
-        try {
-          return await judgeBatch(normalized.alerts, batchOptions, baseVersion);
-        } catch (error) {
-          loadedVersion = undefined;
-          throw error;
-        }
-      });
-      try {
-        await committed;
-        return { results, failures: normalized!.failures };
-      } catch (error) {
-        if (!StateConflictError.isInstance(error) || attempt >= 5) throw error;
-      }
-    }
+  function triageRecords(records: readonly unknown[], batchOptions: BatchOptions): Promise<BatchOutcome> {
+    return serialized(async () => {
+      const { alerts, failures } = await normalizeBatch(records, batchOptions);
+      const results = await withCurrentState((baseVersion) => judgeBatch(alerts, batchOptions, baseVersion));
+      return { results, failures };
+    });
   }
 
   /** Normalizes every record; one that fails goes to the dead letters (with why) and the batch goes on. */
@@ -239,7 +168,7 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
     return { alerts, failures };
   }
 
-  async function judgeBatch(alerts: ReadonlyArray<{ index: number; alert: Alert }>, batchOptions: BatchOptions, baseVersion: number): Promise<{ results: TriageResult[]; committed: Promise<void> }> {
+  async function judgeBatch(alerts: ReadonlyArray<{ index: number; alert: Alert }>, batchOptions: BatchOptions, baseVersion: number): Promise<TriageResult[]> {
     const results: TriageResult[] = [];
     const stored: Array<{ result: TriageResult; entityKeys: string[] }> = [];
     // An alert already triaged (a re-pull, a retried request) keeps its stored verdict and revision:
@@ -248,7 +177,7 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
     // counted again), and its revision goes up only when the verdict changes.
     // Alerts are judged in canonical order (by second, then content), so a feed that shuffles alerts
     // within a second gets the same verdicts; results are returned in the order received.
-    const known = await knownResults(alerts.map(({ alert }) => alert.id));
+    const known = await repository.getResults(alerts.map(({ alert }) => alert.id));
     const firstOfId = new Map<string, { index: number; alert: Alert }>();
     for (const entry of alerts) if (!firstOfId.has(entry.alert.id)) firstOfId.set(entry.alert.id, entry);
     const fresh = [...firstOfId.values()].filter(({ alert }) => !known.has(alert.id));
@@ -277,15 +206,12 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
     for (const { index } of alerts) results.push(byIndex.get(index)!);
     // The state this batch produced, written with its verdicts against the version it was judged on.
     const delta: StateDelta = { ...engine.state.drain(), baseVersion };
-    const writes = stored.length > 0 || !isEmptyDelta(delta);
-    // Nothing to write still waits for the writes before it: its answer may cite their verdicts.
-    const committed = chainWrite(
-      stored.map(({ result }) => result),
-      writes ? () => repository.saveResults(stored, delta) : async () => undefined,
-    );
-    if (writes) loadedVersion = baseVersion + 1;
+    if (stored.length > 0 || !isEmptyDelta(delta)) {
+      await repository.saveResults(stored, delta);
+      loadedVersion = baseVersion + 1;
+    }
     await Promise.all(pendingEgress.splice(0));
-    return { results, committed };
+    return results;
   }
 
   async function recordDisposition(input: unknown, source: string): Promise<StoredDisposition> {
@@ -335,8 +261,7 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
           ...(alertId ? { alertId } : {}),
           ...(rawProbability !== undefined ? { rawProbability } : {}),
         });
-        const delta = { ...engine.state.drain(), baseVersion };
-        await chainWrite([], () => repository.saveDisposition(stored, delta));
+        await repository.saveDisposition(stored, { ...engine.state.drain(), baseVersion });
         loadedVersion = baseVersion + 1;
       }),
     );
@@ -359,7 +284,6 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
       });
     },
     async close() {
-      await lastWrite.catch(() => undefined);
       await repository.close();
     },
   };

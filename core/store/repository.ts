@@ -167,12 +167,6 @@ export interface VerdictRepository {
    * namespace has had; 0 for a new store. Equal to the version a process loaded ⇔ its memory is current.
    */
   stateVersion(namespace?: string): Promise<number>;
-  /**
-   * True when writes apply in the order they are issued (one writer working through a queue, as
-   * the SQLite store's): a caller may issue a write before the one before it has committed, and
-   * writes issued together share a commit. Otherwise (a connection pool) the caller waits.
-   */
-  readonly writesInOrder?: boolean;
   getResultByFingerprint(fingerprint: string): Promise<{ result: TriageResult; entityKeys: string[] } | undefined>;
   getEntityKeys(alertId: string): Promise<string[]>;
   listResults(query: VerdictQuery): Promise<VerdictPage>;

@@ -85,7 +85,6 @@ export function createSqliteRepository(file: string): VerdictRepository {
 
   return {
     kind: 'sqlite',
-    writesInOrder: true,
     async saveResults(items, state) {
       if (items.length === 0 && isEmptyDelta(state)) return;
       await writeState(

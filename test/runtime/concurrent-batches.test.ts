@@ -11,12 +11,11 @@ import { createSqliteRepository } from '../../core/store/sqlite-store.js';
 import { EXAMPLE_CONFIG, SAMPLE_ROWS } from '../core/sample-alerts.js';
 import { createTestSchema, startTestPostgres } from '../store/postgres-server.js';
 
-// A batch is judged while the one before it commits. That must not change a verdict: batches sent
-// without waiting give what batches sent one by one give; an alert repeated while its first verdict
-// is still being written gets that verdict and counts once; and a write that fails takes back the
-// batches judged on top of it, which are judged again on the state that did land. On SQLite (one
-// writer: writes are issued at once and share commits) and on PostgreSQL (a pool: each write
-// waits for the one before it).
+// Batches sent without waiting (concurrent requests, a connector and the service on one store)
+// are judged one at a time, in the order they came, each after the one before it committed. That
+// must not change a verdict: they give what batches sent one by one give; an alert repeated by a
+// later batch gets its first verdict and counts once; and a write that fails takes back only its
+// own batch, the later ones being judged on the state that did land. On SQLite and on PostgreSQL.
 
 const loaded = loadConfig(EXAMPLE_CONFIG, {});
 const batchOptions = { source: 'test', fieldMap: loaded.config.fieldMaps['ids-export']! };
@@ -76,7 +75,7 @@ async function oneByOne(kind: StoreKind, parts: ReadonlyArray<readonly unknown[]
 
 const kinds: StoreKind[] = postgres.skipReason === undefined || process.env.CI ? ['sqlite', 'postgres'] : ['sqlite'];
 
-describe.each(kinds)('batches judged while the one before commits (%s)', (kind) => {
+describe.each(kinds)('batches sent without waiting (%s)', (kind) => {
   it('batches sent without waiting give the verdicts of batches sent one by one', async () => {
     const expected = await oneByOne(kind, batches);
     const runtime = await freshRuntime(kind);
@@ -86,7 +85,7 @@ describe.each(kinds)('batches judged while the one before commits (%s)', (kind) 
     expect(stored.size).toBe(SAMPLE_ROWS.length);
   });
 
-  it('an alert repeated while its verdict is still being written gets that verdict and counts once', async () => {
+  it('an alert repeated by a batch sent meanwhile gets its first verdict and counts once', async () => {
     const first = batches[0]!;
     const repeated = [...first.slice(0, 10), ...batches[1]!];
     const expected = await oneByOne(kind, [first, repeated, batches[2]!]);
@@ -98,7 +97,7 @@ describe.each(kinds)('batches judged while the one before commits (%s)', (kind) 
     expect(outcomes[1]!.results.slice(0, 10).map(essence)).toEqual(outcomes[0]!.results.slice(0, 10).map(essence));
   });
 
-  it('a write that fails takes back the batches judged on top of it: they are judged again on the state that landed', async () => {
+  it('a write that fails takes back its own batch: the later ones are judged on the state that landed', async () => {
     const failing = batches[1]!;
     // Expected: the failed batch never happened.
     const expected = await oneByOne(kind, [batches[0]!, batches[2]!, batches[3]!]);
