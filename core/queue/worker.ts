@@ -9,7 +9,7 @@ import { deliverResults } from '../runtime/connector.js';
 import { createRuntime, type BatchOutcome, type VerdictRuntime } from '../runtime/runtime.js';
 import { problemBody } from '../server/http-error.js';
 import { REQUEST_RECORD_TTL_MS } from '../server/request-records.js';
-import { fieldErrors, recordTriageOutcome, triageOutcomeJson } from '../server/triage-service.js';
+import { outcomeErrors, recordTriageOutcome, triageOutcomeJson } from '../server/triage-service.js';
 import { ConfigError, VerdictError } from '../spec/errors.js';
 import type { PlatformPluginV1 } from '../spec/plugin.js';
 import { toFieldIssues } from '../spec/zod-issues.js';
@@ -266,16 +266,7 @@ async function answerRequest(runtime: VerdictRuntime, job: TriageJob, requestId:
   const actor = job.actor ?? 'unknown';
   await recordTriageOutcome(runtime.repository, outcome, { actor, source: job.source, now, approvalTtlSeconds: Math.round(runtime.loaded.config.server.approvalTtlHours * 3600) });
   const failed = job.single === true && outcome.failures.length > 0;
-  const response = failed
-    ? JSON.stringify(
-        problemBody(
-          400,
-          outcome.failures[0]!.error.message,
-          requestId,
-          outcome.failures.flatMap(({ index, error }) => fieldErrors(index, error)),
-        ),
-      )
-    : triageOutcomeJson(outcome);
+  const response = failed ? JSON.stringify(problemBody(400, outcome.failures[0]!.error.message, requestId, outcomeErrors(outcome))) : triageOutcomeJson(outcome);
   await runtime.repository.completeRequest(requestId, {
     statusCode: failed ? 400 : 200,
     response,

@@ -34,7 +34,7 @@ export async function triageRequest(context: ServerContext, body: unknown, input
   const { records, isSingle, batchOptions } = readTriageRequest(context, body, input);
   const startedMs = performance.now();
   const outcome = await runtime.triageRecords(records, batchOptions);
-  const errors = outcome.failures.flatMap(({ index, error }) => fieldErrors(index, error));
+  const errors = outcomeErrors(outcome);
   const { approvals } = await recordTriageOutcome(runtime.repository, outcome, { actor: input.actor, source: input.source, now: options.clock(), approvalTtlSeconds: options.approvalTtlSeconds });
   metrics.observeTriage(input.mode ?? 'sync', records.length, (performance.now() - startedMs) / 1000);
   metrics.countResults(outcome.results);
@@ -106,7 +106,7 @@ export async function recordTriageOutcome(
 
 /** What POST /v1/triage answers for a finished batch (also stored by workers for queued requests). */
 export function triageOutcomeJson(outcome: BatchOutcome): string {
-  return triageResponseJson({ results: outcome.results, errors: outcome.failures.flatMap(({ index, error }) => fieldErrors(index, error)) });
+  return triageResponseJson({ results: outcome.results, errors: outcomeErrors(outcome) });
 }
 
 const RESULTS_OPEN = Buffer.from('{"results":[');
@@ -147,7 +147,12 @@ function readBatch(body: unknown): { records: unknown[]; isSingle: boolean } {
   throw new HttpError(400, 'the body must be an alert object, an array of alerts, or {"alerts": [...]}', { errors: [{ path: '', message: 'expected an object or an array' }] });
 }
 
-export function fieldErrors(index: number, error: VerdictError): FieldError[] {
+/** Every record of a batch that did not become a verdict, as the answer lists them. */
+export function outcomeErrors(outcome: BatchOutcome): FieldError[] {
+  return outcome.failures.flatMap(({ index, error }) => fieldErrors(index, error));
+}
+
+function fieldErrors(index: number, error: VerdictError): FieldError[] {
   if (error instanceof InvalidAlertError && error.issues.length > 0) return error.issues.map((issue) => ({ index, path: issue.path, message: issue.message }));
   return [{ index, path: '', message: error.message }];
 }
