@@ -1,9 +1,11 @@
 /**
  * Splits text holding several JSON values one after another (pretty-printed objects back to
  * back, as some Sigma regression files are) into the parsed values. Strings are honoured, so a
- * brace inside a command line does not end an object.
+ * brace inside a command line does not end an object. Text between values is skipped; with
+ * `strict` (a Splunk HEC batch, which Splunk refuses with code 6) anything but white space there
+ * throws.
  */
-export function parseConcatenatedJson(text: string): unknown[] {
+export function parseConcatenatedJson(text: string, options: { strict?: boolean } = {}): unknown[] {
   const values: unknown[] = [];
   let depth = 0;
   let start = -1;
@@ -16,6 +18,9 @@ export function parseConcatenatedJson(text: string): unknown[] {
       else if (char === '\\') escaped = true;
       else if (char === '"') inString = false;
       continue;
+    }
+    if (options.strict && depth === 0 && char !== '{' && char !== '[' && !/\s/.test(char!)) {
+      throw new SyntaxError(`text between two values at ${index}: ${JSON.stringify(char)}`);
     }
     if (char === '"') inString = true;
     else if (char === '{' || char === '[') {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { parseHecBody } from './hec-body.js';
+import { parseConcatenatedJson } from '../../../scripts/eval/json-stream.js';
 import { parseTimeModifier, runSearch, SearchError, type Row } from './emulator-search.js';
 import { DISPOSITION_LABELS, SplunkEmulatorState, STATUS_LABELS, type ReviewRow } from './emulator-state.js';
 
@@ -392,7 +392,7 @@ export async function startSplunkEmulator(options: SplunkEmulatorOptions = {}): 
     const text = body.toString('utf8');
     let values: unknown[];
     try {
-      values = parseHecBody(text);
+      values = parseConcatenatedJson(text, { strict: true });
     } catch {
       return hecError(400, 6, 'Invalid data format');
     }
