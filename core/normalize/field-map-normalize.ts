@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { FieldMap } from '../config/config-schema.js';
 import { ATTACK_ID_PATTERN, EntityKindSchema, type Alert, type Entity, type EntityKind } from '../spec/alert.js';
 import { InvalidAlertError } from '../spec/errors.js';
+import { fromTemplate, rememberTemplate } from './repeat-template.js';
 import { asString, finalizeAlert, parseSeverity, parseTime, pushEntity, readPath, readString, readStrings, withTypedErrors } from './finalize.js';
 
 const ENTITY_KINDS: ReadonlySet<unknown> = new Set(EntityKindSchema.options);
@@ -18,6 +19,8 @@ function readMapped(record: unknown, map: FieldMap, platform: string): Alert {
   if (record === null || typeof record !== 'object' || Array.isArray(record)) {
     throw new InvalidAlertError([{ path: '', message: 'each record must be a JSON object (or a CSV row with a header)' }]);
   }
+  const repeated = fromTemplate(record, map, platform);
+  if (repeated) return repeated;
   const rawTitle = readString(record, map.title);
   let title = rawTitle;
   let product = map.product ? readString(record, map.product) : undefined;
@@ -76,7 +79,7 @@ function readMapped(record: unknown, map: FieldMap, platform: string): Alert {
   }
   const ruleName = (map.ruleName ? readString(record, map.ruleName) : undefined) ?? rawTitle;
   const id = (map.id ? readString(record, map.id) : undefined) ?? digestId(record);
-  return finalizeMapped(map, {
+  const alert = finalizeMapped(map, {
     id,
     source: { platform, product, nativeIds: map.id && readString(record, map.id) ? { id } : {} },
     title: title ?? '',
@@ -92,6 +95,8 @@ function readMapped(record: unknown, map: FieldMap, platform: string): Alert {
     fields,
     raw: record,
   });
+  rememberTemplate(record, map, platform, alert);
+  return alert;
 }
 
 /**

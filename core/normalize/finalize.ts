@@ -51,6 +51,11 @@ function hasNulOutsideRaw(alert: Alert): boolean {
   return false;
 }
 
+/** True when an alert id passes every check the full path makes (text, no NUL, short enough to index). */
+export function isStorableId(id: string): boolean {
+  return id.length > 0 && !id.includes('\u0000') && (id.length * 3 <= MAX_ALERT_ID_BYTES || Buffer.byteLength(id, 'utf8') <= MAX_ALERT_ID_BYTES);
+}
+
 function storageIssues(alert: Alert): FieldIssue[] {
   const issues: FieldIssue[] = [];
   // A UTF-16 unit is at most 3 UTF-8 bytes: short strings need no byte count.
