@@ -2,19 +2,24 @@ import type { Alert } from '../spec/alert.js';
 
 /**
  * The subjects an alert is about, as context keys: its hosts and users, else its source
- * addresses, else any address. Cached for the last alert's entities: a flood asks for the same
- * keys alert after alert.
+ * addresses, else any address. Cached for the last few alerts' entities: a flood asks for the
+ * same keys alert after alert.
  */
 export function createSubjectKeys(): (alert: Alert) => readonly string[] {
-  let lastEntityParts: string[] = [];
-  let lastSubjectKeys: readonly string[] = [];
+  // Newest first; a flood alternating between a few hosts still hits.
+  const recent: Array<{ entityParts: string[]; subjectKeys: readonly string[] }> = [];
   return (alert) => {
-    if (hasEntityParts(alert, lastEntityParts)) return lastSubjectKeys;
-    lastEntityParts = alert.entities.flatMap((entity) => [entity.kind, entity.role ?? '', entity.value]);
-    lastSubjectKeys = computeSubjectKeys(alert);
-    return lastSubjectKeys;
+    for (let position = 0; position < recent.length; position += 1) {
+      if (hasEntityParts(alert, recent[position]!.entityParts)) return recent[position]!.subjectKeys;
+    }
+    const subjectKeys = computeSubjectKeys(alert);
+    recent.unshift({ entityParts: alert.entities.flatMap((entity) => [entity.kind, entity.role ?? '', entity.value]), subjectKeys });
+    if (recent.length > RECENT_SUBJECTS) recent.pop();
+    return subjectKeys;
   };
 }
+
+const RECENT_SUBJECTS = 4;
 
 function computeSubjectKeys(alert: Alert): string[] {
   const keys: string[] = [];

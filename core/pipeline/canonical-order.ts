@@ -19,6 +19,8 @@ function contentKey(alert: Alert): string {
 /** Whether two alerts have the same contentKey, found without building it. */
 function sameContent(alert: Alert, other: Alert): boolean {
   if (alert.ruleName !== other.ruleName || alert.entities.length !== other.entities.length) return false;
+  // Repeats of one record share its entities (see normalize/repeat-template.ts).
+  if (alert.entities === other.entities) return true;
   for (let index = 0; index < alert.entities.length; index += 1) {
     const entity = alert.entities[index]!;
     const otherEntity = other.entities[index]!;
@@ -36,9 +38,16 @@ export function canonicalOrder<T>(items: readonly T[], alertOf: (item: T) => Ale
   return canonicalIndexOrder(items.map(alertOf)).order.map((index) => items[index]!);
 }
 
+/** Alerts of one second share their time text: parse it once. */
+let lastTime: { text: string; ms: number } = { text: '', ms: Number.NaN };
+function timeOf(alert: Alert): number {
+  if (alert.time !== lastTime.text) lastTime = { text: alert.time, ms: Date.parse(alert.time) };
+  return lastTime.ms;
+}
+
 /** The canonical order as indices into `alerts`, with each alert's second. */
 export function canonicalIndexOrder(alerts: readonly Alert[]): { order: number[]; seconds: number[]; times: number[] } {
-  const times = alerts.map((alert) => Date.parse(alert.time));
+  const times = alerts.map(timeOf);
   const seconds = times.map((time) => Math.floor(time / 1000));
   const order = alerts.map((_, index) => index);
   // A feed in time order (the usual case) keeps its order across seconds: no global sort.

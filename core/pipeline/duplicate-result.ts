@@ -19,7 +19,15 @@ interface DuplicateParts {
  */
 export function createDuplicateMaker(bucketSeconds: number): (alert: Alert, original: TriageResult, createdAt: string) => TriageResult {
   const partsByOriginal = new WeakMap<TriageResult, DuplicateParts>();
+  // A flood's duplicates come one after another: the last original's parts, without a lookup.
+  let last: { original: TriageResult; parts: DuplicateParts } | undefined;
   function partsOf(original: TriageResult): DuplicateParts {
+    if (last?.original === original) return last.parts;
+    const parts = partsFor(original);
+    last = { original, parts };
+    return parts;
+  }
+  function partsFor(original: TriageResult): DuplicateParts {
     let parts = partsByOriginal.get(original);
     if (parts === undefined) {
       const originalId = original.duplicateOf ?? original.alertId;

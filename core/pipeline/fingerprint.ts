@@ -9,8 +9,11 @@ const KEY_KINDS = new Set(['host', 'user', 'ip', 'domain', 'url', 'hash', 'email
  */
 export function fingerprintAlert(alert: Alert, bucketSeconds: number, timeMs = Date.parse(alert.time)): string {
   const bucket = Math.floor(timeMs / 1000 / bucketSeconds);
-  // A flood fingerprints the same rule and entities alert after alert: reuse the last one's.
-  if (last !== undefined && bucket === last.bucket && alert.ruleName === last.ruleName && sameKeyEntities(alert.entities, last.entityParts)) return last.fingerprint;
+  // A flood fingerprints the same few rules and entities alert after alert: reuse one of theirs.
+  for (let position = 0; position < recent.length; position += 1) {
+    const seen = recent[position]!;
+    if (bucket === seen.bucket && alert.ruleName === seen.ruleName && sameKeyEntities(alert.entities, seen.entityParts)) return seen.fingerprint;
+  }
   const keys: string[] = [];
   for (const entity of alert.entities) {
     if (KEY_KINDS.has(entity.kind)) keys.push(`${entity.kind}=${entity.value.toLowerCase()}`);
@@ -18,12 +21,15 @@ export function fingerprintAlert(alert: Alert, bucketSeconds: number, timeMs = D
   }
   sortStrings(keys);
   const fingerprint = hash96(`${alert.ruleName.toLowerCase()}\u0000${keys.join('\u0001')}\u0000${bucket}`);
-  last = { bucket, ruleName: alert.ruleName, entityParts: alert.entities.flatMap(entityParts), fingerprint };
+  recent.unshift({ bucket, ruleName: alert.ruleName, entityParts: alert.entities.flatMap(entityParts), fingerprint });
+  if (recent.length > RECENT_FINGERPRINTS) recent.pop();
   return fingerprint;
 }
 
-/** The last alert fingerprinted, by value (a caller may change an alert's entities in place). */
-let last: { bucket: number; ruleName: string; entityParts: string[]; fingerprint: string } | undefined;
+/** A flood alternating between a few hosts or rules still hits. */
+const RECENT_FINGERPRINTS = 4;
+/** The last alerts fingerprinted, newest first, by value (a caller may change an alert's entities in place). */
+const recent: Array<{ bucket: number; ruleName: string; entityParts: string[]; fingerprint: string }> = [];
 
 /** What the fingerprint reads of an entity: kind, value and, of a process, its image. */
 function entityParts(entity: Entity): string[] {

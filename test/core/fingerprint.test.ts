@@ -50,6 +50,17 @@ describe('fingerprint (group stage)', () => {
     expect(fingerprintAlert(at(bucketStart + 1), 2 * BUCKET)).not.toBe(fingerprintAlert(at(bucketStart + 1), BUCKET));
   });
 
+  it('is the same whatever was fingerprinted before it: a flood alternating between hosts, an entity changed in place', () => {
+    const variants = [HOSTS.mail, HOSTS.intranet, { ip: '10.143.2.5' }, { ip: '10.143.2.6' }, { ip: '10.143.2.7' }, { ip: '10.143.2.8' }].map((host) => at(bucketStart + 1, host));
+    const alone = variants.map((alert) => fingerprintAlert(structuredClone(alert), BUCKET));
+    // More variants than the cache holds, in an order that hits, misses and evicts.
+    for (const index of [0, 1, 0, 1, 2, 3, 4, 5, 0, 5, 4, 1, 1, 3]) expect(fingerprintAlert(variants[index]!, BUCKET)).toBe(alone[index]);
+    const changed = variants[0]!;
+    fingerprintAlert(changed, BUCKET);
+    changed.entities[0] = { ...changed.entities[0]!, value: 'another-host' };
+    expect(fingerprintAlert(changed, BUCKET)).not.toBe(alone[0]);
+  });
+
   it('ruleKey is the lower-cased rule name', () => {
     expect(ruleKey(base)).toBe('wazuh: sshd: insecure connection attempt (scan).');
   });
