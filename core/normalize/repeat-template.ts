@@ -7,7 +7,7 @@ import { isStorableId, parseTime, readString } from './finalize.js';
  * times a second. When a flat record (every top-level value a string, number, boolean or null)
  * equals one of the last few records a field map read in every key but the id and time, the map
  * reads the same values from it, so its alert is that record's alert with the new id, time and
- * raw record. Building it from the template skips reading, building and validating everything
+ * raw record (sharing its entities, fields and ATT&CK list, which nothing changes in place). Building it from the template skips reading, building and validating everything
  * else again; the result is the alert the full path builds (a property test compares them).
  *
  * Only for maps that read the id and time from top-level keys no other mapping reads: otherwise
@@ -71,7 +71,7 @@ export function fromTemplate(record: object, map: FieldMap, platform: string): A
       templates.unshift(template);
     }
     const { alert } = template;
-    return { ...alert, id, source: { ...alert.source, nativeIds: { id } }, time, fields: { ...alert.fields }, raw: record };
+    return { ...alert, id, source: { ...alert.source, nativeIds: { id } }, time, raw: record };
   }
   return undefined;
 }
@@ -88,8 +88,9 @@ export function rememberTemplate(record: object, map: FieldMap, platform: string
   }
   let templates = templatesByMap.get(map);
   if (!templates) templatesByMap.set(map, (templates = []));
-  // A copy: what is done to the returned alert later (capping its entities) must not reach the template.
-  templates.unshift({ record: record as Record<string, unknown>, keyCount, platform, alert: { ...alert, fields: { ...alert.fields } } });
+  // A copy: what is done to the returned alert later (capping its entities replaces its entities
+  // and fields) must not reach the template. Nothing changes an alert's fields or entities in place.
+  templates.unshift({ record: record as Record<string, unknown>, keyCount, platform, alert: { ...alert } });
   if (templates.length > TEMPLATES_PER_MAP) templates.pop();
 }
 

@@ -77,7 +77,6 @@ interface CachedVerdict {
  */
 export function createTriageEngine(options: TriageEngineOptions): TriageEngine {
   const { config, enrichers, memory } = options;
-  const clock = options.clock ?? (() => new Date());
   // Only what changes a verdict goes into the digest: a new server port must not look like a new engine.
   const { decide: decideConfig, group, context: contextConfig, memory: memoryConfig, policy, enrichers: enricherOptions, disabledEnrichers, reason } = config;
   const configDigest = createHash('sha256').update(JSON.stringify({ decideConfig, group, contextConfig, memoryConfig, policy, enricherOptions, disabledEnrichers, reason })).digest('hex').slice(0, 12);
@@ -91,11 +90,11 @@ export function createTriageEngine(options: TriageEngineOptions): TriageEngine {
   let lastCreatedAt = '';
   /** `createdAt` from the clock; results of one millisecond share its text (toISOString costs more than the rest of a duplicate). */
   function createdAt(): string {
-    const now = clock();
-    const ms = now.getTime();
+    // The wall clock is read without a Date per alert; an injected clock is asked every time.
+    const ms = options.clock ? options.clock().getTime() : Date.now();
     if (ms !== lastCreatedMs) {
       lastCreatedMs = ms;
-      lastCreatedAt = now.toISOString();
+      lastCreatedAt = new Date(ms).toISOString();
     }
     return lastCreatedAt;
   }

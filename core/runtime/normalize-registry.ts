@@ -66,9 +66,13 @@ export type Normalizer = ReturnType<typeof createNormalizer>;
  * actor and target first); the count the alert had is noted for the entity-cap enricher's claim.
  */
 function capEntities(alert: Alert, maxEntities: number): Alert {
-  delete alert.fields[ENTITIES_TRUNCATED_FIELD];
+  // The fields object is replaced, never changed: repeats of one record share it (normalize/repeat-template.ts).
+  if (ENTITIES_TRUNCATED_FIELD in alert.fields) {
+    const { [ENTITIES_TRUNCATED_FIELD]: _sent, ...fields } = alert.fields;
+    alert.fields = fields;
+  }
   if (alert.entities.length <= maxEntities) return alert;
-  alert.fields[ENTITIES_TRUNCATED_FIELD] = String(alert.entities.length);
+  alert.fields = { ...alert.fields, [ENTITIES_TRUNCATED_FIELD]: String(alert.entities.length) };
   alert.entities = alert.entities.slice(0, maxEntities);
   return alert;
 }
