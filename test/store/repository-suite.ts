@@ -72,6 +72,17 @@ export function runRepositorySuite(name: string, factory: () => Promise<Reposito
       expect((await repository.getResults(['s1'])).get('s1')).toEqual(verdict);
     });
 
+    it('finds a batch of stored verdicts by id, whatever characters the ids hold', async () => {
+      const ids = ['plain-1', 'quote"and\\backslash', 'ctrl\u0001', 'accent-é', 'emoji-😀', 'lone-\ud800', 'lone-\udc00-low', 'x'.repeat(500)];
+      await repository.saveResults(ids.map((alertId) => ({ result: result({ alertId }), entityKeys: [] })));
+      for (const asked of [ids, [...ids, 'missing'], ids.filter((id) => !id.startsWith('lone')), ['missing', 'also-missing'], []]) {
+        const found = await repository.getResults(asked);
+        const stored = asked.filter((id) => id !== 'missing' && id !== 'also-missing');
+        expect([...found.keys()].sort()).toEqual([...stored].sort());
+        for (const id of stored) expect(found.get(id)!.alertId).toBe((await repository.getResult(id))!.alertId);
+      }
+    });
+
     it('keeps state and verdicts together: a failing batch writes neither', async () => {
       const bad = result({ alertId: 'bad' });
       // A body that is not a string cannot be stored: the whole write fails, state included.
