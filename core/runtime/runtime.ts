@@ -135,8 +135,11 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
   const normalizer = createNormalizer(options.plugins ?? [], { maxEntitiesPerAlert: config.limits.maxEntitiesPerAlert });
 
   function triageRecords(records: readonly unknown[], batchOptions: BatchOptions): Promise<BatchOutcome> {
+    // Normalizing needs no state: it runs while the batch before is judged or committed.
+    const normalized = normalizeBatch(records, batchOptions);
+    normalized.catch(() => undefined); // awaited below, where a failure fails this batch
     return serialized(async () => {
-      const { alerts, failures } = await normalizeBatch(records, batchOptions);
+      const { alerts, failures } = await normalized;
       const results = await withCurrentState((baseVersion) => judgeBatch(alerts, batchOptions, baseVersion));
       return { results, failures };
     });
