@@ -5,7 +5,7 @@
 // (read from /proc: user + system time of each worker process), work lost or done twice, and
 // verdicts that differ from the one-worker run. Redis and PostgreSQL are started for the run
 // (throw-away, on loopback), and share the machine's cores with the workers. Workers run with the
-// deployment files' node options (--max-semi-space-size=32) unless --node-options says otherwise.
+// deployment files' node options (--max-semi-space-size=64) unless --node-options says otherwise.
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -30,7 +30,7 @@ const { values } = parseArgs({
     workers: { type: 'string', default: '1,2,4' },
     'job-size': { type: 'string', default: '1000' },
     /** Node options for the worker processes, as the deployment files set NODE_OPTIONS (default: theirs). */
-    'node-options': { type: 'string', default: '--max-semi-space-size=32' },
+    'node-options': { type: 'string', default: '--max-semi-space-size=64' },
     /** Write a V8 CPU profile of every worker process into this folder (node --cpu-prof). */
     profile: { type: 'string' },
   },

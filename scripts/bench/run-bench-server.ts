@@ -77,6 +77,8 @@ try {
     settings: {
       durationSeconds: duration,
       cpus: cpus().length,
+      /** The server child inherits NODE_OPTIONS: `npm run bench:server` sets the deployment files'. */
+      nodeOptions: process.env.NODE_OPTIONS ?? '',
       batchSize,
       store: 'sqlite',
       engine: 'offline',

@@ -132,6 +132,8 @@ const result = {
     measured:
       "normalize (generic field map) + triage of each batch as a stream segment + each result serialized as the store and the HTTP service do (resultJson) + the batch's state delta (serialized, not written), offline engine, no store writes; latency is per alert averaged within its batch; floor = JSON.parse + JSON.stringify of the same alert lines; reading and gunzipping the files is outside both timings",
     node: process.version,
+    /** `npm run bench` runs node as the deployment files do (deploy/: NODE_OPTIONS); empty = node's defaults. */
+    nodeOptions: process.env.NODE_OPTIONS ?? '',
     batchSize,
     datasets: sources.map((source) => source.name),
   },

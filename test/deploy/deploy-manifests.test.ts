@@ -366,6 +366,25 @@ describe('deploy/compose.yaml', () => {
   });
 });
 
+describe('node options', () => {
+  it('every deployment file and every bench runs node with the same options (what the benches measure is what is deployed)', () => {
+    const found = new Map<string, string>();
+    for (const [file, unit] of Object.entries(units))
+      for (const value of unit.get('Environment') ?? []) for (const match of value.matchAll(/NODE_OPTIONS=(\S+)/g)) found.set(`systemd/${file}`, match[1]!);
+    found.set('Dockerfile', /NODE_OPTIONS=(\S+)/.exec(read(join(DEPLOY, 'Dockerfile')))![1]!);
+    for (const document of parseAllDocuments(read(join(K8S, 'worker-deployment.yaml')))) {
+      for (const container of (document.toJS() as Json)?.spec?.template?.spec?.containers ?? []) {
+        for (const variable of container.env ?? []) if (variable.name === 'NODE_OPTIONS') found.set(`kubernetes/${container.name}`, variable.value);
+      }
+    }
+    const scripts = (JSON.parse(read(join(ROOT, 'package.json'))) as Json).scripts as Record<string, string>;
+    for (const name of ['bench', 'bench:server']) found.set(`npm run ${name}`, /NODE_OPTIONS=(\S+)/.exec(scripts[name]!)?.[1] ?? '(none)');
+    found.set('bench:scale workers', /'node-options': \{ type: 'string', default: '([^']+)' \}/.exec(read(join(ROOT, 'scripts', 'bench', 'run-bench-scale.ts')))?.[1] ?? '(none)');
+    expect(found.size).toBeGreaterThanOrEqual(8);
+    expect(new Set(found.values()), JSON.stringify(Object.fromEntries(found))).toEqual(new Set(['--max-semi-space-size=64']));
+  });
+});
+
 describe('deploy/systemd', () => {
   it('has the worker template and the serve and run units', () => {
     expect(Object.keys(units).sort()).toEqual(['verdict-run.service', 'verdict-serve.service', 'verdict-worker@.service']);
