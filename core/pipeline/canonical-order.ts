@@ -38,6 +38,12 @@ export function canonicalOrder<T>(items: readonly T[], alertOf: (item: T) => Ale
   return canonicalIndexOrder(items.map(alertOf)).order.map((index) => items[index]!);
 }
 
+/** Whether order[start..end) lists alerts by id (equal ids stay in index order, as `order` already is). */
+function idsAscend(alerts: readonly Alert[], order: readonly number[], start: number, end: number): boolean {
+  for (let position = start + 1; position < end; position += 1) if (compare(alerts[order[position - 1]!]!.id, alerts[order[position]!]!.id) > 0) return false;
+  return true;
+}
+
 /** Alerts of one second share their time text: parse it once. */
 let lastTime: { text: string; ms: number } = { text: '', ms: Number.NaN };
 function timeOf(alert: Alert): number {
@@ -61,6 +67,11 @@ export function canonicalIndexOrder(alerts: readonly Alert[]): { order: number[]
     if (end - start > 1) {
       // A flood (one rule and entities all second long) has one content key: order by id alone, without building keys.
       const isFlood = order.slice(start + 1, end).every((index) => sameContent(alerts[index]!, alerts[order[start]!]!));
+      // A flood whose ids already ascend (the usual feed) is in canonical order: nothing to sort.
+      if (isFlood && idsAscend(alerts, order, start, end)) {
+        start = end;
+        continue;
+      }
       // Otherwise an alert like the one before it (a flood inside a busy second) reuses its key.
       let previous: { alert: Alert; content: string } | undefined;
       const keyed = order.slice(start, end).map((index) => {
