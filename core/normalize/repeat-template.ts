@@ -7,14 +7,16 @@ import { isStorableId, parseTime, readString } from './finalize.js';
  * times a second. When a flat record (every top-level value a string, number, boolean or null)
  * equals one of the last few records a field map read in every key but the id and time, the map
  * reads the same values from it, so its alert is that record's alert with the new id, time and
- * raw record (sharing its entities, fields and ATT&CK list, which nothing changes in place). Building it from the template skips reading, building and validating everything
- * else again; the result is the alert the full path builds (a property test compares them).
+ * raw record. It shares the entities, fields and ATT&CK list, which nothing changes in place.
+ * Building it from the template skips reading, building and validating everything else again;
+ * the result is the alert the full path builds (a property test compares them).
  *
  * Only for maps that read the id and time from top-level keys no other mapping reads: otherwise
- * the id or time would change more than the id and time.
+ * the alert would change in more than the id and time. Without an id path the id is a digest of
+ * the whole record, so there is nothing to reuse.
  */
 interface RepeatPlan {
-  idKey: string | undefined;
+  idKey: string;
   timeKey: string;
 }
 
@@ -49,7 +51,7 @@ function planOf(map: FieldMap): RepeatPlan | null {
     ...map.keepFieldsUnder,
   ].filter((path): path is string => path !== undefined);
   const readsElsewhere = (key: string): boolean => otherPaths.some((path) => path === key || path.startsWith(`${key}.`));
-  plan = readsElsewhere(map.time) || (map.id !== undefined && readsElsewhere(map.id)) ? null : { idKey: map.id, timeKey: map.time };
+  plan = map.id === undefined || readsElsewhere(map.id) || readsElsewhere(map.time) ? null : { idKey: map.id, timeKey: map.time };
   plans.set(map, plan);
   return plan;
 }
@@ -64,7 +66,7 @@ export function fromTemplate(record: object, map: FieldMap, platform: string): A
     if (template.platform !== platform || !repeats(record as Record<string, unknown>, template, plan)) continue;
     // The id and time are read and checked as the full path does; anything unusual takes that path.
     const time = parseTime((record as Record<string, unknown>)[plan.timeKey], map.timeFormat);
-    const id = plan.idKey === undefined ? undefined : readString(record, plan.idKey);
+    const id = readString(record, plan.idKey);
     if (time === undefined || id === undefined || !isStorableId(id)) return undefined;
     if (position > 0) {
       templates.splice(position, 1);
@@ -79,7 +81,7 @@ export function fromTemplate(record: object, map: FieldMap, platform: string): A
 /** Remembers a flat record and the alert the full path built from it. */
 export function rememberTemplate(record: object, map: FieldMap, platform: string, alert: Alert): void {
   const plan = planOf(map);
-  if (!plan || plan.idKey === undefined) return;
+  if (!plan) return;
   let keyCount = 0;
   for (const key in record) {
     const value = (record as Record<string, unknown>)[key];
