@@ -22,6 +22,7 @@ import {
   tokenParameters,
   withoutNul,
   lapsedBefore,
+  resultsById,
 } from './row-mapping.js';
 
 /** Any key: migrations from several Verdict processes starting at once run one after another. */
@@ -85,19 +86,8 @@ export async function createPostgresRepository(url: string, options: { schema?: 
       return row ? (JSON.parse(String(row.body)) as TriageResult) : undefined;
     },
     async getResults(alertIds) {
-      const found = new Map<string, TriageResult>();
-      if (alertIds.length === 0) return found;
-      // The driver sends text as UTF-8, a lone surrogate as U+FFFD: a row answers every id asked that way.
-      const askedAs = new Map<string, string[]>();
-      for (const alertId of alertIds) {
-        const stored = Buffer.from(alertId, 'utf8').toString('utf8');
-        askedAs.set(stored, [...(askedAs.get(stored) ?? []), alertId]);
-      }
-      for (const row of (await pool.query('SELECT alert_id, body FROM verdicts WHERE alert_id = ANY($1::text[])', [alertIds])).rows as Row[]) {
-        const result = JSON.parse(String(row.body)) as TriageResult;
-        for (const alertId of askedAs.get(String(row.alert_id)) ?? [String(row.alert_id)]) found.set(alertId, result);
-      }
-      return found;
+      if (alertIds.length === 0) return new Map();
+      return resultsById((await pool.query('SELECT body FROM verdicts WHERE alert_id = ANY($1::text[])', [alertIds])).rows as Row[]);
     },
     async stateVersion(namespace = DEFAULT_NAMESPACE) {
       const [row] = await rows(SQL.selectStateVersion, [namespace]);

@@ -181,3 +181,17 @@ export function requestRecordFromRow(row: Row): RequestRecord {
 function optionalText(value: unknown): string | undefined {
   return value === null || value === undefined ? undefined : String(value);
 }
+
+/**
+ * Stored verdicts by alert id, read from each body rather than from the alert_id column: an id
+ * holding a lone surrogate comes back from either driver changed (U+FFFD, or the three bytes
+ * SQLite keeps), while the body's JSON keeps it exactly.
+ */
+export function resultsById(rows: Iterable<Record<string, unknown>>): Map<string, TriageResult> {
+  const found = new Map<string, TriageResult>();
+  for (const row of rows) {
+    const result = JSON.parse(String(row.body)) as TriageResult;
+    found.set(result.alertId, result);
+  }
+  return found;
+}

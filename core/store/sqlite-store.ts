@@ -22,6 +22,7 @@ import {
   verdictParameters,
   entityRows,
   lapsedBefore,
+  resultsById,
 } from './row-mapping.js';
 import { createInThreadWriter, createWorkerWriter, STATE_CONFLICT_CODE, type WriteStatement } from './sqlite-writer.js';
 import { StateConflictError } from './store-errors.js';
@@ -75,7 +76,7 @@ export function createSqliteRepository(file: string): VerdictRepository {
     });
 
   const selectResult = db.prepare<[string], { body: string }>('SELECT body FROM verdicts WHERE alert_id = ?');
-  const selectResults = db.prepare<[string], { alert_id: string; body: string }>('SELECT alert_id, body FROM verdicts WHERE alert_id IN (SELECT value FROM json_each(?))');
+  const selectResults = db.prepare<[string], { body: string }>('SELECT body FROM verdicts WHERE alert_id IN (SELECT value FROM json_each(?))');
   const selectByFingerprint = db.prepare<[string], { body: string; alert_id: string }>('SELECT body, alert_id FROM verdicts WHERE fingerprint = ? ORDER BY created_at LIMIT 1');
   const selectEntities = db.prepare<[string], { entity: string }>('SELECT entity FROM verdict_entities WHERE alert_id = ? ORDER BY entity');
   const selectStateVersion = db.prepare<[string], { version: number | bigint }>(SQL.selectStateVersion);
@@ -96,24 +97,8 @@ export function createSqliteRepository(file: string): VerdictRepository {
       );
     },
     async getResults(alertIds) {
-      const found = new Map<string, TriageResult>();
-      if (alertIds.length === 1) {
-        const row = selectResult.get(alertIds[0]!);
-        if (row) found.set(alertIds[0]!, JSON.parse(row.body) as TriageResult);
-        return found;
-      }
-      // A batch's ids in one statement (one index probe each), not one statement per id. A lone
-      // surrogate is bound as U+FFFD but json_each would decode its escape otherwise: such ids go one by one.
-      const idsJson = JSON.stringify(alertIds);
-      if (!idsJson.includes('\\ud')) {
-        for (const row of selectResults.all(idsJson)) found.set(row.alert_id, JSON.parse(row.body) as TriageResult);
-        return found;
-      }
-      for (const alertId of alertIds) {
-        const row = selectResult.get(alertId);
-        if (row) found.set(alertId, JSON.parse(row.body) as TriageResult);
-      }
-      return found;
+      // A batch's ids in one statement (one index probe each), not one statement per id.
+      return resultsById(selectResults.all(JSON.stringify(alertIds)));
     },
     async stateVersion(namespace = DEFAULT_NAMESPACE) {
       return Number(selectStateVersion.get(namespace)?.version ?? 0);
