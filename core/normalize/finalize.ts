@@ -53,16 +53,22 @@ function hasNulOutsideRaw(alert: Alert): boolean {
 
 /** True when an alert id passes every check the full path makes (text, no NUL, short enough to index). */
 export function isStorableId(id: string): boolean {
-  return id.length > 0 && !id.includes('\u0000') && (id.length * 3 <= MAX_ALERT_ID_BYTES || Buffer.byteLength(id, 'utf8') <= MAX_ALERT_ID_BYTES);
+  return id.length > 0 && !id.includes('\u0000') && bytesOver(id, MAX_ALERT_ID_BYTES) === 0;
+}
+
+/** The UTF-8 length of `text` when it is over `max` bytes, else 0. A UTF-16 unit is at most 3 bytes: short text is not counted. */
+function bytesOver(text: string, max: number): number {
+  if (text.length * 3 <= max) return 0;
+  const bytes = Buffer.byteLength(text, 'utf8');
+  return bytes > max ? bytes : 0;
 }
 
 function storageIssues(alert: Alert): FieldIssue[] {
   const issues: FieldIssue[] = [];
-  // A UTF-16 unit is at most 3 UTF-8 bytes: short strings need no byte count.
-  const idBytes = alert.id.length * 3 <= MAX_ALERT_ID_BYTES ? 0 : Buffer.byteLength(alert.id, 'utf8');
-  if (idBytes > MAX_ALERT_ID_BYTES) issues.push({ path: 'id', message: `is ${idBytes} bytes; at most ${MAX_ALERT_ID_BYTES} are allowed for an alert id: send the platform's short id` });
-  const ruleBytes = alert.ruleName.length * 3 <= MAX_RULE_NAME_BYTES ? 0 : Buffer.byteLength(alert.ruleName, 'utf8');
-  if (ruleBytes > MAX_RULE_NAME_BYTES) issues.push({ path: 'ruleName', message: `is ${ruleBytes} bytes; at most ${MAX_RULE_NAME_BYTES} are allowed for a rule name` });
+  const idBytes = bytesOver(alert.id, MAX_ALERT_ID_BYTES);
+  if (idBytes > 0) issues.push({ path: 'id', message: `is ${idBytes} bytes; at most ${MAX_ALERT_ID_BYTES} are allowed for an alert id: send the platform's short id` });
+  const ruleBytes = bytesOver(alert.ruleName, MAX_RULE_NAME_BYTES);
+  if (ruleBytes > 0) issues.push({ path: 'ruleName', message: `is ${ruleBytes} bytes; at most ${MAX_RULE_NAME_BYTES} are allowed for a rule name` });
   // The usual alert has no NUL anywhere: find that out without building a path for every field.
   if (!hasNulOutsideRaw(alert)) return issues;
   const pending: Array<{ path: string; value: unknown }> = Object.entries(alert)
