@@ -15,6 +15,7 @@ import { createEgressLedger } from '../reason/egress-ledger.js';
 import { createReasoner, type Reasoner } from '../reason/reasoner.js';
 import { recommend } from '../pipeline/recommend.js';
 import { buildEnrichers } from './enricher-registry.js';
+import { createOrderedBatches, type Judged } from './ordered-batches.js';
 import { createNormalizer, type NormalizeOptions, type Normalizer } from './normalize-registry.js';
 
 export interface VerdictRuntime {
@@ -47,6 +48,9 @@ export interface BatchOutcome {
   failures: Array<{ index: number; error: VerdictError; deadLetter: DeadLetter }>;
 }
 
+/** A batch's alerts once normalized (with their place in the batch), and the records that failed. */
+type NormalizedBatch = { alerts: Array<{ index: number; alert: Alert }>; failures: BatchOutcome['failures']; options: BatchOptions };
+
 export interface RuntimeOptions {
   plugins?: readonly PlatformPluginV1[];
   repository?: VerdictRepository;
@@ -61,17 +65,8 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
   const memory = new MemoryIndex(config.memory.halfLifeDays);
   const { enrichers, suppression } = buildEnrichers({ config, baseDir: loaded.baseDir, memory });
   const engine = createTriageEngine({ config, enrichers, memory });
-  /**
-   * The store's state version this process's memory equals (see VerdictRepository.stateVersion);
-   * undefined when memory may be ahead of or behind the store (before the first load, after a
-   * failed write). Another process (a worker, a second CLI run, a disposition or suppression
-   * recorded elsewhere) bumps the version: the next batch then reloads everything from the store.
-   */
-  let loadedVersion: number | undefined;
-  let reloads = -1; // the first load at start is not a reload
-  async function reload(): Promise<void> {
-    reloads += 1;
-    loadedVersion = undefined;
+  /** Loads memory, suppressions and the stream state from the store; returns the state version they equal. */
+  async function reload(): Promise<number> {
     const version = await repository.stateVersion();
     memory.clear();
     for (const disposition of await repository.listDispositions()) {
@@ -87,36 +82,8 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
     // The stream state (context window, duplicate cache, open second, calibration) continues from the store.
     const stateRows = await repository.loadState();
     engine.state.load(stateRows, await repository.getResults(engine.state.referencedAlertIds(stateRows)));
-    // A write that landed while these were read leaves the version ahead: the next batch reloads again.
-    loadedVersion = version;
-  }
-  async function ensureCurrent(): Promise<number> {
-    if (loadedVersion === undefined || (await repository.stateVersion()) !== loadedVersion) await reload();
-    return loadedVersion!;
-  }
-  await reload();
-  /** Batches run one at a time: the state saved with a batch's verdicts is exactly the state they produced. */
-  let batchQueue: Promise<unknown> = Promise.resolve();
-  const serialized = <T>(work: () => Promise<T>): Promise<T> => {
-    const next = batchQueue.then(work, work);
-    batchQueue = next.catch(() => undefined);
-    return next;
-  };
-  /**
-   * Runs work that changes memory and saves the state it produced, against the version loaded.
-   * If any of it fails, memory may be ahead of the store: it is reloaded before the next batch.
-   * A conflict (another process wrote first) reloads and runs the work again, up to 5 times.
-   */
-  async function withCurrentState<T>(work: (baseVersion: number) => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt += 1) {
-      const baseVersion = await ensureCurrent();
-      try {
-        return await work(baseVersion);
-      } catch (error) {
-        loadedVersion = undefined;
-        if (!StateConflictError.isInstance(error) || attempt >= 5) throw error;
-      }
-    }
+    // A write that landed while these were read leaves the store's version ahead: the next batch reloads again.
+    return version;
   }
   // Every byte sent to a model is written to the audit log (action llm.egress) before a batch returns.
   const pendingEgress: Array<Promise<void>> = [];
@@ -133,16 +100,28 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
   const withPolicyActions = (alert: Alert, result: TriageResult, offline: TriageResult): TriageResult =>
     result.verdict === offline.verdict ? result : { ...result, recommendedActions: recommend(alert, result.verdict, result.confidence, result.evidence, config.policy) };
   const normalizer = createNormalizer(options.plugins ?? [], { maxEntitiesPerAlert: config.limits.maxEntitiesPerAlert });
+  /**
+   * Batches, dispositions and suppression changes run in the order they came. The state version
+   * memory equals is checked against the store before each (another process, a worker or a
+   * second CLI run, may have written): a difference reloads everything. A write refused because
+   * another process wrote first reloads and judges again, up to 5 times.
+   */
+  const ordered = createOrderedBatches<NormalizedBatch, BatchOutcome, ReadonlyMap<string, TriageResult>>(
+    {
+      storeVersion: () => repository.stateVersion(),
+      reload,
+      judge: judgeBatch,
+      isConflict: (error) => StateConflictError.isInstance(error),
+      maxAttempts: 5,
+    },
+    await reload(),
+  );
 
   function triageRecords(records: readonly unknown[], batchOptions: BatchOptions): Promise<BatchOutcome> {
-    // Normalizing needs no state: it runs while the batch before is judged or committed.
-    const normalized = normalizeBatch(records, batchOptions);
-    normalized.catch(() => undefined); // awaited below, where a failure fails this batch
-    return serialized(async () => {
-      const { alerts, failures } = await normalized;
-      const results = await withCurrentState((baseVersion) => judgeBatch(alerts, batchOptions, baseVersion));
-      return { results, failures };
-    });
+    // Normalizing needs no state: it runs while the batches before are judged or committed.
+    const normalized = normalizeBatch(records, batchOptions).then((batch) => ({ ...batch, options: batchOptions }));
+    normalized.catch(() => undefined); // awaited in turn, where a failure fails this batch
+    return ordered.submit(() => normalized);
   }
 
   /** Normalizes every record; one that fails goes to the dead letters (with why) and the batch goes on. */
@@ -171,7 +150,22 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
     return { alerts, failures };
   }
 
-  async function judgeBatch(alerts: ReadonlyArray<{ index: number; alert: Alert }>, batchOptions: BatchOptions, baseVersion: number): Promise<TriageResult[]> {
+  /**
+   * Judges a batch on memory at `baseVersion` and returns the write of its verdicts and state
+   * delta. `ahead` holds the verdicts of the batch whose write is still in flight.
+   */
+  async function judgeBatch(batch: NormalizedBatch, baseVersion: number, ahead: ReadonlyMap<string, TriageResult> | undefined): Promise<Judged<BatchOutcome, ReadonlyMap<string, TriageResult>>> {
+    const { alerts, failures, options: batchOptions } = batch;
+    /** Stored verdicts of these ids, and those of the batch ahead not stored yet. */
+    const lookup = async (ids: string[]): Promise<Map<string, TriageResult>> => {
+      if (ahead === undefined || ahead.size === 0) return repository.getResults(ids);
+      const found = await repository.getResults(ids.filter((id) => !ahead.has(id)));
+      for (const id of ids) {
+        const result = ahead.get(id);
+        if (result) found.set(id, result);
+      }
+      return found;
+    };
     const results: TriageResult[] = [];
     const stored: Array<{ result: TriageResult; entityKeys: string[] }> = [];
     // An alert already triaged (a re-pull, a retried request) keeps its stored verdict and revision:
@@ -180,7 +174,7 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
     // counted again), and its revision goes up only when the verdict changes.
     // Alerts are judged in canonical order (by second, then content), so a feed that shuffles alerts
     // within a second gets the same verdicts; results are returned in the order received.
-    const known = await repository.getResults(alerts.map(({ alert }) => alert.id));
+    const known = await lookup(alerts.map(({ alert }) => alert.id));
     const firstOfId = new Map<string, { index: number; alert: Alert }>();
     for (const entry of alerts) if (!firstOfId.has(entry.alert.id)) firstOfId.set(entry.alert.id, entry);
     const fresh = [...firstOfId.values()].filter(({ alert }) => !known.has(alert.id));
@@ -188,7 +182,7 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
     const offline = new Map<string, TriageResult>();
     engine.triageBatch(fresh.map(({ alert }) => alert)).forEach((result, position) => offline.set(fresh[position]!.alert.id, result));
     // A duplicate's stored verdict carries no evidence of its own: its original's context applies.
-    const originals = await repository.getResults(again.map(({ alert }) => known.get(alert.id)!.duplicateOf).filter((id): id is string => id !== undefined));
+    const originals = await lookup(again.map(({ alert }) => known.get(alert.id)!.duplicateOf).filter((id): id is string => id !== undefined));
     for (const { alert } of again) {
       const stored = known.get(alert.id)!;
       offline.set(alert.id, engine.triage(alert, { observe: false, previous: (stored.duplicateOf ? originals.get(stored.duplicateOf) : undefined) ?? stored }));
@@ -209,12 +203,17 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
     for (const { index } of alerts) results.push(byIndex.get(index)!);
     // The state this batch produced, written with its verdicts against the version it was judged on.
     const delta: StateDelta = { ...engine.state.drain(), baseVersion };
-    if (stored.length > 0 || !isEmptyDelta(delta)) {
-      await repository.saveResults(stored, delta);
-      loadedVersion = baseVersion + 1;
-    }
-    await Promise.all(pendingEgress.splice(0));
-    return results;
+    const egress = pendingEgress.splice(0);
+    const changesVersion = stored.length > 0 || !isEmptyDelta(delta);
+    return {
+      result: { results, failures },
+      uncommitted: decidedById,
+      changesVersion,
+      write: async () => {
+        if (changesVersion) await repository.saveResults(stored, delta);
+        await Promise.all(egress);
+      },
+    };
   }
 
   async function recordDisposition(input: unknown, source: string): Promise<StoredDisposition> {
@@ -254,20 +253,18 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
     };
     // The alert's uncalibrated score, when its verdict is stored, refines the calibration map.
     const rawProbability = alertId ? (await repository.getResult(alertId))?.engine.calibration?.rawProbability : undefined;
-    await serialized(() =>
-      withCurrentState(async (baseVersion) => {
-        engine.learn({
-          ruleName,
-          entityKeys: keys,
-          verdict: disposition.verdict,
-          timeMs: Date.parse(disposition.time),
-          ...(alertId ? { alertId } : {}),
-          ...(rawProbability !== undefined ? { rawProbability } : {}),
-        });
-        await repository.saveDisposition(stored, { ...engine.state.drain(), baseVersion });
-        loadedVersion = baseVersion + 1;
-      }),
-    );
+    await ordered.exclusive(async (baseVersion) => {
+      engine.learn({
+        ruleName,
+        entityKeys: keys,
+        verdict: disposition.verdict,
+        timeMs: Date.parse(disposition.time),
+        ...(alertId ? { alertId } : {}),
+        ...(rawProbability !== undefined ? { rawProbability } : {}),
+      });
+      await repository.saveDisposition(stored, { ...engine.state.drain(), baseVersion });
+      return { wrote: true };
+    });
     return stored;
   }
 
@@ -279,12 +276,10 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
     normalizer,
     triageRecords,
     recordDisposition,
-    stateReloads: () => reloads,
+    stateReloads: () => ordered.reloads(),
     async reloadSuppressions() {
       // Adding or removing one bumped the state version: the next batch reloads them (and the rest) from the store.
-      await serialized(async () => {
-        loadedVersion = undefined;
-      });
+      await ordered.invalidate();
     },
     async close() {
       await repository.close();
