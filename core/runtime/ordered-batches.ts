@@ -4,9 +4,10 @@
  * Judging needs the state every earlier batch produced; committing is the store's work (another
  * thread for SQLite, another process for PostgreSQL). Waiting for each commit before judging the
  * next batch left the judging thread idle about a third of the time. Here batch N+1 is judged on
- * memory that already holds batch N's effects, while N's write is in flight, and N+1's write starts
- * only once N's has landed. So the store receives writes strictly in order, exactly as before; only
- * the judging moved earlier.
+ * memory that already holds batch N's effects, while N's write is in flight. N+1's write is handed
+ * to the store at once (which prepares it) but runs only once N's has landed, and not at all if
+ * N's fails. So the store receives writes strictly in order, exactly as before; only the judging
+ * and the preparing moved earlier.
  *
  * When N's write fails, N+1 was judged on a state that never landed: its judgment is thrown away,
  * memory is reloaded from the store, and N+1 is judged again before any later batch. A write that
@@ -20,8 +21,12 @@ export interface Judged<R, O> {
   result: R;
   /** Results of this batch that later batches must see before they are in the store (a repeated id). */
   uncommitted: O;
-  /** Writes the verdicts and the state delta against the version judged on (and anything else the batch must have landed). */
-  write: () => Promise<void>;
+  /**
+   * Writes the verdicts and the state delta against the version judged on (and anything else the
+   * batch must have landed), once `after` (the write before it) has landed; nothing if it fails.
+   * The store may prepare the write meanwhile.
+   */
+  write: (after: Promise<void> | undefined) => Promise<void>;
   /** Whether the write moves the state version by one (false: nothing new to store). */
   changesVersion: boolean;
 }
@@ -128,10 +133,11 @@ export function createOrderedBatches<B, R, O>(hooks: OrderedBatchHooks<B, R, O>,
       return;
     }
     if (judged.changesVersion) memoryVersion = baseVersion + 1;
-    // This judgment stands only if the batch before it landed.
-    if (inFlight && !(await settle(job))) return;
-    const written = judged.write();
+    // Handed to the store now, written once the write in flight has landed.
+    const written = judged.write(inFlight?.written);
     written.catch(() => undefined); // settled in order by the next job, or when the queue drains
+    // This judgment stands only if the batch before it landed (if not, its write was dropped).
+    if (inFlight && !(await settle(job))) return;
     inFlight = { job, judged, written };
   }
 

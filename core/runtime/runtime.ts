@@ -209,8 +209,8 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
       result: { results, failures },
       uncommitted: decidedById,
       changesVersion,
-      write: async () => {
-        if (changesVersion) await repository.saveResults(stored, delta);
+      write: async (after) => {
+        if (changesVersion) await repository.saveResults(stored, delta, after ? { after } : undefined);
         await Promise.all(egress);
       },
     };

@@ -74,7 +74,8 @@ export async function createPostgresRepository(url: string, options: { schema?: 
 
   return {
     kind: 'postgres',
-    async saveResults(items, state) {
+    async saveResults(items, state, options) {
+      await options?.after;
       if (items.length === 0 && isEmptyDelta(state)) return;
       await transaction(pool, async (client) => {
         await applyState(client, state);

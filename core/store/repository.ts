@@ -150,13 +150,21 @@ export interface RequestRecord {
  * Everything Verdict persists, behind one interface so SQLite (embedded) and PostgreSQL (shared)
  * are interchangeable. Asynchronous because PostgreSQL is; the triage hot path never waits on it.
  */
+export interface SaveOptions {
+  /**
+   * Write only once this has resolved, and not at all if it rejects (the write this one was judged
+   * after failed). The store may prepare the write before, so only the write itself waits.
+   */
+  after?: Promise<unknown>;
+}
+
 export interface VerdictRepository {
   readonly kind: 'sqlite' | 'postgres';
   /**
    * Stores verdicts and the triage state they produced in one transaction: a crash never leaves
    * verdicts without their state, or state ahead of its verdicts.
    */
-  saveResults(items: readonly StoredResult[], state?: StateDelta): Promise<void>;
+  saveResults(items: readonly StoredResult[], state?: StateDelta, options?: SaveOptions): Promise<void>;
   getResult(alertId: string): Promise<TriageResult | undefined>;
   /** Stored verdicts of these alert ids (missing ids are absent from the map). */
   getResults(alertIds: readonly string[]): Promise<Map<string, TriageResult>>;

@@ -69,8 +69,8 @@ export function createSqliteRepository(file: string): VerdictRepository {
   const writer = isMemory ? createInThreadWriter(db) : createWorkerWriter(file);
   const write = (...statements: WriteStatement[]) => writer.execute(statements);
   /** A write that carries a state version: a conflict names the namespace. */
-  const writeState = (namespace: string | undefined, ...statements: WriteStatement[]) =>
-    writer.execute(statements).catch((error: unknown) => {
+  const writeState = (namespace: string | undefined, statements: WriteStatement[], after?: Promise<unknown>) =>
+    writer.execute(statements, after ? { after } : undefined).catch((error: unknown) => {
       const isConflict = StateConflictError.isInstance(error) || (error as { code?: unknown } | null)?.code === STATE_CONFLICT_CODE;
       throw isConflict ? new StateConflictError(namespace ?? DEFAULT_NAMESPACE, { cause: error }) : error;
     });
@@ -87,13 +87,19 @@ export function createSqliteRepository(file: string): VerdictRepository {
 
   return {
     kind: 'sqlite',
-    async saveResults(items, state) {
-      if (items.length === 0 && isEmptyDelta(state)) return;
+    async saveResults(items, state, options) {
+      if (items.length === 0 && isEmptyDelta(state)) {
+        await options?.after;
+        return;
+      }
       await writeState(
         state?.namespace,
-        { sql: SQL.upsertVerdict, rows: items.map(({ result }) => verdictParameters(result)) },
-        { sql: SQL.insertEntity, rows: items.flatMap(({ result, entityKeys }) => entityRows(result.alertId, entityKeys)) },
-        ...stateStatements(state),
+        [
+          { sql: SQL.upsertVerdict, rows: items.map(({ result }) => verdictParameters(result)) },
+          { sql: SQL.insertEntity, rows: items.flatMap(({ result, entityKeys }) => entityRows(result.alertId, entityKeys)) },
+          ...stateStatements(state),
+        ],
+        options?.after,
       );
     },
     async getResults(alertIds) {
@@ -128,7 +134,7 @@ export function createSqliteRepository(file: string): VerdictRepository {
       );
     },
     async saveDisposition(disposition, state) {
-      await writeState(state?.namespace, { sql: SQL.insertDisposition, rows: [dispositionParameters(disposition)] }, ...stateStatements(state));
+      await writeState(state?.namespace, [{ sql: SQL.insertDisposition, rows: [dispositionParameters(disposition)] }, ...stateStatements(state)]);
     },
     async listDispositions() {
       return all('SELECT * FROM dispositions ORDER BY decided_at, id').map(dispositionFromRow);

@@ -18,6 +18,9 @@ export interface WriteStatement {
 /** The error code of a write whose `expectChanges` did not hold. */
 export const STATE_CONFLICT_CODE = 'VERDICT_STATE_CONFLICT';
 
+/** A write that was to run after another, which failed: nothing of it was written. */
+export const NOT_WRITTEN_MESSAGE = 'not written: the write it was to follow failed';
+
 /**
  * Where the SQLite store's writes run. Writes queued during one turn of the event loop share one
  * transaction (group commit: a commit costs more than the rows it writes); each write still runs
@@ -25,8 +28,12 @@ export const STATE_CONFLICT_CODE = 'VERDICT_STATE_CONFLICT';
  * promise resolves after the commit, so a caller that awaited a write reads it back.
  */
 export interface SqliteWriter {
-  /** Runs the statements as one atomic write; resolves with the rows changed by each. */
-  execute(statements: WriteStatement[]): Promise<number[]>;
+  /**
+   * Runs the statements as one atomic write; resolves with the rows changed by each. With
+   * `after`, the write is prepared and handed to the writer now but runs only once `after` has
+   * resolved; if `after` rejects, it is not written and rejects with NotWrittenError.
+   */
+  execute(statements: WriteStatement[], options?: { after?: Promise<unknown> }): Promise<number[]>;
   /** Resolves once every queued write is committed and the writer is closed. */
   close(): Promise<void>;
 }
@@ -88,7 +95,7 @@ export function createWorkerWriter(file: string): SqliteWriter {
     else waiting.resolve(outcome.changes ?? []);
   }
 
-  function send(message: { statements?: WriteStatement[]; close?: true }): Promise<number[]> {
+  function send(message: { statements?: WriteStatement[]; close?: true }, after?: Promise<unknown>): Promise<number[]> {
     if (isClosed) return Promise.reject(new VerdictError(`the SQLite store ${file} is closed`));
     const current = (worker ??= start());
     const id = nextId;
@@ -96,12 +103,17 @@ export function createWorkerWriter(file: string): SqliteWriter {
     return new Promise((resolve, reject) => {
       if (pending.size === 0) current.ref();
       pending.set(id, { resolve, reject });
-      current.postMessage({ id, ...message });
+      // A held write is cloned to the worker now (the costly part) and released or dropped later.
+      current.postMessage({ id, ...message, ...(after ? { held: true } : {}) });
+      after?.then(
+        () => current.postMessage({ id, go: true }),
+        () => current.postMessage({ id, drop: true }),
+      );
     });
   }
 
   return {
-    execute: (statements) => send({ statements }),
+    execute: (statements, options) => send({ statements }, options?.after),
     async close() {
       if (isClosed) return;
       if (!worker) {
@@ -184,7 +196,14 @@ export function createInThreadWriter(db: Database.Database): SqliteWriter {
   }
 
   return {
-    execute(statements) {
+    async execute(statements, options) {
+      if (options?.after) {
+        const went = await options.after.then(
+          () => true,
+          () => false,
+        );
+        if (!went) throw new Error(NOT_WRITTEN_MESSAGE);
+      }
       return new Promise((resolve, reject) => {
         queue.push({ statements, resolve, reject });
         if (!isScheduled) {
@@ -261,16 +280,23 @@ function checkpointIfIdle() {
   // A checkpoint that fails (a full disk) is not a lost write: the WAL keeps the pages, the next idle turn tries again.
   try { db.pragma('wal_checkpoint(PASSIVE)'); } catch { hasUncheckpointedCommits = true; }
 }
+// Writes handed over ahead of their turn: run on \`go\`, answered as not written on \`drop\`.
+const held = new Map();
 parentPort.on('message', (message) => {
   if (message.close) {
     clearTimeout(checkpointTimer);
     if (queue.length > 0) flush();
     db.close();
-    parentPort.postMessage([{ id: message.id, changes: [] }]);
+    parentPort.postMessage([...held.keys()].map((id) => ({ id, error: '${NOT_WRITTEN_MESSAGE}' })).concat([{ id: message.id, changes: [] }]));
     parentPort.close();
     return;
   }
-  queue.push(message);
+  if (message.held) { held.set(message.id, message); return; }
+  if (message.drop) { held.delete(message.id); parentPort.postMessage([{ id: message.id, error: '${NOT_WRITTEN_MESSAGE}' }]); return; }
+  const write = message.go ? held.get(message.id) : message;
+  held.delete(message.id);
+  if (write === undefined) return;
+  queue.push(write);
   if (!isScheduled) { isScheduled = true; setImmediate(flush); }
 });
 `;

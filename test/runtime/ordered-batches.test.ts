@@ -51,7 +51,9 @@ function pipelineOn(store: ReturnType<typeof modelStore>, plan: Plan): { ordered
           result: seen,
           uncommitted: new Set([batch]),
           changesVersion: !isEmpty,
-          write: async () => {
+          write: async (after) => {
+            // As the stores do: the write waits for the one before it, and is dropped if that one failed.
+            if (after) await after.catch(() => Promise.reject(new Error(`${batch}: not written`)));
             await ticks(plan.delays[index] ?? 0);
             if (isEmpty) return;
             const outcome = plan.writes[index]?.[attempt - 1] ?? 'ok';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createWorkerWriter } from '../../core/store/sqlite-writer.js';
+import { createInThreadWriter, createWorkerWriter, NOT_WRITTEN_MESSAGE, type SqliteWriter } from '../../core/store/sqlite-writer.js';
 
 const directories: string[] = [];
 afterEach(() => {
@@ -64,5 +64,66 @@ describe('worker writer', () => {
     const db = new Database(file, { readonly: true });
     expect((db.prepare('SELECT count(*) AS count FROM items').get() as { count: number }).count).toBe(210);
     db.close();
+  });
+});
+
+/** Bodies in the file, in the order they were inserted. */
+function bodies(file: string): string[] {
+  const db = new Database(file, { readonly: true });
+  try {
+    return (db.prepare('SELECT body FROM items ORDER BY id').all() as Array<{ body: string }>).map((row) => row.body);
+  } finally {
+    db.close();
+  }
+}
+
+const insert = (body: string) => [{ sql: 'INSERT INTO items (body) VALUES (?)', rows: [[body]] }];
+
+describe.each([
+  ['worker', (file: string) => ({ writer: createWorkerWriter(file), close: () => undefined })],
+  [
+    'in-thread',
+    (file: string) => {
+      const db = new Database(file);
+      return { writer: createInThreadWriter(db) as SqliteWriter, close: () => db.close() };
+    },
+  ],
+] as const)('%s writer: a write handed over to follow another', (_, open) => {
+  it('runs only once the write it follows has landed, after writes sent before it', async () => {
+    const file = createDatabaseFile();
+    const { writer, close } = open(file);
+    try {
+      let release!: () => void;
+      const before = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      const held = writer.execute(insert('held'), { after: before });
+      await writer.execute(insert('first'));
+      // Still held: the write it follows has not landed.
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      expect(bodies(file)).toEqual(['first']);
+      release();
+      expect(await held).toEqual([1]);
+      expect(bodies(file)).toEqual(['first', 'held']);
+    } finally {
+      await writer.close();
+      close();
+    }
+  });
+
+  it('writes nothing, and says so, when the write it follows fails', async () => {
+    const file = createDatabaseFile();
+    const { writer, close } = open(file);
+    try {
+      const failed = writer.execute([{ sql: 'INSERT INTO missing_table (body) VALUES (?)', rows: [['x']] }]);
+      const held = writer.execute(insert('held'), { after: failed });
+      await expect(failed).rejects.toThrow(/missing_table/);
+      await expect(held).rejects.toThrow(NOT_WRITTEN_MESSAGE);
+      await writer.execute(insert('later'));
+      expect(bodies(file)).toEqual(['later']);
+    } finally {
+      await writer.close();
+      close();
+    }
   });
 });
