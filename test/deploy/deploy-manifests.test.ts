@@ -438,7 +438,7 @@ describe('deploy/Dockerfile and the guide', () => {
     expect(guide).not.toContain('TBD');
     // The sizing figures are the measured ones in docs/results.md.
     const results = read(join(ROOT, 'docs/results.md'));
-    for (const figure of ['15,603', '25,132', '22,445']) {
+    for (const figure of ['16,305', '27,696', '26,640']) {
       expect(guide, figure).toContain(figure);
       expect(results, figure).toContain(figure);
     }
