@@ -101,10 +101,11 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
     result.verdict === offline.verdict ? result : { ...result, recommendedActions: recommend(alert, result.verdict, result.confidence, result.evidence, config.policy) };
   const normalizer = createNormalizer(options.plugins ?? [], { maxEntitiesPerAlert: config.limits.maxEntitiesPerAlert });
   /**
-   * Batches, dispositions and suppression changes run in the order they came. The state version
-   * memory equals is checked against the store before each (another process, a worker or a
-   * second CLI run, may have written): a difference reloads everything. A write refused because
-   * another process wrote first reloads and judges again, up to 5 times.
+   * Batches, dispositions and suppression changes run in the order they came. Before each that
+   * starts with no write in flight, the state version memory equals is checked against the store
+   * (another process, a worker or a second CLI run, may have written): a difference reloads
+   * everything. While a write is in flight, such a write shows as a conflict of the next one. A
+   * write refused because another process wrote first reloads and judges again, up to 5 times.
    */
   const ordered = createOrderedBatches<NormalizedBatch, BatchOutcome, ReadonlyMap<string, TriageResult>>(
     {
